@@ -1,0 +1,111 @@
+// Package cli is kiln's command line: one file per command, each a flags
+// struct, a constructor and a run function. It is the composition root (the
+// only place that names concrete adapters) and the only package that
+// prints or exits.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kiln-dev/kiln/adapters"
+	"github.com/kiln-dev/kiln/adapters/duckdb"
+	"github.com/kiln-dev/kiln/compiler"
+)
+
+// Exit codes, as dbt's.
+const (
+	ExitOK        = 0
+	ExitFailure   = 1   // a node failed
+	ExitUsage     = 2   // usage, project or parse error
+	ExitInterrupt = 130 // Ctrl-C
+)
+
+func init() {
+	adapters.Register(duckdb.New())
+}
+
+// exitError carries an exit code out of a cobra command.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit %d", e.code)
+	}
+	return e.err.Error()
+}
+
+func exitWith(code int, err error) error { return &exitError{code: code, err: err} }
+
+// env is what every command shares: streams and process environment.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	getenv         func(string) (string, bool)
+	cwd            string
+	isTerminal     bool
+}
+
+// Run executes kiln with args and returns the process exit code.
+func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	cwd, _ := os.Getwd()
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.LookupEnv, cwd: cwd, isTerminal: isTerminal(stdout)}
+	return RunEnv(ctx, e, args)
+}
+
+// RunEnv is Run with an explicit environment (tests use it).
+func RunEnv(ctx context.Context, e *env, args []string) int {
+	root := newRootCmd(ctx, e)
+	root.SetArgs(args)
+	root.SetIn(e.stdin)
+	root.SetOut(e.stdout)
+	root.SetErr(e.stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err != nil {
+			fmt.Fprintln(e.stderr, ee.err)
+		}
+		return ee.code
+	}
+	// cobra usage errors (unknown flag, bad args)
+	fmt.Fprintln(e.stderr, "Error:", err)
+	fmt.Fprintln(e.stderr, "Run 'kiln --help' for usage.")
+	return ExitUsage
+}
+
+func newRootCmd(ctx context.Context, e *env) *cobra.Command {
+	root := &cobra.Command{
+		Use:           "kiln",
+		Short:         "kiln — a fast, dbt-compatible SQL transformation compiler",
+		Long:          "kiln builds existing dbt projects unchanged: models, seeds, tests and docs, on embedded DuckDB or PostgreSQL.",
+		Version:       fmt.Sprintf("%s (dbt %s compatible)", compiler.Version, compiler.DbtVersion),
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetVersionTemplate("kiln {{.Version}}\n")
+	root.AddCommand(
+		newExecCmd(e, "run", "Run models: build views and tables in dependency order"),
+		newExecCmd(e, "test", "Run data tests"),
+		newExecCmd(e, "seed", "Load CSV seeds into the warehouse"),
+		newExecCmd(e, "build", "Seed, run and test in one DAG: a failing test skips what depends on it"),
+		newCompileCmd(e),
+		newLsCmd(e),
+		newParseCmd(e),
+		newDebugCmd(e),
+		newCleanCmd(e),
+		newInitCmd(e),
+	)
+	return root
+}

@@ -1,0 +1,128 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kiln-dev/kiln/compiler/manifest"
+	"github.com/kiln-dev/kiln/graph"
+)
+
+type compileFlags struct {
+	commonFlags
+	inline string
+}
+
+func newCompileCmd(e *env) *cobra.Command {
+	f := &compileFlags{}
+	cmd := &cobra.Command{
+		Use:   "compile",
+		Short: "Render models, analyses and tests to SQL under target/compiled (prints one selected node)",
+		Args:  cobra.NoArgs,
+		RunE:  func(cmd *cobra.Command, _ []string) error { return runCompile(cmd, e, f) },
+	}
+	f.register(cmd, true)
+	cmd.Flags().IntVar(&f.threads, "threads", 0, "parallel workers (default: the profile's threads)")
+	cmd.Flags().StringVar(&f.inline, "inline", "", "compile this SQL instead of project nodes, e.g. --inline \"select * from {{ ref('orders') }}\"")
+	return cmd
+}
+
+func runCompile(cmd *cobra.Command, e *env, f *compileFlags) error {
+	ctx := cmd.Context()
+	s, err := e.load(ctx, &f.commonFlags, "compile")
+	if err != nil {
+		return err
+	}
+	db, err := s.adapter.Open(ctx, s.creds, 1)
+	if err != nil {
+		return exitWith(ExitUsage, fmt.Errorf("could not open target '%s': %v", s.profile.Target, err))
+	}
+	defer db.Close()
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return exitWith(ExitUsage, err)
+	}
+	defer conn.Close()
+	if f.inline != "" {
+		n, err := s.res.InlineNode(ctx, f.inline)
+		if err != nil {
+			return exitWith(ExitUsage, err)
+		}
+		sql, err := s.res.CompileNode(ctx, n, conn)
+		if err != nil {
+			return exitWith(ExitFailure, err)
+		}
+		s.p.Line("Compiled inline node is:")
+		fmt.Fprintln(e.stdout, sql)
+		return nil
+	}
+	ids, err := s.selectNodes([]string{manifest.Model, manifest.Analysis, manifest.Test, manifest.Snapshot})
+	if err != nil {
+		return exitWith(ExitUsage, err)
+	}
+	s.found()
+	order, err := s.res.Graph.TopoSort()
+	if err != nil {
+		return exitWith(ExitUsage, err)
+	}
+	sel := map[string]bool{}
+	for _, id := range ids {
+		sel[id] = true
+	}
+	failed := 0
+	var printed []*manifest.Node
+	for _, id := range order {
+		if !sel[id] {
+			continue
+		}
+		n := s.res.Manifest.Nodes[id]
+		if n.ResourceType == manifest.Model && n.Config.Materialized() == "ephemeral" && len(f.selects) == 0 {
+			// still compiled: dbt writes ephemeral models too
+		}
+		sql, err := s.res.CompileNode(ctx, n, conn)
+		if err != nil {
+			failed++
+			fmt.Fprintln(e.stderr, err)
+			continue
+		}
+		writeCompiled(s.targetDir, n, sql)
+		if len(f.selects) > 0 && nameInSelect(n, f.selects[0]) {
+			printed = append(printed, n)
+		}
+	}
+	_ = s.writeManifest()
+	for _, n := range printed {
+		s.p.Line("Compiled node '%s' is:", n.Name)
+		fmt.Fprintln(e.stdout, n.CompiledCode)
+	}
+	if failed > 0 {
+		return exitWith(ExitFailure, fmt.Errorf("%d node%s failed to compile", failed, pl(failed)))
+	}
+	return nil
+}
+
+var _ = graph.New
+
+func nameInSelect(n *manifest.Node, sel string) bool {
+	for _, w := range strings.Fields(sel) {
+		w = strings.Trim(w, "+@")
+		if w == n.Name {
+			return true
+		}
+	}
+	return false
+}
+
+func writeCompiled(targetDir string, n *manifest.Node, sql string) {
+	rel := filepath.Join("compiled", n.PackageName, filepath.FromSlash(n.OriginalFilePath))
+	if n.TestMetadata != nil {
+		rel = filepath.Join(rel, n.Alias+".sql")
+	}
+	full := filepath.Join(targetDir, rel)
+	_ = os.MkdirAll(filepath.Dir(full), 0o755)
+	_ = os.WriteFile(full, []byte(sql), 0o644)
+}

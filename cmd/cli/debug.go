@@ -1,0 +1,66 @@
+package cli
+
+import (
+	"fmt"
+	"path/filepath"
+	"runtime"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kiln-dev/kiln/compiler"
+	"github.com/kiln-dev/kiln/compiler/project"
+)
+
+func newDebugCmd(e *env) *cobra.Command {
+	f := &commonFlags{}
+	cmd := &cobra.Command{
+		Use:   "debug",
+		Short: "Show versions, where the project and profile were found, and test the connection",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			out := e.stdout
+			fmt.Fprintf(out, "kiln version: %s (dbt %s compatible)\n", compiler.Version, compiler.DbtVersion)
+			fmt.Fprintf(out, "go version: %s %s/%s\n", runtime.Version(), runtime.GOOS, runtime.GOARCH)
+			dir, err := project.FindProjectDir(f.projectDir, e.lookup("DBT_PROJECT_DIR"), e.cwd)
+			if err != nil {
+				fmt.Fprintf(out, "project: not found — %v\n", err)
+				return exitWith(ExitFailure, nil)
+			}
+			fmt.Fprintf(out, "project: %s\n", filepath.Join(dir, "dbt_project.yml"))
+			profilesDir, looked := project.FindProfilesDir(f.profilesDir, e.lookup, e.cwd, dir, homeDir(e))
+			fmt.Fprintf(out, "profiles.yml: looked in %v, using %s\n", looked, filepath.Join(profilesDir, "profiles.yml"))
+			f.quiet = true
+			s, err := e.load(cmd.Context(), f, "debug")
+			if err != nil {
+				fmt.Fprintf(out, "All checks passed: no\n")
+				return err
+			}
+			fmt.Fprintf(out, "profile: %s, target: %s, adapter: %s\n", s.profile.Name, s.profile.Target, s.adapter.Type())
+			for _, k := range []string{"database", "schema", "path", "host", "port", "user", "threads"} {
+				if v, ok := s.target[k]; ok {
+					fmt.Fprintf(out, "  %s: %v\n", k, v)
+				}
+			}
+			db, err := s.adapter.Open(cmd.Context(), s.creds, 1)
+			if err != nil {
+				fmt.Fprintf(out, "Connection test: [ERROR] %v\n", err)
+				return exitWith(ExitFailure, nil)
+			}
+			defer db.Close()
+			c, err := db.Conn(cmd.Context())
+			if err == nil {
+				_, _, err = c.Query(cmd.Context(), "select 1 as id", 1)
+				c.Close()
+			}
+			if err != nil {
+				fmt.Fprintf(out, "Connection test: [ERROR] %v\n", err)
+				return exitWith(ExitFailure, nil)
+			}
+			fmt.Fprintf(out, "Connection test: [OK connection ok] (%s %s)\n", s.adapter.Type(), db.Version())
+			fmt.Fprintln(out, "All checks passed!")
+			return nil
+		},
+	}
+	f.register(cmd, false)
+	return cmd
+}

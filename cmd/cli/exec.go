@@ -1,0 +1,190 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kiln-dev/kiln/adapters"
+	"github.com/kiln-dev/kiln/compiler/manifest"
+	"github.com/kiln-dev/kiln/internal/run"
+)
+
+// resource types each executing command works on.
+var commandTypes = map[string][]string{
+	"run":   {manifest.Model},
+	"test":  {manifest.Test},
+	"seed":  {manifest.Seed},
+	"build": {manifest.Model, manifest.Seed, manifest.Test, manifest.Snapshot},
+}
+
+func newExecCmd(e *env, name, short string) *cobra.Command {
+	f := &commonFlags{}
+	cmd := &cobra.Command{
+		Use:   name,
+		Short: short,
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runExec(cmd, e, f, name)
+		},
+	}
+	f.register(cmd, true)
+	f.registerExec(cmd)
+	return cmd
+}
+
+func runExec(cmd *cobra.Command, e *env, f *commonFlags, which string) error {
+	ctx := cmd.Context()
+	s, err := e.load(ctx, f, which)
+	if err != nil {
+		return err
+	}
+	if err := s.writeManifest(); err != nil {
+		return exitWith(ExitUsage, fmt.Errorf("writing manifest.json: %w", err))
+	}
+	selected, err := s.selectNodes(commandTypes[which])
+	if err != nil {
+		return exitWith(ExitUsage, err)
+	}
+	s.found()
+	if len(selected) == 0 {
+		s.p.Line("Nothing to do. Try checking your model configs and model specification args")
+		writeEmptyResults(s, which)
+		return nil
+	}
+	db, err := s.adapter.Open(ctx, s.creds, f.threads)
+	if err != nil {
+		writeEmptyResults(s, which)
+		var le *adapters.LockedError
+		if errors.As(err, &le) {
+			return exitWith(ExitUsage, fmt.Errorf("%v\nClose the other program (or wait for the other kiln run) and try again; nothing was changed", le))
+		}
+		return exitWith(ExitUsage, fmt.Errorf("could not open target '%s' (%s): %v", s.profile.Target, s.adapter.Type(), err))
+	}
+	defer db.Close()
+	s.p.Line("Registered adapter: %s=%s", s.adapter.Type(), db.Version())
+	var onStart, onEnd []string
+	if which != "compile" {
+		for _, h := range s.proj.OnRunStart {
+			onStart = append(onStart, h.SQL)
+		}
+		for _, h := range s.proj.OnRunEnd {
+			onEnd = append(onEnd, h.SQL)
+		}
+	}
+	r := run.New(s.res, db, run.Options{
+		Command: which, Threads: f.threads, FailFast: f.failFast, FullRefresh: f.fullRefresh,
+		WarnError: f.warnError, TargetDir: s.targetDir, TargetName: s.profile.Target, Printer: s.p,
+		Selected: selected, OnRunStart: onStart, OnRunEnd: onEnd,
+		Args: map[string]any{"which": which, "select": f.selects, "exclude": f.excludes, "threads": f.threads, "full_refresh": f.fullRefresh, "target": s.profile.Target},
+	})
+	sum, err := r.Execute(ctx)
+	// The manifest now holds compiled code; rewrite it.
+	_ = s.writeManifest()
+	if err != nil {
+		if ctx.Err() != nil {
+			return exitWith(ExitInterrupt, fmt.Errorf("interrupted: running statements were cancelled and rolled back"))
+		}
+		return exitWith(ExitFailure, err)
+	}
+	printSummary(s, sum)
+	if sum.Cancelled {
+		return exitWith(ExitInterrupt, fmt.Errorf("interrupted: running statements were cancelled and rolled back; target/run_results.json lists what finished"))
+	}
+	if sum.Errors > 0 {
+		return exitWith(ExitFailure, nil)
+	}
+	return nil
+}
+
+func writeEmptyResults(s *session, which string) {
+	rr := manifest.RunResults{
+		Metadata: manifest.BaseMetadata{DbtSchemaVersion: manifest.RunResultsSchema, DbtVersion: "1.11.0",
+			GeneratedAt: manifest.FormatTime(time.Now()), InvocationID: s.invID, InvocationStartedAt: manifest.FormatTime(s.started), Env: map[string]string{}},
+		Results: []manifest.RunResult{}, Args: map[string]any{"which": which},
+	}
+	_ = manifest.WriteJSONFile(s.targetDir+"/run_results.json", rr)
+}
+
+// printSummary prints the Finished line, failures and the Done line.
+func printSummary(s *session, sum *run.Summary) {
+	m := s.res.Manifest
+	counts := map[string]int{}
+	for _, r := range sum.Results {
+		n := m.Nodes[r.UniqueID]
+		if n == nil {
+			continue
+		}
+		key := n.ResourceType
+		switch n.ResourceType {
+		case manifest.Model:
+			key = n.Config.Materialized() + " model"
+		case manifest.Test:
+			key = "data test"
+		}
+		counts[key]++
+	}
+	var parts []string
+	keys := make([]string, 0, len(counts))
+	for k := range counts {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		w := k
+		if counts[k] != 1 {
+			w += "s"
+		}
+		parts = append(parts, fmt.Sprintf("%d %s", counts[k], w))
+	}
+	el := sum.Elapsed.Seconds()
+	s.p.Line("")
+	s.p.Line("Finished running %s in %d hours %d minutes and %.2f seconds (%.2fs).", strings.Join(parts, ", "), int(el)/3600, (int(el)%3600)/60, el-float64(int(el)/60*60), el)
+	s.p.Line("")
+	if sum.Errors == 0 && sum.Warnings == 0 {
+		s.p.Line("%s", s.p.Colored("green", "Completed successfully"))
+	} else {
+		if sum.Errors > 0 {
+			s.p.Line("%s", s.p.Colored("red", fmt.Sprintf("Completed with %d error%s, 0 partial successes, and %d warning%s:", sum.Errors, pl(sum.Errors), sum.Warnings, pl(sum.Warnings))))
+		} else {
+			s.p.Line("%s", s.p.Colored("yellow", fmt.Sprintf("Completed with %d warning%s:", sum.Warnings, pl(sum.Warnings))))
+		}
+		for _, r := range sum.Results {
+			n := m.Nodes[r.UniqueID]
+			if n == nil {
+				continue
+			}
+			msg := ""
+			if r.Message != nil {
+				msg = *r.Message
+			}
+			switch r.Status {
+			case manifest.StatusError:
+				s.p.Line("")
+				s.p.Line("%s", s.p.Colored("red", fmt.Sprintf("Error in %s %s (%s)", n.ResourceType, n.Name, n.OriginalFilePath)))
+				s.p.Line("  %s", strings.ReplaceAll(msg, "\n", "\n  "))
+			case manifest.StatusFail:
+				s.p.Line("")
+				s.p.Line("%s", s.p.Colored("red", fmt.Sprintf("Failure in %s %s (%s)", n.ResourceType, n.Name, n.OriginalFilePath)))
+				s.p.Line("  %s", strings.ReplaceAll(msg, "\n", "\n  "))
+			case manifest.StatusWarn:
+				s.p.Line("")
+				s.p.Line("%s", s.p.Colored("yellow", fmt.Sprintf("Warning in %s %s (%s)", n.ResourceType, n.Name, n.OriginalFilePath)))
+				s.p.Line("  %s", strings.ReplaceAll(msg, "\n", "\n  "))
+			}
+		}
+	}
+	s.p.Line("")
+	s.p.Line("Done. PASS=%d WARN=%d ERROR=%d SKIP=%d NO-OP=%d TOTAL=%d", sum.Passed, sum.Warnings, sum.Errors, sum.Skipped, sum.NoOp, len(sum.Results))
+}
+
+func pl(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}

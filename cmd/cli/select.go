@@ -1,0 +1,112 @@
+package cli
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/kiln-dev/kiln/compiler/manifest"
+	"github.com/kiln-dev/kiln/graph/selector"
+)
+
+// universe converts the manifest into the selector's view of nodes.
+func (s *session) universe() *selector.Universe {
+	m := s.res.Manifest
+	nodes := make(map[string]*selector.Node, len(m.Nodes)+len(m.Sources)+len(m.Exposures))
+	for id, n := range m.Nodes {
+		sn := &selector.Node{
+			ID: id, Name: n.Name, ResourceType: n.ResourceType, Package: n.PackageName,
+			FQN: n.FQN, Tags: n.Tags, Path: n.OriginalFilePath, Config: n.Config,
+		}
+		if n.ResourceType == manifest.Test {
+			if n.TestMetadata != nil {
+				sn.TestType = "generic"
+				sn.TestName = n.TestMetadata.Name
+			} else {
+				sn.TestType = "singular"
+			}
+		}
+		nodes[id] = sn
+	}
+	for id, src := range m.Sources {
+		nodes[id] = &selector.Node{ID: id, Name: src.Name, SourceName: src.SourceName, ResourceType: manifest.Source,
+			Package: src.PackageName, FQN: src.FQN, Tags: src.Tags, Path: src.OriginalFilePath, Config: src.Config}
+	}
+	for id, e := range m.Exposures {
+		nodes[id] = &selector.Node{ID: id, Name: e.Name, ResourceType: manifest.Exposure, Package: e.PackageName,
+			FQN: e.FQN, Tags: e.Tags, Path: e.OriginalFilePath, Config: e.Config}
+	}
+	return &selector.Universe{Graph: s.res.Graph, Nodes: nodes, RootPackage: s.proj.Name, ProjectDir: s.dir}
+}
+
+// selectNodes evaluates --select/--exclude and keeps the given resource
+// types (all when types is nil).
+func (s *session) selectNodes(types []string) ([]string, error) {
+	expr, err := selector.Parse(s.flags.selects, s.flags.excludes)
+	if err != nil {
+		return nil, err
+	}
+	mode := s.flags.indirect
+	if mode == "" {
+		mode = "eager"
+	}
+	ids, err := selector.Select(s.universe(), expr, selector.Options{Indirect: selector.IndirectMode(mode)})
+	if err != nil {
+		return nil, err
+	}
+	allowed := map[string]bool{}
+	for _, t := range types {
+		allowed[t] = true
+	}
+	for _, t := range s.flags.resourceTypes {
+		if t == "all" || t == "default" {
+			continue
+		}
+		if !validResourceType(t) {
+			return nil, fmt.Errorf("--resource-type: unknown resource type '%s' (use model, seed, test, snapshot, source, analysis, exposure)", t)
+		}
+	}
+	var out []string
+	for _, id := range ids {
+		rt := s.resourceType(id)
+		if len(types) > 0 && !allowed[rt] {
+			continue
+		}
+		if len(s.flags.resourceTypes) > 0 && !containsStr(s.flags.resourceTypes, rt) && !containsStr(s.flags.resourceTypes, "all") {
+			continue
+		}
+		out = append(out, id)
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+func (s *session) resourceType(id string) string {
+	m := s.res.Manifest
+	if n := m.Nodes[id]; n != nil {
+		return n.ResourceType
+	}
+	if _, ok := m.Sources[id]; ok {
+		return manifest.Source
+	}
+	if _, ok := m.Exposures[id]; ok {
+		return manifest.Exposure
+	}
+	return ""
+}
+
+func validResourceType(t string) bool {
+	switch t {
+	case "model", "seed", "test", "snapshot", "source", "analysis", "exposure", "unit_test", "operation":
+		return true
+	}
+	return false
+}
+
+func containsStr(l []string, s string) bool {
+	for _, x := range l {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,299 @@
+package cli
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+	"gopkg.in/yaml.v3"
+
+	"github.com/kiln-dev/kiln/adapters"
+	"github.com/kiln-dev/kiln/compiler"
+	"github.com/kiln-dev/kiln/compiler/manifest"
+	"github.com/kiln-dev/kiln/compiler/project"
+	"github.com/kiln-dev/kiln/internal/diag"
+	"github.com/kiln-dev/kiln/internal/run"
+)
+
+// commonFlags are accepted by every project command.
+type commonFlags struct {
+	projectDir    string
+	profilesDir   string
+	profile       string
+	target        string
+	vars          string
+	targetPath    string
+	threads       int
+	selects       []string
+	excludes      []string
+	fullRefresh   bool
+	failFast      bool
+	warnError     bool
+	noColor       bool
+	quiet         bool
+	resourceTypes []string
+	indirect      string
+}
+
+func (f *commonFlags) register(cmd *cobra.Command, selection bool) {
+	fl := cmd.Flags()
+	fl.StringVar(&f.projectDir, "project-dir", "", "directory holding dbt_project.yml (default: DBT_PROJECT_DIR, else the nearest parent of the working directory that has one)")
+	fl.StringVar(&f.profilesDir, "profiles-dir", "", "directory holding profiles.yml (default: DBT_PROFILES_DIR, the working directory, ~/.dbt, then the project directory)")
+	fl.StringVar(&f.profile, "profile", "", "profile to use (default: the project's `profile:`)")
+	fl.StringVarP(&f.target, "target", "t", "", "target within the profile (default: the profile's `target:`)")
+	fl.StringVar(&f.vars, "vars", "", "variables as a YAML mapping, e.g. '{start_date: 2024-01-01}'")
+	fl.StringVar(&f.targetPath, "target-path", "", "where artifacts go (default: the project's target-path, `target`)")
+	fl.BoolVar(&f.noColor, "no-use-colors", false, "never colour the output")
+	fl.BoolVarP(&f.quiet, "quiet", "q", false, "print only errors")
+	if selection {
+		fl.StringArrayVarP(&f.selects, "select", "s", nil, "nodes to include (dbt selection syntax; repeatable)")
+		fl.StringArrayVarP(&f.selects, "models", "m", nil, "legacy alias of --select")
+		_ = fl.MarkHidden("models")
+		fl.StringArrayVar(&f.excludes, "exclude", nil, "nodes to leave out (dbt selection syntax; repeatable)")
+		fl.StringSliceVar(&f.resourceTypes, "resource-type", nil, "only these resource types (model, seed, test, snapshot, source, analysis, exposure)")
+		fl.StringVar(&f.indirect, "indirect-selection", "eager", "how tests of selected nodes are pulled in: eager, cautious, buildable, empty")
+	}
+}
+
+func (f *commonFlags) registerExec(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.IntVar(&f.threads, "threads", 0, "parallel workers (default: the profile's threads)")
+	fl.BoolVarP(&f.fullRefresh, "full-refresh", "f", false, "rebuild seeds (drop and recreate) and incremental models from scratch")
+	fl.BoolVarP(&f.failFast, "fail-fast", "x", false, "stop at the first failure and cancel running nodes")
+	fl.BoolVar(&f.warnError, "warn-error", false, "treat warnings (test WARN) as errors")
+}
+
+// session is a loaded project ready for a command.
+type session struct {
+	e         *env
+	flags     *commonFlags
+	dir       string
+	proj      *project.Project
+	profile   *project.Profile
+	adapter   adapters.Adapter
+	creds     adapters.Credentials
+	target    map[string]any
+	res       *compiler.Result
+	targetDir string
+	p         *run.Printer
+	invID     string
+	started   time.Time
+}
+
+func (e *env) lookup(k string) string {
+	v, _ := e.getenv(k)
+	return v
+}
+
+func newInvocationID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = (b[6] & 0x0f) | 0x40
+	b[8] = (b[8] & 0x3f) | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+}
+
+// printDiags writes diagnostics to stderr, warnings first.
+func (e *env) printDiags(l diag.List) {
+	for _, d := range l {
+		fmt.Fprintln(e.stderr, d.String())
+	}
+}
+
+// load finds and compiles the project; needProfile is false for commands
+// that never touch the warehouse and can fall back to defaults.
+func (e *env) load(ctx context.Context, f *commonFlags, which string) (*session, error) {
+	s := &session{e: e, flags: f, invID: newInvocationID(), started: time.Now().UTC()}
+	s.p = run.NewPrinter(e.stdout, e.isTerminal && !f.noColor)
+	if f.quiet {
+		s.p = run.NewPrinter(nil, false)
+	}
+	cliVars := map[string]any{}
+	if strings.TrimSpace(f.vars) != "" {
+		if err := yaml.Unmarshal([]byte(f.vars), &cliVars); err != nil {
+			return nil, exitWith(ExitUsage, fmt.Errorf("--vars is not a YAML mapping: %v (example: --vars '{key: value}')", err))
+		}
+		cliVars = normalizeYAML(cliVars).(map[string]any)
+	}
+	dir, err := project.FindProjectDir(f.projectDir, e.lookup("DBT_PROJECT_DIR"), e.cwd)
+	if err != nil {
+		return nil, exitWith(ExitUsage, err)
+	}
+	s.dir = dir
+	s.p.Line("Running with kiln=%s (dbt=%s compatible)", compiler.Version, compiler.DbtVersion)
+	proj, diags := compiler.LoadProject(dir, cliVars, e.getenv)
+	if diags.HasErrors() {
+		e.printDiags(diags)
+		return nil, exitWith(ExitUsage, fmt.Errorf("could not load %s", filepath.Join(dir, "dbt_project.yml")))
+	}
+	e.printDiags(diags)
+	s.proj = proj
+	s.targetDir = proj.TargetPath
+	if f.targetPath != "" {
+		s.targetDir = f.targetPath
+	} else if v := e.lookup("DBT_TARGET_PATH"); v != "" {
+		s.targetDir = v
+	}
+	if s.targetDir == "" {
+		s.targetDir = "target"
+	}
+	if !filepath.IsAbs(s.targetDir) {
+		s.targetDir = filepath.Join(dir, s.targetDir)
+	}
+
+	profilesDir, looked := project.FindProfilesDir(f.profilesDir, e.lookup, e.cwd, dir, homeDir(e))
+	profName := firstNonEmpty(f.profile, e.lookup("DBT_PROFILE"), proj.Profile)
+	targetName := firstNonEmpty(f.target, e.lookup("DBT_TARGET"))
+	prof, pd := compiler.LoadProfile(profilesDir, profName, targetName, cliVars, e.getenv)
+	if pd.HasErrors() {
+		e.printDiags(pd)
+		return nil, exitWith(ExitUsage, fmt.Errorf("no usable profile: looked for profiles.yml in %s", strings.Join(looked, ", ")))
+	}
+	e.printDiags(pd)
+	s.profile = prof
+	typ, _ := prof.Output["type"].(string)
+	a, ok := adapters.Lookup(typ)
+	if !ok {
+		return nil, exitWith(ExitUsage, fmt.Errorf("%s: target '%s' of profile '%s' has type '%s', which kiln does not support (available: %s)", prof.Path, prof.Target, prof.Name, typ, strings.Join(adapters.Types(), ", ")))
+	}
+	s.adapter = a
+	s.creds = adapters.Credentials{Profile: prof.Name, Target: prof.Target, Fields: prof.Output, Dir: filepath.Dir(prof.Path)}
+	s.target = a.TargetInfo(s.creds)
+	threads := prof.Threads
+	if f.threads > 0 {
+		threads = f.threads
+	}
+	if threads <= 0 {
+		threads = 1
+	}
+	s.target["name"] = prof.Target
+	s.target["target_name"] = prof.Target
+	s.target["profile_name"] = prof.Name
+	s.target["threads"] = threads
+	s.target["type"] = typ
+	f.threads = threads
+
+	opts := compiler.Options{
+		ProjectDir: dir, Profile: prof, Project: proj, Target: s.target, AdapterType: typ,
+		CLIVars: cliVars, Getenv: e.getenv, InvocationID: s.invID, RunStartedAt: s.started,
+		Flags: map[string]any{"FULL_REFRESH": f.fullRefresh, "STORE_FAILURES": false, "WHICH": which, "EMPTY": false, "WARN_ERROR": f.warnError},
+		Log: func(msg string, info bool) {
+			if info {
+				s.p.Line("%s", msg)
+			}
+		},
+	}
+	res, err := compiler.Compile(ctx, opts)
+	if err != nil {
+		var ce *compiler.Error
+		if errors.As(err, &ce) {
+			e.printDiags(ce.Diags.Warnings())
+			e.printDiags(ce.Diags.Errors())
+			n := len(ce.Diags.Errors())
+			return nil, exitWith(ExitUsage, fmt.Errorf("kiln found %d error%s in the project; nothing was run", n, map[bool]string{true: "", false: "s"}[n == 1]))
+		}
+		return nil, exitWith(ExitUsage, err)
+	}
+	e.printDiags(res.Diags)
+	s.res = res
+	return s, nil
+}
+
+func homeDir(e *env) string {
+	if h := e.lookup("HOME"); h != "" {
+		return h
+	}
+	h, _ := os.UserHomeDir()
+	return h
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, x := range s {
+		if x != "" {
+			return x
+		}
+	}
+	return ""
+}
+
+// normalizeYAML converts yaml.v3 decoded values to JSON-like Go values.
+func normalizeYAML(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		for k, x := range t {
+			t[k] = normalizeYAML(x)
+		}
+		return t
+	case map[any]any:
+		out := map[string]any{}
+		for k, x := range t {
+			out[fmt.Sprint(k)] = normalizeYAML(x)
+		}
+		return out
+	case []any:
+		for i, x := range t {
+			t[i] = normalizeYAML(x)
+		}
+		return t
+	case int:
+		return int64(t)
+	}
+	return v
+}
+
+// writeManifest writes target/manifest.json.
+func (s *session) writeManifest() error {
+	return manifest.WriteJSONFile(filepath.Join(s.targetDir, "manifest.json"), s.res.Manifest.JSON())
+}
+
+// found prints "Found 5 models, 3 seeds, ..." like dbt.
+func (s *session) found() {
+	m := s.res.Manifest
+	counts := map[string]int{}
+	for _, n := range m.Nodes {
+		counts[n.ResourceType]++
+	}
+	var parts []string
+	add := func(n int, singular, pluralS string) {
+		if n == 0 {
+			return
+		}
+		w := pluralS
+		if n == 1 {
+			w = singular
+		}
+		parts = append(parts, fmt.Sprintf("%d %s", n, w))
+	}
+	add(counts[manifest.Model], "model", "models")
+	add(counts[manifest.Snapshot], "snapshot", "snapshots")
+	add(counts[manifest.Analysis], "analysis", "analyses")
+	add(counts[manifest.Seed], "seed", "seeds")
+	add(counts[manifest.Test], "data test", "data tests")
+	add(len(m.Sources), "source", "sources")
+	add(len(m.Exposures), "exposure", "exposures")
+	add(len(m.Macros), "macro", "macros")
+	s.p.Line("Found %s", strings.Join(parts, ", "))
+	s.p.Line("")
+}
+
+func isTerminal(w any) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+func sortedStrings(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

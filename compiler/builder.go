@@ -1,0 +1,319 @@
+package compiler
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"path"
+	"runtime"
+	"strings"
+	"sync"
+
+	"github.com/kiln-dev/kiln/adapters"
+	"github.com/kiln-dev/kiln/compiler/jinja"
+	"github.com/kiln-dev/kiln/compiler/manifest"
+	"github.com/kiln-dev/kiln/compiler/project"
+	"github.com/kiln-dev/kiln/internal/diag"
+)
+
+// builder accumulates the manifest while compiling. Phase one (collect)
+// registers every package's macros, docs and property YAML; phase two
+// (build) renders nodes, which may call macros from any package.
+type builder struct {
+	ctx   context.Context
+	r     *Result
+	m     *manifest.Manifest
+	mu    sync.Mutex
+	diags diag.List
+
+	pkgs             []*pkgFiles
+	patches          map[patchKey]*patchRef
+	pending          map[string]*pending // unique_id -> parse info
+	pendingExposures []*manifest.ExposureDef
+	order            []string // unique_ids in creation order
+}
+
+type pkgFiles struct {
+	proj  *project.Project
+	files *project.Files
+	props []*project.Properties
+}
+
+type patchKey struct{ pkg, kind, name string }
+
+type patchRef struct {
+	patch *project.NodePatch
+	file  string
+	used  bool
+}
+
+// pending is what linking needs beyond the node itself.
+type pending struct {
+	node    *manifest.Node
+	proj    *project.Project
+	refPos  map[string]diag.Pos
+	srcPos  map[string]diag.Pos
+	testRef string // generic tests: the attached node's name, for messages
+}
+
+func newBuilder(ctx context.Context, r *Result) *builder {
+	return &builder{ctx: ctx, r: r, m: r.Manifest, patches: map[patchKey]*patchRef{}, pending: map[string]*pending{}}
+}
+
+func (b *builder) addDiag(d diag.Diagnostic) {
+	b.mu.Lock()
+	b.diags = append(b.diags, d)
+	b.mu.Unlock()
+}
+
+func (b *builder) addErr(pos diag.Pos, code, format string, args ...any) {
+	b.addDiag(diag.Errorf(pos, code, format, args...))
+}
+
+func (b *builder) addWarn(pos diag.Pos, code, format string, args ...any) {
+	b.addDiag(diag.Warnf(pos, code, format, args...))
+}
+
+// addJinjaErr converts a template error into a positioned diagnostic.
+func (b *builder) addJinjaErr(file string, err error) {
+	b.addDiag(jinjaDiag(file, err))
+}
+
+func jinjaDiag(file string, err error) diag.Diagnostic {
+	var d diag.Diagnostic
+	if errors.As(err, &d) {
+		return d
+	}
+	var je *jinja.Error
+	if errors.As(err, &je) {
+		p := diag.Pos{File: je.Path, Line: je.Line, Col: je.Col}
+		if p.File == "" {
+			p.File = file
+		}
+		dg := diag.Errorf(p, "jinja", "%s", je.Msg)
+		if je.SourceLine != "" {
+			dg.Notes = []string{fmt.Sprintf("%4d | %s", je.Line, je.SourceLine)}
+		}
+		return dg
+	}
+	return diag.Errorf(diag.Pos{File: file}, "jinja", "%v", err)
+}
+
+func (b *builder) targetDatabase() string {
+	s, _ := b.r.opts.Target["database"].(string)
+	return s
+}
+
+func (b *builder) targetSchema() string {
+	s, _ := b.r.opts.Target["schema"].(string)
+	return s
+}
+
+// loadPackage is phase one for one package.
+func (b *builder) loadPackage(p *project.Project) error {
+	files, err := project.Discover(p)
+	if err != nil {
+		return err
+	}
+	pf := &pkgFiles{proj: p, files: files}
+	b.pkgs = append(b.pkgs, pf)
+	for _, f := range append(append([]project.File{}, files.Macros...), files.GenericTests...) {
+		macros, err := b.r.Env.AddMacroFile(p.Name, f.Path, string(f.Content))
+		if err != nil {
+			b.addJinjaErr(f.Path, err)
+			continue
+		}
+		for _, mc := range macros {
+			id := "macro." + p.Name + "." + mc.Name
+			b.m.Macros[id] = &manifest.MacroDef{
+				UniqueID: id, PackageName: p.Name, Name: mc.Name,
+				Path: f.Path, OriginalFilePath: f.Path, MacroSQL: mc.SQL,
+				DependsOn: macroIDs(p.Name, mc.DependsOn),
+			}
+		}
+	}
+	if b.r.docs == nil {
+		b.r.docs = map[string]map[string]string{}
+	}
+	for _, f := range files.Docs {
+		blocks, err := jinja.ParseDocs(f.Path, string(f.Content))
+		if err != nil {
+			b.addJinjaErr(f.Path, err)
+			continue
+		}
+		for _, blk := range blocks {
+			if b.r.docs[p.Name] == nil {
+				b.r.docs[p.Name] = map[string]string{}
+			}
+			id := "doc." + p.Name + "." + blk.Name
+			if old, dup := b.m.Docs[id]; dup {
+				b.addErr(diag.Pos{File: f.Path, Line: blk.Line}, "duplicate-doc", "docs block '%s' is defined twice (also in %s)", blk.Name, old.OriginalFilePath)
+				continue
+			}
+			b.r.docs[p.Name][blk.Name] = strings.TrimSpace(blk.Contents)
+			b.m.Docs[id] = &manifest.DocDef{UniqueID: id, PackageName: p.Name, Name: blk.Name, Path: f.Path, OriginalFilePath: f.Path, BlockContents: strings.TrimSpace(blk.Contents)}
+		}
+	}
+	props := parseAllProperties(files.Properties, b.r.opts.Workers)
+	for _, pr := range props {
+		b.diags = append(b.diags, pr.diags...)
+		if pr.props != nil {
+			pf.props = append(pf.props, pr.props)
+		}
+	}
+	b.diags = append(b.diags, project.CheckDuplicatePatches(pf.props)...)
+	for _, pr := range pf.props {
+		b.indexPatches(p.Name, "models", pr.Path, pr.Models)
+		b.indexPatches(p.Name, "seeds", pr.Path, pr.Seeds)
+		b.indexPatches(p.Name, "snapshots", pr.Path, pr.Snapshots)
+		b.indexPatches(p.Name, "analyses", pr.Path, pr.Analyses)
+		b.indexPatches(p.Name, "data_tests", pr.Path, pr.DataTests)
+	}
+	return nil
+}
+
+func macroIDs(pkg string, names []string) []string {
+	out := make([]string, 0, len(names))
+	for _, n := range names {
+		if strings.Contains(n, ".") {
+			out = append(out, "macro."+n)
+		} else {
+			out = append(out, "macro."+pkg+"."+n)
+		}
+	}
+	return out
+}
+
+func (b *builder) indexPatches(pkg, kind, file string, list []project.NodePatch) {
+	for i := range list {
+		k := patchKey{pkg, kind, list[i].Name}
+		if _, dup := b.patches[k]; dup {
+			continue // reported by CheckDuplicatePatches
+		}
+		b.patches[k] = &patchRef{patch: &list[i], file: file}
+	}
+}
+
+type propResult struct {
+	props *project.Properties
+	diags diag.List
+}
+
+func parseAllProperties(files []project.File, workers int) []propResult {
+	out := make([]propResult, len(files))
+	parallel(len(files), workers, func(i int) {
+		p, d := project.ParseProperties(files[i].Path, files[i].Content)
+		out[i] = propResult{p, d}
+	})
+	return out
+}
+
+// parallel runs fn(0..n-1) on a bounded worker pool.
+func parallel(n, workers int, fn func(i int)) {
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	if n < 32 || workers == 1 {
+		for i := 0; i < n; i++ {
+			fn(i)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	next := make(chan int, 256)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				fn(i)
+			}
+		}()
+	}
+	for i := 0; i < n; i++ {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+}
+
+func checksum(b []byte) manifest.FileHash {
+	sum := sha256.Sum256(b)
+	return manifest.FileHash{Name: "sha256", Checksum: hex.EncodeToString(sum[:])}
+}
+
+// fqnFor builds [package, dirs..., name] for a file under one of paths.
+func fqnFor(pkg, file string, paths []string) (fqn []string, rel string) {
+	rel = file
+	for _, p := range paths {
+		p = strings.TrimSuffix(path.Clean(p), "/")
+		if strings.HasPrefix(file, p+"/") {
+			rel = strings.TrimPrefix(file, p+"/")
+			break
+		}
+	}
+	dir, base := path.Split(rel)
+	name := strings.TrimSuffix(base, path.Ext(base))
+	fqn = []string{pkg}
+	if dir != "" {
+		fqn = append(fqn, strings.Split(strings.TrimSuffix(dir, "/"), "/")...)
+	}
+	return append(fqn, name), rel
+}
+
+// relation returns the adapters.Relation of a node.
+func nodeRelation(n *manifest.Node) adapters.Relation {
+	typ := adapters.RelView
+	switch n.Config.Materialized() {
+	case "table", "incremental", "seed", "snapshot":
+		typ = adapters.RelTable
+	case "ephemeral":
+		return adapters.Relation{Identifier: n.Alias, CTEName: "__dbt__cte__" + n.Alias, Type: adapters.RelCTE}
+	}
+	if n.ResourceType == manifest.Seed || n.ResourceType == manifest.Snapshot {
+		typ = adapters.RelTable
+	}
+	return adapters.Relation{Database: n.Database, Schema: n.Schema, Identifier: n.Alias, Type: typ}
+}
+
+// renderYAML renders Jinja inside a property-file value (source schemas like
+// "{{ target.schema }}", descriptions with doc()).
+func (b *builder) renderYAML(file, pkg, s string) string {
+	if !strings.Contains(s, "{{") && !strings.Contains(s, "{%") {
+		return s
+	}
+	res := &parseResolver{b: b, pkg: pkg, node: &manifest.Node{Pos: diag.Pos{File: file}}}
+	out, err := b.r.Env.RenderString(file, s, &jinja.Context{Package: pkg, Globals: b.r.baseGlobals(), Resolver: res, Ctx: b.ctx})
+	if err != nil {
+		b.addDiag(jinjaDiag(file, err))
+		return s
+	}
+	return out
+}
+
+// renderDescriptions resolves doc() and other Jinja in every description.
+func (b *builder) renderDescriptions() {
+	cols := func(file, pkg string, m map[string]*manifest.Column) {
+		for _, c := range m {
+			c.Description = b.renderYAML(file, pkg, c.Description)
+		}
+	}
+	for _, n := range b.m.Nodes {
+		file := n.OriginalFilePath
+		if n.PatchPath != "" {
+			file = strings.TrimPrefix(n.PatchPath, n.PackageName+"://")
+		}
+		n.Description = b.renderYAML(file, n.PackageName, n.Description)
+		cols(file, n.PackageName, n.Columns)
+	}
+	for _, s := range b.m.Sources {
+		s.Description = b.renderYAML(s.OriginalFilePath, s.PackageName, s.Description)
+		s.SourceDescription = b.renderYAML(s.OriginalFilePath, s.PackageName, s.SourceDescription)
+		cols(s.OriginalFilePath, s.PackageName, s.Columns)
+	}
+	for _, e := range b.m.Exposures {
+		e.Description = b.renderYAML(e.OriginalFilePath, e.PackageName, e.Description)
+	}
+}

@@ -1,0 +1,168 @@
+// Package compiler turns a dbt project on disk into a linked manifest: it
+// loads the project and its packages, registers macros, renders every node
+// once with execute=False to capture ref/source/config (in parallel), applies
+// property YAML, synthesizes generic tests, names relations and checks the
+// graph. Runtime rendering (execute=True, with a warehouse connection) lives
+// in runtime.go and is driven by the runner and the compile command.
+//
+// Every user mistake becomes a positioned diagnostic; Compile reports them
+// all at once. Operational failures (unreadable files) are Go errors.
+package compiler
+
+import (
+	"context"
+	"crypto/md5"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/kiln-dev/kiln/compiler/jinja"
+	"github.com/kiln-dev/kiln/compiler/manifest"
+	"github.com/kiln-dev/kiln/compiler/project"
+	"github.com/kiln-dev/kiln/graph"
+	"github.com/kiln-dev/kiln/internal/diag"
+)
+
+// Version is the kiln version and DbtVersion the dbt-core version kiln
+// claims compatibility with (what `dbt_version` and require-dbt-version see).
+const (
+	Version    = "0.1.0"
+	DbtVersion = "1.11.0"
+)
+
+// Options configure one compilation.
+type Options struct {
+	ProjectDir string
+	// Profile and target are resolved by the caller (cmd/cli) because the
+	// adapter type decides dispatch; Target is the Jinja `target` object.
+	Profile      *project.Profile
+	Project      *project.Project // optional: already loaded
+	Target       map[string]any
+	AdapterType  string
+	CLIVars      map[string]any
+	Getenv       func(string) (string, bool)
+	InvocationID string
+	RunStartedAt time.Time
+	// Workers bounds parse parallelism (default: GOMAXPROCS).
+	Workers int
+	// Flags is the Jinja `flags` object.
+	Flags map[string]any
+	// Log receives log()/print() output at parse time (may be nil).
+	Log func(msg string, info bool)
+}
+
+// Result is a compiled project.
+type Result struct {
+	Project  *project.Project
+	Packages []*project.Project
+	Manifest *manifest.Manifest
+	Env      *jinja.Env
+	Graph    *graph.Graph
+	Diags    diag.List // warnings (and errors when Err is set)
+	// Refs maps (package, name) lookups to unique IDs for runtime ref().
+	index *nameIndex
+	opts  Options
+	// docs by package then name
+	docs map[string]map[string]string
+	vars *varScope
+	// Flags is the Jinja `flags` object (FULL_REFRESH, WHICH, ...).
+	Flags map[string]any
+}
+
+// Error is returned when the project has errors; it carries every diagnostic.
+type Error struct{ Diags diag.List }
+
+func (e *Error) Error() string { return e.Diags.Errors().Error() }
+
+// LoadProject finds and reads dbt_project.yml, rendering env_var()/var() in it.
+func LoadProject(dir string, cliVars map[string]any, getenv func(string) (string, bool)) (*project.Project, diag.List) {
+	r := newStaticRenderer(cliVars, getenv)
+	return project.LoadProject(dir, r.render)
+}
+
+// LoadProfile reads profiles.yml, rendering only the selected output.
+func LoadProfile(dir, profile, target string, cliVars map[string]any, getenv func(string) (string, bool)) (*project.Profile, diag.List) {
+	r := newStaticRenderer(cliVars, getenv)
+	return project.LoadProfile(dir, profile, target, r.render)
+}
+
+// Compile parses the whole project.
+func Compile(ctx context.Context, opts Options) (*Result, error) {
+	if opts.Getenv == nil {
+		opts.Getenv = os.LookupEnv
+	}
+	if opts.RunStartedAt.IsZero() {
+		opts.RunStartedAt = time.Now().UTC()
+	}
+	var diags diag.List
+	proj := opts.Project
+	if proj == nil {
+		p, d := LoadProject(opts.ProjectDir, opts.CLIVars, opts.Getenv)
+		diags = append(diags, d...)
+		if d.HasErrors() {
+			return nil, &Error{Diags: diags}
+		}
+		proj = p
+	}
+	r := &Result{Project: proj, opts: opts, Manifest: manifest.New(), Flags: opts.Flags}
+	pkgs, d := project.LoadPackages(proj, newStaticRenderer(opts.CLIVars, opts.Getenv).render)
+	diags = append(diags, d...)
+	r.Packages = pkgs
+	r.vars = newVarScope(proj, pkgs, opts.CLIVars)
+
+	dispatch := map[string][]string{}
+	for _, dsp := range proj.Dispatch {
+		dispatch[dsp.MacroNamespace] = dsp.SearchOrder
+	}
+	var pkgNames []string
+	for _, p := range pkgs {
+		pkgNames = append(pkgNames, p.Name)
+	}
+	r.Env = jinja.New(jinja.Config{
+		AdapterType:    opts.AdapterType,
+		RootPackage:    proj.Name,
+		Packages:       pkgNames,
+		DispatchOrders: dispatch,
+	})
+
+	b := newBuilder(ctx, r)
+	all := append([]*project.Project{proj}, pkgs...)
+	for _, p := range all {
+		if err := b.loadPackage(p); err != nil {
+			return nil, err
+		}
+	}
+	b.finish()
+	diags = append(diags, b.diags...)
+	diags.Sort()
+	r.Diags = diags
+	if diags.HasErrors() {
+		return r, &Error{Diags: diags}
+	}
+	return r, nil
+}
+
+// testHash is the suffix of a generic test's unique_id.
+func testHash(name string, kwargs map[string]any) string {
+	keys := make([]string, 0, len(kwargs))
+	for k := range kwargs {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var sb strings.Builder
+	sb.WriteString(name)
+	for _, k := range keys {
+		fmt.Fprintf(&sb, "|%s=%v", k, kwargs[k])
+	}
+	sum := md5.Sum([]byte(sb.String()))
+	h := hex.EncodeToString(sum[:])
+	return h[len(h)-10:]
+}
+
+func md5sum(s string) string {
+	sum := md5.Sum([]byte(s))
+	return hex.EncodeToString(sum[:])
+}

@@ -1,0 +1,304 @@
+package compiler
+
+import (
+	"crypto/md5"
+	"encoding/hex"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/kiln-dev/kiln/compiler/jinja"
+	"github.com/kiln-dev/kiln/compiler/manifest"
+	"github.com/kiln-dev/kiln/compiler/project"
+	"github.com/kiln-dev/kiln/internal/diag"
+)
+
+// A generic test instance declared in property YAML on a model, seed,
+// snapshot or source table (optionally on one of its columns).
+type testTarget struct {
+	kind       string // "models", "seeds", "snapshots", "sources"
+	name       string // model name, or source table name
+	sourceName string
+	column     string
+	parentID   string
+}
+
+func (b *builder) buildGenericTests(p *project.Project, pr *project.Properties) {
+	addFor := func(kind string, patches []project.NodePatch, resource string) {
+		for _, np := range patches {
+			parent := resource + "." + p.Name + "." + np.Name
+			if _, ok := b.m.Nodes[parent]; !ok {
+				continue // disabled or missing: reported elsewhere
+			}
+			for _, t := range np.Tests {
+				b.addGenericTest(p, pr.Path, testTarget{kind: kind, name: np.Name, parentID: parent}, t)
+			}
+			for _, c := range np.Columns {
+				for _, t := range c.Tests {
+					b.addGenericTest(p, pr.Path, testTarget{kind: kind, name: np.Name, column: c.Name, parentID: parent}, t)
+				}
+			}
+		}
+	}
+	addFor("models", pr.Models, manifest.Model)
+	addFor("seeds", pr.Seeds, manifest.Seed)
+	addFor("snapshots", pr.Snapshots, manifest.Snapshot)
+	for _, s := range pr.Sources {
+		for _, tbl := range s.Tables {
+			parent := "source." + p.Name + "." + s.Name + "." + tbl.Name
+			if _, ok := b.m.Sources[parent]; !ok {
+				continue
+			}
+			tt := testTarget{kind: "sources", name: tbl.Name, sourceName: s.Name, parentID: parent}
+			for _, t := range tbl.Tests {
+				b.addGenericTest(p, pr.Path, tt, t)
+			}
+			for _, c := range tbl.Columns {
+				tc := tt
+				tc.column = c.Name
+				for _, t := range c.Tests {
+					b.addGenericTest(p, pr.Path, tc, t)
+				}
+			}
+		}
+	}
+}
+
+var nonIdent = regexp.MustCompile(`[^0-9a-zA-Z_]+`)
+
+// synthesizeTestName mirrors dbt's naming so test names, and therefore
+// console lines, selectors and artifacts, match what dbt users know.
+func synthesizeTestName(testType, target string, args map[string]any) (short, full string) {
+	keys := make([]string, 0, len(args))
+	for k := range args {
+		if k != "model" {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	var flat []string
+	for _, k := range keys {
+		switch v := args[k].(type) {
+		case map[string]any:
+			mk := make([]string, 0, len(v))
+			for kk := range v {
+				mk = append(mk, kk)
+			}
+			sort.Strings(mk)
+			for _, kk := range mk {
+				flat = append(flat, pyStr(v[kk]))
+			}
+		case []any:
+			for _, x := range v {
+				flat = append(flat, pyStr(x))
+			}
+		default:
+			flat = append(flat, pyStr(v))
+		}
+	}
+	for i, f := range flat {
+		flat[i] = nonIdent.ReplaceAllString(f, "_")
+	}
+	ident := testType + "_" + target
+	full = ident + "_" + strings.Join(flat, "__")
+	if len(full) >= 64 {
+		sum := md5.Sum([]byte(full))
+		trunc := ident
+		if len(trunc) > 30 {
+			trunc = trunc[:30]
+		}
+		return trunc + "_" + hex.EncodeToString(sum[:]), full
+	}
+	return full, full
+}
+
+// pyStr formats a YAML value as Python's str() would.
+func pyStr(v any) string {
+	switch t := v.(type) {
+	case nil:
+		return "None"
+	case bool:
+		if t {
+			return "True"
+		}
+		return "False"
+	case string:
+		return t
+	case float64:
+		if t == float64(int64(t)) {
+			return fmt.Sprintf("%d.0", int64(t))
+		}
+		return fmt.Sprint(t)
+	default:
+		return fmt.Sprint(t)
+	}
+}
+
+var testConfigKeys = map[string]bool{
+	"severity": true, "where": true, "limit": true, "tags": true, "enabled": true, "store_failures": true,
+	"store_failures_as": true, "warn_if": true, "error_if": true, "fail_calc": true, "meta": true,
+	"alias": true, "schema": true, "database": true, "group": true,
+}
+
+func (b *builder) addGenericTest(p *project.Project, yamlPath string, tt testTarget, t project.TestDef) {
+	ns, testName := "", t.Name
+	if i := strings.LastIndex(t.Name, "."); i >= 0 {
+		ns, testName = t.Name[:i], t.Name[i+1:]
+	}
+	args := map[string]any{}
+	for k, v := range t.Args {
+		args[k] = v
+	}
+	if tt.column != "" {
+		args["column_name"] = tt.column
+	}
+	typ := testName
+	if ns != "" {
+		typ = ns + "_" + testName
+	}
+	target := tt.name
+	if tt.kind == "sources" {
+		typ = "source_" + typ
+		target = tt.sourceName + "_" + tt.name
+	}
+	short, full := synthesizeTestName(typ, target, args)
+	if t.CustomName != "" {
+		short, full = t.CustomName, t.CustomName
+	}
+	macro := "test_" + testName
+	if !b.r.Env.HasMacro(ns, macro) && !b.macroExists(p.Name, ns, macro) {
+		b.addDiag(diag.Diagnostic{Severity: diag.Error, Code: "unknown-test", Pos: t.Pos,
+			Message:    fmt.Sprintf("unknown generic test '%s' on %s '%s'", t.Name, strings.TrimSuffix(tt.kind, "s"), tt.name),
+			Suggestion: b.suggestTest(testName)})
+		return
+	}
+	dirs, _ := fqnFor(p.Name, yamlPath, append(append([]string{}, p.ModelPaths...), append(p.SeedPaths, p.SnapshotPaths...)...))
+	fqn := append(append([]string{}, dirs[:len(dirs)-1]...), full)
+	kwargs := map[string]any{}
+	for k, v := range args {
+		kwargs[k] = v
+	}
+	if tt.kind == "sources" {
+		kwargs["model"] = fmt.Sprintf("{{ get_where_subquery(source('%s', '%s')) }}", tt.sourceName, tt.name)
+	} else {
+		kwargs["model"] = fmt.Sprintf("{{ get_where_subquery(ref('%s')) }}", tt.name)
+	}
+	var nsPtr *string
+	if ns != "" {
+		nsPtr = &ns
+	}
+	n := &manifest.Node{
+		UniqueID:         "test." + p.Name + "." + full + "." + testHash(full, args),
+		ResourceType:     manifest.Test,
+		PackageName:      p.Name,
+		Name:             full,
+		Alias:            short,
+		Path:             short + ".sql",
+		OriginalFilePath: yamlPath,
+		FQN:              fqn,
+		RawCode:          fmt.Sprintf("{{ %s(**_dbt_generic_test_kwargs) }}", macroCallName(ns, testName)),
+		Language:         "sql",
+		Columns:          map[string]*manifest.Column{},
+		ColumnName:       tt.column,
+		FileKeyName:      tt.kind + "." + tt.name,
+		AttachedNode:     tt.parentID,
+		TestMetadata:     &manifest.TestMetadata{Name: testName, Kwargs: kwargs, Namespace: nsPtr},
+		Pos:              t.Pos,
+	}
+	if tt.kind == "sources" {
+		n.FileKeyName = "sources." + tt.sourceName
+		n.AttachedNode = ""
+	}
+	cfg := map[string]any{}
+	for k, v := range singularKind.defaults {
+		cfg[k] = v
+	}
+	cfg = project.MergeConfig(cfg, p.ConfigFor("data_tests", fqn))
+	if p != b.r.Project {
+		cfg = project.MergeConfig(cfg, b.r.Project.ConfigFor("data_tests", fqn))
+	}
+	cfg = project.MergeConfig(cfg, t.Config)
+	if s, ok := cfg["severity"].(string); ok {
+		cfg["severity"] = strings.ToUpper(s)
+	}
+	n.Config = cfg
+	n.Tags = n.Config.Tags()
+	n.Checksum = manifest.FileHash{Name: "none", Checksum: ""}
+	// Capture refs in the test's arguments (e.g. relationships' `to`).
+	res := &parseResolver{b: b, pkg: p.Name, node: n, base: n.Config}
+	if tt.kind == "sources" {
+		res.sources = append(res.sources, []string{tt.sourceName, tt.name})
+	} else {
+		res.refs = append(res.refs, manifest.RefArgs{Name: tt.name})
+	}
+	for _, k := range manifest.Sorted(args) {
+		s, ok := args[k].(string)
+		if !ok || !looksLikeJinjaCall(s) {
+			continue
+		}
+		if _, err := b.r.Env.RenderString(yamlPath, "{{ "+s+" }}", &jinja.Context{Package: p.Name, Globals: b.r.baseGlobals(), Resolver: res, Ctx: b.ctx}); err != nil {
+			b.addDiag(diag.Errorf(t.Pos, "test-argument", "argument '%s' of test '%s': %v", k, t.Name, err))
+		}
+	}
+	n.Refs = res.refs
+	n.Sources = res.sources
+	if !n.Config.Enabled() {
+		b.m.Disabled[n.UniqueID] = append(b.m.Disabled[n.UniqueID], n)
+		return
+	}
+	if old, dup := b.m.Nodes[n.UniqueID]; dup {
+		_ = old
+		b.addWarn(t.Pos, "duplicate-test", "test '%s' is declared twice in %s; the second is ignored", full, yamlPath)
+		return
+	}
+	b.m.Nodes[n.UniqueID] = n
+	b.pending[n.UniqueID] = &pending{node: n, proj: p, testRef: tt.name}
+	b.order = append(b.order, n.UniqueID)
+	if tt.column != "" {
+		if parent := b.m.Nodes[tt.parentID]; parent != nil {
+			if c := parent.Columns[tt.column]; c != nil {
+				c.Tests = append(c.Tests, n.UniqueID)
+			}
+		}
+	}
+}
+
+func macroCallName(ns, name string) string {
+	if ns != "" {
+		return ns + ".test_" + name
+	}
+	return "test_" + name
+}
+
+var jinjaCallRE = regexp.MustCompile(`^\s*(ref|source|var|env_var)\s*\(`)
+
+func looksLikeJinjaCall(s string) bool { return jinjaCallRE.MatchString(s) }
+
+func (b *builder) macroExists(pkg, ns, macro string) bool {
+	if ns != "" {
+		return b.r.Env.HasMacro(ns, macro)
+	}
+	if b.r.Env.HasMacro(pkg, macro) || b.r.Env.HasMacro(b.r.Project.Name, macro) || b.r.Env.HasMacro("dbt", macro) {
+		return true
+	}
+	for _, p := range b.r.Packages {
+		if b.r.Env.HasMacro(p.Name, macro) {
+			return true
+		}
+	}
+	return false
+}
+
+func (b *builder) suggestTest(name string) string {
+	var names []string
+	for _, m := range b.r.Env.Macros() {
+		if strings.HasPrefix(m.Name, "test_") {
+			names = append(names, strings.TrimPrefix(m.Name, "test_"))
+		}
+	}
+	if s := diag.DidYouMean(name, names); s != "" {
+		return s
+	}
+	return "define it with {% test " + name + "(model, column_name) %} in macros/ or tests/generic/"
+}

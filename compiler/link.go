@@ -1,0 +1,381 @@
+package compiler
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/kiln-dev/kiln/compiler/jinja"
+	"github.com/kiln-dev/kiln/compiler/manifest"
+	"github.com/kiln-dev/kiln/graph"
+	"github.com/kiln-dev/kiln/internal/diag"
+)
+
+// nameIndex finds refable nodes (models, seeds, snapshots) by name.
+type nameIndex struct {
+	byName   map[string][]*manifest.Node
+	disabled map[string][]*manifest.Node
+	sources  map[[2]string][]*manifest.SourceDef
+}
+
+func (b *builder) finish() {
+	b.build()
+	idx := &nameIndex{byName: map[string][]*manifest.Node{}, disabled: map[string][]*manifest.Node{}, sources: map[[2]string][]*manifest.SourceDef{}}
+	for _, id := range b.order {
+		n := b.m.Nodes[id]
+		if n == nil {
+			continue
+		}
+		if refable(n.ResourceType) {
+			idx.byName[n.Name] = append(idx.byName[n.Name], n)
+		}
+	}
+	for _, list := range b.m.Disabled {
+		for _, n := range list {
+			if refable(n.ResourceType) {
+				idx.disabled[n.Name] = append(idx.disabled[n.Name], n)
+			}
+		}
+	}
+	for _, s := range b.m.Sources {
+		k := [2]string{s.SourceName, s.Name}
+		idx.sources[k] = append(idx.sources[k], s)
+	}
+	b.r.index = idx
+	b.checkCrossTypeDuplicates(idx)
+	b.nameRelations()
+	for _, id := range b.order {
+		n := b.m.Nodes[id]
+		if n == nil {
+			continue
+		}
+		b.linkNode(n, b.pending[id])
+	}
+	for _, e := range b.pendingExposures {
+		deps := []string{}
+		for _, r := range e.Refs {
+			if t, _ := b.resolveRef(e.PackageName, r); t != nil {
+				deps = append(deps, t.UniqueID)
+			} else {
+				b.addErr(e.Pos, "unknown-ref", "exposure '%s' depends on unknown node '%s'%s", e.Name, r.Name, suffixSuggest(r.Name, idx.names()))
+			}
+		}
+		for _, s := range e.Sources {
+			if src := idx.source(s[0], s[1]); src != nil {
+				deps = append(deps, src.UniqueID)
+			} else {
+				b.addErr(e.Pos, "unknown-source", "exposure '%s' depends on unknown source '%s.%s'", e.Name, s[0], s[1])
+			}
+		}
+		sort.Strings(deps)
+		e.DependsOn.Nodes = deps
+	}
+	b.m.Link()
+	b.r.Graph = buildGraph(b.m)
+	if cyc := b.r.Graph.Cycle(); cyc != nil {
+		first := b.m.Nodes[cyc[0]]
+		pos := diag.Pos{}
+		if first != nil {
+			pos = first.Pos
+		}
+		names := make([]string, len(cyc))
+		for i, id := range cyc {
+			names[i] = id
+			if n := b.m.Nodes[id]; n != nil {
+				names[i] = n.Name + " (" + n.OriginalFilePath + ")"
+			}
+		}
+		b.addDiag(diag.Diagnostic{Severity: diag.Error, Code: "cycle", Pos: pos,
+			Message:    "the project's dependencies form a cycle: " + strings.Join(shortNames(b.m, cyc), " -> "),
+			Notes:      names,
+			Suggestion: "remove one of these ref() calls to break the cycle"})
+	}
+	b.renderDescriptions()
+	b.fillMetadata()
+}
+
+func shortNames(m *manifest.Manifest, ids []string) []string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = id
+		if n := m.Nodes[id]; n != nil {
+			out[i] = n.Name
+		}
+	}
+	return out
+}
+
+func refable(rt string) bool {
+	return rt == manifest.Model || rt == manifest.Seed || rt == manifest.Snapshot
+}
+
+func (idx *nameIndex) names() []string {
+	out := make([]string, 0, len(idx.byName))
+	for k := range idx.byName {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (idx *nameIndex) source(src, table string) *manifest.SourceDef {
+	if l := idx.sources[[2]string{src, table}]; len(l) > 0 {
+		return l[0]
+	}
+	return nil
+}
+
+// checkCrossTypeDuplicates reports a model and a seed (or snapshot) sharing a
+// name: ref() could not tell them apart.
+func (b *builder) checkCrossTypeDuplicates(idx *nameIndex) {
+	for name, list := range idx.byName {
+		byPkg := map[string][]*manifest.Node{}
+		for _, n := range list {
+			byPkg[n.PackageName] = append(byPkg[n.PackageName], n)
+		}
+		for _, l := range byPkg {
+			if len(l) > 1 {
+				sort.Slice(l, func(i, j int) bool { return l[i].OriginalFilePath < l[j].OriginalFilePath })
+				b.addDiag(diag.Diagnostic{Severity: diag.Error, Code: "duplicate-name", Pos: l[1].Pos,
+					Message:    fmt.Sprintf("two resources are named '%s': %s (%s) and %s (%s)", name, l[0].OriginalFilePath, l[0].ResourceType, l[1].OriginalFilePath, l[1].ResourceType),
+					Suggestion: "rename one of them (ref() needs unique names)"})
+			}
+		}
+	}
+}
+
+// resolveRef applies dbt's package search: an explicit package, else the
+// root project, then the node's own package, then any package.
+func (b *builder) resolveRef(fromPkg string, r manifest.RefArgs) (*manifest.Node, bool) {
+	return b.r.index.resolve(b.r.Project.Name, fromPkg, r)
+}
+
+func (idx *nameIndex) resolve(root, fromPkg string, r manifest.RefArgs) (*manifest.Node, bool) {
+	cands := idx.byName[r.Name]
+	pick := func(list []*manifest.Node) *manifest.Node {
+		if r.Package != nil {
+			for _, n := range list {
+				if n.PackageName == *r.Package {
+					return n
+				}
+			}
+			return nil
+		}
+		for _, pkg := range []string{root, fromPkg} {
+			for _, n := range list {
+				if n.PackageName == pkg {
+					return n
+				}
+			}
+		}
+		if len(list) > 0 {
+			return list[0]
+		}
+		return nil
+	}
+	if n := pick(cands); n != nil {
+		return n, false
+	}
+	if n := pick(idx.disabled[r.Name]); n != nil {
+		return n, true
+	}
+	return nil, false
+}
+
+func suffixSuggest(name string, cands []string) string {
+	if s := diag.DidYouMean(name, cands); s != "" {
+		return " — " + s
+	}
+	return ""
+}
+
+func suggest(name string, cands []string) string { return diag.DidYouMean(name, cands) }
+
+// findLine returns the first line of src containing all needles (1-based).
+func findLine(src string, needles ...string) (int, int) {
+	for i, l := range strings.Split(src, "\n") {
+		ok := true
+		for _, nd := range needles {
+			if !strings.Contains(l, nd) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return i + 1, strings.Index(l, needles[len(needles)-1]) + 1
+		}
+	}
+	return 0, 0
+}
+
+func (b *builder) linkNode(n *manifest.Node, p *pending) {
+	deps := map[string]bool{}
+	for _, r := range n.Refs {
+		t, disabled := b.resolveRef(n.PackageName, r)
+		if t == nil || disabled {
+			pos := n.Pos
+			if n.TestMetadata == nil {
+				if l, c := findLine(n.RawCode, "ref", r.Name); l > 0 {
+					pos.Line, pos.Col = l, c
+				}
+			}
+			if disabled {
+				b.addDiag(diag.Diagnostic{Severity: diag.Error, Code: "disabled-ref", Pos: pos,
+					Message:    fmt.Sprintf("%s '%s' refers to '%s', which is disabled (enabled: false in %s)", n.ResourceType, n.Name, r.Name, t.OriginalFilePath),
+					Suggestion: "enable it, or disable this node too"})
+				continue
+			}
+			b.addDiag(diag.Diagnostic{Severity: diag.Error, Code: "unknown-ref", Pos: pos,
+				Message:    fmt.Sprintf("%s '%s' refers to unknown node '%s'", n.ResourceType, n.Name, refString(r)),
+				Suggestion: suggest(r.Name, b.r.index.names())})
+			continue
+		}
+		deps[t.UniqueID] = true
+	}
+	for _, s := range n.Sources {
+		src := b.r.index.source(s[0], s[1])
+		if src == nil {
+			pos := n.Pos
+			if n.TestMetadata == nil {
+				if l, c := findLine(n.RawCode, "source", s[1]); l > 0 {
+					pos.Line, pos.Col = l, c
+				}
+			}
+			var cands []string
+			for k := range b.r.index.sources {
+				cands = append(cands, k[0]+"."+k[1])
+			}
+			sort.Strings(cands)
+			b.addDiag(diag.Diagnostic{Severity: diag.Error, Code: "unknown-source", Pos: pos,
+				Message:    fmt.Sprintf("%s '%s' refers to unknown source '%s.%s'", n.ResourceType, n.Name, s[0], s[1]),
+				Suggestion: firstNonEmpty(suggest(s[0]+"."+s[1], cands), "declare it under sources: in a .yml file")})
+			continue
+		}
+		deps[src.UniqueID] = true
+	}
+	n.DependsOn.Nodes = sortedKeys(deps)
+	n.DependsOn.Macros = []string{}
+}
+
+func refString(r manifest.RefArgs) string {
+	if r.Package != nil {
+		return *r.Package + "." + r.Name
+	}
+	return r.Name
+}
+
+// nameRelations computes database, schema and alias for every node through
+// the generate_*_name macros, with a Go fast path when a project does not
+// override them (the common case, and the hot path at 100k nodes).
+func (b *builder) nameRelations() {
+	overridden := map[string]bool{}
+	for _, m := range []string{"generate_schema_name", "generate_alias_name", "generate_database_name"} {
+		overridden[m] = b.r.Env.IsOverridden(m)
+	}
+	tschema, tdb := b.targetSchema(), b.targetDatabase()
+	for _, id := range b.order {
+		n := b.m.Nodes[id]
+		if n == nil {
+			continue
+		}
+		customSchema, _ := n.Config["schema"].(string)
+		customDB, _ := n.Config["database"].(string)
+		customAlias, _ := n.Config["alias"].(string)
+		if n.ResourceType == manifest.Snapshot {
+			if ts, ok := n.Config["target_schema"].(string); ok && ts != "" {
+				n.Schema = ts
+			}
+		}
+		if n.Schema == "" {
+			if overridden["generate_schema_name"] {
+				n.Schema = b.callNaming(n, "generate_schema_name", customSchema)
+			} else if strings.TrimSpace(customSchema) == "" {
+				n.Schema = tschema
+			} else {
+				n.Schema = tschema + "_" + strings.TrimSpace(customSchema)
+			}
+		}
+		if overridden["generate_database_name"] {
+			n.Database = b.callNaming(n, "generate_database_name", customDB)
+		} else if customDB != "" {
+			n.Database = customDB
+		} else {
+			n.Database = tdb
+		}
+		switch {
+		case overridden["generate_alias_name"] && n.ResourceType != manifest.Test:
+			n.Alias = b.callNaming(n, "generate_alias_name", customAlias)
+		case customAlias != "":
+			n.Alias = customAlias
+		case n.Alias != "":
+		case n.Version != nil:
+			n.Alias = n.Name + "_v" + strings.ReplaceAll(fmt.Sprint(n.Version), ".", "_")
+		default:
+			n.Alias = n.Name
+		}
+		if n.ResourceType == manifest.Model || n.ResourceType == manifest.Seed || n.ResourceType == manifest.Snapshot {
+			if n.Config.Materialized() != "ephemeral" {
+				n.RelationName = nodeRelation(n).Render()
+			}
+		}
+	}
+}
+
+func (b *builder) callNaming(n *manifest.Node, macro, custom string) string {
+	var arg any
+	if strings.TrimSpace(custom) != "" {
+		arg = custom
+	}
+	ctx := &jinja.Context{Package: n.PackageName, Globals: b.r.baseGlobals(), Resolver: &parseResolver{b: b, pkg: n.PackageName, node: n, base: n.Config}, Ctx: b.ctx}
+	ctx.Globals["model"] = nodeContextMap(n)
+	v, err := b.r.Env.CallMacro(ctx, macro, []any{arg, nodeContextMap(n)}, nil)
+	if err != nil {
+		var d diag.Diagnostic
+		if !errors.As(err, &d) {
+			d = jinjaDiag(n.OriginalFilePath, err)
+			d.Message = macro + " for " + n.Name + ": " + d.Message
+		}
+		b.addDiag(d)
+		return ""
+	}
+	return strings.TrimSpace(fmt.Sprint(v))
+}
+
+func buildGraph(m *manifest.Manifest) *graph.Graph {
+	g := graph.New()
+	for id := range m.Sources {
+		g.AddNode(id)
+	}
+	for id, n := range m.Nodes {
+		g.AddNode(id)
+		for _, d := range n.DependsOn.Nodes {
+			g.AddNode(d)
+			g.AddEdge(d, id)
+		}
+	}
+	for id, e := range m.Exposures {
+		g.AddNode(id)
+		for _, d := range e.DependsOn.Nodes {
+			g.AddEdge(d, id)
+		}
+	}
+	return g
+}
+
+func (b *builder) fillMetadata() {
+	r := b.r
+	md := &b.m.Metadata
+	md.DbtSchemaVersion = manifest.ManifestSchema
+	md.DbtVersion = DbtVersion
+	md.InvocationID = r.opts.InvocationID
+	md.ProjectName = r.Project.Name
+	sum := md5sum(r.Project.Name)
+	md.ProjectID = sum
+	md.AdapterType = r.opts.AdapterType
+	md.Env = map[string]string{}
+	md.RunStartedAt = manifest.FormatTime(r.opts.RunStartedAt)
+	md.InvocationStartedAt = md.RunStartedAt
+	md.GeneratedAt = md.RunStartedAt
+	md.Quoting = map[string]any{"database": true, "schema": true, "identifier": true, "column": nil}
+}

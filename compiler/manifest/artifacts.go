@@ -1,0 +1,511 @@
+package manifest
+
+// JSON artifacts. manifest.json nodes are written through one struct with
+// omitempty on every key that some resource type must not carry: dbt's v12
+// schema forbids additional properties per node type, so a key is set only
+// for the types that allow it (see nodeJSON's field comments).
+
+import (
+	"bufio"
+	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+)
+
+const (
+	ManifestSchema   = "https://schemas.getdbt.com/dbt/manifest/v12.json"
+	RunResultsSchema = "https://schemas.getdbt.com/dbt/run-results/v6.json"
+	CatalogSchema    = "https://schemas.getdbt.com/dbt/catalog/v1.json"
+	SourcesSchema    = "https://schemas.getdbt.com/dbt/sources/v3.json"
+)
+
+type nodeJSON struct {
+	Database         *string            `json:"database"`
+	Schema           string             `json:"schema"`
+	Name             string             `json:"name"`
+	ResourceType     string             `json:"resource_type"`
+	PackageName      string             `json:"package_name"`
+	Path             string             `json:"path"`
+	OriginalFilePath string             `json:"original_file_path"`
+	UniqueID         string             `json:"unique_id"`
+	FQN              []string           `json:"fqn"`
+	Alias            string             `json:"alias"`
+	Checksum         FileHash           `json:"checksum"`
+	Config           Config             `json:"config"`
+	Tags             []string           `json:"tags"`
+	Description      string             `json:"description"`
+	Columns          map[string]*Column `json:"columns"`
+	Meta             map[string]any     `json:"meta"`
+	Group            *string            `json:"group"`
+	Docs             map[string]any     `json:"docs"`
+	PatchPath        *string            `json:"patch_path"`
+	BuildPath        *string            `json:"build_path"`
+	UnrenderedConfig map[string]any     `json:"unrendered_config"`
+	CreatedAt        float64            `json:"created_at"`
+	ConfigCallDict   map[string]any     `json:"config_call_dict"`
+	RelationName     *string            `json:"relation_name"`
+	RawCode          string             `json:"raw_code"`
+	DocBlocks        []any              `json:"doc_blocks"`
+	RootPath         string             `json:"root_path,omitempty"` // seeds only
+	DependsOn        any                `json:"depends_on"`
+	// Not on seeds:
+	Language          string         `json:"language,omitempty"`
+	Refs              []RefArgs      `json:"refs,omitempty"`
+	Sources           [][]string     `json:"sources,omitempty"`
+	CompiledPath      *string        `json:"compiled_path,omitempty"`
+	Compiled          *bool          `json:"compiled,omitempty"`
+	CompiledCode      *string        `json:"compiled_code,omitempty"`
+	ExtraCTEsInjected *bool          `json:"extra_ctes_injected,omitempty"`
+	ExtraCTEs         []CTE          `json:"extra_ctes,omitempty"`
+	Contract          map[string]any `json:"contract,omitempty"`
+	// Models only:
+	Access        string           `json:"access,omitempty"`
+	Constraints   []map[string]any `json:"constraints,omitempty"`
+	Version       any              `json:"version,omitempty"`
+	LatestVersion any              `json:"latest_version,omitempty"`
+	// Generic tests only:
+	ColumnName   *string       `json:"column_name,omitempty"`
+	FileKeyName  *string       `json:"file_key_name,omitempty"`
+	AttachedNode *string       `json:"attached_node,omitempty"`
+	TestMetadata *TestMetadata `json:"test_metadata,omitempty"`
+	// Hooks only:
+	Index *int `json:"index,omitempty"`
+}
+
+func strPtr(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func nonNilMap(m map[string]any) map[string]any {
+	if m == nil {
+		return map[string]any{}
+	}
+	return m
+}
+
+func nonNilStrings(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func columnsJSON(cols map[string]*Column) map[string]*Column {
+	out := make(map[string]*Column, len(cols))
+	for k, c := range cols {
+		cc := *c
+		cc.Meta = nonNilMap(cc.Meta)
+		if cc.Constraints == nil {
+			cc.Constraints = []map[string]any{}
+		}
+		cc.Tags = nonNilStrings(cc.Tags)
+		if cc.DocBlocks == nil {
+			cc.DocBlocks = []any{}
+		}
+		out[k] = &cc
+	}
+	return out
+}
+
+// JSON returns the node as manifest.json writes it.
+func (n *Node) JSON() any {
+	j := nodeJSON{
+		Database:         strPtr(n.Database),
+		Schema:           n.Schema,
+		Name:             n.Name,
+		ResourceType:     n.ResourceType,
+		PackageName:      n.PackageName,
+		Path:             n.Path,
+		OriginalFilePath: n.OriginalFilePath,
+		UniqueID:         n.UniqueID,
+		FQN:              nonNilStrings(n.FQN),
+		Alias:            n.Alias,
+		Checksum:         n.Checksum,
+		Config:           n.Config,
+		Tags:             nonNilStrings(n.Tags),
+		Description:      n.Description,
+		Columns:          columnsJSON(n.Columns),
+		Meta:             nonNilMap(n.Meta),
+		Group:            nil,
+		Docs:             docsJSON(n.Docs),
+		PatchPath:        strPtr(n.PatchPath),
+		UnrenderedConfig: nonNilMap(n.UnrenderedConfig),
+		CreatedAt:        n.CreatedAt,
+		ConfigCallDict:   nonNilMap(n.ConfigCallDict),
+		RelationName:     strPtr(n.RelationName),
+		RawCode:          n.RawCode,
+		DocBlocks:        []any{},
+	}
+	if j.Config == nil {
+		j.Config = Config{}
+	}
+	if g, ok := n.Config["group"].(string); ok && g != "" {
+		j.Group = &g
+	}
+	nodes := nonNilStrings(n.DependsOn.Nodes)
+	macros := nonNilStrings(n.DependsOn.Macros)
+	if n.ResourceType == Seed {
+		j.RootPath = n.RootPath
+		j.DependsOn = map[string]any{"macros": macros}
+		return j
+	}
+	j.DependsOn = DependsOn{Macros: macros, Nodes: nodes}
+	j.Language = n.Language
+	if j.Language == "" {
+		j.Language = "sql"
+	}
+	j.Refs = n.Refs
+	j.Sources = n.Sources
+	compiled := n.Compiled
+	j.Compiled = &compiled
+	if n.Compiled {
+		j.CompiledCode = &n.CompiledCode
+		p := "target/compiled/" + n.PackageName + "/" + n.OriginalFilePath
+		if n.ResourceType == Test && n.TestMetadata != nil {
+			p = "target/compiled/" + n.PackageName + "/" + n.OriginalFilePath + "/" + n.Name + ".sql"
+		}
+		j.CompiledPath = &p
+		inj := true
+		j.ExtraCTEsInjected = &inj
+		j.ExtraCTEs = n.ExtraCTEs
+	}
+	j.Contract = map[string]any{"enforced": false, "alias_types": true}
+	if c, ok := n.Config["contract"].(map[string]any); ok {
+		if e, ok := c["enforced"].(bool); ok {
+			j.Contract["enforced"] = e
+		}
+	}
+	switch n.ResourceType {
+	case Model:
+		j.Access = n.Access
+		if j.Access == "" {
+			j.Access = "protected"
+		}
+		j.Constraints = n.Constraints
+		if j.Constraints == nil {
+			j.Constraints = []map[string]any{}
+		}
+		j.Version = n.Version
+		j.LatestVersion = n.LatestVersion
+	case Test:
+		if n.TestMetadata != nil {
+			j.ColumnName = strPtr(n.ColumnName)
+			j.FileKeyName = strPtr(n.FileKeyName)
+			j.AttachedNode = strPtr(n.AttachedNode)
+			j.TestMetadata = n.TestMetadata
+			if j.TestMetadata.Kwargs == nil {
+				j.TestMetadata.Kwargs = map[string]any{}
+			}
+		}
+	case Operation:
+		idx := n.Index
+		j.Index = &idx
+	}
+	return j
+}
+
+func docsJSON(d map[string]any) map[string]any {
+	out := map[string]any{"show": true, "node_color": nil}
+	for k, v := range d {
+		if k == "show" || k == "node_color" {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// JSON returns the source as manifest.json writes it.
+func (s *SourceDef) JSON() any {
+	q := map[string]any{"database": nil, "schema": nil, "identifier": nil, "column": nil}
+	for k, v := range s.Quoting {
+		if _, ok := q[k]; ok {
+			q[k] = v
+		}
+	}
+	cfg := s.Config
+	if cfg == nil {
+		cfg = Config{}
+	}
+	out := map[string]any{
+		"database":           strPtr(s.Database),
+		"schema":             s.Schema,
+		"name":               s.Name,
+		"resource_type":      Source,
+		"package_name":       s.PackageName,
+		"path":               s.Path,
+		"original_file_path": s.OriginalFilePath,
+		"unique_id":          s.UniqueID,
+		"fqn":                nonNilStrings(s.FQN),
+		"source_name":        s.SourceName,
+		"source_description": s.SourceDescription,
+		"loader":             s.Loader,
+		"identifier":         s.Identifier,
+		"quoting":            q,
+		"loaded_at_field":    strPtr(s.LoadedAtField),
+		"freshness":          freshnessJSON(s.Freshness),
+		"external":           nil,
+		"description":        s.Description,
+		"columns":            columnsJSON(s.Columns),
+		"meta":               nonNilMap(s.Meta),
+		"source_meta":        nonNilMap(s.SourceMeta),
+		"tags":               nonNilStrings(s.Tags),
+		"config":             sourceConfigJSON(cfg),
+		"patch_path":         nil,
+		"unrendered_config":  map[string]any{},
+		"relation_name":      strPtr(s.RelationName),
+		"created_at":         s.CreatedAt,
+		"doc_blocks":         []any{},
+	}
+	return out
+}
+
+// sourceConfigJSON keeps only keys SourceConfig allows directly and moves
+// the rest under _extra (the schema rejects unknown keys there? no: it
+// allows additional properties, but freshness must be well-formed).
+func sourceConfigJSON(c Config) map[string]any {
+	out := map[string]any{"enabled": c.Enabled()}
+	for k, v := range c {
+		switch k {
+		case "enabled":
+		case "freshness":
+			out[k] = freshnessJSON(asMap(v))
+		default:
+			out[k] = v
+		}
+	}
+	return out
+}
+
+func asMap(v any) map[string]any {
+	m, _ := v.(map[string]any)
+	return m
+}
+
+func freshnessJSON(f map[string]any) any {
+	if f == nil {
+		return nil
+	}
+	out := map[string]any{"warn_after": timeJSON(f["warn_after"]), "error_after": timeJSON(f["error_after"]), "filter": nil}
+	if s, ok := f["filter"].(string); ok {
+		out["filter"] = s
+	}
+	return out
+}
+
+func timeJSON(v any) any {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return map[string]any{"count": nil, "period": nil}
+	}
+	out := map[string]any{"count": nil, "period": nil}
+	switch c := m["count"].(type) {
+	case int:
+		out["count"] = c
+	case int64:
+		out["count"] = c
+	case float64:
+		out["count"] = int64(c)
+	}
+	if p, ok := m["period"].(string); ok && (p == "minute" || p == "hour" || p == "day") {
+		out["period"] = p
+	}
+	return out
+}
+
+// JSON returns the macro as manifest.json writes it.
+func (mc *MacroDef) JSON() any {
+	return map[string]any{
+		"name":                mc.Name,
+		"resource_type":       Macro,
+		"package_name":        mc.PackageName,
+		"path":                mc.Path,
+		"original_file_path":  mc.OriginalFilePath,
+		"unique_id":           mc.UniqueID,
+		"macro_sql":           mc.MacroSQL,
+		"depends_on":          map[string]any{"macros": nonNilStrings(mc.DependsOn)},
+		"description":         mc.Description,
+		"meta":                nonNilMap(mc.Meta),
+		"docs":                map[string]any{"show": true, "node_color": nil},
+		"patch_path":          strPtr(mc.PatchPath),
+		"arguments":           nonNilArgs(mc.Arguments),
+		"created_at":          mc.CreatedAt,
+		"supported_languages": nil,
+	}
+}
+
+func nonNilArgs(a []map[string]any) []map[string]any {
+	if a == nil {
+		return []map[string]any{}
+	}
+	return a
+}
+
+// JSON returns the doc block as manifest.json writes it.
+func (d *DocDef) JSON() any {
+	return map[string]any{
+		"name":               d.Name,
+		"resource_type":      Doc,
+		"package_name":       d.PackageName,
+		"path":               d.Path,
+		"original_file_path": d.OriginalFilePath,
+		"unique_id":          d.UniqueID,
+		"block_contents":     d.BlockContents,
+	}
+}
+
+// JSON returns the exposure as manifest.json writes it.
+func (e *ExposureDef) JSON() any {
+	owner := map[string]any{"email": nil, "name": nil}
+	for k, v := range e.Owner {
+		owner[k] = v
+	}
+	cfg := e.Config
+	if cfg == nil {
+		cfg = Config{}
+	}
+	out := map[string]any{
+		"name":               e.Name,
+		"resource_type":      Exposure,
+		"package_name":       e.PackageName,
+		"path":               e.Path,
+		"original_file_path": e.OriginalFilePath,
+		"unique_id":          e.UniqueID,
+		"fqn":                nonNilStrings(e.FQN),
+		"type":               e.Type,
+		"owner":              owner,
+		"description":        e.Description,
+		"label":              strPtr(e.Label),
+		"maturity":           strPtr(e.Maturity),
+		"meta":               nonNilMap(e.Meta),
+		"tags":               nonNilStrings(e.Tags),
+		"config":             map[string]any{"enabled": cfg.Enabled()},
+		"unrendered_config":  map[string]any{},
+		"url":                strPtr(e.URL),
+		"depends_on":         DependsOn{Macros: []string{}, Nodes: nonNilStrings(e.DependsOn.Nodes)},
+		"refs":               refsJSON(e.Refs),
+		"sources":            sourcesJSON(e.Sources),
+		"metrics":            []any{},
+		"created_at":         e.CreatedAt,
+	}
+	return out
+}
+
+func refsJSON(r []RefArgs) []RefArgs {
+	if r == nil {
+		return []RefArgs{}
+	}
+	return r
+}
+
+func sourcesJSON(s [][]string) [][]string {
+	if s == nil {
+		return [][]string{}
+	}
+	return s
+}
+
+// JSON returns the whole manifest.json document.
+func (m *Manifest) JSON() map[string]any {
+	md := m.Metadata
+	md.DbtSchemaVersion = ManifestSchema
+	if md.Env == nil {
+		md.Env = map[string]string{}
+	}
+	nodes := make(map[string]any, len(m.Nodes))
+	for id, n := range m.Nodes {
+		nodes[id] = n.JSON()
+	}
+	sources := make(map[string]any, len(m.Sources))
+	for id, s := range m.Sources {
+		sources[id] = s.JSON()
+	}
+	macros := make(map[string]any, len(m.Macros))
+	for id, mc := range m.Macros {
+		macros[id] = mc.JSON()
+	}
+	docs := make(map[string]any, len(m.Docs))
+	for id, d := range m.Docs {
+		docs[id] = d.JSON()
+	}
+	exposures := make(map[string]any, len(m.Exposures))
+	for id, e := range m.Exposures {
+		exposures[id] = e.JSON()
+	}
+	disabled := make(map[string]any, len(m.Disabled))
+	for id, list := range m.Disabled {
+		arr := make([]any, len(list))
+		for i, n := range list {
+			arr[i] = n.JSON()
+		}
+		disabled[id] = arr
+	}
+	groupMap := map[string][]string{}
+	return map[string]any{
+		"metadata":        md,
+		"nodes":           nodes,
+		"sources":         sources,
+		"macros":          macros,
+		"docs":            docs,
+		"exposures":       exposures,
+		"metrics":         map[string]any{},
+		"groups":          map[string]any{},
+		"selectors":       m.Selectors,
+		"disabled":        disabled,
+		"parent_map":      m.ParentMap,
+		"child_map":       m.ChildMap,
+		"group_map":       groupMap,
+		"saved_queries":   map[string]any{},
+		"semantic_models": map[string]any{},
+		"unit_tests":      map[string]any{},
+		"functions":       map[string]any{},
+	}
+}
+
+// WriteJSONFile writes v as JSON to path atomically (temp file + rename), so
+// a reader never sees a half-written artifact.
+func WriteJSONFile(path string, v any) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path))
+	if err != nil {
+		return err
+	}
+	bw := bufio.NewWriterSize(tmp, 1<<20)
+	enc := json.NewEncoder(bw)
+	enc.SetEscapeHTML(false)
+	err = enc.Encode(v)
+	if err == nil {
+		err = bw.Flush()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// WriteJSON writes v to w (for stdout use).
+func WriteJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+// Sorted returns map keys sorted (helper for deterministic output).
+func Sorted[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

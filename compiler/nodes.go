@@ -1,0 +1,491 @@
+package compiler
+
+import (
+	"fmt"
+	"path"
+	"regexp"
+	"strings"
+
+	"github.com/kiln-dev/kiln/adapters"
+	"github.com/kiln-dev/kiln/compiler/jinja"
+	"github.com/kiln-dev/kiln/compiler/manifest"
+	"github.com/kiln-dev/kiln/compiler/project"
+	"github.com/kiln-dev/kiln/internal/diag"
+)
+
+// sqlKind describes one kind of SQL file.
+type sqlKind struct {
+	resource  string // manifest resource type
+	configKey string // dbt_project.yml tree
+	patchKind string
+	defaults  manifest.Config
+}
+
+var (
+	modelKind    = sqlKind{manifest.Model, "models", "models", manifest.Config{"materialized": "view"}}
+	analysisKind = sqlKind{manifest.Analysis, "analyses", "analyses", manifest.Config{"materialized": "view"}}
+	singularKind = sqlKind{manifest.Test, "data_tests", "data_tests", manifest.Config{"materialized": "test", "severity": "ERROR", "fail_calc": "count(*)", "warn_if": "!= 0", "error_if": "!= 0", "schema": "dbt_test__audit"}}
+	seedKind     = sqlKind{manifest.Seed, "seeds", "seeds", manifest.Config{"materialized": "seed", "delimiter": ","}}
+	snapshotKind = sqlKind{manifest.Snapshot, "snapshots", "snapshots", manifest.Config{"materialized": "snapshot"}}
+)
+
+// build is phase two: every node of every package.
+func (b *builder) build() {
+	for _, pf := range b.pkgs {
+		p := pf.proj
+		b.buildSQL(pf, modelKind, pf.files.Models, p.ModelPaths)
+		b.buildSQL(pf, analysisKind, pf.files.Analyses, p.AnalysisPaths)
+		b.buildSQL(pf, singularKind, pf.files.SingularTests, p.TestPaths)
+		b.buildSeeds(pf)
+		b.buildSnapshots(pf)
+	}
+	for _, pf := range b.pkgs {
+		for _, pr := range pf.props {
+			b.buildSources(pf.proj, pr)
+			b.buildExposures(pf.proj, pr)
+			b.keepOther(pr)
+		}
+	}
+	// Generic tests after every node exists (their configs need the parent).
+	for _, pf := range b.pkgs {
+		for _, pr := range pf.props {
+			b.buildGenericTests(pf.proj, pr)
+		}
+	}
+	for k, pr := range b.patches {
+		if !pr.used && k.pkg != "" {
+			b.addWarn(pr.patch.Pos, "unused-patch", "%s entry '%s' in %s matches no %s file in package '%s'", strings.TrimSuffix(k.kind, "s"), k.name, pr.file, strings.TrimSuffix(k.kind, "s"), k.pkg)
+		}
+	}
+}
+
+// configFor layers: resource defaults < package's dbt_project.yml < root
+// dbt_project.yml (for package nodes) < property YAML config.
+func (b *builder) configFor(p *project.Project, kind sqlKind, fqn []string, patch *project.NodePatch) manifest.Config {
+	cfg := map[string]any{}
+	for k, v := range kind.defaults {
+		cfg[k] = v
+	}
+	cfg = project.MergeConfig(cfg, p.ConfigFor(kind.configKey, fqn))
+	if p != b.r.Project {
+		cfg = project.MergeConfig(cfg, b.r.Project.ConfigFor(kind.configKey, fqn))
+	}
+	if patch != nil {
+		legacy := map[string]any{}
+		if len(patch.Tags) > 0 {
+			legacy["tags"] = toAnyList(patch.Tags)
+		}
+		if len(patch.Meta) > 0 {
+			legacy["meta"] = patch.Meta
+		}
+		if len(patch.Docs) > 0 {
+			legacy["docs"] = patch.Docs
+		}
+		if patch.Access != "" {
+			legacy["access"] = patch.Access
+		}
+		cfg = project.MergeConfig(cfg, legacy)
+		cfg = project.MergeConfig(cfg, patch.Config)
+	}
+	return cfg
+}
+
+func toAnyList(s []string) []any {
+	out := make([]any, len(s))
+	for i, x := range s {
+		out[i] = x
+	}
+	return out
+}
+
+func (b *builder) patchFor(pkg, kind, name string) (*project.NodePatch, string) {
+	if pr, ok := b.patches[patchKey{pkg, kind, name}]; ok {
+		pr.used = true
+		return pr.patch, pr.file
+	}
+	return nil, ""
+}
+
+type sqlResult struct {
+	node *manifest.Node
+	pend *pending
+	diag []diag.Diagnostic
+}
+
+// buildSQL parses and renders SQL files in parallel with execute=False.
+func (b *builder) buildSQL(pf *pkgFiles, kind sqlKind, files []project.File, paths []string) {
+	p := pf.proj
+	results := make([]sqlResult, len(files))
+	parallel(len(files), b.r.opts.Workers, func(i int) {
+		results[i] = b.parseSQLFile(p, kind, files[i], paths)
+	})
+	for _, res := range results {
+		b.diags = append(b.diags, res.diag...)
+		if res.node != nil {
+			b.addNode(res.node, res.pend)
+		}
+	}
+}
+
+func (b *builder) parseSQLFile(p *project.Project, kind sqlKind, f project.File, paths []string) sqlResult {
+	var out sqlResult
+	fqn, rel := fqnFor(p.Name, f.Path, paths)
+	name := fqn[len(fqn)-1]
+	if strings.HasSuffix(f.Path, ".py") {
+		out.diag = append(out.diag, diag.Warnf(diag.Pos{File: f.Path}, "python-model", "Python models are not supported by kiln yet; '%s' is skipped", name))
+		return out
+	}
+	patch, patchFile := b.patchFor(p.Name, kind.patchKind, name)
+	n := &manifest.Node{
+		UniqueID:         kind.resource + "." + p.Name + "." + name,
+		ResourceType:     kind.resource,
+		PackageName:      p.Name,
+		Name:             name,
+		Path:             rel,
+		OriginalFilePath: f.Path,
+		FQN:              fqn,
+		Checksum:         checksum(f.Content),
+		RawCode:          string(f.Content),
+		Language:         "sql",
+		Pos:              diag.Pos{File: f.Path},
+		AbsPath:          f.Abs,
+		Columns:          map[string]*manifest.Column{},
+	}
+	base := b.configFor(p, kind, fqn, patch)
+	tmpl, err := b.r.Env.Parse(f.Path, n.RawCode)
+	if err != nil {
+		out.diag = append(out.diag, jinjaDiag(f.Path, err))
+		return out
+	}
+	n.Template = tmpl
+	res := &parseResolver{b: b, pkg: p.Name, node: n, base: base}
+	n.Config = base
+	ctx := b.parseContext(n, res)
+	if _, err := tmpl.Render(ctx); err != nil {
+		out.diag = append(out.diag, jinjaDiag(f.Path, err))
+		return out
+	}
+	if res.config != nil {
+		out.diag = append(out.diag, b.checkInFileConfig(kind, n, res.config)...)
+		if _, a := res.config["pre-hook"]; a {
+			if _, bb := res.config["pre_hook"]; bb {
+				out.diag = append(out.diag, diag.Errorf(n.Pos, "config", "both pre_hook and pre-hook are set in %s; use one", f.Path))
+			}
+		}
+		n.ConfigCallDict = res.config
+		n.Config = project.MergeConfig(base, res.config)
+	}
+	n.Refs = res.refs
+	n.Sources = res.sources
+	n.UsedVars = sortedKeys(res.vars)
+	n.UsedEnvVars = sortedKeys(res.envs)
+	applyPatch(n, patch, patchFile, p.Name)
+	n.Tags = n.Config.Tags()
+	if m, ok := n.Config["meta"].(map[string]any); ok {
+		n.Meta = m
+	}
+	out.node = n
+	out.pend = &pending{node: n, proj: p}
+	return out
+}
+
+var configCallRE = regexp.MustCompile(`config\s*\(`)
+
+// checkInFileConfig warns on unknown keys in {{ config(...) }} calls.
+func (b *builder) checkInFileConfig(kind sqlKind, n *manifest.Node, cfg map[string]any) diag.List {
+	keys := map[string]diag.Pos{}
+	lines := strings.Split(n.RawCode, "\n")
+	for k := range cfg {
+		pos := diag.Pos{File: n.OriginalFilePath}
+		for i, l := range lines {
+			if strings.Contains(l, k) && (configCallRE.MatchString(l) || strings.Contains(l, k+"=") || strings.Contains(l, k+" =")) {
+				pos.Line = i + 1
+				pos.Col = strings.Index(l, k) + 1
+				break
+			}
+		}
+		keys[k] = pos
+	}
+	return project.CheckConfigKeys(kind.configKey, keys)
+}
+
+func applyPatch(n *manifest.Node, patch *project.NodePatch, file, pkg string) {
+	if patch == nil {
+		return
+	}
+	n.PatchPath = pkg + "://" + file
+	n.Description = patch.Description
+	for _, c := range patch.Columns {
+		col := &manifest.Column{Name: c.Name, Description: c.Description, Meta: c.Meta, Tags: c.Tags, Constraints: c.Constraints, Quote: c.Quote}
+		if c.DataType != "" {
+			dt := c.DataType
+			col.DataType = &dt
+		}
+		if _, dup := n.Columns[c.Name]; !dup {
+			n.ColumnOrder = append(n.ColumnOrder, c.Name)
+		}
+		n.Columns[c.Name] = col
+	}
+	n.Constraints = patch.Constraints
+	if patch.Access != "" {
+		n.Access = patch.Access
+	}
+	if a, ok := n.Config["access"].(string); ok {
+		n.Access = a
+	}
+}
+
+// parseContext is the Jinja context of the parse render.
+func (b *builder) parseContext(n *manifest.Node, res jinja.Resolver) *jinja.Context {
+	g := b.r.baseGlobals()
+	g["this"] = jinja.NewRelation(adapters.Relation{Database: b.targetDatabase(), Schema: b.targetSchema(), Identifier: n.Name})
+	g["model"] = nodeContextMap(n)
+	return &jinja.Context{Package: n.PackageName, Execute: false, Globals: g, Resolver: res, Ctx: b.ctx}
+}
+
+// baseGlobals are the context names shared by every render.
+func (r *Result) baseGlobals() map[string]any {
+	g := make(map[string]any, 16)
+	g["target"] = r.opts.Target
+	g["invocation_id"] = r.opts.InvocationID
+	g["run_started_at"] = r.opts.RunStartedAt
+	g["project_name"] = r.Project.Name
+	g["dbt_version"] = DbtVersion
+	g["database"] = r.opts.Target["database"]
+	g["schema"] = r.opts.Target["schema"]
+	g["flags"] = r.flags()
+	return g
+}
+
+func (r *Result) flags() map[string]any {
+	if r.Flags != nil {
+		return r.Flags
+	}
+	return map[string]any{"FULL_REFRESH": false, "STORE_FAILURES": false, "WHICH": "parse", "EMPTY": false, "WARN_ERROR": false}
+}
+
+// nodeContextMap is the `model` object: the node's manifest JSON shape.
+func nodeContextMap(n *manifest.Node) map[string]any {
+	return map[string]any{
+		"unique_id":          n.UniqueID,
+		"name":               n.Name,
+		"resource_type":      n.ResourceType,
+		"package_name":       n.PackageName,
+		"path":               n.Path,
+		"original_file_path": n.OriginalFilePath,
+		"fqn":                toAnyList(n.FQN),
+		"config":             map[string]any(n.Config),
+		"tags":               toAnyList(n.Tags),
+		"raw_code":           n.RawCode,
+		"raw_sql":            n.RawCode,
+		"compiled_code":      n.CompiledCode,
+		"compiled_sql":       n.CompiledCode,
+		"alias":              n.Alias,
+		"schema":             n.Schema,
+		"database":           n.Database,
+		"description":        n.Description,
+		"meta":               n.Meta,
+		"version":            n.Version,
+		"language":           "sql",
+	}
+}
+
+func (b *builder) addNode(n *manifest.Node, p *pending) {
+	if !n.Config.Enabled() {
+		b.m.Disabled[n.UniqueID] = append(b.m.Disabled[n.UniqueID], n)
+		return
+	}
+	if old, dup := b.m.Nodes[n.UniqueID]; dup {
+		b.addDiag(diag.Diagnostic{Severity: diag.Error, Code: "duplicate-name", Pos: n.Pos,
+			Message:    fmt.Sprintf("two %ss are named '%s': %s and %s", n.ResourceType, n.Name, old.OriginalFilePath, n.OriginalFilePath),
+			Suggestion: "rename one of the files (node names must be unique within a project)"})
+		return
+	}
+	b.m.Nodes[n.UniqueID] = n
+	b.pending[n.UniqueID] = p
+	b.order = append(b.order, n.UniqueID)
+}
+
+// buildSeeds adds one node per CSV file.
+func (b *builder) buildSeeds(pf *pkgFiles) {
+	p := pf.proj
+	for _, f := range pf.files.Seeds {
+		fqn, rel := fqnFor(p.Name, f.Path, p.SeedPaths)
+		name := fqn[len(fqn)-1]
+		patch, patchFile := b.patchFor(p.Name, "seeds", name)
+		n := &manifest.Node{
+			UniqueID: "seed." + p.Name + "." + name, ResourceType: manifest.Seed, PackageName: p.Name,
+			Name: name, Path: rel, OriginalFilePath: f.Path, FQN: fqn, RootPath: p.Dir,
+			Pos: diag.Pos{File: f.Path}, AbsPath: f.Abs, Columns: map[string]*manifest.Column{},
+		}
+		if len(f.Content) > 1<<20 {
+			n.Checksum = manifest.FileHash{Name: "path", Checksum: f.Path}
+		} else {
+			n.Checksum = checksum(f.Content)
+		}
+		n.Config = b.configFor(p, seedKind, fqn, patch)
+		applyPatch(n, patch, patchFile, p.Name)
+		n.Tags = n.Config.Tags()
+		b.addNode(n, &pending{node: n, proj: p})
+	}
+}
+
+// buildSnapshots adds legacy {% snapshot %} blocks as snapshot nodes. Their
+// execution belongs to the snapshot feature; here they are parsed and
+// linked so the graph and ref() see them.
+func (b *builder) buildSnapshots(pf *pkgFiles) {
+	p := pf.proj
+	for _, f := range pf.files.Snapshots {
+		blocks, err := jinja.ParseSnapshots(f.Path, string(f.Content))
+		if err != nil {
+			b.addJinjaErr(f.Path, err)
+			continue
+		}
+		for _, blk := range blocks {
+			fqn, rel := fqnFor(p.Name, f.Path, p.SnapshotPaths)
+			fqn[len(fqn)-1] = blk.Name
+			fqn = append(fqn[:len(fqn)-1], path.Base(strings.TrimSuffix(rel, path.Ext(rel))), blk.Name)
+			pseudo := project.File{Path: f.Path, Abs: f.Abs, Content: []byte(blk.Body)}
+			res := b.parseSQLFile(p, snapshotKind, pseudo, p.SnapshotPaths)
+			b.diags = append(b.diags, res.diag...)
+			if res.node == nil {
+				continue
+			}
+			n := res.node
+			n.Name = blk.Name
+			n.UniqueID = "snapshot." + p.Name + "." + blk.Name
+			n.FQN = fqn
+			n.Pos.Line = blk.Line
+			b.addNode(n, res.pend)
+		}
+	}
+}
+
+func (b *builder) keepOther(pr *project.Properties) {
+	for k, v := range pr.Other {
+		switch k {
+		case "semantic_models":
+			b.m.SemanticModels[pr.Path] = v
+		case "metrics":
+			b.m.Metrics[pr.Path] = v
+		case "saved_queries":
+			b.m.SavedQueries[pr.Path] = v
+		}
+	}
+}
+
+// buildSources adds every source table declared in a property file.
+func (b *builder) buildSources(p *project.Project, pr *project.Properties) {
+	for _, s := range pr.Sources {
+		for _, t := range s.Tables {
+			id := "source." + p.Name + "." + s.Name + "." + t.Name
+			if _, dup := b.m.Sources[id]; dup {
+				b.addErr(t.Pos, "duplicate-source", "source table '%s.%s' is declared twice", s.Name, t.Name)
+				continue
+			}
+			fqn, _ := fqnFor(p.Name, pr.Path, p.ModelPaths)
+			fqn = append(fqn[:len(fqn)-1], s.Name, t.Name)
+			cfg := map[string]any{"enabled": true}
+			cfg = project.MergeConfig(cfg, p.ConfigFor("sources", fqn))
+			cfg = project.MergeConfig(cfg, s.Config)
+			cfg = project.MergeConfig(cfg, t.Config)
+			if !manifest.Config(cfg).Enabled() {
+				continue
+			}
+			db := b.renderYAML(pr.Path, p.Name, s.Database)
+			if db == "" {
+				db = b.targetDatabase()
+			}
+			schema := strings.TrimSpace(b.renderYAML(pr.Path, p.Name, s.Schema))
+			if schema == "" {
+				schema = s.Name
+			}
+			ident := strings.TrimSpace(b.renderYAML(pr.Path, p.Name, t.Identifier))
+			if ident == "" {
+				ident = t.Name
+			}
+			sd := &manifest.SourceDef{
+				UniqueID: id, PackageName: p.Name, Name: t.Name, SourceName: s.Name,
+				SourceDescription: s.Description, Loader: s.Loader, Identifier: ident,
+				Database: db, Schema: schema, Path: pr.Path, OriginalFilePath: pr.Path,
+				FQN: fqn, Description: t.Description, Columns: map[string]*manifest.Column{},
+				Meta: t.Meta, SourceMeta: s.Meta, Tags: append(append([]string{}, s.Tags...), t.Tags...),
+				Config: cfg, Pos: t.Pos, LoadedAtField: firstNonEmpty(t.LoadedAtField, s.LoadedAtField),
+			}
+			sd.Freshness = s.Freshness
+			if t.Freshness != nil {
+				sd.Freshness = t.Freshness
+			}
+			quoting := map[string]any{}
+			for k, v := range s.Quoting {
+				quoting[k] = v
+			}
+			for k, v := range t.Quoting {
+				quoting[k] = v
+			}
+			sd.Quoting = quoting
+			for _, c := range t.Columns {
+				col := &manifest.Column{Name: c.Name, Description: c.Description, Meta: c.Meta, Tags: c.Tags}
+				if c.DataType != "" {
+					dt := c.DataType
+					col.DataType = &dt
+				}
+				sd.Columns[c.Name] = col
+				sd.ColumnOrder = append(sd.ColumnOrder, c.Name)
+			}
+			rel := adapters.Relation{Database: db, Schema: schema, Identifier: ident}
+			if q, ok := quoting["identifier"].(bool); ok && !q {
+				rel.NoQuoteIdentifier = true
+			}
+			if q, ok := quoting["schema"].(bool); ok && !q {
+				rel.NoQuoteSchema = true
+			}
+			if q, ok := quoting["database"].(bool); ok && !q {
+				rel.NoQuoteDatabase = true
+			}
+			sd.RelationName = rel.Render()
+			b.m.Sources[id] = sd
+		}
+	}
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, x := range s {
+		if x != "" {
+			return x
+		}
+	}
+	return ""
+}
+
+// buildExposures adds exposures; their depends_on strings are rendered with
+// a capturing resolver.
+func (b *builder) buildExposures(p *project.Project, pr *project.Properties) {
+	for _, e := range pr.Exposures {
+		id := "exposure." + p.Name + "." + e.Name
+		fqn, _ := fqnFor(p.Name, pr.Path, p.ModelPaths)
+		fqn = append(fqn[:len(fqn)-1], e.Name)
+		ex := &manifest.ExposureDef{
+			UniqueID: id, PackageName: p.Name, Name: e.Name, Label: e.Label, Type: e.Type, URL: e.URL,
+			Maturity: e.Maturity, Description: e.Description, Owner: e.Owner, Path: pr.Path,
+			OriginalFilePath: pr.Path, FQN: fqn, Meta: e.Meta, Tags: e.Tags, Config: e.Config, Pos: e.Pos,
+		}
+		if !manifest.Config(e.Config).Enabled() {
+			continue
+		}
+		res := &parseResolver{b: b, pkg: p.Name, node: &manifest.Node{Pos: e.Pos}}
+		for _, dep := range e.DependsOn {
+			src := dep
+			if !strings.Contains(src, "{{") {
+				src = "{{ " + src + " }}"
+			}
+			if _, err := b.r.Env.RenderString(pr.Path, src, &jinja.Context{Package: p.Name, Globals: b.r.baseGlobals(), Resolver: res, Ctx: b.ctx}); err != nil {
+				b.addDiag(diag.Errorf(e.Pos, "exposure", "exposure '%s' depends_on entry %q: %v", e.Name, dep, err))
+			}
+		}
+		ex.Refs = res.refs
+		ex.Sources = res.sources
+		b.m.Exposures[id] = ex
+		b.pendingExposures = append(b.pendingExposures, ex)
+	}
+}

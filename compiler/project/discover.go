@@ -1,0 +1,388 @@
+package project
+
+// File discovery. Each project root is walked once (configured paths that
+// overlap are not walked twice), each file is classified into every
+// category whose paths contain it, and file contents are read concurrently
+// and shared between categories. Output order is sorted by path, so it is
+// deterministic regardless of scheduling.
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/kiln-dev/kiln/internal/diag"
+)
+
+// MaxSeedContent is the largest seed whose content Discover reads. Larger
+// seeds are streamed by the loader from File.Abs (dbt also stops hashing
+// seeds above 1 MiB, using the path as their checksum).
+var MaxSeedContent int64 = 1 << 20
+
+// File is one file of a project.
+type File struct {
+	Path    string // relative to the project root (for a package, its own root), slash-separated
+	Abs     string // absolute OS path
+	Content []byte // nil only for seeds larger than MaxSeedContent
+	Size    int64
+}
+
+// Pos is the position of the whole file (for diagnostics without a line).
+func (f File) Pos() diag.Pos { return diag.Pos{File: f.Path} }
+
+// Ext returns the file's extension without the dot ("sql", "py", "csv").
+func (f File) Ext() string { return strings.TrimPrefix(path.Ext(f.Path), ".") }
+
+// Files are a project's files by kind. A file can appear in several kinds
+// when configured paths overlap (docs-paths defaults to all source paths).
+type Files struct {
+	Models        []File // .sql and .py (Python models: check Ext; kiln may not run them)
+	Seeds         []File // .csv
+	Macros        []File // .sql under macro-paths
+	SingularTests []File // .sql under test-paths, outside generic/ and fixtures/
+	GenericTests  []File // .sql under <test-path>/generic/
+	Snapshots     []File // .sql under snapshot-paths
+	Analyses      []File // .sql under analysis-paths
+	Functions     []File // .sql and .py under function-paths (UDFs, dbt 1.11)
+	Docs          []File // .md under docs-paths
+	Properties    []File // .yml/.yaml under model/seed/snapshot/analysis/test/macro/function paths
+	Fixtures      []File // unit-test fixtures (.csv, .sql) under <test-path>/fixtures/
+}
+
+type kind uint16
+
+const (
+	kModel kind = 1 << iota
+	kSeed
+	kMacro
+	kSingular
+	kGeneric
+	kSnapshot
+	kAnalysis
+	kFunction
+	kDoc
+	kProps
+	kFixture
+)
+
+// Discover lists and reads the files of project p. Missing configured
+// directories are fine (dbt ignores them). Hidden files and directories
+// (".name") are skipped, and so are the project's target, log and
+// packages directories when a configured path contains them.
+func Discover(p *Project) (*Files, error) {
+	type root struct {
+		dir   string
+		kinds []kind
+	}
+	var roots []root
+	add := func(paths []string, k kind) {
+		for _, d := range paths {
+			roots = append(roots, root{d, []kind{k}})
+		}
+	}
+	add(p.ModelPaths, kModel|kProps)
+	add(p.SeedPaths, kSeed|kProps)
+	add(p.MacroPaths, kMacro|kProps)
+	add(p.TestPaths, kSingular|kProps)
+	add(p.SnapshotPaths, kSnapshot|kProps)
+	add(p.AnalysisPaths, kAnalysis|kProps)
+	add(p.FunctionPaths, kFunction|kProps)
+	add(p.DocsPaths, kDoc)
+
+	// Walk each distinct top-most directory once.
+	dirs := make([]string, 0, len(roots))
+	for _, r := range roots {
+		dirs = append(dirs, r.dir)
+	}
+	sort.Strings(dirs)
+	var walk []string
+	for _, d := range dirs {
+		if len(walk) > 0 && (walk[len(walk)-1] == d || under(d, walk[len(walk)-1])) {
+			continue
+		}
+		walk = append(walk, d)
+	}
+	skip := map[string]bool{p.TargetPath: true, p.LogPath: true, p.PackagesInstallPath: true}
+
+	type entry struct {
+		rel   string
+		kinds kind
+		f     *File
+	}
+	var entries []entry
+	classify := func(rel string) kind {
+		var k kind
+		ext := strings.ToLower(path.Ext(rel))
+		for _, r := range roots {
+			if !under(rel, r.dir) {
+				continue
+			}
+			rk := r.kinds[0]
+			switch ext {
+			case ".yml", ".yaml":
+				k |= rk & kProps
+			case ".md":
+				k |= rk & kDoc
+			case ".sql":
+				switch {
+				case rk&kSingular != 0:
+					sub := strings.TrimPrefix(strings.TrimPrefix(rel, r.dir), "/")
+					if r.dir == "." {
+						sub = rel
+					}
+					switch {
+					case strings.HasPrefix(sub, "generic/"):
+						k |= kGeneric
+					case strings.HasPrefix(sub, "fixtures/"):
+						k |= kFixture
+					default:
+						k |= kSingular
+					}
+				default:
+					k |= rk & (kModel | kMacro | kSnapshot | kAnalysis | kFunction)
+				}
+			case ".py":
+				k |= rk & (kModel | kFunction)
+			case ".csv":
+				k |= rk & kSeed
+				if rk&kSingular != 0 {
+					sub := strings.TrimPrefix(strings.TrimPrefix(rel, r.dir), "/")
+					if r.dir == "." {
+						sub = rel
+					}
+					if strings.HasPrefix(sub, "fixtures/") {
+						k |= kFixture
+					}
+				}
+			}
+		}
+		return k
+	}
+
+	visited := map[string]bool{}
+	var walkDir func(rel string, depth int) error
+	walkDir = func(rel string, depth int) error {
+		if depth > 64 {
+			return nil
+		}
+		abs := filepath.Join(p.Dir, filepath.FromSlash(rel))
+		if real, err := filepath.EvalSymlinks(abs); err == nil {
+			if visited[real] {
+				return nil // symlink loop or overlapping roots
+			}
+			visited[real] = true
+		}
+		des, err := os.ReadDir(abs)
+		if err != nil {
+			if os.IsNotExist(err) && depth == 0 {
+				return nil
+			}
+			return fmt.Errorf("reading %s: %w", rel, err)
+		}
+		for _, de := range des {
+			name := de.Name()
+			if strings.HasPrefix(name, ".") {
+				continue
+			}
+			child := name
+			if rel != "." {
+				child = rel + "/" + name
+			}
+			isDir := de.IsDir()
+			if de.Type()&fs.ModeSymlink != 0 {
+				st, err := os.Stat(filepath.Join(abs, name))
+				if err != nil {
+					continue // dangling link
+				}
+				isDir = st.IsDir()
+			}
+			if isDir {
+				if skip[child] {
+					continue
+				}
+				if err := walkDir(child, depth+1); err != nil {
+					return err
+				}
+				continue
+			}
+			if k := classify(child); k != 0 {
+				entries = append(entries, entry{rel: child, kinds: k})
+			}
+		}
+		return nil
+	}
+	for _, w := range walk {
+		if err := walkDir(w, 0); err != nil {
+			return nil, err
+		}
+	}
+
+	// Read contents concurrently.
+	files := make([]File, len(entries))
+	errs := make([]error, len(entries))
+	workers := min(4*runtime.GOMAXPROCS(0), 16, max(1, len(entries)))
+	var wg sync.WaitGroup
+	next := make(chan int, workers)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				e := entries[i]
+				f := File{Path: e.rel, Abs: filepath.Join(p.Dir, filepath.FromSlash(e.rel))}
+				if e.kinds == kSeed {
+					st, err := os.Stat(f.Abs)
+					if err != nil {
+						errs[i] = err
+						continue
+					}
+					f.Size = st.Size()
+					if f.Size > MaxSeedContent {
+						files[i] = f
+						continue
+					}
+				}
+				b, err := os.ReadFile(f.Abs)
+				if err != nil {
+					errs[i] = err
+					continue
+				}
+				f.Content, f.Size = b, int64(len(b))
+				files[i] = f
+			}
+		}()
+	}
+	for i := range entries {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+
+	out := &Files{}
+	for i, e := range entries {
+		f := files[i]
+		k := e.kinds
+		put := func(bit kind, dst *[]File) {
+			if k&bit != 0 {
+				*dst = append(*dst, f)
+			}
+		}
+		put(kModel, &out.Models)
+		put(kSeed, &out.Seeds)
+		put(kMacro, &out.Macros)
+		put(kSingular, &out.SingularTests)
+		put(kGeneric, &out.GenericTests)
+		put(kSnapshot, &out.Snapshots)
+		put(kAnalysis, &out.Analyses)
+		put(kFunction, &out.Functions)
+		put(kDoc, &out.Docs)
+		put(kProps, &out.Properties)
+		put(kFixture, &out.Fixtures)
+	}
+	for _, l := range []*[]File{&out.Models, &out.Seeds, &out.Macros, &out.SingularTests, &out.GenericTests,
+		&out.Snapshots, &out.Analyses, &out.Functions, &out.Docs, &out.Properties, &out.Fixtures} {
+		sort.Slice(*l, func(i, j int) bool { return (*l)[i].Path < (*l)[j].Path })
+	}
+	return out, nil
+}
+
+// under reports whether slash path p is dir or inside it.
+func under(p, dir string) bool {
+	if dir == "." || dir == "" {
+		return true
+	}
+	return p == dir || (len(p) > len(dir) && p[len(dir)] == '/' && p[:len(dir)] == dir)
+}
+
+// LoadPackages loads every installed package: each directory under the
+// root's packages-install-path with a dbt_project.yml. They are returned
+// sorted by project name, with RelDir set. Diagnostic positions carry the
+// package's path from the root project (dbt_packages/dbt_utils/dbt_project.yml).
+func LoadPackages(root *Project, render RenderFunc) ([]*Project, diag.List) {
+	base := filepath.Join(root.Dir, filepath.FromSlash(root.PackagesInstallPath))
+	des, err := os.ReadDir(base)
+	if err != nil {
+		if os.IsNotExist(err) {
+			return nil, nil
+		}
+		return nil, diag.List{diag.Errorf(diag.Pos{File: root.PackagesInstallPath}, "packages",
+			"cannot read packages directory: %v", rootCause(err))}
+	}
+	var out []*Project
+	var diags diag.List
+	for _, de := range des {
+		name := de.Name()
+		if strings.HasPrefix(name, ".") {
+			continue
+		}
+		dir := filepath.Join(base, name)
+		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+			continue
+		}
+		rel := path.Join(root.PackagesInstallPath, name)
+		if !fileExists(filepath.Join(dir, ProjectFile)) {
+			diags = append(diags, diag.Diagnostic{Severity: diag.Warning, Code: "not-a-package",
+				Pos:        diag.Pos{File: rel},
+				Message:    fmt.Sprintf("%s has no %s and is ignored", rel, ProjectFile),
+				Suggestion: "run `kiln deps` again, or delete the directory"})
+			continue
+		}
+		pkg, ds := LoadProject(dir, render)
+		for i := range ds {
+			ds[i].Pos.File = prefixPath(rel, ds[i].Pos.File)
+		}
+		diags = append(diags, ds...)
+		if pkg != nil {
+			pkg.RelDir = rel
+			out = append(out, pkg)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	seen := map[string]*Project{}
+	for _, pkg := range out {
+		if pkg.Name == "" {
+			continue
+		}
+		if pkg.Name == root.Name {
+			diags = append(diags, diag.Diagnostic{Severity: diag.Error, Code: "duplicate-package",
+				Pos:        withFile(pkg.Pos("name"), prefixPath(pkg.RelDir, ProjectFile)),
+				Message:    fmt.Sprintf("installed package '%s' has the same name as the root project", pkg.Name),
+				Suggestion: "rename the root project or remove the package from packages.yml"})
+		}
+		if prev, ok := seen[pkg.Name]; ok {
+			diags = append(diags, diag.Diagnostic{Severity: diag.Error, Code: "duplicate-package",
+				Pos:        withFile(pkg.Pos("name"), prefixPath(pkg.RelDir, ProjectFile)),
+				Message:    fmt.Sprintf("two installed packages are named '%s' (also %s)", pkg.Name, prev.RelDir),
+				Suggestion: "remove one of the directories and run `kiln deps`"})
+		}
+		seen[pkg.Name] = pkg
+	}
+	diags.Sort()
+	return out, diags
+}
+
+func prefixPath(dir, p string) string {
+	if dir == "" {
+		return p
+	}
+	if p == "" {
+		return dir
+	}
+	return dir + "/" + p
+}
+
+func withFile(p diag.Pos, file string) diag.Pos {
+	p.File = file
+	return p
+}

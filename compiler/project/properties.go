@@ -1,0 +1,1051 @@
+package project
+
+// YAML property files (models:, sources:, seeds:, ... in any .yml under the
+// resource paths). Parsing keeps positions for every entry and reports
+// problems without stopping, so one run shows all of them. Descriptions
+// are kept raw: `{{ doc('x') }}` is resolved by the compiler.
+
+import (
+	"fmt"
+	"runtime"
+	"strings"
+	"sync"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/kiln-dev/kiln/internal/diag"
+)
+
+// Properties is one parsed property file.
+type Properties struct {
+	Path string // as given to ParseProperties (relative to its project root)
+
+	Models, Seeds, Snapshots, Analyses []NodePatch
+	Sources                            []Source
+	Macros                             []MacroPatch
+	Exposures                          []Exposure
+	UnitTests                          []UnitTest
+	DataTests                          []NodePatch // singular test properties
+	Groups                             []map[string]any
+	GroupPos                           []diag.Pos // parallel to Groups
+	// Other holds the top-level keys kiln reads but does not model
+	// (semantic_models, metrics, saved_queries, functions, unknown keys),
+	// as written. They are never an error.
+	Other map[string]any
+}
+
+// NodePatch describes a model, seed, snapshot, analysis or singular test.
+type NodePatch struct {
+	Name           string
+	Description    string // raw; may contain {{ doc('x') }}
+	DescriptionPos diag.Pos
+	Config         map[string]any      // `config:` as written
+	ConfigPos      map[string]diag.Pos // position of each config key
+	Columns        []ColumnPatch
+	Tests          []TestDef // model-level data_tests/tests
+	// Meta, Tags and Docs hold the top-level (pre-1.10) spellings only; the
+	// config: ones are in Config. The compiler merges them.
+	Meta            map[string]any
+	Tags            []string
+	Docs            map[string]any
+	Access          string
+	Group           string
+	Versions        []map[string]any
+	LatestVersion   any
+	Constraints     []map[string]any
+	DeprecationDate string
+	Relation        string // YAML snapshots (1.9+): ref('x') / source('s','t')
+	Pos             diag.Pos
+	// Raw holds the entry's keys that are not modelled above (time_spine,
+	// semantic_model, ...), as written.
+	Raw map[string]any
+}
+
+// ColumnPatch describes a column.
+type ColumnPatch struct {
+	Name           string
+	Description    string
+	DescriptionPos diag.Pos
+	DataType       string
+	Quote          *bool
+	Tests          []TestDef
+	Meta           map[string]any // top-level meta updated with config.meta
+	Tags           []string       // top-level tags followed by config.tags
+	Config         map[string]any
+	Constraints    []map[string]any
+	Granularity    string
+	Pos            diag.Pos
+	Raw            map[string]any
+}
+
+// TestDef is one generic test entry.
+type TestDef struct {
+	Name        string         // "unique", "accepted_values", "dbt_utils.expression_is_true"
+	Args        map[string]any // from arguments: and/or legacy top-level kwargs
+	Config      map[string]any // config: plus legacy config keys written on the entry
+	CustomName  string         // name:
+	Description string
+	Column      string // the column the test is attached to, "" for model-level tests
+	Pos         diag.Pos
+}
+
+// Namespace splits "pkg.test" into ("pkg", "test"); ("", name) otherwise.
+func (t TestDef) Namespace() (pkg, name string) {
+	if i := strings.LastIndexByte(t.Name, '.'); i >= 0 {
+		return t.Name[:i], t.Name[i+1:]
+	}
+	return "", t.Name
+}
+
+// Source is one entry under sources:.
+type Source struct {
+	Name, Description, Database, Schema, Loader string
+	DescriptionPos                              diag.Pos
+	Meta                                        map[string]any
+	Tags                                        []string
+	Config                                      map[string]any
+	ConfigPos                                   map[string]diag.Pos
+	Quoting                                     map[string]bool
+	Freshness                                   map[string]any
+	NoFreshness                                 bool // `freshness: null` was written (disables an inherited one)
+	LoadedAtField, LoadedAtQuery                string
+	Tables                                      []SourceTable
+	Overrides                                   string
+	Pos                                         diag.Pos
+	Raw                                         map[string]any
+}
+
+// SourceTable is one table of a source.
+type SourceTable struct {
+	Name, Identifier, Description string
+	DescriptionPos                diag.Pos
+	Columns                       []ColumnPatch
+	Tests                         []TestDef
+	Meta                          map[string]any
+	Tags                          []string
+	Config                        map[string]any
+	ConfigPos                     map[string]diag.Pos
+	Freshness                     map[string]any
+	NoFreshness                   bool
+	LoadedAtField, LoadedAtQuery  string
+	Quoting                       map[string]bool
+	Pos                           diag.Pos
+	Raw                           map[string]any
+}
+
+// Exposure is one entry under exposures:.
+type Exposure struct {
+	Name, Label, Type, URL, Maturity, Description string
+	DescriptionPos                                diag.Pos
+	Owner                                         map[string]any
+	DependsOn                                     []string // raw strings: "ref('x')", "source('s','t')"
+	Meta                                          map[string]any
+	Tags                                          []string
+	Config                                        map[string]any
+	Pos                                           diag.Pos
+	Raw                                           map[string]any
+}
+
+// MacroPatch documents a macro.
+type MacroPatch struct {
+	Name, Description string
+	DescriptionPos    diag.Pos
+	Arguments         []map[string]any
+	Meta              map[string]any
+	Docs              map[string]any
+	Config            map[string]any
+	Pos               diag.Pos
+}
+
+// UnitTest is one entry under unit_tests:, kept close to the YAML; the
+// unit-test runner interprets given/expect.
+type UnitTest struct {
+	Name, Model, Description string
+	Given                    []map[string]any
+	Expect                   map[string]any
+	Overrides                map[string]any
+	Config                   map[string]any
+	Versions                 map[string]any
+	Pos                      diag.Pos
+}
+
+var (
+	propTopKeys = []string{
+		"version", "models", "sources", "seeds", "snapshots", "analyses", "macros", "exposures",
+		"groups", "metrics", "semantic_models", "saved_queries", "unit_tests", "data_tests", "functions",
+	}
+	modelKeys = []string{
+		"name", "description", "config", "columns", "data_tests", "tests", "constraints", "versions",
+		"latest_version", "deprecation_date", "access", "meta", "tags", "docs", "group", "time_spine",
+		"semantic_model", "metrics", "agg_time_dimension", "derived_semantics", "freshness",
+	}
+	seedPropKeys     = []string{"name", "description", "config", "columns", "data_tests", "tests", "meta", "tags", "docs", "group"}
+	snapshotPropKeys = []string{"name", "description", "relation", "config", "columns", "data_tests", "tests", "meta", "tags", "docs", "group"}
+	analysisPropKeys = []string{"name", "description", "config", "columns", "meta", "tags", "docs", "group"}
+	dataTestPropKeys = []string{"name", "description", "config", "columns", "meta", "tags", "docs", "group"}
+	columnKeys       = []string{
+		"name", "description", "data_type", "quote", "constraints", "data_tests", "tests", "meta",
+		"tags", "config", "granularity", "policy_tags", "dimension", "entity", "include", "exclude",
+	}
+	sourceEntryKeys = []string{
+		"name", "description", "database", "catalog", "schema", "loader", "meta", "tags", "config",
+		"quoting", "freshness", "loaded_at_field", "loaded_at_query", "tables", "overrides",
+	}
+	sourceTableKeys = []string{
+		"name", "identifier", "description", "columns", "data_tests", "tests", "meta", "tags", "config",
+		"freshness", "loaded_at_field", "loaded_at_query", "quoting", "external", "docs",
+	}
+	exposureKeys  = []string{"name", "label", "type", "url", "maturity", "description", "owner", "depends_on", "meta", "tags", "config", "enabled"}
+	macroKeys     = []string{"name", "description", "arguments", "meta", "docs", "config"}
+	unitTestKeys  = []string{"name", "model", "description", "given", "expect", "overrides", "config", "versions"}
+	exposureTypes = []string{"dashboard", "notebook", "analysis", "ml", "application"}
+	maturities    = []string{"high", "medium", "low"}
+	// Config keys that may be written directly on a generic test entry.
+	testConfigArgs = map[string]bool{
+		"severity": true, "tags": true, "enabled": true, "where": true, "limit": true, "warn_if": true,
+		"error_if": true, "fail_calc": true, "store_failures": true, "store_failures_as": true,
+		"meta": true, "database": true, "schema": true, "alias": true,
+	}
+)
+
+// ParseProperties parses one property file. path is the file's path
+// relative to its project root and is used for positions.
+func ParseProperties(path string, src []byte) (*Properties, diag.List) {
+	return parseProperties(path, path, src)
+}
+
+func parseProperties(path, diagPath string, src []byte) (*Properties, diag.List) {
+	d := newDoc(diagPath, src)
+	props := &Properties{Path: path}
+	root := d.parse()
+	if root == nil {
+		return props, d.diags
+	}
+	if root.Kind != yaml.MappingNode {
+		d.errorf(root, "properties-not-mapping", "start the file with a key such as `models:` or `sources:`",
+			"a property file must be a mapping of sections (models:, sources:, ...), not a %s", kindName(root))
+		return props, d.diags
+	}
+	for _, e := range d.pairs(root) {
+		switch e.Key {
+		case "version":
+			v := scalarValue(orNull(e.V))
+			if e.V != nil && e.V.Kind == yaml.ScalarNode {
+				if v == 2 || v == "2" {
+					continue
+				}
+			}
+			d.errorf(e.V, "properties-version", "use `version: 2`, or remove the line (it is optional)",
+				"unsupported property file version %s", strings.TrimSpace(describe(e.V)))
+		case "models":
+			props.Models = d.nodePatches(e.V, "models", "model", modelKeys)
+		case "seeds":
+			props.Seeds = d.nodePatches(e.V, "seeds", "seed", seedPropKeys)
+		case "snapshots":
+			props.Snapshots = d.nodePatches(e.V, "snapshots", "snapshot", snapshotPropKeys)
+		case "analyses":
+			props.Analyses = d.nodePatches(e.V, "analyses", "analysis", analysisPropKeys)
+		case "data_tests":
+			props.DataTests = d.nodePatches(e.V, "data_tests", "data test", dataTestPropKeys)
+		case "sources":
+			props.Sources = d.sources(e.V)
+		case "macros":
+			props.Macros = d.macros(e.V)
+		case "exposures":
+			props.Exposures = d.exposures(e.V)
+		case "unit_tests":
+			props.UnitTests = d.unitTests(e.V)
+		case "groups":
+			for _, it := range d.list(e.V, "groups") {
+				m := d.mapValue(it, "a group")
+				if m == nil {
+					continue
+				}
+				if s, _ := m["name"].(string); s == "" {
+					d.errorf(it, "missing-name", "add `name:`", "group entry has no name")
+				}
+				props.Groups = append(props.Groups, m)
+				props.GroupPos = append(props.GroupPos, d.pos(it))
+			}
+		default:
+			if !keySet(propTopKeys)[e.Key] {
+				d.warnf(e.K, "unknown-section", unknownSuggestion(e.Key, propTopKeys),
+					"unknown top-level key '%s' in property file", e.Key)
+			}
+			if props.Other == nil {
+				props.Other = map[string]any{}
+			}
+			props.Other[e.Key] = d.value(e.V)
+		}
+	}
+	d.diags.Sort()
+	return props, d.diags
+}
+
+func orNull(n *yaml.Node) *yaml.Node {
+	if n == nil {
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null"}
+	}
+	return n
+}
+
+func describe(n *yaml.Node) string {
+	n = deref(n)
+	if n != nil && n.Kind == yaml.ScalarNode && len(n.Value) < 40 {
+		return "'" + n.Value + "'"
+	}
+	return "(a " + kindName(n) + ")"
+}
+
+func unknownSuggestion(key string, known []string) string {
+	if s := diag.DidYouMean(key, known); s != "" {
+		return s
+	}
+	return "it is ignored"
+}
+
+// checkKeys warns about keys not in known.
+func (d *ydoc) checkKeys(ps []kv, known []string, what string) {
+	set := knownKeySets(known)
+	for _, e := range ps {
+		if !set[e.Key] {
+			d.warnf(e.K, "unknown-key", unknownSuggestion(e.Key, known), "unknown key '%s' in %s", e.Key, what)
+		}
+	}
+}
+
+var keySetCache sync.Map // *[]string → map[string]bool (the lists above are fixed)
+
+func knownKeySets(known []string) map[string]bool {
+	if len(known) == 0 {
+		return nil
+	}
+	if m, ok := keySetCache.Load(&known[0]); ok {
+		return m.(map[string]bool)
+	}
+	m := keySet(known)
+	keySetCache.Store(&known[0], m)
+	return m
+}
+
+// entries returns the mapping items of a section list; non-mappings are errors.
+func (d *ydoc) entries(n *yaml.Node, section, what string) []*yaml.Node {
+	var out []*yaml.Node
+	for _, it := range d.list(n, section) {
+		if it.Kind != yaml.MappingNode {
+			d.errorf(it, "entry-not-mapping", fmt.Sprintf("write `- name: my_%s` and its properties", strings.ReplaceAll(what, " ", "_")),
+				"each entry under %s: must be a mapping, found a %s", section, kindName(it))
+			continue
+		}
+		out = append(out, it)
+	}
+	return out
+}
+
+// name reads the required name of an entry.
+func (d *ydoc) name(it *yaml.Node, ps []kv, what string) (string, bool) {
+	for _, e := range ps {
+		if e.Key == "name" {
+			s := d.str(e.V, what+" name")
+			if s == "" {
+				d.errorf(orNode(e.V, e.K), "missing-name", "give it a name", "%s name is empty", what)
+				return "", false
+			}
+			return s, true
+		}
+	}
+	d.errorf(it, "missing-name", fmt.Sprintf("add `name: <%s name>` to this entry", strings.ReplaceAll(what, " ", "_")),
+		"%s entry has no name", what)
+	return "", false
+}
+
+func orNode(a, b *yaml.Node) *yaml.Node {
+	if a != nil && a.Line > 0 {
+		return a
+	}
+	return b
+}
+
+func (d *ydoc) config(n *yaml.Node, resourceKey string) (map[string]any, map[string]diag.Pos) {
+	n = deref(n)
+	if isNull(n) {
+		return nil, nil
+	}
+	if n.Kind != yaml.MappingNode {
+		d.errorf(n, "yaml-type", "", "config must be a mapping, not a %s", kindName(n))
+		return nil, nil
+	}
+	ps := d.pairs(n)
+	cfg := make(map[string]any, len(ps))
+	pos := make(map[string]diag.Pos, len(ps))
+	for _, e := range ps {
+		cfg[e.Key] = d.value(e.V)
+		pos[e.Key] = d.pos(e.K)
+	}
+	if resourceKey != "" {
+		d.diags = append(d.diags, CheckConfigKeys(resourceKey, pos)...)
+	}
+	if h := HookSpellingConflict(cfg); h != "" {
+		under := strings.Replace(h, "-", "_", 1)
+		d.errorf(n, "hook-spelling", "keep one spelling ('"+h+"')", "both '%s' and '%s' are set in this config", h, under)
+	}
+	return cfg, pos
+}
+
+func (d *ydoc) tags(n *yaml.Node) []string { return d.strList(n, "tags") }
+
+func (d *ydoc) mapList(n *yaml.Node, what string) []map[string]any {
+	var out []map[string]any
+	for _, it := range d.list(n, what) {
+		if m := d.mapValue(it, "each "+what+" entry"); m != nil {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func (d *ydoc) addRaw(raw *map[string]any, e kv) {
+	if *raw == nil {
+		*raw = map[string]any{}
+	}
+	(*raw)[e.Key] = d.value(e.V)
+}
+
+// testsKey handles tests:/data_tests: on one entry: both set is an error.
+func (d *ydoc) testsKey(seen *kv, e kv, owner string) bool {
+	if seen.K != nil {
+		d.errorf(e.K, "tests-and-data-tests", "move every test under data_tests: (tests: is the old name)",
+			"%s sets both '%s' and '%s' (line %d)", owner, seen.Key, e.Key, seen.K.Line)
+		return false
+	}
+	*seen = e
+	return true
+}
+
+func (d *ydoc) nodePatches(n *yaml.Node, section, what string, known []string) []NodePatch {
+	items := d.entries(n, section, what)
+	out := make([]NodePatch, 0, len(items))
+	for _, it := range items {
+		ps := d.pairs(it)
+		name, ok := d.name(it, ps, what)
+		if !ok {
+			continue
+		}
+		owner := fmt.Sprintf("%s '%s'", what, name)
+		np := NodePatch{Name: name, Pos: d.pos(it)}
+		d.checkKeys(ps, known, owner)
+		var testsSeen kv
+		for _, e := range ps {
+			switch e.Key {
+			case "name":
+			case "description":
+				np.Description = d.str(e.V, "description")
+				np.DescriptionPos = d.pos(e.V)
+			case "config":
+				np.Config, np.ConfigPos = d.config(e.V, section)
+			case "columns":
+				np.Columns = d.columns(e.V, owner)
+			case "tests", "data_tests":
+				if d.testsKey(&testsSeen, e, owner) {
+					np.Tests = d.tests(e.V, "", owner)
+				}
+			case "meta":
+				np.Meta = d.mapValue(e.V, "meta")
+			case "tags":
+				np.Tags = d.tags(e.V)
+			case "docs":
+				np.Docs = d.mapValue(e.V, "docs")
+			case "access":
+				np.Access = d.str(e.V, "access")
+				if np.Access != "" && np.Access != "private" && np.Access != "protected" && np.Access != "public" {
+					d.errorf(e.V, "access", unknownSuggestion(np.Access, []string{"private", "protected", "public"}),
+						"access must be private, protected or public, not '%s'", np.Access)
+				}
+			case "group":
+				np.Group = d.str(e.V, "group")
+			case "versions":
+				for _, v := range d.list(e.V, "versions") {
+					m := d.mapValue(v, "a version entry")
+					if m == nil {
+						continue
+					}
+					if _, ok := m["v"]; !ok {
+						d.errorf(v, "version-v", "add `v: 1` (the version identifier)", "version entry of %s has no v:", owner)
+					}
+					np.Versions = append(np.Versions, m)
+				}
+			case "latest_version":
+				np.LatestVersion = d.value(e.V)
+			case "constraints":
+				np.Constraints = d.mapList(e.V, "constraints")
+			case "deprecation_date":
+				np.DeprecationDate = d.str(e.V, "deprecation_date")
+			case "relation":
+				np.Relation = d.str(e.V, "relation")
+			default:
+				d.addRaw(&np.Raw, e)
+			}
+		}
+		out = append(out, np)
+	}
+	return out
+}
+
+func (d *ydoc) columns(n *yaml.Node, owner string) []ColumnPatch {
+	items := d.entries(n, "columns", "column")
+	out := make([]ColumnPatch, 0, len(items))
+	for _, it := range items {
+		ps := d.pairs(it)
+		name, ok := d.name(it, ps, "column")
+		if !ok {
+			continue
+		}
+		c := ColumnPatch{Name: name, Pos: d.pos(it)}
+		cowner := fmt.Sprintf("column '%s' of %s", name, owner)
+		d.checkKeys(ps, columnKeys, cowner)
+		var testsSeen kv
+		var cfgTags []string
+		var cfgMeta map[string]any
+		for _, e := range ps {
+			switch e.Key {
+			case "name":
+			case "description":
+				c.Description = d.str(e.V, "description")
+				c.DescriptionPos = d.pos(e.V)
+			case "data_type":
+				c.DataType = d.str(e.V, "data_type")
+			case "quote":
+				if b, ok := scalarValue(orNull(e.V)).(bool); ok {
+					c.Quote = &b
+				} else if !isNull(e.V) {
+					d.errorf(e.V, "yaml-type", "use true or false", "quote must be a boolean")
+				}
+			case "tests", "data_tests":
+				if d.testsKey(&testsSeen, e, cowner) {
+					c.Tests = d.tests(e.V, name, cowner)
+				}
+			case "meta":
+				c.Meta = d.mapValue(e.V, "meta")
+			case "tags":
+				c.Tags = d.tags(e.V)
+			case "config":
+				c.Config = d.mapValue(e.V, "column config")
+				for _, ce := range d.pairs(e.V) {
+					switch ce.Key {
+					case "meta":
+						cfgMeta = d.mapValue(ce.V, "meta")
+					case "tags":
+						cfgTags = d.tags(ce.V)
+					}
+				}
+			case "constraints":
+				c.Constraints = d.mapList(e.V, "constraints")
+			case "granularity":
+				c.Granularity = d.str(e.V, "granularity")
+			default:
+				d.addRaw(&c.Raw, e)
+			}
+		}
+		if cfgMeta != nil {
+			c.Meta, _ = updateMap(c.Meta, cfgMeta).(map[string]any)
+		}
+		for _, t := range cfgTags {
+			if !containsString(c.Tags, t) {
+				c.Tags = append(c.Tags, t)
+			}
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+func containsString(l []string, s string) bool {
+	for _, x := range l {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// tests parses a data_tests:/tests: list.
+func (d *ydoc) tests(n *yaml.Node, column, owner string) []TestDef {
+	items := d.list(n, "data_tests")
+	out := make([]TestDef, 0, len(items))
+	for _, it := range items {
+		t := TestDef{Column: column, Pos: d.pos(it)}
+		switch it.Kind {
+		case yaml.ScalarNode:
+			if isNull(it) || it.Value == "" {
+				d.errorf(it, "test", "", "empty test entry in %s", owner)
+				continue
+			}
+			t.Name = it.Value
+			out = append(out, t)
+			continue
+		case yaml.MappingNode:
+		default:
+			d.errorf(it, "test", "write `- unique` or `- accepted_values: {arguments: {values: [...]}}`",
+				"a test must be a name or a mapping, not a %s", kindName(it))
+			continue
+		}
+		ps := d.pairs(it)
+		var args []kv
+		hasTestName := false
+		for _, e := range ps {
+			if e.Key == "test_name" {
+				hasTestName = true
+				t.Name = d.str(e.V, "test_name")
+			}
+		}
+		if hasTestName {
+			// {test_name: unique, name: ..., config: ...}
+			for _, e := range ps {
+				if e.Key != "test_name" {
+					args = append(args, e)
+				}
+			}
+		} else {
+			if len(ps) != 1 {
+				keys := make([]string, len(ps))
+				for i, e := range ps {
+					keys[i] = e.Key
+				}
+				d.errorf(it, "test", "indent the test's settings under its name, e.g. `- accepted_values:` then `    arguments: ...` on the next lines",
+					"a test entry must have exactly one key, the test name; found %d (%s)", len(ps), strings.Join(keys, ", "))
+				continue
+			}
+			t.Name = ps[0].Key
+			t.Pos = d.pos(ps[0].K)
+			body := ps[0].V
+			if !isNull(body) {
+				if body.Kind != yaml.MappingNode {
+					d.errorf(body, "test", fmt.Sprintf("write `- %s: {arguments: {...}}`", t.Name),
+						"the settings of test '%s' must be a mapping, not a %s", t.Name, kindName(body))
+					continue
+				}
+				args = d.pairs(body)
+			}
+		}
+		if t.Name == "" {
+			d.errorf(it, "test", "", "test entry in %s has no test name", owner)
+			continue
+		}
+		d.testArgs(&t, args)
+		out = append(out, t)
+	}
+	return out
+}
+
+func (d *ydoc) testArgs(t *TestDef, args []kv) {
+	var legacy []kv
+	var cfgNode *yaml.Node
+	argsFrom := map[string]*yaml.Node{}
+	for _, e := range args {
+		switch {
+		case e.Key == "name":
+			t.CustomName = d.str(e.V, "test name")
+		case e.Key == "description":
+			t.Description = d.str(e.V, "description")
+		case e.Key == "config":
+			cfgNode = e.V
+			t.Config, _ = d.config(e.V, "data_tests")
+		case e.Key == "arguments":
+			if isNull(e.V) {
+				continue
+			}
+			if e.V.Kind != yaml.MappingNode {
+				d.errorf(e.V, "test", "", "arguments of test '%s' must be a mapping, not a %s", t.Name, kindName(e.V))
+				continue
+			}
+			for _, a := range d.pairs(e.V) {
+				if prev, ok := argsFrom[a.Key]; ok {
+					d.errorf(a.K, "test-argument-twice", "keep it under arguments: only",
+						"argument '%s' of test '%s' is given twice (also at line %d)", a.Key, t.Name, prev.Line)
+				}
+				argsFrom[a.Key] = a.K
+				if t.Args == nil {
+					t.Args = map[string]any{}
+				}
+				t.Args[a.Key] = d.value(a.V)
+			}
+		case testConfigArgs[e.Key]:
+			legacy = append(legacy, e)
+		default: // legacy top-level kwarg
+			if prev, ok := argsFrom[e.Key]; ok {
+				d.errorf(e.K, "test-argument-twice", "keep it under arguments: only",
+					"argument '%s' of test '%s' is given twice (also at line %d)", e.Key, t.Name, prev.Line)
+			}
+			argsFrom[e.Key] = e.K
+			if t.Args == nil {
+				t.Args = map[string]any{}
+			}
+			t.Args[e.Key] = d.value(e.V)
+		}
+	}
+	for _, e := range legacy {
+		if _, dup := t.Config[e.Key]; dup {
+			d.errorf(e.K, "test-config-twice", "keep only the one under config:",
+				"'%s' of test '%s' is set both on the test and under config: (line %d)", e.Key, t.Name, cfgNode.Line)
+			continue
+		}
+		if t.Config == nil {
+			t.Config = map[string]any{}
+		}
+		t.Config[e.Key] = d.value(e.V)
+	}
+}
+
+func (d *ydoc) freshness(n *yaml.Node) (map[string]any, bool) {
+	if isNull(deref(n)) {
+		return nil, true
+	}
+	return d.mapValue(n, "freshness"), false
+}
+
+func (d *ydoc) sources(n *yaml.Node) []Source {
+	items := d.entries(n, "sources", "source")
+	out := make([]Source, 0, len(items))
+	for _, it := range items {
+		ps := d.pairs(it)
+		name, ok := d.name(it, ps, "source")
+		if !ok {
+			continue
+		}
+		owner := fmt.Sprintf("source '%s'", name)
+		s := Source{Name: name, Pos: d.pos(it)}
+		d.checkKeys(ps, sourceEntryKeys, owner)
+		for _, e := range ps {
+			switch e.Key {
+			case "name":
+			case "description":
+				s.Description = d.str(e.V, "description")
+				s.DescriptionPos = d.pos(e.V)
+			case "database", "catalog":
+				s.Database = d.str(e.V, e.Key)
+			case "schema":
+				s.Schema = d.str(e.V, "schema")
+			case "loader":
+				s.Loader = d.str(e.V, "loader")
+			case "meta":
+				s.Meta = d.mapValue(e.V, "meta")
+			case "tags":
+				s.Tags = d.tags(e.V)
+			case "config":
+				s.Config, s.ConfigPos = d.config(e.V, "sources")
+			case "quoting":
+				s.Quoting = d.boolMap(e.V, "quoting")
+			case "freshness":
+				s.Freshness, s.NoFreshness = d.freshness(e.V)
+			case "loaded_at_field":
+				s.LoadedAtField = d.str(e.V, "loaded_at_field")
+			case "loaded_at_query":
+				s.LoadedAtQuery = d.str(e.V, "loaded_at_query")
+			case "overrides":
+				s.Overrides = d.str(e.V, "overrides")
+			case "tables":
+				s.Tables = d.sourceTables(e.V, name)
+			default:
+				d.addRaw(&s.Raw, e)
+			}
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func (d *ydoc) sourceTables(n *yaml.Node, source string) []SourceTable {
+	items := d.entries(n, "tables", "table")
+	out := make([]SourceTable, 0, len(items))
+	for _, it := range items {
+		ps := d.pairs(it)
+		name, ok := d.name(it, ps, "source table")
+		if !ok {
+			continue
+		}
+		owner := fmt.Sprintf("source table '%s.%s'", source, name)
+		t := SourceTable{Name: name, Pos: d.pos(it)}
+		d.checkKeys(ps, sourceTableKeys, owner)
+		var testsSeen kv
+		for _, e := range ps {
+			switch e.Key {
+			case "name":
+			case "identifier":
+				t.Identifier = d.str(e.V, "identifier")
+			case "description":
+				t.Description = d.str(e.V, "description")
+				t.DescriptionPos = d.pos(e.V)
+			case "columns":
+				t.Columns = d.columns(e.V, owner)
+			case "tests", "data_tests":
+				if d.testsKey(&testsSeen, e, owner) {
+					t.Tests = d.tests(e.V, "", owner)
+				}
+			case "meta":
+				t.Meta = d.mapValue(e.V, "meta")
+			case "tags":
+				t.Tags = d.tags(e.V)
+			case "config":
+				t.Config, t.ConfigPos = d.config(e.V, "sources")
+			case "freshness":
+				t.Freshness, t.NoFreshness = d.freshness(e.V)
+			case "loaded_at_field":
+				t.LoadedAtField = d.str(e.V, "loaded_at_field")
+			case "loaded_at_query":
+				t.LoadedAtQuery = d.str(e.V, "loaded_at_query")
+			case "quoting":
+				t.Quoting = d.boolMap(e.V, "quoting")
+			default:
+				d.addRaw(&t.Raw, e)
+			}
+		}
+		out = append(out, t)
+	}
+	return out
+}
+
+func (d *ydoc) exposures(n *yaml.Node) []Exposure {
+	items := d.entries(n, "exposures", "exposure")
+	out := make([]Exposure, 0, len(items))
+	for _, it := range items {
+		ps := d.pairs(it)
+		name, ok := d.name(it, ps, "exposure")
+		if !ok {
+			continue
+		}
+		owner := fmt.Sprintf("exposure '%s'", name)
+		x := Exposure{Name: name, Pos: d.pos(it)}
+		d.checkKeys(ps, exposureKeys, owner)
+		for _, e := range ps {
+			switch e.Key {
+			case "name":
+			case "label":
+				x.Label = d.str(e.V, "label")
+			case "type":
+				x.Type = d.str(e.V, "type")
+				if !containsString(exposureTypes, x.Type) {
+					d.errorf(e.V, "exposure-type", unknownOr(x.Type, exposureTypes),
+						"invalid type '%s' for %s", x.Type, owner)
+				}
+			case "url":
+				x.URL = d.str(e.V, "url")
+			case "maturity":
+				x.Maturity = d.str(e.V, "maturity")
+				if x.Maturity != "" && !containsString(maturities, x.Maturity) {
+					d.errorf(e.V, "exposure-maturity", unknownOr(x.Maturity, maturities),
+						"invalid maturity '%s' for %s", x.Maturity, owner)
+				}
+			case "description":
+				x.Description = d.str(e.V, "description")
+				x.DescriptionPos = d.pos(e.V)
+			case "owner":
+				x.Owner = d.mapValue(e.V, "owner")
+			case "depends_on":
+				x.DependsOn = d.strList(e.V, "depends_on")
+			case "meta":
+				x.Meta = d.mapValue(e.V, "meta")
+			case "tags":
+				x.Tags = d.tags(e.V)
+			case "config":
+				x.Config, _ = d.config(e.V, "exposures")
+			default:
+				d.addRaw(&x.Raw, e)
+			}
+		}
+		if x.Type == "" {
+			d.errorf(it, "exposure-type", "add `type:` (one of "+strings.Join(exposureTypes, ", ")+")", "%s has no type", owner)
+		}
+		if x.Owner == nil {
+			d.errorf(it, "exposure-owner", "add `owner: {name: ..., email: ...}`", "%s has no owner", owner)
+		} else if x.Owner["name"] == nil && x.Owner["email"] == nil {
+			d.errorf(it, "exposure-owner", "give the owner a name or an email", "the owner of %s has neither name nor email", owner)
+		}
+		out = append(out, x)
+	}
+	return out
+}
+
+func unknownOr(v string, allowed []string) string {
+	if s := diag.DidYouMean(v, allowed); s != "" {
+		return s
+	}
+	return "use one of: " + strings.Join(allowed, ", ")
+}
+
+func (d *ydoc) macros(n *yaml.Node) []MacroPatch {
+	items := d.entries(n, "macros", "macro")
+	out := make([]MacroPatch, 0, len(items))
+	for _, it := range items {
+		ps := d.pairs(it)
+		name, ok := d.name(it, ps, "macro")
+		if !ok {
+			continue
+		}
+		m := MacroPatch{Name: name, Pos: d.pos(it)}
+		d.checkKeys(ps, macroKeys, fmt.Sprintf("macro '%s'", name))
+		for _, e := range ps {
+			switch e.Key {
+			case "description":
+				m.Description = d.str(e.V, "description")
+				m.DescriptionPos = d.pos(e.V)
+			case "arguments":
+				m.Arguments = d.mapList(e.V, "arguments")
+			case "meta":
+				m.Meta = d.mapValue(e.V, "meta")
+			case "docs":
+				m.Docs = d.mapValue(e.V, "docs")
+			case "config":
+				m.Config = d.mapValue(e.V, "config")
+			}
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+func (d *ydoc) unitTests(n *yaml.Node) []UnitTest {
+	items := d.entries(n, "unit_tests", "unit test")
+	out := make([]UnitTest, 0, len(items))
+	for _, it := range items {
+		ps := d.pairs(it)
+		name, ok := d.name(it, ps, "unit test")
+		if !ok {
+			continue
+		}
+		owner := fmt.Sprintf("unit test '%s'", name)
+		u := UnitTest{Name: name, Pos: d.pos(it)}
+		d.checkKeys(ps, unitTestKeys, owner)
+		hasGiven, hasExpect := false, false
+		for _, e := range ps {
+			switch e.Key {
+			case "model":
+				u.Model = d.str(e.V, "model")
+			case "description":
+				u.Description = d.str(e.V, "description")
+			case "given":
+				hasGiven = true
+				for _, g := range d.list(e.V, "given") {
+					m := d.mapValue(g, "each given entry")
+					if m == nil {
+						continue
+					}
+					if _, ok := m["input"]; !ok {
+						d.errorf(g, "unit-test", "add `input: ref('...')`", "a given entry of %s has no input", owner)
+					}
+					u.Given = append(u.Given, m)
+				}
+			case "expect":
+				hasExpect = true
+				u.Expect = d.mapValue(e.V, "expect")
+			case "overrides":
+				u.Overrides = d.mapValue(e.V, "overrides")
+			case "config":
+				u.Config, _ = d.config(e.V, "unit_tests")
+			case "versions":
+				u.Versions = d.mapValue(e.V, "versions")
+			}
+		}
+		if u.Model == "" {
+			d.errorf(it, "unit-test", "add `model: <model name>`", "%s has no model", owner)
+		}
+		if !hasGiven {
+			d.errorf(it, "unit-test", "add `given: []` (or the inputs the model refs)", "%s has no given:", owner)
+		}
+		if !hasExpect {
+			d.errorf(it, "unit-test", "add `expect: {rows: [...]}`", "%s has no expect:", owner)
+		}
+		out = append(out, u)
+	}
+	return out
+}
+
+// ParsePropertyFiles parses files concurrently (bounded by GOMAXPROCS).
+// prefix is prepended to positions (a package's RelDir, "" for the root),
+// while Properties.Path stays relative to the project. Results are in the
+// order of files; diagnostics are sorted.
+func ParsePropertyFiles(files []File, prefix string) ([]*Properties, diag.List) {
+	out := make([]*Properties, len(files))
+	diags := make([]diag.List, len(files))
+	workers := min(runtime.GOMAXPROCS(0), max(1, len(files)))
+	var wg sync.WaitGroup
+	next := make(chan int, workers)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				out[i], diags[i] = parseProperties(files[i].Path, prefixPath(prefix, files[i].Path), files[i].Content)
+			}
+		}()
+	}
+	for i := range files {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	var all diag.List
+	for _, l := range diags {
+		all = append(all, l...)
+	}
+	all.Sort()
+	return out, all
+}
+
+// CheckDuplicatePatches reports a resource described more than once, in
+// the same file or across files (models, seeds, snapshots, analyses, data
+// tests, macros, source tables, exposures, groups, unit tests). Each error
+// sits on the later entry and names the first.
+func CheckDuplicatePatches(all []*Properties) diag.List {
+	seen := map[string]diag.Pos{}
+	var out diag.List
+	check := func(kind, key, label string, pos diag.Pos) {
+		k := kind + "\x00" + key
+		if prev, ok := seen[k]; ok {
+			where := prev.String()
+			if prev.File == pos.File {
+				where = fmt.Sprintf("line %d of the same file", prev.Line)
+			}
+			out = append(out, diag.Diagnostic{
+				Severity: diag.Error, Code: "duplicate-patch", Pos: pos,
+				Message:    fmt.Sprintf("%s '%s' is described twice: here and at %s", kind, label, where),
+				Suggestion: "merge the two entries into one",
+			})
+			return
+		}
+		seen[k] = pos
+	}
+	for _, p := range all {
+		if p == nil {
+			continue
+		}
+		for _, l := range []struct {
+			kind string
+			ps   []NodePatch
+		}{{"model", p.Models}, {"seed", p.Seeds}, {"snapshot", p.Snapshots}, {"analysis", p.Analyses}, {"data test", p.DataTests}} {
+			for _, np := range l.ps {
+				check(l.kind, np.Name, np.Name, np.Pos)
+			}
+		}
+		for _, m := range p.Macros {
+			check("macro", m.Name, m.Name, m.Pos)
+		}
+		for _, s := range p.Sources {
+			for _, t := range s.Tables {
+				check("source table", s.Name+"."+t.Name, s.Name+"."+t.Name, t.Pos)
+			}
+		}
+		for _, x := range p.Exposures {
+			check("exposure", x.Name, x.Name, x.Pos)
+		}
+		for i, g := range p.Groups {
+			if n, _ := g["name"].(string); n != "" {
+				check("group", n, n, p.GroupPos[i])
+			}
+		}
+		for _, u := range p.UnitTests {
+			check("unit test", u.Model+"."+u.Name, u.Name+"' of model '"+u.Model, u.Pos)
+		}
+	}
+	out.Sort()
+	return out
+}

@@ -1,0 +1,314 @@
+package compiler
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/kiln-dev/kiln/adapters"
+	"github.com/kiln-dev/kiln/compiler/jinja"
+	"github.com/kiln-dev/kiln/compiler/manifest"
+)
+
+// RenderError is a node that failed to render at execution time.
+type RenderError struct {
+	Node *manifest.Node
+	Err  error
+}
+
+func (e *RenderError) Error() string {
+	d := jinjaDiag(e.Node.OriginalFilePath, e.Err)
+	return fmt.Sprintf("Compilation Error in %s %s (%s)\n  %s", e.Node.ResourceType, e.Node.Name, e.Node.OriginalFilePath, strings.ReplaceAll(d.String(), "\n", "\n  "))
+}
+func (e *RenderError) Unwrap() error { return e.Err }
+
+// runtimeState caches what every execution-time render shares.
+type runtimeState struct {
+	graphOnce sync.Once
+	graph     map[string]any
+	mu        sync.Mutex
+	ephemeral map[string]string // unique_id -> compiled SQL (with its own CTEs)
+}
+
+var rtStates sync.Map // *Result -> *runtimeState
+
+func (r *Result) rt() *runtimeState {
+	v, _ := rtStates.LoadOrStore(r, &runtimeState{ephemeral: map[string]string{}})
+	return v.(*runtimeState)
+}
+
+// flatGraph is the Jinja `graph` object.
+func (r *Result) flatGraph() map[string]any {
+	st := r.rt()
+	st.graphOnce.Do(func() {
+		nodes := make(map[string]any, len(r.Manifest.Nodes))
+		for id, n := range r.Manifest.Nodes {
+			nodes[id] = nodeContextMap(n)
+		}
+		sources := make(map[string]any, len(r.Manifest.Sources))
+		for id, s := range r.Manifest.Sources {
+			sources[id] = map[string]any{"unique_id": id, "name": s.Name, "source_name": s.SourceName, "schema": s.Schema, "database": s.Database, "identifier": s.Identifier, "resource_type": "source", "package_name": s.PackageName, "relation_name": s.RelationName}
+		}
+		exposures := make(map[string]any, len(r.Manifest.Exposures))
+		for id, e := range r.Manifest.Exposures {
+			exposures[id] = map[string]any{"unique_id": id, "name": e.Name, "resource_type": "exposure", "package_name": e.PackageName}
+		}
+		st.graph = map[string]any{"nodes": nodes, "sources": sources, "exposures": exposures, "metrics": map[string]any{}, "groups": map[string]any{}, "semantic_models": map[string]any{}, "saved_queries": map[string]any{}}
+	})
+	return st.graph
+}
+
+// Relation returns a node's warehouse relation.
+func (r *Result) Relation(n *manifest.Node) adapters.Relation { return nodeRelation(n) }
+
+// runtimeResolver serves a node's execution-time render.
+type runtimeResolver struct {
+	r    *Result
+	node *manifest.Node
+	ctes []string // ephemeral unique_ids referenced, in order
+	seen map[string]bool
+}
+
+func (rr *runtimeResolver) Ref(args []string, version any) (any, error) {
+	ra := manifest.RefArgs{Version: version}
+	switch len(args) {
+	case 1:
+		ra.Name = args[0]
+	case 2:
+		ra.Package, ra.Name = &args[0], args[1]
+	default:
+		return nil, fmt.Errorf("ref() takes 1 or 2 arguments")
+	}
+	t, disabled := rr.r.index.resolve(rr.r.Project.Name, rr.node.PackageName, ra)
+	if t == nil {
+		return nil, fmt.Errorf("'%s' refers to unknown node '%s'", rr.node.Name, refString(ra))
+	}
+	if disabled {
+		return nil, fmt.Errorf("'%s' refers to '%s', which is disabled", rr.node.Name, ra.Name)
+	}
+	if !contains(rr.node.DependsOn.Nodes, t.UniqueID) {
+		return nil, fmt.Errorf("kiln could not infer every dependency of '%s' at parse time: ref('%s') is only reached at run time. Add `-- depends_on: {{ ref('%s') }}` to the top of %s", rr.node.Name, ra.Name, ra.Name, rr.node.OriginalFilePath)
+	}
+	if t.ResourceType == manifest.Model && t.Config.Materialized() == "ephemeral" {
+		if rr.seen == nil {
+			rr.seen = map[string]bool{}
+		}
+		if !rr.seen[t.UniqueID] {
+			rr.seen[t.UniqueID] = true
+			rr.ctes = append(rr.ctes, t.UniqueID)
+		}
+	}
+	return jinja.NewRelation(nodeRelation(t)), nil
+}
+
+func contains(list []string, s string) bool {
+	i := sort.SearchStrings(list, s)
+	return i < len(list) && list[i] == s
+}
+
+func (rr *runtimeResolver) Source(src, table string) (any, error) {
+	s := rr.r.index.source(src, table)
+	if s == nil {
+		return nil, fmt.Errorf("unknown source '%s.%s'", src, table)
+	}
+	rel := adapters.Relation{Database: s.Database, Schema: s.Schema, Identifier: s.Identifier, Type: adapters.RelTable}
+	if q, ok := s.Quoting["identifier"].(bool); ok && !q {
+		rel.NoQuoteIdentifier = true
+	}
+	if q, ok := s.Quoting["schema"].(bool); ok && !q {
+		rel.NoQuoteSchema = true
+	}
+	if q, ok := s.Quoting["database"].(bool); ok && !q {
+		rel.NoQuoteDatabase = true
+	}
+	return jinja.NewRelation(rel), nil
+}
+
+func (rr *runtimeResolver) Config(map[string]any) error { return nil }
+func (rr *runtimeResolver) ConfigGet(key string) (any, bool) {
+	v, ok := rr.node.Config[key]
+	return v, ok
+}
+func (rr *runtimeResolver) Var(name string) (any, bool) {
+	return rr.r.vars.lookup(rr.node.PackageName, name)
+}
+func (rr *runtimeResolver) EnvVar(name string) (string, bool) { return rr.r.opts.Getenv(name) }
+func (rr *runtimeResolver) Doc(args []string) (string, error) {
+	return rr.r.doc(rr.node.PackageName, args)
+}
+func (rr *runtimeResolver) Log(msg string, info bool) {
+	if rr.r.opts.Log != nil {
+		rr.r.opts.Log(msg, info)
+	}
+}
+func (rr *runtimeResolver) Warn(msg string) {
+	if rr.r.opts.Log != nil {
+		rr.r.opts.Log("Warning: "+msg, true)
+	}
+}
+
+// RuntimeContext builds the execute=True context for a node.
+func (r *Result) RuntimeContext(ctx context.Context, n *manifest.Node, conn adapters.Conn) (*jinja.Context, *runtimeResolver) {
+	rr := &runtimeResolver{r: r, node: n}
+	g := r.baseGlobals()
+	g["this"] = jinja.NewRelation(nodeRelation(n))
+	g["model"] = nodeContextMap(n)
+	g["graph"] = r.flatGraph()
+	return &jinja.Context{Package: n.PackageName, Execute: true, Globals: g, Resolver: rr, Conn: conn, Ctx: ctx}, rr
+}
+
+// CompileNode renders a node with execute=True and injects ephemeral CTEs.
+// It fills n.CompiledCode, n.ExtraCTEs and n.Compiled.
+func (r *Result) CompileNode(ctx context.Context, n *manifest.Node, conn adapters.Conn) (string, error) {
+	jctx, rr := r.RuntimeContext(ctx, n, conn)
+	var sql string
+	var err error
+	if n.TestMetadata != nil {
+		sql, err = r.renderGenericTest(jctx, n)
+	} else {
+		tmpl, ok := n.Template.(*jinja.Template)
+		if !ok {
+			if tmpl, err = r.Env.Parse(n.OriginalFilePath, n.RawCode); err != nil {
+				return "", &RenderError{Node: n, Err: err}
+			}
+		}
+		sql, err = tmpl.Render(jctx)
+	}
+	if err != nil {
+		return "", &RenderError{Node: n, Err: err}
+	}
+	ctes, err := r.ephemeralCTEs(ctx, rr.ctes, conn)
+	if err != nil {
+		return "", &RenderError{Node: n, Err: err}
+	}
+	n.ExtraCTEs = ctes
+	sql = injectCTEs(sql, ctes)
+	n.CompiledCode = sql
+	n.Compiled = true
+	return sql, nil
+}
+
+// renderGenericTest calls the test's macro with its kwargs, rendering
+// Jinja-valued arguments (model, to: ref('x')) first.
+func (r *Result) renderGenericTest(jctx *jinja.Context, n *manifest.Node) (string, error) {
+	tm := n.TestMetadata
+	kwargs := make(map[string]any, len(tm.Kwargs))
+	for k, v := range tm.Kwargs {
+		s, ok := v.(string)
+		switch {
+		case ok && strings.Contains(s, "{{"):
+			out, err := r.Env.RenderString(n.OriginalFilePath, s, jctx)
+			if err != nil {
+				return "", err
+			}
+			kwargs[k] = out
+		case ok && looksLikeJinjaCall(s):
+			out, err := r.Env.RenderString(n.OriginalFilePath, "{{ "+s+" }}", jctx)
+			if err != nil {
+				return "", err
+			}
+			kwargs[k] = out
+		default:
+			kwargs[k] = v
+		}
+	}
+	name := "test_" + tm.Name
+	if tm.Namespace != nil {
+		name = *tm.Namespace + "." + name
+	}
+	v, err := r.Env.CallMacro(jctx, name, nil, kwargs)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprint(v), nil
+}
+
+// ephemeralCTEs compiles referenced ephemeral models (and theirs, first).
+func (r *Result) ephemeralCTEs(ctx context.Context, ids []string, conn adapters.Conn) ([]manifest.CTE, error) {
+	var out []manifest.CTE
+	seen := map[string]bool{}
+	var visit func(id string) error
+	visit = func(id string) error {
+		if seen[id] {
+			return nil
+		}
+		seen[id] = true
+		n := r.Manifest.Nodes[id]
+		jctx, rr := r.RuntimeContext(ctx, n, conn)
+		tmpl, _ := n.Template.(*jinja.Template)
+		if tmpl == nil {
+			var err error
+			if tmpl, err = r.Env.Parse(n.OriginalFilePath, n.RawCode); err != nil {
+				return err
+			}
+		}
+		sql, err := tmpl.Render(jctx)
+		if err != nil {
+			return &RenderError{Node: n, Err: err}
+		}
+		for _, dep := range rr.ctes {
+			if err := visit(dep); err != nil {
+				return err
+			}
+		}
+		out = append(out, manifest.CTE{ID: id, SQL: " __dbt__cte__" + n.Alias + " as (\n" + strings.TrimSpace(sql) + "\n)"})
+		return nil
+	}
+	for _, id := range ids {
+		if err := visit(id); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+var leadingWith = regexp.MustCompile(`(?is)^(\s*(?:--[^\n]*\n\s*|/\*.*?\*/\s*)*)with\s`)
+
+// injectCTEs puts ephemeral CTEs in front of a query, merging with an
+// existing top-level WITH clause.
+func injectCTEs(sql string, ctes []manifest.CTE) string {
+	if len(ctes) == 0 {
+		return sql
+	}
+	parts := make([]string, len(ctes))
+	for i, c := range ctes {
+		parts[i] = c.SQL
+	}
+	joined := strings.Join(parts, ", ")
+	if loc := leadingWith.FindStringSubmatchIndex(sql); loc != nil {
+		end := loc[1]
+		return sql[:end] + joined + ", " + sql[end:]
+	}
+	return "with" + joined + "\n" + sql
+}
+
+// InlineNode parses ad-hoc SQL (compile --inline) as a node of the root
+// project, linking its refs and sources.
+func (r *Result) InlineNode(ctx context.Context, sql string) (*manifest.Node, error) {
+	b := newBuilder(ctx, r)
+	n := &manifest.Node{
+		UniqueID: "sql_operation." + r.Project.Name + ".inline_query", ResourceType: "sql_operation",
+		PackageName: r.Project.Name, Name: "inline_query", OriginalFilePath: "inline_query",
+		RawCode: sql, Language: "sql", Config: manifest.Config{"materialized": "view"}, Pos: diagPos("inline_query"),
+	}
+	tmpl, err := r.Env.Parse("inline_query", sql)
+	if err != nil {
+		return nil, jinjaDiag("inline_query", err)
+	}
+	n.Template = tmpl
+	res := &parseResolver{b: b, pkg: n.PackageName, node: n, base: n.Config}
+	if _, err := tmpl.Render(b.parseContext(n, res)); err != nil {
+		return nil, jinjaDiag("inline_query", err)
+	}
+	n.Refs, n.Sources = res.refs, res.sources
+	b.linkNode(n, &pending{node: n, proj: r.Project})
+	if len(b.diags) > 0 {
+		return nil, b.diags
+	}
+	n.Schema, _ = r.opts.Target["schema"].(string)
+	n.Alias = n.Name
+	return n, nil
+}

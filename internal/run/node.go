@@ -1,0 +1,397 @@
+package run
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/kiln-dev/kiln/adapters"
+	"github.com/kiln-dev/kiln/compiler/manifest"
+	"github.com/kiln-dev/kiln/graph"
+)
+
+// nodeRun tracks one node's execution for its result.
+type nodeRun struct {
+	n       *manifest.Node
+	index   int
+	started time.Time
+	timing  []manifest.Timing
+	thread  string
+}
+
+func (r *Runner) runNode(ctx context.Context, id string) error {
+	n := r.res.Manifest.Nodes[id]
+	nr := &nodeRun{n: n, index: int(r.counter.Add(1)), started: time.Now(), thread: "Thread-1"}
+	switch n.ResourceType {
+	case manifest.Seed:
+		return r.runSeed(ctx, nr)
+	case manifest.Test:
+		return r.runTest(ctx, nr)
+	case manifest.Model:
+		return r.runModel(ctx, nr)
+	default:
+		err := fmt.Errorf("%s nodes are not supported by kiln yet", n.ResourceType)
+		r.fail(nr, "ERROR", "", err, "")
+		return err
+	}
+}
+
+func (r *Runner) label(n *manifest.Node) string {
+	return n.Schema + "." + n.Alias
+}
+
+// finish records a result and prints the result line.
+func (r *Runner) finish(nr *nodeRun, status string, resp adapters.Response, msg string, failures *int64, compiled string) {
+	n := nr.n
+	elapsed := time.Since(nr.started)
+	rr := &manifest.RunResult{
+		Status:          status,
+		Timing:          nr.timing,
+		ThreadID:        nr.thread,
+		ExecutionTime:   elapsed.Seconds(),
+		AdapterResponse: map[string]any{},
+		UniqueID:        n.UniqueID,
+		Failures:        failures,
+	}
+	if rr.Timing == nil {
+		rr.Timing = []manifest.Timing{}
+	}
+	if resp.Message != "" {
+		rr.AdapterResponse["_message"] = resp.Message
+		rr.AdapterResponse["code"] = resp.Code
+		if resp.RowsAffected >= 0 {
+			rr.AdapterResponse["rows_affected"] = resp.RowsAffected
+		}
+	}
+	if msg != "" {
+		rr.Message = strp(msg)
+	}
+	if compiled != "" || n.Compiled {
+		c := true
+		rr.Compiled = &c
+		rr.CompiledCode = strp(n.CompiledCode)
+	}
+	if n.RelationName != "" {
+		rr.RelationName = strp(n.RelationName)
+	}
+	r.record(n.UniqueID, rr)
+}
+
+func (r *Runner) timed(nr *nodeRun, name string, fn func() error) error {
+	start := time.Now()
+	err := fn()
+	nr.timing = append(nr.timing, manifest.Timing{Name: name, StartedAt: manifest.FormatTime(start), CompletedAt: manifest.FormatTime(time.Now())})
+	return err
+}
+
+// fail records an error result and prints it.
+func (r *Runner) fail(nr *nodeRun, status, what string, err error, compiledPath string) {
+	n := nr.n
+	kind := "Database Error"
+	var re interface{ Unwrap() error }
+	if errors.As(err, &re) && strings.HasPrefix(err.Error(), "Compilation Error") {
+		kind = ""
+	}
+	msg := err.Error()
+	if kind != "" {
+		msg = fmt.Sprintf("%s in %s %s (%s)\n  %s", kind, n.ResourceType, n.Name, n.OriginalFilePath, strings.ReplaceAll(msg, "\n", "\n  "))
+	}
+	if errors.Is(err, context.Canceled) {
+		msg = fmt.Sprintf("Cancelled: %s %s (%s) was interrupted and rolled back", n.ResourceType, n.Name, n.OriginalFilePath)
+	}
+	if compiledPath != "" {
+		msg += "\n  compiled code at " + compiledPath
+	}
+	if what != "" {
+		r.p.Progress(nr.index, r.total, what, "ERROR", time.Since(nr.started), true)
+	}
+	r.finish(nr, manifest.StatusError, adapters.Response{}, msg, nil, "")
+}
+
+func (r *Runner) runModel(ctx context.Context, nr *nodeRun) error {
+	n := nr.n
+	mat := n.Config.Materialized()
+	desc := fmt.Sprintf("sql %s model %s", mat, r.label(n))
+	r.p.Progress(nr.index, r.total, "START "+desc, "RUN", 0, false)
+	c, err := r.conn(ctx)
+	if err != nil {
+		r.fail(nr, "ERROR", "ERROR creating "+desc, err, "")
+		return err
+	}
+	broken := false
+	defer func() { r.release(c, broken) }()
+	var sql string
+	if err := r.timed(nr, "compile", func() error {
+		var e error
+		sql, e = r.res.CompileNode(ctx, n, c)
+		return e
+	}); err != nil {
+		r.fail(nr, "ERROR", "ERROR creating "+desc, err, "")
+		return err
+	}
+	path := r.writeFile("compiled", n, sql)
+	var kind adapters.RelationType
+	switch mat {
+	case "view":
+		kind = adapters.RelView
+	case "table":
+		kind = adapters.RelTable
+	default:
+		err := fmt.Errorf("materialization '%s' is not supported by kiln yet (supported: view, table, ephemeral)", mat)
+		r.fail(nr, "ERROR", "ERROR creating "+desc, err, path)
+		return err
+	}
+	pre, post, err := r.renderHooks(ctx, n, c)
+	if err != nil {
+		r.fail(nr, "ERROR", "ERROR creating "+desc, err, path)
+		return err
+	}
+	var resp adapters.Response
+	err = r.timed(nr, "execute", func() error {
+		var e error
+		resp, e = c.Materialize(ctx, adapters.MaterializeRequest{
+			Target: r.res.Relation(n), Kind: kind, SQL: sql,
+			SQLHeader: n.Config.String("sql_header", ""), PreHooks: pre, PostHooks: post,
+		})
+		return e
+	})
+	if err != nil {
+		broken = ctx.Err() != nil
+		r.fail(nr, "ERROR", "ERROR creating "+desc, err, path)
+		return err
+	}
+	r.writeFile("run", n, sql)
+	status := resp.Message
+	if status == "" {
+		status = "OK"
+	}
+	r.p.Progress(nr.index, r.total, "OK created "+desc, status, time.Since(nr.started), true)
+	r.finish(nr, manifest.StatusSuccess, resp, status, nil, sql)
+	return nil
+}
+
+// renderHooks renders pre- and post-hooks at execution time.
+func (r *Runner) renderHooks(ctx context.Context, n *manifest.Node, c adapters.Conn) (pre, post []adapters.Hook, err error) {
+	render := func(key string) ([]adapters.Hook, error) {
+		var out []adapters.Hook
+		for i, h := range n.Config.Hooks(key) {
+			jctx, _ := r.res.RuntimeContext(ctx, n, c)
+			sql, err := r.res.Env.RenderString(fmt.Sprintf("%s (%s %d)", n.OriginalFilePath, key, i), h.SQL, jctx)
+			if err != nil {
+				return nil, fmt.Errorf("rendering %s %d of %s: %w", key, i, n.Name, err)
+			}
+			if strings.TrimSpace(sql) != "" {
+				out = append(out, adapters.Hook{SQL: sql, Transaction: h.Transaction})
+			}
+		}
+		return out, nil
+	}
+	if pre, err = render("pre-hook"); err != nil {
+		return
+	}
+	post, err = render("post-hook")
+	return
+}
+
+func (r *Runner) runSeed(ctx context.Context, nr *nodeRun) error {
+	n := nr.n
+	desc := "seed file " + r.label(n)
+	r.p.Progress(nr.index, r.total, "START "+desc, "RUN", 0, false)
+	c, err := r.conn(ctx)
+	if err != nil {
+		r.fail(nr, "ERROR", "ERROR loading "+desc, err, "")
+		return err
+	}
+	defer r.release(c, false)
+	colTypes := map[string]string{}
+	if m, ok := n.Config["column_types"].(map[string]any); ok {
+		for k, v := range m {
+			colTypes[k] = fmt.Sprint(v)
+		}
+	}
+	full := r.opts.FullRefresh
+	if v, ok := n.Config["full_refresh"].(bool); ok {
+		full = v
+	}
+	pre, post, err := r.renderHooks(ctx, n, c)
+	if err != nil {
+		r.fail(nr, "ERROR", "ERROR loading "+desc, err, "")
+		return err
+	}
+	var resp adapters.Response
+	err = r.timed(nr, "execute", func() error {
+		var e error
+		resp, e = c.LoadSeed(ctx, adapters.SeedRequest{
+			Target: r.res.Relation(n), Path: n.AbsPath, Delimiter: n.Config.String("delimiter", ","),
+			ColumnTypes: colTypes, QuoteColumns: n.Config.Bool("quote_columns", true), FullRefresh: full,
+			PreHooks: pre, PostHooks: post,
+		})
+		return e
+	})
+	if err != nil {
+		r.fail(nr, "ERROR", "ERROR loading "+desc, err, "")
+		return err
+	}
+	r.p.Progress(nr.index, r.total, "OK loaded "+desc, resp.Message, time.Since(nr.started), true)
+	r.finish(nr, manifest.StatusSuccess, resp, resp.Message, nil, "")
+	return nil
+}
+
+func (r *Runner) runTest(ctx context.Context, nr *nodeRun) error {
+	n := nr.n
+	r.p.Progress(nr.index, r.total, "START test "+n.Name, "RUN", 0, false)
+	c, err := r.conn(ctx)
+	if err != nil {
+		r.fail(nr, "ERROR", "ERROR "+n.Name, err, "")
+		return err
+	}
+	defer r.release(c, false)
+	var sql string
+	if err := r.timed(nr, "compile", func() error {
+		var e error
+		sql, e = r.res.CompileNode(ctx, n, c)
+		return e
+	}); err != nil {
+		r.fail(nr, "ERROR", "ERROR "+n.Name, err, "")
+		return err
+	}
+	path := r.writeFile("compiled", n, sql)
+	wrapped := testWrapper(n, sql)
+	var tbl *adapters.Table
+	err = r.timed(nr, "execute", func() error {
+		var e error
+		tbl, _, e = c.Query(ctx, wrapped, 0)
+		return e
+	})
+	if err != nil {
+		r.fail(nr, "ERROR", "ERROR "+n.Name, err, path)
+		return err
+	}
+	r.writeFile("run", n, wrapped)
+	failures, shouldWarn, shouldError := testOutcome(tbl)
+	severity := strings.ToUpper(n.Config.String("severity", "ERROR"))
+	f := failures
+	msg := fmt.Sprintf("Got %d result%s, configured to %s if %s", failures, plural(failures), strings.ToLower(map[bool]string{true: "fail", false: "warn"}[severity == "ERROR"]), n.Config.String(map[bool]string{true: "error_if", false: "warn_if"}[severity == "ERROR"], "!= 0"))
+	elapsed := time.Since(nr.started)
+	switch {
+	case severity == "ERROR" && shouldError, shouldWarn && r.opts.WarnError:
+		r.p.Progress(nr.index, r.total, fmt.Sprintf("FAIL %d %s", failures, n.Name), fmt.Sprintf("FAIL %d", failures), elapsed, true)
+		r.finish(nr, manifest.StatusFail, adapters.Response{}, msg+"\n  compiled code at "+path, &f, sql)
+		return graph.ErrSkipDescendants
+	case shouldWarn:
+		r.p.Progress(nr.index, r.total, fmt.Sprintf("WARN %d %s", failures, n.Name), fmt.Sprintf("WARN %d", failures), elapsed, true)
+		r.finish(nr, manifest.StatusWarn, adapters.Response{}, msg+"\n  compiled code at "+path, &f, sql)
+		return nil
+	default:
+		r.p.Progress(nr.index, r.total, "PASS "+n.Name, "PASS", elapsed, true)
+		r.finish(nr, manifest.StatusPass, adapters.Response{}, "", &f, sql)
+		return nil
+	}
+}
+
+func plural(n int64) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+// testWrapper is dbt's test query: failures plus the warn/error conditions.
+func testWrapper(n *manifest.Node, sql string) string {
+	failCalc := n.Config.String("fail_calc", "count(*)")
+	warnIf := n.Config.String("warn_if", "!= 0")
+	errorIf := n.Config.String("error_if", "!= 0")
+	limit := ""
+	switch l := n.Config["limit"].(type) {
+	case int:
+		limit = fmt.Sprintf("\n    limit %d", l)
+	case int64:
+		limit = fmt.Sprintf("\n    limit %d", l)
+	case float64:
+		limit = fmt.Sprintf("\n    limit %d", int64(l))
+	}
+	return fmt.Sprintf("select\n      %s as failures,\n      %s %s as should_warn,\n      %s %s as should_error\n    from (\n      %s%s\n    ) dbt_internal_test", failCalc, failCalc, warnIf, failCalc, errorIf, strings.TrimSpace(sql), limit)
+}
+
+func testOutcome(t *adapters.Table) (int64, bool, bool) {
+	if t == nil || len(t.Rows) == 0 || len(t.Rows[0]) < 3 {
+		return 0, false, false
+	}
+	row := t.Rows[0]
+	return toInt(row[0]), toBool(row[1]), toBool(row[2])
+}
+
+func toInt(v any) int64 {
+	switch x := v.(type) {
+	case int64:
+		return x
+	case int32:
+		return int64(x)
+	case int:
+		return int64(x)
+	case float64:
+		return int64(x)
+	case uint64:
+		return int64(x)
+	case string:
+		var i int64
+		fmt.Sscan(x, &i)
+		return i
+	}
+	var i int64
+	fmt.Sscan(fmt.Sprint(v), &i)
+	return i
+}
+
+func toBool(v any) bool {
+	switch x := v.(type) {
+	case bool:
+		return x
+	case string:
+		return x == "true" || x == "t" || x == "1"
+	}
+	return toInt(v) != 0
+}
+
+// runProjectHooks runs on-run-start / on-run-end statements.
+func (r *Runner) runProjectHooks(ctx context.Context, kind string, hooks []string) error {
+	c, err := r.conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer r.release(c, false)
+	proj := r.res.Project.Name
+	for i, h := range hooks {
+		name := fmt.Sprintf("%s.%s.%d", proj, kind, i)
+		start := time.Now()
+		r.p.Progress(i+1, len(hooks), "START hook: "+name, "RUN", 0, false)
+		node := &manifest.Node{UniqueID: "operation." + proj + "." + proj + "-" + kind + "-" + fmt.Sprint(i), Name: proj + "-" + kind + "-" + fmt.Sprint(i), ResourceType: manifest.Operation, PackageName: proj, OriginalFilePath: "dbt_project.yml", Config: manifest.Config{}}
+		jctx, _ := r.res.RuntimeContext(ctx, node, c)
+		if kind == "on-run-end" {
+			jctx.Globals["results"] = r.hookResults()
+		}
+		sql, err := r.res.Env.RenderString("dbt_project.yml ("+kind+")", h, jctx)
+		if err == nil && strings.TrimSpace(sql) != "" {
+			_, err = c.Exec(ctx, sql)
+		}
+		if err != nil {
+			r.p.Progress(i+1, len(hooks), "ERROR hook: "+name, "ERROR", time.Since(start), true)
+			r.p.Line("Error in %s hook %d (dbt_project.yml): %v", kind, i, err)
+			r.hookErr = append(r.hookErr, fmt.Sprintf("%s hook %d: %v", kind, i, err))
+			return err
+		}
+		r.p.Progress(i+1, len(hooks), "OK hook: "+name, "OK", time.Since(start), true)
+	}
+	r.p.Line("")
+	return nil
+}
+
+func (r *Runner) hookResults() []any {
+	var out []any
+	for _, rr := range r.summaryNoLock() {
+		out = append(out, map[string]any{"status": rr.Status, "unique_id": rr.UniqueID, "execution_time": rr.ExecutionTime, "message": rr.Message})
+	}
+	return out
+}

@@ -1,0 +1,375 @@
+// Package run executes a compiled manifest through an adapter: it walks the
+// selected nodes in dependency order on N workers, materializes models,
+// loads seeds, runs data tests, prints dbt-style progress and collects the
+// results that become run_results.json.
+//
+// Invariants: every selected node ends with exactly one result; a failed
+// node's descendants are skipped while independent branches finish;
+// run_results.json is written even when the run fails or is cancelled.
+package run
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/kiln-dev/kiln/adapters"
+	"github.com/kiln-dev/kiln/compiler"
+	"github.com/kiln-dev/kiln/compiler/manifest"
+	"github.com/kiln-dev/kiln/graph"
+)
+
+// Options configure one execution.
+type Options struct {
+	Command     string // run, test, seed, build, compile
+	Threads     int
+	FailFast    bool
+	FullRefresh bool
+	WarnError   bool
+	TargetDir   string // absolute target path
+	TargetName  string
+	Printer     *Printer
+	// Selected are the unique IDs to execute.
+	Selected []string
+	// Hooks: on-run-start / on-run-end SQL (rendered at run time).
+	OnRunStart, OnRunEnd []string
+	Args                 map[string]any
+}
+
+// Runner holds the state of one execution.
+type Runner struct {
+	res   *compiler.Result
+	db    adapters.DB
+	opts  Options
+	p     *Printer
+	start time.Time
+
+	mu      sync.Mutex
+	results map[string]*manifest.RunResult
+	order   []string
+	total   int
+	counter atomic.Int32
+	index   map[string]int // node -> display index
+
+	conns   chan adapters.Conn
+	hookErr []string
+}
+
+// Summary is what the CLI needs to decide the exit code.
+type Summary struct {
+	Results   []manifest.RunResult
+	Errors    int
+	Warnings  int
+	Passed    int
+	Skipped   int
+	NoOp      int
+	Cancelled bool
+	Elapsed   time.Duration
+}
+
+// New prepares a runner.
+func New(res *compiler.Result, db adapters.DB, opts Options) *Runner {
+	if opts.Threads <= 0 {
+		opts.Threads = 1
+	}
+	p := opts.Printer
+	if p == nil {
+		p = NewPrinter(nil, false)
+	}
+	return &Runner{res: res, db: db, opts: opts, p: p, results: map[string]*manifest.RunResult{}, index: map[string]int{}}
+}
+
+// Execute runs the selected nodes. The returned error is operational
+// (could not connect); node failures are reported in the Summary.
+func (r *Runner) Execute(ctx context.Context) (*Summary, error) {
+	r.start = time.Now()
+	m := r.res.Manifest
+	var runnable []string
+	for _, id := range r.opts.Selected {
+		n := m.Nodes[id]
+		if n == nil || !n.IsRunnable() {
+			continue
+		}
+		runnable = append(runnable, id)
+	}
+	sort.Strings(runnable)
+	r.total = len(runnable)
+
+	r.p.Line("Concurrency: %d threads (target='%s')", r.opts.Threads, r.opts.TargetName)
+	r.p.Line("")
+
+	r.conns = make(chan adapters.Conn, r.opts.Threads)
+	defer r.closeConns()
+
+	hooksFailed := false
+	if len(r.opts.OnRunStart) > 0 {
+		if err := r.runProjectHooks(ctx, "on-run-start", r.opts.OnRunStart); err != nil {
+			hooksFailed = true
+		}
+	}
+	if err := r.createSchemas(ctx, runnable); err != nil {
+		r.writeResults()
+		return nil, err
+	}
+
+	g := r.execGraph(runnable)
+	// Display order: dependency order, so "1 of N" counts up as nodes start.
+	w := &graph.Walker{
+		Workers:  r.opts.Threads,
+		FailFast: r.opts.FailFast,
+		Run:      r.runNode,
+		OnSkip:   r.skipNode,
+	}
+	_ = hooksFailed
+	walkErr := w.Walk(ctx, g, runnable)
+	cancelled := ctx.Err() != nil
+	if cancelled {
+		r.markCancelled(runnable)
+	}
+	if len(r.opts.OnRunEnd) > 0 && !cancelled {
+		_ = r.runProjectHooks(context.WithoutCancel(ctx), "on-run-end", r.opts.OnRunEnd)
+	}
+	var ff *graph.FailFastError
+	if walkErr != nil && !errors.As(walkErr, &ff) && !cancelled {
+		r.writeResults()
+		return nil, walkErr
+	}
+	sum := r.summary()
+	sum.Cancelled = cancelled
+	r.writeResults()
+	return sum, nil
+}
+
+// execGraph is the project graph plus, for build, edges from each test to
+// the children of the nodes it tests, so a failing test blocks downstream
+// models (dbt's "test edges"). An edge that would close a cycle is left out.
+func (r *Runner) execGraph(selected []string) *graph.Graph {
+	base := r.res.Graph
+	if r.opts.Command != "build" {
+		return base
+	}
+	m := r.res.Manifest
+	g := graph.New()
+	for _, id := range base.Nodes() {
+		g.AddNode(id)
+		for _, c := range base.Children(id) {
+			g.AddEdge(id, c)
+		}
+	}
+	sel := map[string]bool{}
+	for _, id := range selected {
+		sel[id] = true
+	}
+	for _, id := range selected {
+		n := m.Nodes[id]
+		if n == nil || n.ResourceType != manifest.Test {
+			continue
+		}
+		parents := base.Parents(id)
+		anc := base.Ancestors(id, -1)
+		for _, p := range parents {
+			for _, c := range base.Children(p) {
+				cn := m.Nodes[c]
+				if cn == nil || cn.ResourceType == manifest.Test || c == id || anc.Has(c) {
+					continue
+				}
+				g.AddEdge(id, c)
+			}
+		}
+	}
+	if g.Cycle() != nil {
+		return base
+	}
+	return g
+}
+
+func (r *Runner) conn(ctx context.Context) (adapters.Conn, error) {
+	select {
+	case c := <-r.conns:
+		return c, nil
+	default:
+	}
+	return r.db.Conn(ctx)
+}
+
+func (r *Runner) release(c adapters.Conn, broken bool) {
+	if broken {
+		c.Close()
+		return
+	}
+	select {
+	case r.conns <- c:
+	default:
+		c.Close()
+	}
+}
+
+func (r *Runner) closeConns() {
+	for {
+		select {
+		case c := <-r.conns:
+			c.Close()
+		default:
+			return
+		}
+	}
+}
+
+// createSchemas makes every schema the selected nodes build into.
+func (r *Runner) createSchemas(ctx context.Context, ids []string) error {
+	type key struct{ db, schema string }
+	seen := map[key]bool{}
+	var keys []key
+	for _, id := range ids {
+		n := r.res.Manifest.Nodes[id]
+		if n.ResourceType == manifest.Test {
+			continue
+		}
+		k := key{n.Database, n.Schema}
+		if !seen[k] {
+			seen[k] = true
+			keys = append(keys, k)
+		}
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	c, err := r.conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer r.release(c, false)
+	for _, k := range keys {
+		if err := c.CreateSchema(ctx, k.db, k.schema); err != nil {
+			return fmt.Errorf("creating schema %s.%s: %w", k.db, k.schema, err)
+		}
+	}
+	return nil
+}
+
+func (r *Runner) record(id string, rr *manifest.RunResult) {
+	r.mu.Lock()
+	r.results[id] = rr
+	r.order = append(r.order, id)
+	r.mu.Unlock()
+}
+
+func (r *Runner) markCancelled(ids []string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, id := range ids {
+		if _, ok := r.results[id]; !ok {
+			msg := "Skipped: the run was cancelled"
+			r.results[id] = &manifest.RunResult{Status: manifest.StatusSkipped, UniqueID: id, Message: &msg, Timing: []manifest.Timing{}, AdapterResponse: map[string]any{}, ThreadID: "main"}
+			r.order = append(r.order, id)
+		}
+	}
+}
+
+func (r *Runner) skipNode(id, cause string) {
+	n := r.res.Manifest.Nodes[id]
+	i := int(r.counter.Add(1))
+	label := "relation " + n.Schema + "." + n.Alias
+	if n.ResourceType == manifest.Test {
+		label = "test " + n.Name
+	}
+	r.p.Progress(i, r.total, "SKIP "+label, "SKIP", 0, false)
+	msg := "Skipped"
+	if cause != "" {
+		msg = "Skipped because " + cause + " failed"
+	}
+	r.record(id, &manifest.RunResult{Status: manifest.StatusSkipped, UniqueID: id, Message: &msg, Timing: []manifest.Timing{}, AdapterResponse: map[string]any{}, ThreadID: "main"})
+}
+
+// summary tallies results like dbt's printer.
+func (r *Runner) summary() *Summary {
+	s := &Summary{Elapsed: time.Since(r.start)}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, id := range r.order {
+		rr := r.results[id]
+		s.Results = append(s.Results, *rr)
+		switch rr.Status {
+		case manifest.StatusError, manifest.StatusFail:
+			s.Errors++
+		case manifest.StatusWarn:
+			s.Warnings++
+		case manifest.StatusSkipped:
+			s.Skipped++
+		case manifest.StatusNoOp:
+			s.NoOp++
+		default:
+			s.Passed++
+		}
+	}
+	return s
+}
+
+// writeResults writes run_results.json (atomically).
+func (r *Runner) writeResults() {
+	if r.opts.TargetDir == "" {
+		return
+	}
+	s := r.summaryNoLock()
+	rr := manifest.RunResults{
+		Metadata: manifest.BaseMetadata{
+			DbtSchemaVersion:    manifest.RunResultsSchema,
+			DbtVersion:          compiler.DbtVersion,
+			GeneratedAt:         manifest.FormatTime(time.Now()),
+			InvocationID:        r.res.Manifest.Metadata.InvocationID,
+			InvocationStartedAt: manifest.FormatTime(r.start),
+			Env:                 map[string]string{},
+		},
+		Results:     s,
+		ElapsedTime: time.Since(r.start).Seconds(),
+		Args:        r.opts.Args,
+	}
+	if rr.Args == nil {
+		rr.Args = map[string]any{"which": r.opts.Command}
+	}
+	if rr.Results == nil {
+		rr.Results = []manifest.RunResult{}
+	}
+	_ = manifest.WriteJSONFile(filepath.Join(r.opts.TargetDir, "run_results.json"), rr)
+}
+
+func (r *Runner) summaryNoLock() []manifest.RunResult {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]manifest.RunResult, 0, len(r.order))
+	for _, id := range r.order {
+		out = append(out, *r.results[id])
+	}
+	return out
+}
+
+// writeFile writes a node's compiled or run SQL under target/.
+func (r *Runner) writeFile(kind string, n *manifest.Node, sql string) string {
+	rel := filepath.Join(kind, n.PackageName, filepath.FromSlash(n.OriginalFilePath))
+	if n.ResourceType == manifest.Test && n.TestMetadata != nil {
+		rel = filepath.Join(rel, n.Alias+".sql")
+	}
+	if r.opts.TargetDir == "" {
+		return filepath.ToSlash(filepath.Join("target", rel))
+	}
+	full := filepath.Join(r.opts.TargetDir, rel)
+	_ = os.MkdirAll(filepath.Dir(full), 0o755)
+	_ = os.WriteFile(full, []byte(sql), 0o644)
+	return filepath.ToSlash(filepath.Join(filepath.Base(r.opts.TargetDir), rel))
+}
+
+func strp(s string) *string { return &s }
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}

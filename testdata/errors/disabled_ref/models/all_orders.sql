@@ -1,0 +1,3 @@
+select * from {{ ref('orders') }}
+union all
+select * from {{ ref('legacy_orders') }}

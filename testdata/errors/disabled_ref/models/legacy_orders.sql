@@ -1,0 +1,3 @@
+{{ config(enabled=false) }}
+
+select 1 as order_id, 'legacy' as source_system

@@ -1,0 +1,3 @@
+select
+    count(*) as order_count
+from {{ ref('orders' }}

@@ -1,0 +1,3 @@
+select
+    1 as id,
+    no_such_column as total

@@ -1,0 +1,5 @@
+select
+    customer_id,
+    count(*) as order_count
+from {{ ref('ordrs') }}
+group by customer_id
