@@ -242,14 +242,32 @@ func (b *builder) linkNode(n *manifest.Node, p *pending) {
 					pos.Line, pos.Col = l, c
 				}
 			}
-			var cands []string
+			// Suggest a table of the named source, else a source name.
+			var tables, names []string
+			seenSrc := map[string]bool{}
 			for k := range b.r.index.sources {
-				cands = append(cands, k[0]+"."+k[1])
+				if k[0] == s[0] {
+					tables = append(tables, k[1])
+				}
+				if !seenSrc[k[0]] {
+					seenSrc[k[0]] = true
+					names = append(names, k[0])
+				}
 			}
-			sort.Strings(cands)
+			sort.Strings(tables)
+			sort.Strings(names)
+			hint := ""
+			if seenSrc[s[0]] {
+				hint = suggest(s[1], tables)
+				if hint == "" {
+					hint = fmt.Sprintf("source '%s' has tables: %s", s[0], strings.Join(tables, ", "))
+				}
+			} else if h := suggest(s[0], names); h != "" {
+				hint = h
+			}
 			b.addDiag(diag.Diagnostic{Severity: diag.Error, Code: "unknown-source", Pos: pos,
 				Message:    fmt.Sprintf("%s '%s' refers to unknown source '%s.%s'", n.ResourceType, n.Name, s[0], s[1]),
-				Suggestion: firstNonEmpty(suggest(s[0]+"."+s[1], cands), "declare it under sources: in a .yml file")})
+				Suggestion: firstNonEmpty(hint, "declare it under sources: in a .yml file")})
 			continue
 		}
 		deps[src.UniqueID] = true

@@ -5,12 +5,16 @@
 //   - Every node has a dense index (0..Len()-1) assigned at insertion and
 //     never changed: nodes are never removed. Internal slices are indexed by
 //     it and Set is a bitset over it.
-//   - Adjacency lists may be unsorted and hold duplicates between mutations;
-//     prepare() sorts them by ID and removes duplicates before any read that
-//     exposes them. Reads never observe a dirty list.
+//   - New edges are queued and adjacency lists may be unsorted or hold
+//     duplicates between mutations; prepare() applies the queue, sorts lists
+//     by ID and removes duplicates before any read that exposes them. Reads
+//     never observe a dirty list.
 //   - Mutation (AddNode/AddEdge) is not safe concurrently with anything else.
 //     Once mutation stops, every read method is safe for concurrent use
 //     (prepare() is serialised by a mutex and published via an atomic flag).
+//
+// Set is a bitset of nodes with cheap union/intersection; Walker runs a
+// function over a subset in dependency order on a worker pool.
 //
 // The graph is built for ~100k nodes: construction is append-only, sorting is
 // deferred and done once, and traversals work on int32 indices.
@@ -32,11 +36,12 @@ type Graph struct {
 	index    map[string]int32
 	parents  [][]int32
 	children [][]int32
-	edges    int // edges added, including duplicates until prepare()
+	edges    int // distinct edges as of the last prepare()
 
 	// Deferred work, applied by prepare().
 	mu        sync.Mutex
 	dirty     atomic.Bool // anything below needs recomputation
+	pending   []edge      // edges added since the last prepare()
 	touched   []int32     // nodes whose adjacency lists need sort+dedupe
 	isTouched []bool
 	rankStale bool
@@ -83,15 +88,13 @@ func (g *Graph) add(id string) int32 {
 	return i
 }
 
+type edge struct{ from, to int32 }
+
 // AddEdge records that to depends on from (from is upstream), adding missing
 // nodes. Duplicate edges are collapsed.
 func (g *Graph) AddEdge(from, to string) {
 	f, t := g.add(from), g.add(to)
-	g.children[f] = append(g.children[f], t)
-	g.parents[t] = append(g.parents[t], f)
-	g.edges++
-	g.touch(f)
-	g.touch(t)
+	g.pending = append(g.pending, edge{f, t})
 	g.dirty.Store(true)
 }
 
@@ -125,6 +128,7 @@ func (g *Graph) prepare() {
 		}
 		g.rankStale = false
 	}
+	g.applyPending()
 	byID := func(a, b int32) int { return cmp.Compare(g.rank[a], g.rank[b]) }
 	for _, i := range g.touched {
 		g.isTouched[i] = false
@@ -145,6 +149,48 @@ func (g *Graph) prepare() {
 	}
 	g.edges = e
 	g.dirty.Store(false)
+}
+
+// applyPending moves pending edges into the adjacency lists. A bulk load
+// (many edges) is laid out in two shared backing arrays, one allocation each
+// instead of several per node; a few edges are appended in place. Lists are
+// clipped after dedupe, so appending to one never overwrites a neighbour.
+func (g *Graph) applyPending() {
+	if len(g.pending) == 0 {
+		return
+	}
+	if len(g.pending)*4 >= g.edges {
+		n := len(g.ids)
+		cc := make([]int32, n)
+		pc := make([]int32, n)
+		for _, e := range g.pending {
+			cc[e.from]++
+			pc[e.to]++
+		}
+		total := len(g.pending) + g.edges
+		cb, pb := make([]int32, 0, total), make([]int32, 0, total)
+		relay := func(adj [][]int32, count []int32, back []int32) []int32 {
+			for i := range adj {
+				if count[i] == 0 {
+					continue
+				}
+				start := len(back)
+				back = append(back, adj[i]...)
+				adj[i] = back[start : len(back) : len(back)+int(count[i])]
+				back = back[:len(back)+int(count[i])]
+			}
+			return back
+		}
+		relay(g.children, cc, cb)
+		relay(g.parents, pc, pb)
+	}
+	for _, e := range g.pending {
+		g.children[e.from] = append(g.children[e.from], e.to)
+		g.parents[e.to] = append(g.parents[e.to], e.from)
+		g.touch(e.from)
+		g.touch(e.to)
+	}
+	g.pending = g.pending[:0]
 }
 
 // Len returns the number of nodes.

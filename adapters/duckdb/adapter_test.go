@@ -83,7 +83,7 @@ func TestOpenCredentials(t *testing.T) {
 		c1, c2 := conn(t, db), conn(t, db)
 		for _, c := range []*Conn{c1, c2} {
 			equal(t, "threads", scalar(t, c, "select current_setting('threads')"), int64(1))
-			equal(t, "null order", scalar(t, c, "select current_setting('default_null_order')"), "nulls_first")
+			equal(t, "null order", scalar(t, c, "select lower(current_setting('default_null_order'))"), "nulls_first")
 			equal(t, "pio", scalar(t, c, "select current_setting('preserve_insertion_order')"), false)
 		}
 	})

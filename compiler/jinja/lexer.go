@@ -25,6 +25,11 @@ type lexer struct {
 	trimNx bool // strip leading whitespace of the next data chunk
 }
 
+const (
+	splatArgs   = "__kiln_star_args__"
+	splatKwargs = "__kiln_star_kwargs__"
+)
+
 // lexError is a positioned lexing failure.
 type lexError struct {
 	msg       string
@@ -48,7 +53,9 @@ func normalizeSource(src string) string {
 
 func lex(src string) ([]*tokens.Token, error) {
 	l := &lexer{src: src, line: 1, col: 1}
-	l.slab = make([]tokens.Token, 0, 16+len(src)/24)
+	est := 16 + len(src)/12
+	l.slab = make([]tokens.Token, 0, est)
+	l.toks = make([]*tokens.Token, 0, est)
 	if err := l.run(); err != nil {
 		return nil, err
 	}
@@ -58,7 +65,7 @@ func lex(src string) ([]*tokens.Token, error) {
 
 func (l *lexer) emit(typ tokens.Type, val string, pos, line, col int) {
 	if len(l.slab) == cap(l.slab) {
-		l.slab = make([]tokens.Token, 0, 32)
+		l.slab = make([]tokens.Token, 0, 64)
 	}
 	l.slab = append(l.slab, tokens.Token{Type: typ, Val: val, Pos: pos, Line: line, Col: col})
 	l.toks = append(l.toks, &l.slab[len(l.slab)-1])
@@ -285,7 +292,7 @@ func (l *lexer) lexTag(beginType, endType tokens.Type, closer string) error {
 		p++
 	}
 	l.advance(p)
-	depth := 0
+	var stack []byte // open brackets
 	for {
 		// skip whitespace
 		for l.pos < len(l.src) && isBlank(l.src[l.pos]) {
@@ -299,8 +306,12 @@ func (l *lexer) lexTag(beginType, endType tokens.Type, closer string) error {
 			return &lexError{msg: fmt.Sprintf("unexpected end of template: %s opened here was never closed with '%s'", kind, closer), line: openLine, col: openCol}
 		}
 		rest := l.src[l.pos:]
-		if depth == 0 {
-			if strings.HasPrefix(rest, closer) || ((rest[0] == '-' || rest[0] == '+') && strings.HasPrefix(rest[1:], closer)) {
+		atCloser := strings.HasPrefix(rest, closer) || ((rest[0] == '-' || rest[0] == '+') && strings.HasPrefix(rest[1:], closer))
+		if atCloser && len(stack) > 0 && !(closer == "}}" && stack[len(stack)-1] == '{' && rest[0] == '}') {
+			return &lexError{msg: fmt.Sprintf("unexpected '%s': '%c' was not closed", closer, stack[len(stack)-1]), line: l.line, col: l.col}
+		}
+		if len(stack) == 0 {
+			if atCloser {
 				n := 2
 				if rest[0] == '-' || rest[0] == '+' {
 					if rest[0] == '-' {
@@ -361,6 +372,20 @@ func (l *lexer) lexTag(beginType, endType tokens.Type, closer string) error {
 			l.emit(typ, word, pos, line, col)
 			l.advance(pos + n)
 		default:
+			// f(*args, **kwargs): become the keyword arguments
+			// splatArgs=args / splatKwargs=kwargs, expanded at call time.
+			if c == '*' && len(l.toks) > 0 && len(stack) > 0 && stack[len(stack)-1] == '(' {
+				if prev := l.toks[len(l.toks)-1].Type; prev == tokens.LeftParenthesis || prev == tokens.Comma {
+					name, n := splatArgs, 1
+					if strings.HasPrefix(rest, "**") {
+						name, n = splatKwargs, 2
+					}
+					l.emit(tokens.Name, name, pos, line, col)
+					l.emit(tokens.Assign, "=", pos, line, col)
+					l.advance(pos + n)
+					continue
+				}
+			}
 			if len(rest) >= 2 {
 				if typ, ok := twoCharOps[rest[:2]]; ok {
 					l.emit(typ, rest[:2], pos, line, col)
@@ -371,11 +396,13 @@ func (l *lexer) lexTag(beginType, endType tokens.Type, closer string) error {
 			if c < 128 && oneCharOps[c] != 0 {
 				switch c {
 				case '(', '[', '{':
-					depth++
+					stack = append(stack, c)
 				case ')', ']', '}':
-					if depth > 0 {
-						depth--
+					want := map[byte]byte{')': '(', ']': '[', '}': '{'}[c]
+					if len(stack) == 0 || stack[len(stack)-1] != want {
+						return &lexError{msg: fmt.Sprintf("unexpected '%c'", c), line: line, col: col}
 					}
+					stack = stack[:len(stack)-1]
 				}
 				l.emit(oneCharOps[c], rest[:1], pos, line, col)
 				l.advance(pos + 1)
@@ -387,6 +414,13 @@ func (l *lexer) lexTag(beginType, endType tokens.Type, closer string) error {
 }
 
 func scanNumber(s string) (int, bool) {
+	if len(s) > 2 && s[0] == '0' && strings.IndexByte("xXoObB", s[1]) >= 0 {
+		n := 2
+		for n < len(s) && (hexVal(s[n]) >= 0 || s[n] == '_') {
+			n++
+		}
+		return n, false
+	}
 	n := 0
 	isFloat := false
 	for n < len(s) && (s[n] >= '0' && s[n] <= '9' || s[n] == '_') {

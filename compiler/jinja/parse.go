@@ -1,6 +1,7 @@
 package jinja
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -33,7 +34,7 @@ type forNode struct {
 
 type setNode struct {
 	loc     *tokens.Token
-	targets []string           // one or more names (tuple unpacking)
+	targets []string            // one or more names (tuple unpacking)
 	attr    *nodes.GetAttribute // set ns.attr = ...
 	item    *nodes.GetItem      // set d['k'] = ...
 	expr    nodes.Expression
@@ -615,6 +616,67 @@ func finishMacro(n *macroNode) {
 
 var parserConfig = config.New()
 
+// parseGetter hands gonja our statement parsers, positioning errors that
+// gonja reports without a position (at the end of a tag's arguments) at the
+// tag's closing "%}".
+type parseGetter struct{ src string }
+
+func (g *parseGetter) Get(name string) (parser.ControlStructureParser, bool) {
+	f, ok := statements[name]
+	if !ok {
+		return nil, false
+	}
+	return func(p, a *parser.Parser) (cs nodes.ControlStructure, err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				cs, err = nil, fmt.Errorf("malformed '%s' tag", name)
+			}
+			if err != nil && !hasPosition(err) {
+				err = g.atTagEnd(p, err)
+			}
+		}()
+		return f(p, a)
+	}, true
+}
+
+// atTagEnd positions err at the "%}" closing the tag just parsed.
+func (g *parseGetter) atTagEnd(p *parser.Parser, err error) error {
+	end := len(g.src)
+	if t := p.Current(); t != nil && t.Type != tokens.EOF && t.Pos <= len(g.src) {
+		end = t.Pos
+	}
+	i := strings.LastIndex(g.src[:end], "%}")
+	if i < 0 {
+		return err
+	}
+	if i > 0 && (g.src[i-1] == '-' || g.src[i-1] == '+') {
+		i--
+	}
+	line := strings.Count(g.src[:i], "\n") + 1
+	col := i - strings.LastIndexByte(g.src[:i], '\n')
+	return &positionedErr{msg: errMessage(err), line: line, col: col}
+}
+
+func hasPosition(err error) bool {
+	var pe *positionedErr
+	if errors.As(err, &pe) {
+		return pe.line > 0
+	}
+	var se *parser.SyntaxError
+	if errors.As(err, &se) {
+		return se.Line > 0
+	}
+	return false
+}
+
+func errMessage(err error) string {
+	var se *parser.SyntaxError
+	if errors.As(err, &se) {
+		return se.Message
+	}
+	return err.Error()
+}
+
 // parseSource lexes and parses src into gonja's AST with our statements.
 func parseSource(path, src string) (root *nodes.Template, err error) {
 	defer func() {
@@ -627,11 +689,28 @@ func parseSource(path, src string) (root *nodes.Template, err error) {
 	if err != nil {
 		return nil, err
 	}
-	p := parser.NewParser(path, tokens.NewStream(toks), parserConfig, nil, statements)
+	p := parser.NewParser(path, tokens.NewStream(toks), parserConfig, nil, &parseGetter{src: src})
 	root, err = p.Parse()
 	if err != nil {
 		return nil, err
 	}
+	// gonja reads "f(a if b else c)" as the arguments a, if, b, else, c:
+	// turn such runs back into conditional expressions.
+	walkNodes(root, func(n nodes.Node) {
+		switch x := n.(type) {
+		case *nodes.Call:
+			x.Args = fixInlineIf(x.Args)
+		case *nodes.FilteredExpression:
+			for _, f := range x.Filters {
+				f.Args = fixInlineIf(f.Args)
+			}
+			// "a in b | f" parses as "(a in b) | f": move the filters onto b
+			if t := inTest(x.Expression); t != nil && len(t.Test.Args) == 1 {
+				t.Test.Args[0] = &nodes.FilteredExpression{Expression: t.Test.Args[0], Filters: x.Filters}
+				x.Filters = nil
+			}
+		}
+	})
 	// record block spans for macros defined at top level
 	for _, n := range root.Nodes {
 		if b, ok := n.(*nodes.ControlStructureBlock); ok {
@@ -800,4 +879,48 @@ func walkFilters(fs []*nodes.FilterCall, fn func(nodes.Node)) {
 			walkNodes(e, fn)
 		}
 	}
+}
+
+func isKeywordName(e nodes.Expression, kw string) bool {
+	n, ok := e.(*nodes.Name)
+	return ok && n.Name.Val == kw
+}
+
+// fixInlineIf rewrites [x, if, c, else, y] (and [x, if, c]) into condExpr.
+func fixInlineIf(args []nodes.Expression) []nodes.Expression {
+	has := false
+	for _, a := range args {
+		if isKeywordName(a, "if") {
+			has = true
+			break
+		}
+	}
+	if !has {
+		return args
+	}
+	var out []nodes.Expression
+	for i := 0; i < len(args); i++ {
+		if isKeywordName(args[i], "if") && len(out) > 0 && i+1 < len(args) {
+			ce := &condExpr{expr: out[len(out)-1], cond: args[i+1]}
+			i++
+			if i+2 < len(args) && isKeywordName(args[i+1], "else") {
+				ce.alt = args[i+2]
+				i += 2
+			}
+			out[len(out)-1] = ce
+			continue
+		}
+		out = append(out, args[i])
+	}
+	return out
+}
+
+func inTest(e nodes.Expression) *nodes.TestExpression {
+	if n, ok := e.(*nodes.Negation); ok {
+		e = n.Term
+	}
+	if t, ok := e.(*nodes.TestExpression); ok && t.Test != nil && t.Test.Name == "in" {
+		return t
+	}
+	return nil
 }

@@ -159,6 +159,8 @@ type Func struct {
 	Fn   func(r *renderer, a *callArgs) (any, error)
 }
 
+func (f *Func) String() string { return "<built-in function " + f.Name + ">" }
+
 // callArgs are the arguments of one call.
 type callArgs struct {
 	pos    []any
@@ -167,7 +169,7 @@ type callArgs struct {
 }
 
 func (a *callArgs) arg(i int, name string) (any, bool) {
-	if i < len(a.pos) {
+	if i >= 0 && i < len(a.pos) {
 		return a.pos[i], true
 	}
 	if name != "" {
@@ -184,11 +186,6 @@ func (a *callArgs) argOr(i int, name string, def any) any {
 	}
 	return def
 }
-
-// marker values produced by as_bool/as_number/as_native for native rendering.
-type nativeMarker struct{ v any }
-
-func (m nativeMarker) String() string { return toStr(m.v) }
 
 // ---------------------------------------------------------------------------
 // Conversions
@@ -270,8 +267,6 @@ func ToGo(v any) any {
 		return x.T
 	case *TimeDelta:
 		return x.D
-	case nativeMarker:
-		return ToGo(x.v)
 	case *Namespace:
 		return ToGo(x.attrs)
 	}
@@ -310,8 +305,6 @@ func truthy(v any) bool {
 		return len(x) > 0
 	case *Undefined:
 		return false
-	case nativeMarker:
-		return truthy(x.v)
 	case *Table:
 		return true
 	case interface{ truth() bool }:

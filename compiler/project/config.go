@@ -180,14 +180,15 @@ func normKey(k string) string {
 // ("pre-hook" for pre_hook + pre-hook), or "". dbt rejects that; so should
 // callers, with a positioned error.
 func HookSpellingConflict(cfg map[string]any) string {
-	for _, h := range []string{"pre", "post"} {
-		_, a := cfg[h+"_hook"]
-		_, b := cfg[h+"-hook"]
-		_, c := cfg["+"+h+"_hook"]
-		_, e := cfg["+"+h+"-hook"]
-		if (a || c) && (b || e) {
-			return h + "-hook"
-		}
+	if len(cfg) == 0 {
+		return ""
+	}
+	has := func(a, b string) bool { _, x := cfg[a]; _, y := cfg[b]; return x || y }
+	if has("pre_hook", "+pre_hook") && has("pre-hook", "+pre-hook") {
+		return "pre-hook"
+	}
+	if has("post_hook", "+post_hook") && has("post-hook", "+post-hook") {
+		return "post-hook"
 	}
 	return ""
 }

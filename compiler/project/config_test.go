@@ -120,9 +120,9 @@ func TestCheckConfigKeys(t *testing.T) {
 func TestConfigForRules(t *testing.T) {
 	p := &Project{Configs: map[string]map[string]any{
 		"models": {
-			"+tags":    "root",
-			"enabled":  true, // un-prefixed scalar: a config, as in dbt
-			"staging":  nil,  // empty folder entry: ignored
+			"+tags":   "root",
+			"enabled": true, // un-prefixed scalar: a config, as in dbt
+			"staging": nil,  // empty folder entry: ignored
 			"my_proj": map[string]any{
 				"+tags": []any{"proj"},
 				"marts": map[string]any{

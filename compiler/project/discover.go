@@ -8,7 +8,6 @@ package project
 
 import (
 	"fmt"
-	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -19,6 +18,8 @@ import (
 
 	"github.com/kiln-dev/kiln/internal/diag"
 )
+
+var scratchPool = sync.Pool{New: func() any { b := make([]byte, 64<<10); return &b }}
 
 // MaxSeedContent is the largest seed whose content Discover reads. Larger
 // seeds are streamed by the loader from File.Abs (dbt also stops hashing
@@ -77,13 +78,13 @@ const (
 // packages directories when a configured path contains them.
 func Discover(p *Project) (*Files, error) {
 	type root struct {
-		dir   string
-		kinds []kind
+		dir  string
+		kind kind
 	}
 	var roots []root
 	add := func(paths []string, k kind) {
 		for _, d := range paths {
-			roots = append(roots, root{d, []kind{k}})
+			roots = append(roots, root{d, k})
 		}
 	}
 	add(p.ModelPaths, kModel|kProps)
@@ -110,12 +111,6 @@ func Discover(p *Project) (*Files, error) {
 	}
 	skip := map[string]bool{p.TargetPath: true, p.LogPath: true, p.PackagesInstallPath: true}
 
-	type entry struct {
-		rel   string
-		kinds kind
-		f     *File
-	}
-	var entries []entry
 	classify := func(rel string) kind {
 		var k kind
 		ext := strings.ToLower(path.Ext(rel))
@@ -123,7 +118,7 @@ func Discover(p *Project) (*Files, error) {
 			if !under(rel, r.dir) {
 				continue
 			}
-			rk := r.kinds[0]
+			rk := r.kind
 			switch ext {
 			case ".yml", ".yaml":
 				k |= rk & kProps
@@ -165,114 +160,114 @@ func Discover(p *Project) (*Files, error) {
 		return k
 	}
 
-	visited := map[string]bool{}
-	var walkDir func(rel string, depth int) error
-	walkDir = func(rel string, depth int) error {
+	type found struct {
+		kinds kind
+		f     File
+	}
+	var (
+		mu      sync.Mutex
+		results []found
+		errOnce error
+		visited = map[devIno]bool{}
+		wg      sync.WaitGroup
+		sem     = make(chan struct{}, min(4*runtime.GOMAXPROCS(0), 16))
+	)
+	setErr := func(err error) {
+		mu.Lock()
+		if errOnce == nil {
+			errOnce = err
+		}
+		mu.Unlock()
+	}
+	// visit lists one directory, reads its files, and fans out to its
+	// subdirectories; at most cap(sem) directories are worked on at once.
+	var visit func(rel string, depth int)
+	visit = func(rel string, depth int) {
+		defer wg.Done()
 		if depth > 64 {
-			return nil
+			return
 		}
+		sem <- struct{}{}
 		abs := filepath.Join(p.Dir, filepath.FromSlash(rel))
-		if real, err := filepath.EvalSymlinks(abs); err == nil {
-			if visited[real] {
-				return nil // symlink loop or overlapping roots
-			}
-			visited[real] = true
-		}
-		des, err := os.ReadDir(abs)
+		ds, err := openDirScan(abs)
 		if err != nil {
-			if os.IsNotExist(err) && depth == 0 {
-				return nil
+			<-sem
+			if depth > 0 || !os.IsNotExist(err) {
+				setErr(fmt.Errorf("reading %s: %w", rel, err))
 			}
-			return fmt.Errorf("reading %s: %w", rel, err)
+			return
 		}
-		for _, de := range des {
-			name := de.Name()
+		defer ds.close()
+		if id, err := ds.id(); err == nil {
+			mu.Lock()
+			seen := visited[id]
+			visited[id] = true
+			mu.Unlock()
+			if seen { // a symlink loop, or a directory reached twice
+				<-sem
+				return
+			}
+		}
+		var subdirs []string
+		var local []found
+		scratch := scratchPool.Get().(*[]byte)
+		err = ds.entries(func(name string, isDir bool) {
 			if strings.HasPrefix(name, ".") {
-				continue
+				return
 			}
 			child := name
 			if rel != "." {
 				child = rel + "/" + name
 			}
-			isDir := de.IsDir()
-			if de.Type()&fs.ModeSymlink != 0 {
-				st, err := os.Stat(filepath.Join(abs, name))
-				if err != nil {
-					continue // dangling link
-				}
-				isDir = st.IsDir()
-			}
 			if isDir {
-				if skip[child] {
-					continue
+				if !skip[child] {
+					subdirs = append(subdirs, child)
 				}
-				if err := walkDir(child, depth+1); err != nil {
-					return err
-				}
-				continue
+				return
 			}
-			if k := classify(child); k != 0 {
-				entries = append(entries, entry{rel: child, kinds: k})
+			k := classify(child)
+			if k == 0 {
+				return
 			}
+			limit := int64(-1)
+			if k == kSeed {
+				limit = MaxSeedContent
+			}
+			content, size, rerr := ds.read(name, limit, scratch)
+			if rerr != nil {
+				setErr(rerr)
+				return
+			}
+			local = append(local, found{k, File{Path: child, Abs: filepath.Join(abs, name), Content: content, Size: size}})
+		})
+		scratchPool.Put(scratch)
+		<-sem
+		if err != nil {
+			setErr(err)
+			return
 		}
-		return nil
+		mu.Lock()
+		results = append(results, local...)
+		mu.Unlock()
+		for _, sd := range subdirs {
+			wg.Add(1)
+			go visit(sd, depth+1)
+		}
 	}
 	for _, w := range walk {
-		if err := walkDir(w, 0); err != nil {
-			return nil, err
-		}
-	}
-
-	// Read contents concurrently.
-	files := make([]File, len(entries))
-	errs := make([]error, len(entries))
-	workers := min(4*runtime.GOMAXPROCS(0), 16, max(1, len(entries)))
-	var wg sync.WaitGroup
-	next := make(chan int, workers)
-	for w := 0; w < workers; w++ {
 		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				e := entries[i]
-				f := File{Path: e.rel, Abs: filepath.Join(p.Dir, filepath.FromSlash(e.rel))}
-				if e.kinds == kSeed {
-					st, err := os.Stat(f.Abs)
-					if err != nil {
-						errs[i] = err
-						continue
-					}
-					f.Size = st.Size()
-					if f.Size > MaxSeedContent {
-						files[i] = f
-						continue
-					}
-				}
-				b, err := os.ReadFile(f.Abs)
-				if err != nil {
-					errs[i] = err
-					continue
-				}
-				f.Content, f.Size = b, int64(len(b))
-				files[i] = f
-			}
-		}()
+		go visit(w, 0)
 	}
-	for i := range entries {
-		next <- i
-	}
-	close(next)
 	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
-		}
+	if errOnce != nil {
+		return nil, errOnce
 	}
+	sort.Slice(results, func(i, j int) bool { return results[i].f.Path < results[j].f.Path })
 
 	out := &Files{}
-	for i, e := range entries {
-		f := files[i]
-		k := e.kinds
+	for _, r := range results {
+		f := r.f
+		k := r.kinds
 		put := func(bit kind, dst *[]File) {
 			if k&bit != 0 {
 				*dst = append(*dst, f)
@@ -289,10 +284,6 @@ func Discover(p *Project) (*Files, error) {
 		put(kDoc, &out.Docs)
 		put(kProps, &out.Properties)
 		put(kFixture, &out.Fixtures)
-	}
-	for _, l := range []*[]File{&out.Models, &out.Seeds, &out.Macros, &out.SingularTests, &out.GenericTests,
-		&out.Snapshots, &out.Analyses, &out.Functions, &out.Docs, &out.Properties, &out.Fixtures} {
-		sort.Slice(*l, func(i, j int) bool { return (*l)[i].Path < (*l)[j].Path })
 	}
 	return out, nil
 }

@@ -116,8 +116,8 @@ func ParseProfile(path string, src []byte, profileName, targetName string, rende
 		return nil, d.diags
 	}
 	r := &renderer{doc: d, fn: render, keepString: profileStringKeys}
-	var outputs *yaml.Node
-	var targetNode *yaml.Node
+	var outputs *ynode
+	var targetNode *ynode
 	for _, e := range d.pairs(pn) {
 		switch e.Key {
 		case "outputs":
@@ -171,7 +171,7 @@ func ParseProfile(path string, src []byte, profileName, targetName string, rende
 	}
 	outMap, _ := r.value(out.V, nil).(map[string]any)
 	p := &Profile{Name: profileName, Target: targetName, Output: outMap, Path: path, Targets: targets, Threads: 1}
-	keyPos := map[string]*yaml.Node{}
+	keyPos := map[string]*ynode{}
 	for _, e := range d.pairs(out.V) {
 		keyPos[e.Key] = e.K
 	}

@@ -340,7 +340,7 @@ func ParseProject(dir string, src []byte, render RenderFunc) (*Project, diag.Lis
 		if !ok || isNull(e.V) {
 			return def
 		}
-		return cleanPaths(rd.strList(e.V, key))
+		return cleanPaths(d.strListValue(p.Raw[key], e.V, key))
 	}
 	p.ModelPaths = paths("model-paths", nil)
 	if e, ok := byKey["source-paths"]; ok {
@@ -397,7 +397,7 @@ func ParseProject(dir string, src []byte, render RenderFunc) (*Project, diag.Lis
 		}
 	}
 	if e, ok := byKey["require-dbt-version"]; ok {
-		p.RequireDbtVersion = rd.strList(e.V, "require-dbt-version")
+		p.RequireDbtVersion = d.strListValue(p.Raw["require-dbt-version"], e.V, "require-dbt-version")
 	}
 	if e, ok := byKey["dispatch"]; ok {
 		p.Dispatch = d.dispatch(e.V)
@@ -445,8 +445,9 @@ func ParseProject(dir string, src []byte, render RenderFunc) (*Project, diag.Lis
 			d.errorf(e.V, "yaml-type", "", "%s: must be a mapping of folders and +configs, not a %s", e.Key, kindName(e.V))
 			continue
 		}
-		tree, _ := rd.value(e.V, hookKeys).(map[string]any)
+		tree, _ := rd.valueKey(e.V, e.Key, hookKeys, 0).(map[string]any)
 		p.Configs[rk] = tree
+		p.Raw[e.Key] = tree
 		d.checkTree(rk, e.V, 0)
 	}
 	return p, sorted(rd.doc.diags)
@@ -537,13 +538,13 @@ var dictConfigs = map[string]bool{
 }
 
 // checkTree validates one level of a dbt_project.yml config tree.
-func (d *ydoc) checkTree(rk string, n *yaml.Node, depth int) {
+func (d *ydoc) checkTree(rk string, n *ynode, depth int) {
 	if depth > maxDepth {
 		return
 	}
 	ps := d.pairs(n)
 	keys := map[string]diag.Pos{}
-	hasHook := map[string]*yaml.Node{}
+	hasHook := map[string]*ynode{}
 	for _, e := range ps {
 		name := strings.TrimSpace(strings.TrimPrefix(e.Key, "+"))
 		plus := strings.HasPrefix(e.Key, "+")
@@ -576,7 +577,7 @@ func (d *ydoc) checkTree(rk string, n *yaml.Node, depth int) {
 	d.diags = append(d.diags, CheckConfigKeys(rk, keys)...)
 }
 
-func hasPlusKey(d *ydoc, n *yaml.Node) bool {
+func hasPlusKey(d *ydoc, n *ynode) bool {
 	for _, e := range d.pairs(n) {
 		if strings.HasPrefix(e.Key, "+") {
 			return true
@@ -587,12 +588,12 @@ func hasPlusKey(d *ydoc, n *yaml.Node) bool {
 
 // hooks reads on-run-start / on-run-end: a string or a list of strings (or
 // {sql, transaction} mappings). They are rendered at run time, not here.
-func (d *ydoc) hooks(n *yaml.Node, what string) []Hook {
+func (d *ydoc) hooks(n *ynode, what string) []Hook {
 	n = deref(n)
 	if isNull(n) {
 		return nil
 	}
-	items := []*yaml.Node{n}
+	items := []*ynode{n}
 	if n.Kind == yaml.SequenceNode {
 		items = d.list(n, what)
 	}
@@ -618,7 +619,7 @@ func (d *ydoc) hooks(n *yaml.Node, what string) []Hook {
 	return out
 }
 
-func (d *ydoc) dispatch(n *yaml.Node) []Dispatch {
+func (d *ydoc) dispatch(n *ynode) []Dispatch {
 	var out []Dispatch
 	for _, it := range d.list(n, "dispatch") {
 		if it.Kind != yaml.MappingNode {
@@ -668,11 +669,11 @@ func hasJinja(s string) bool {
 
 // value converts n like ydoc.value, rendering strings with Jinja. Keys in
 // skip (compared without '+') are converted but not rendered.
-func (r *renderer) value(n *yaml.Node, skip map[string]bool) any {
+func (r *renderer) value(n *ynode, skip map[string]bool) any {
 	return r.valueKey(n, "", skip, 0)
 }
 
-func (r *renderer) valueKey(n *yaml.Node, key string, skip map[string]bool, depth int) any {
+func (r *renderer) valueKey(n *ynode, key string, skip map[string]bool, depth int) any {
 	d := r.doc
 	n = deref(n)
 	if n == nil {
@@ -693,7 +694,7 @@ func (r *renderer) valueKey(n *yaml.Node, key string, skip map[string]bool, dept
 		if !ok || !hasJinja(s) {
 			return v
 		}
-		out, err := r.fn(d.file, n.Line, s)
+		out, err := r.fn(d.file, int(n.Line), s)
 		if err != nil {
 			d.errorf(n, "render", "", "cannot render %s: %v", orDefault(key, "value"), err)
 			return s
@@ -723,22 +724,32 @@ func (r *renderer) valueKey(n *yaml.Node, key string, skip map[string]bool, dept
 	return nil
 }
 
-func (r *renderer) strList(n *yaml.Node, what string) []string {
-	l := r.doc.strList(n, what)
-	if r.fn == nil {
-		return l
-	}
-	for i, s := range l {
-		if hasJinja(s) {
-			out, err := r.fn(r.doc.file, n.Line, s)
-			if err != nil {
-				r.doc.errorf(n, "render", "", "cannot render %s: %v", what, err)
+// strListValue reads a (rendered) string or list of strings; n is the
+// node it came from, for positions.
+func (d *ydoc) strListValue(v any, n *ynode, what string) []string {
+	switch x := v.(type) {
+	case nil:
+		return nil
+	case string:
+		return []string{x}
+	case []any:
+		out := make([]string, 0, len(x))
+		for i, e := range x {
+			s, ok := e.(string)
+			if !ok {
+				at := n
+				if n != nil && i < len(n.Content) {
+					at = n.Content[i]
+				}
+				d.errorf(at, "yaml-type", "", "%s must contain only strings, found a %s", what, kindName(at))
 				continue
 			}
-			l[i] = out
+			out = append(out, s)
 		}
+		return out
 	}
-	return l
+	d.errorf(n, "yaml-type", "", "%s must be a string or a list of strings, not a %s", what, kindName(n))
+	return nil
 }
 
 // nativeValue turns a rendered string into the value dbt's native Jinja

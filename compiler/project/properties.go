@@ -7,7 +7,6 @@ package project
 
 import (
 	"fmt"
-	"runtime"
 	"strings"
 	"sync"
 
@@ -282,14 +281,14 @@ func parseProperties(path, diagPath string, src []byte) (*Properties, diag.List)
 	return props, d.diags
 }
 
-func orNull(n *yaml.Node) *yaml.Node {
+func orNull(n *ynode) *ynode {
 	if n == nil {
-		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null"}
+		return &ynode{Kind: yaml.ScalarNode, Tag: "!!null"}
 	}
 	return n
 }
 
-func describe(n *yaml.Node) string {
+func describe(n *ynode) string {
 	n = deref(n)
 	if n != nil && n.Kind == yaml.ScalarNode && len(n.Value) < 40 {
 		return "'" + n.Value + "'"
@@ -304,8 +303,23 @@ func unknownSuggestion(key string, known []string) string {
 	return "it is ignored"
 }
 
+// owner names an entry in messages ("column 'id' of model 'orders'"); it is
+// formatted only when a diagnostic is produced.
+type owner struct {
+	what, name string
+	parent     *owner
+}
+
+func (o *owner) String() string {
+	s := o.what + " '" + o.name + "'"
+	if o.parent != nil {
+		s += " of " + o.parent.String()
+	}
+	return s
+}
+
 // checkKeys warns about keys not in known.
-func (d *ydoc) checkKeys(ps []kv, known []string, what string) {
+func (d *ydoc) checkKeys(ps []kv, known []string, what fmt.Stringer) {
 	set := knownKeySets(known)
 	for _, e := range ps {
 		if !set[e.Key] {
@@ -329,8 +343,8 @@ func knownKeySets(known []string) map[string]bool {
 }
 
 // entries returns the mapping items of a section list; non-mappings are errors.
-func (d *ydoc) entries(n *yaml.Node, section, what string) []*yaml.Node {
-	var out []*yaml.Node
+func (d *ydoc) entries(n *ynode, section, what string) []*ynode {
+	var out []*ynode
 	for _, it := range d.list(n, section) {
 		if it.Kind != yaml.MappingNode {
 			d.errorf(it, "entry-not-mapping", fmt.Sprintf("write `- name: my_%s` and its properties", strings.ReplaceAll(what, " ", "_")),
@@ -343,7 +357,7 @@ func (d *ydoc) entries(n *yaml.Node, section, what string) []*yaml.Node {
 }
 
 // name reads the required name of an entry.
-func (d *ydoc) name(it *yaml.Node, ps []kv, what string) (string, bool) {
+func (d *ydoc) name(it *ynode, ps []kv, what string) (string, bool) {
 	for _, e := range ps {
 		if e.Key == "name" {
 			s := d.str(e.V, what+" name")
@@ -359,14 +373,14 @@ func (d *ydoc) name(it *yaml.Node, ps []kv, what string) (string, bool) {
 	return "", false
 }
 
-func orNode(a, b *yaml.Node) *yaml.Node {
+func orNode(a, b *ynode) *ynode {
 	if a != nil && a.Line > 0 {
 		return a
 	}
 	return b
 }
 
-func (d *ydoc) config(n *yaml.Node, resourceKey string) (map[string]any, map[string]diag.Pos) {
+func (d *ydoc) config(n *ynode, resourceKey string) (map[string]any, map[string]diag.Pos) {
 	n = deref(n)
 	if isNull(n) {
 		return nil, nil
@@ -392,9 +406,9 @@ func (d *ydoc) config(n *yaml.Node, resourceKey string) (map[string]any, map[str
 	return cfg, pos
 }
 
-func (d *ydoc) tags(n *yaml.Node) []string { return d.strList(n, "tags") }
+func (d *ydoc) tags(n *ynode) []string { return d.strList(n, "tags") }
 
-func (d *ydoc) mapList(n *yaml.Node, what string) []map[string]any {
+func (d *ydoc) mapList(n *ynode, what string) []map[string]any {
 	var out []map[string]any
 	for _, it := range d.list(n, what) {
 		if m := d.mapValue(it, "each "+what+" entry"); m != nil {
@@ -412,7 +426,7 @@ func (d *ydoc) addRaw(raw *map[string]any, e kv) {
 }
 
 // testsKey handles tests:/data_tests: on one entry: both set is an error.
-func (d *ydoc) testsKey(seen *kv, e kv, owner string) bool {
+func (d *ydoc) testsKey(seen *kv, e kv, owner *owner) bool {
 	if seen.K != nil {
 		d.errorf(e.K, "tests-and-data-tests", "move every test under data_tests: (tests: is the old name)",
 			"%s sets both '%s' and '%s' (line %d)", owner, seen.Key, e.Key, seen.K.Line)
@@ -422,7 +436,7 @@ func (d *ydoc) testsKey(seen *kv, e kv, owner string) bool {
 	return true
 }
 
-func (d *ydoc) nodePatches(n *yaml.Node, section, what string, known []string) []NodePatch {
+func (d *ydoc) nodePatches(n *ynode, section, what string, known []string) []NodePatch {
 	items := d.entries(n, section, what)
 	out := make([]NodePatch, 0, len(items))
 	for _, it := range items {
@@ -431,7 +445,7 @@ func (d *ydoc) nodePatches(n *yaml.Node, section, what string, known []string) [
 		if !ok {
 			continue
 		}
-		owner := fmt.Sprintf("%s '%s'", what, name)
+		owner := &owner{what: what, name: name}
 		np := NodePatch{Name: name, Pos: d.pos(it)}
 		d.checkKeys(ps, known, owner)
 		var testsSeen kv
@@ -491,7 +505,7 @@ func (d *ydoc) nodePatches(n *yaml.Node, section, what string, known []string) [
 	return out
 }
 
-func (d *ydoc) columns(n *yaml.Node, owner string) []ColumnPatch {
+func (d *ydoc) columns(n *ynode, own *owner) []ColumnPatch {
 	items := d.entries(n, "columns", "column")
 	out := make([]ColumnPatch, 0, len(items))
 	for _, it := range items {
@@ -501,7 +515,7 @@ func (d *ydoc) columns(n *yaml.Node, owner string) []ColumnPatch {
 			continue
 		}
 		c := ColumnPatch{Name: name, Pos: d.pos(it)}
-		cowner := fmt.Sprintf("column '%s' of %s", name, owner)
+		cowner := &owner{what: "column", name: name, parent: own}
 		d.checkKeys(ps, columnKeys, cowner)
 		var testsSeen kv
 		var cfgTags []string
@@ -568,142 +582,14 @@ func containsString(l []string, s string) bool {
 	return false
 }
 
-// tests parses a data_tests:/tests: list.
-func (d *ydoc) tests(n *yaml.Node, column, owner string) []TestDef {
-	items := d.list(n, "data_tests")
-	out := make([]TestDef, 0, len(items))
-	for _, it := range items {
-		t := TestDef{Column: column, Pos: d.pos(it)}
-		switch it.Kind {
-		case yaml.ScalarNode:
-			if isNull(it) || it.Value == "" {
-				d.errorf(it, "test", "", "empty test entry in %s", owner)
-				continue
-			}
-			t.Name = it.Value
-			out = append(out, t)
-			continue
-		case yaml.MappingNode:
-		default:
-			d.errorf(it, "test", "write `- unique` or `- accepted_values: {arguments: {values: [...]}}`",
-				"a test must be a name or a mapping, not a %s", kindName(it))
-			continue
-		}
-		ps := d.pairs(it)
-		var args []kv
-		hasTestName := false
-		for _, e := range ps {
-			if e.Key == "test_name" {
-				hasTestName = true
-				t.Name = d.str(e.V, "test_name")
-			}
-		}
-		if hasTestName {
-			// {test_name: unique, name: ..., config: ...}
-			for _, e := range ps {
-				if e.Key != "test_name" {
-					args = append(args, e)
-				}
-			}
-		} else {
-			if len(ps) != 1 {
-				keys := make([]string, len(ps))
-				for i, e := range ps {
-					keys[i] = e.Key
-				}
-				d.errorf(it, "test", "indent the test's settings under its name, e.g. `- accepted_values:` then `    arguments: ...` on the next lines",
-					"a test entry must have exactly one key, the test name; found %d (%s)", len(ps), strings.Join(keys, ", "))
-				continue
-			}
-			t.Name = ps[0].Key
-			t.Pos = d.pos(ps[0].K)
-			body := ps[0].V
-			if !isNull(body) {
-				if body.Kind != yaml.MappingNode {
-					d.errorf(body, "test", fmt.Sprintf("write `- %s: {arguments: {...}}`", t.Name),
-						"the settings of test '%s' must be a mapping, not a %s", t.Name, kindName(body))
-					continue
-				}
-				args = d.pairs(body)
-			}
-		}
-		if t.Name == "" {
-			d.errorf(it, "test", "", "test entry in %s has no test name", owner)
-			continue
-		}
-		d.testArgs(&t, args)
-		out = append(out, t)
-	}
-	return out
-}
-
-func (d *ydoc) testArgs(t *TestDef, args []kv) {
-	var legacy []kv
-	var cfgNode *yaml.Node
-	argsFrom := map[string]*yaml.Node{}
-	for _, e := range args {
-		switch {
-		case e.Key == "name":
-			t.CustomName = d.str(e.V, "test name")
-		case e.Key == "description":
-			t.Description = d.str(e.V, "description")
-		case e.Key == "config":
-			cfgNode = e.V
-			t.Config, _ = d.config(e.V, "data_tests")
-		case e.Key == "arguments":
-			if isNull(e.V) {
-				continue
-			}
-			if e.V.Kind != yaml.MappingNode {
-				d.errorf(e.V, "test", "", "arguments of test '%s' must be a mapping, not a %s", t.Name, kindName(e.V))
-				continue
-			}
-			for _, a := range d.pairs(e.V) {
-				if prev, ok := argsFrom[a.Key]; ok {
-					d.errorf(a.K, "test-argument-twice", "keep it under arguments: only",
-						"argument '%s' of test '%s' is given twice (also at line %d)", a.Key, t.Name, prev.Line)
-				}
-				argsFrom[a.Key] = a.K
-				if t.Args == nil {
-					t.Args = map[string]any{}
-				}
-				t.Args[a.Key] = d.value(a.V)
-			}
-		case testConfigArgs[e.Key]:
-			legacy = append(legacy, e)
-		default: // legacy top-level kwarg
-			if prev, ok := argsFrom[e.Key]; ok {
-				d.errorf(e.K, "test-argument-twice", "keep it under arguments: only",
-					"argument '%s' of test '%s' is given twice (also at line %d)", e.Key, t.Name, prev.Line)
-			}
-			argsFrom[e.Key] = e.K
-			if t.Args == nil {
-				t.Args = map[string]any{}
-			}
-			t.Args[e.Key] = d.value(e.V)
-		}
-	}
-	for _, e := range legacy {
-		if _, dup := t.Config[e.Key]; dup {
-			d.errorf(e.K, "test-config-twice", "keep only the one under config:",
-				"'%s' of test '%s' is set both on the test and under config: (line %d)", e.Key, t.Name, cfgNode.Line)
-			continue
-		}
-		if t.Config == nil {
-			t.Config = map[string]any{}
-		}
-		t.Config[e.Key] = d.value(e.V)
-	}
-}
-
-func (d *ydoc) freshness(n *yaml.Node) (map[string]any, bool) {
+func (d *ydoc) freshness(n *ynode) (map[string]any, bool) {
 	if isNull(deref(n)) {
 		return nil, true
 	}
 	return d.mapValue(n, "freshness"), false
 }
 
-func (d *ydoc) sources(n *yaml.Node) []Source {
+func (d *ydoc) sources(n *ynode) []Source {
 	items := d.entries(n, "sources", "source")
 	out := make([]Source, 0, len(items))
 	for _, it := range items {
@@ -712,7 +598,7 @@ func (d *ydoc) sources(n *yaml.Node) []Source {
 		if !ok {
 			continue
 		}
-		owner := fmt.Sprintf("source '%s'", name)
+		owner := &owner{what: "source", name: name}
 		s := Source{Name: name, Pos: d.pos(it)}
 		d.checkKeys(ps, sourceEntryKeys, owner)
 		for _, e := range ps {
@@ -754,7 +640,7 @@ func (d *ydoc) sources(n *yaml.Node) []Source {
 	return out
 }
 
-func (d *ydoc) sourceTables(n *yaml.Node, source string) []SourceTable {
+func (d *ydoc) sourceTables(n *ynode, source string) []SourceTable {
 	items := d.entries(n, "tables", "table")
 	out := make([]SourceTable, 0, len(items))
 	for _, it := range items {
@@ -763,7 +649,7 @@ func (d *ydoc) sourceTables(n *yaml.Node, source string) []SourceTable {
 		if !ok {
 			continue
 		}
-		owner := fmt.Sprintf("source table '%s.%s'", source, name)
+		owner := &owner{what: "source table", name: source + "." + name}
 		t := SourceTable{Name: name, Pos: d.pos(it)}
 		d.checkKeys(ps, sourceTableKeys, owner)
 		var testsSeen kv
@@ -804,7 +690,7 @@ func (d *ydoc) sourceTables(n *yaml.Node, source string) []SourceTable {
 	return out
 }
 
-func (d *ydoc) exposures(n *yaml.Node) []Exposure {
+func (d *ydoc) exposures(n *ynode) []Exposure {
 	items := d.entries(n, "exposures", "exposure")
 	out := make([]Exposure, 0, len(items))
 	for _, it := range items {
@@ -813,7 +699,7 @@ func (d *ydoc) exposures(n *yaml.Node) []Exposure {
 		if !ok {
 			continue
 		}
-		owner := fmt.Sprintf("exposure '%s'", name)
+		owner := &owner{what: "exposure", name: name}
 		x := Exposure{Name: name, Pos: d.pos(it)}
 		d.checkKeys(ps, exposureKeys, owner)
 		for _, e := range ps {
@@ -872,7 +758,7 @@ func unknownOr(v string, allowed []string) string {
 	return "use one of: " + strings.Join(allowed, ", ")
 }
 
-func (d *ydoc) macros(n *yaml.Node) []MacroPatch {
+func (d *ydoc) macros(n *ynode) []MacroPatch {
 	items := d.entries(n, "macros", "macro")
 	out := make([]MacroPatch, 0, len(items))
 	for _, it := range items {
@@ -882,7 +768,7 @@ func (d *ydoc) macros(n *yaml.Node) []MacroPatch {
 			continue
 		}
 		m := MacroPatch{Name: name, Pos: d.pos(it)}
-		d.checkKeys(ps, macroKeys, fmt.Sprintf("macro '%s'", name))
+		d.checkKeys(ps, macroKeys, &owner{what: "macro", name: name})
 		for _, e := range ps {
 			switch e.Key {
 			case "description":
@@ -903,7 +789,7 @@ func (d *ydoc) macros(n *yaml.Node) []MacroPatch {
 	return out
 }
 
-func (d *ydoc) unitTests(n *yaml.Node) []UnitTest {
+func (d *ydoc) unitTests(n *ynode) []UnitTest {
 	items := d.entries(n, "unit_tests", "unit test")
 	out := make([]UnitTest, 0, len(items))
 	for _, it := range items {
@@ -912,7 +798,7 @@ func (d *ydoc) unitTests(n *yaml.Node) []UnitTest {
 		if !ok {
 			continue
 		}
-		owner := fmt.Sprintf("unit test '%s'", name)
+		owner := &owner{what: "unit test", name: name}
 		u := UnitTest{Name: name, Pos: d.pos(it)}
 		d.checkKeys(ps, unitTestKeys, owner)
 		hasGiven, hasExpect := false, false
@@ -956,96 +842,5 @@ func (d *ydoc) unitTests(n *yaml.Node) []UnitTest {
 		}
 		out = append(out, u)
 	}
-	return out
-}
-
-// ParsePropertyFiles parses files concurrently (bounded by GOMAXPROCS).
-// prefix is prepended to positions (a package's RelDir, "" for the root),
-// while Properties.Path stays relative to the project. Results are in the
-// order of files; diagnostics are sorted.
-func ParsePropertyFiles(files []File, prefix string) ([]*Properties, diag.List) {
-	out := make([]*Properties, len(files))
-	diags := make([]diag.List, len(files))
-	workers := min(runtime.GOMAXPROCS(0), max(1, len(files)))
-	var wg sync.WaitGroup
-	next := make(chan int, workers)
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				out[i], diags[i] = parseProperties(files[i].Path, prefixPath(prefix, files[i].Path), files[i].Content)
-			}
-		}()
-	}
-	for i := range files {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	var all diag.List
-	for _, l := range diags {
-		all = append(all, l...)
-	}
-	all.Sort()
-	return out, all
-}
-
-// CheckDuplicatePatches reports a resource described more than once, in
-// the same file or across files (models, seeds, snapshots, analyses, data
-// tests, macros, source tables, exposures, groups, unit tests). Each error
-// sits on the later entry and names the first.
-func CheckDuplicatePatches(all []*Properties) diag.List {
-	seen := map[string]diag.Pos{}
-	var out diag.List
-	check := func(kind, key, label string, pos diag.Pos) {
-		k := kind + "\x00" + key
-		if prev, ok := seen[k]; ok {
-			where := prev.String()
-			if prev.File == pos.File {
-				where = fmt.Sprintf("line %d of the same file", prev.Line)
-			}
-			out = append(out, diag.Diagnostic{
-				Severity: diag.Error, Code: "duplicate-patch", Pos: pos,
-				Message:    fmt.Sprintf("%s '%s' is described twice: here and at %s", kind, label, where),
-				Suggestion: "merge the two entries into one",
-			})
-			return
-		}
-		seen[k] = pos
-	}
-	for _, p := range all {
-		if p == nil {
-			continue
-		}
-		for _, l := range []struct {
-			kind string
-			ps   []NodePatch
-		}{{"model", p.Models}, {"seed", p.Seeds}, {"snapshot", p.Snapshots}, {"analysis", p.Analyses}, {"data test", p.DataTests}} {
-			for _, np := range l.ps {
-				check(l.kind, np.Name, np.Name, np.Pos)
-			}
-		}
-		for _, m := range p.Macros {
-			check("macro", m.Name, m.Name, m.Pos)
-		}
-		for _, s := range p.Sources {
-			for _, t := range s.Tables {
-				check("source table", s.Name+"."+t.Name, s.Name+"."+t.Name, t.Pos)
-			}
-		}
-		for _, x := range p.Exposures {
-			check("exposure", x.Name, x.Name, x.Pos)
-		}
-		for i, g := range p.Groups {
-			if n, _ := g["name"].(string); n != "" {
-				check("group", n, n, p.GroupPos[i])
-			}
-		}
-		for _, u := range p.UnitTests {
-			check("unit test", u.Model+"."+u.Name, u.Name+"' of model '"+u.Model, u.Pos)
-		}
-	}
-	out.Sort()
 	return out
 }

@@ -26,6 +26,48 @@ import (
 	"github.com/kiln-dev/kiln/internal/diag"
 )
 
+// ynode is kiln's YAML node: the parts of yaml.Node that kiln reads, in
+// about half the memory (large projects build millions of them). The fast
+// parser builds ynodes directly; yaml.v3 trees are converted, with each
+// alias replaced by a pointer to its anchor's node.
+type ynode struct {
+	Kind         yaml.Kind
+	Style        yaml.Style
+	Line, Column int32
+	Tag          string // explicit or resolved tag; "" for plain scalars from the fast parser
+	Value        string
+	Content      []*ynode
+}
+
+// fromYAML converts a yaml.v3 tree. Aliases become shared pointers, never
+// copies, so alias bombs cost nothing here; an anchor that contains its
+// own alias becomes a cycle, which every walker bounds with maxDepth.
+func fromYAML(n *yaml.Node, memo map[*yaml.Node]*ynode) *ynode {
+	for i := 0; n != nil && n.Kind == yaml.AliasNode; i++ {
+		if i > maxDepth {
+			return nil
+		}
+		n = n.Alias
+	}
+	if n == nil {
+		return nil
+	}
+	if y, ok := memo[n]; ok {
+		return y
+	}
+	y := &ynode{Kind: n.Kind, Style: n.Style, Line: int32(n.Line), Column: int32(n.Column), Tag: n.Tag, Value: n.Value}
+	memo[n] = y
+	if len(n.Content) > 0 {
+		y.Content = make([]*ynode, 0, len(n.Content))
+		for _, c := range n.Content {
+			if cy := fromYAML(c, memo); cy != nil {
+				y.Content = append(y.Content, cy)
+			}
+		}
+	}
+	return y
+}
+
 const (
 	maxDepth      = 256
 	maxYAMLValues = 2_000_000 // values produced from one file, counting alias expansion
@@ -41,12 +83,12 @@ type ydoc struct {
 	secret bool // never quote source lines (profiles.yml)
 	// seen holds key nodes already reported, so walking a mapping twice
 	// (typed fields, then Raw) does not repeat a warning.
-	seen map[*yaml.Node]bool
+	seen map[*ynode]bool
 }
 
-func (d *ydoc) once(n *yaml.Node) bool {
+func (d *ydoc) once(n *ynode) bool {
 	if d.seen == nil {
-		d.seen = map[*yaml.Node]bool{}
+		d.seen = map[*ynode]bool{}
 	}
 	if d.seen[n] {
 		return false
@@ -56,23 +98,25 @@ func (d *ydoc) once(n *yaml.Node) bool {
 }
 
 func newDoc(file string, src []byte) *ydoc {
-	return &ydoc{file: file, src: src, budget: maxYAMLValues}
+	// The budget scales with the file so that a small file cannot make
+	// kiln do much work through aliases and merge keys.
+	return &ydoc{file: file, src: src, budget: min(maxYAMLValues, 64*len(src)+100_000)}
 }
 
-func (d *ydoc) pos(n *yaml.Node) diag.Pos {
+func (d *ydoc) pos(n *ynode) diag.Pos {
 	if n == nil {
 		return diag.Pos{File: d.file}
 	}
-	return diag.Pos{File: d.file, Line: n.Line, Col: n.Column}
+	return diag.Pos{File: d.file, Line: int(n.Line), Col: int(n.Column)}
 }
 
-func (d *ydoc) errorf(n *yaml.Node, code, suggestion, format string, args ...any) {
+func (d *ydoc) errorf(n *ynode, code, suggestion, format string, args ...any) {
 	x := diag.Errorf(d.pos(n), code, format, args...)
 	x.Suggestion = suggestion
 	d.diags = append(d.diags, x)
 }
 
-func (d *ydoc) warnf(n *yaml.Node, code, suggestion, format string, args ...any) {
+func (d *ydoc) warnf(n *ynode, code, suggestion, format string, args ...any) {
 	x := diag.Warnf(d.pos(n), code, format, args...)
 	x.Suggestion = suggestion
 	d.diags = append(d.diags, x)
@@ -82,7 +126,10 @@ var yamlLineRe = regexp.MustCompile(`^line (\d+): `)
 
 // parse parses src and returns the document's root node, or nil for an empty
 // document. Syntax errors become one positioned diagnostic.
-func (d *ydoc) parse() (root *yaml.Node) {
+func (d *ydoc) parse() (root *ynode) {
+	if n, ok := fastParse(d.src); ok {
+		return n
+	}
 	var doc yaml.Node
 	err := func() (err error) {
 		defer func() {
@@ -97,7 +144,7 @@ func (d *ydoc) parse() (root *yaml.Node) {
 		return nil
 	}
 	if doc.Kind == yaml.DocumentNode && len(doc.Content) > 0 {
-		return doc.Content[0]
+		return fromYAML(doc.Content[0], map[*yaml.Node]*ynode{})
 	}
 	return nil
 }
@@ -118,9 +165,14 @@ func (d *ydoc) syntaxError(err error) {
 			x.Notes = []string{fmt.Sprintf("%4d | %s", p.Line, line)}
 		}
 	}
-	if strings.Contains(msg, "found character that cannot start any token") && bytes.Contains(d.src, []byte("\t")) {
+	switch {
+	case strings.Contains(msg, "cannot start any token") && bytes.Contains(d.src, []byte("\t")):
 		x.Suggestion = "YAML does not allow tabs for indentation; use spaces"
-	} else {
+	case strings.Contains(msg, "did not find expected"), strings.Contains(msg, "mapping values are not allowed"):
+		x.Suggestion = "check this line's indentation (it must line up with the keys or '- ' items around it), and quote values that contain ': '"
+	case strings.Contains(msg, "end of stream"), strings.Contains(msg, "unexpected end"):
+		x.Suggestion = "a quote or bracket opened here is never closed"
+	default:
 		x.Suggestion = "fix the YAML syntax (check indentation, colons and quotes)"
 	}
 	d.diags = append(d.diags, x)
@@ -191,48 +243,58 @@ func sourceLine(src []byte, line int) (string, bool) {
 	return strings.TrimRight(string(src), "\r"), true
 }
 
-// deref follows aliases (bounded, because yaml.v3 can build alias cycles).
-func deref(n *yaml.Node) *yaml.Node {
-	for i := 0; n != nil && n.Kind == yaml.AliasNode; i++ {
-		if i > maxDepth {
-			return nil
-		}
-		n = n.Alias
-	}
-	return n
-}
+// deref is kept for readability at call sites: ynode trees have no alias
+// nodes (fromYAML resolves them), so it is the identity.
+func deref(n *ynode) *ynode { return n }
 
 // kv is one entry of a mapping, with the key already a string.
 type kv struct {
 	Key  string
-	K, V *yaml.Node // V is alias-resolved (may be nil if unresolvable)
+	K, V *ynode // V is alias-resolved (may be nil if unresolvable)
 }
 
-func isNull(n *yaml.Node) bool {
-	return n == nil || (n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null")
+func isNull(n *ynode) bool {
+	if n == nil {
+		return true
+	}
+	if n.Kind != yaml.ScalarNode {
+		return false
+	}
+	if n.Style&yaml.TaggedStyle != 0 {
+		return n.Tag == "!!null"
+	}
+	if n.Style != 0 {
+		return false
+	}
+	switch n.Value {
+	case "", "~", "null", "Null", "NULL":
+		return true
+	}
+	return false
 }
 
 // pairs returns the entries of mapping n in order, expanding `<<` merge
 // keys (explicit keys win over merged ones, as in YAML). A key given twice
 // is a warning: PyYAML keeps the last one silently, which hides mistakes.
-func (d *ydoc) pairs(n *yaml.Node) []kv {
+func (d *ydoc) pairs(n *ynode) []kv {
 	return d.pairsDepth(n, 0)
 }
 
-func (d *ydoc) pairsDepth(n *yaml.Node, depth int) []kv {
+func (d *ydoc) pairsDepth(n *ynode, depth int) []kv {
 	n = deref(n)
 	if n == nil || n.Kind != yaml.MappingNode {
 		return nil
 	}
-	if depth > maxDepth {
+	d.budget -= len(n.Content) / 2
+	if depth > maxDepth || d.budget < 0 {
 		d.tooDeep(n)
 		return nil
 	}
 	out := make([]kv, 0, len(n.Content)/2)
 	var merged []kv
-	var seen map[string]*yaml.Node
+	var seen map[string]*ynode
 	if len(n.Content) > 16 {
-		seen = make(map[string]*yaml.Node, len(n.Content)/2)
+		seen = make(map[string]*ynode, len(n.Content)/2)
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], deref(n.Content[i+1])
@@ -262,7 +324,7 @@ func (d *ydoc) pairsDepth(n *yaml.Node, depth int) []kv {
 			continue
 		}
 		// duplicate check
-		var prev *yaml.Node
+		var prev *ynode
 		if seen != nil {
 			prev = seen[k.Value]
 			seen[k.Value] = k
@@ -303,7 +365,7 @@ func (d *ydoc) pairsDepth(n *yaml.Node, depth int) []kv {
 	return out
 }
 
-func (d *ydoc) tooDeep(n *yaml.Node) {
+func (d *ydoc) tooDeep(n *ynode) {
 	if !d.blown {
 		d.blown = true
 		d.errorf(n, "yaml-too-large", "simplify the file; anchors and aliases may refer to themselves",
@@ -311,7 +373,7 @@ func (d *ydoc) tooDeep(n *yaml.Node) {
 	}
 }
 
-func kindName(n *yaml.Node) string {
+func kindName(n *ynode) string {
 	n = deref(n)
 	if n == nil {
 		return "nothing"
@@ -322,26 +384,25 @@ func kindName(n *yaml.Node) string {
 	case yaml.SequenceNode:
 		return "list"
 	case yaml.ScalarNode:
-		switch n.ShortTag() {
-		case "!!null":
+		switch scalarValue(n).(type) {
+		case nil:
 			return "null"
-		case "!!str":
+		case string:
 			return "string"
-		case "!!int", "!!float":
+		case int, float64:
 			return "number"
-		case "!!bool":
+		case bool:
 			return "boolean"
 		}
-		return "scalar"
 	}
 	return "value"
 }
 
 // value converts n to plain Go values: map[string]any, []any, string, int,
 // float64, bool or nil.
-func (d *ydoc) value(n *yaml.Node) any { return d.valueDepth(n, 0) }
+func (d *ydoc) value(n *ynode) any { return d.valueDepth(n, 0) }
 
-func (d *ydoc) valueDepth(n *yaml.Node, depth int) any {
+func (d *ydoc) valueDepth(n *ynode, depth int) any {
 	n = deref(n)
 	if n == nil {
 		return nil
@@ -372,7 +433,7 @@ func (d *ydoc) valueDepth(n *yaml.Node, depth int) any {
 }
 
 // mapValue is value() for a node that must be a mapping (null → nil map).
-func (d *ydoc) mapValue(n *yaml.Node, what string) map[string]any {
+func (d *ydoc) mapValue(n *ynode, what string) map[string]any {
 	n = deref(n)
 	if isNull(n) {
 		return nil
@@ -386,7 +447,7 @@ func (d *ydoc) mapValue(n *yaml.Node, what string) map[string]any {
 }
 
 // str returns a scalar's text; other kinds are an error naming `what`.
-func (d *ydoc) str(n *yaml.Node, what string) string {
+func (d *ydoc) str(n *ynode, what string) string {
 	n = deref(n)
 	if isNull(n) {
 		return ""
@@ -399,7 +460,7 @@ func (d *ydoc) str(n *yaml.Node, what string) string {
 }
 
 // strList accepts a string or a list of strings.
-func (d *ydoc) strList(n *yaml.Node, what string) []string {
+func (d *ydoc) strList(n *ynode, what string) []string {
 	n = deref(n)
 	if isNull(n) {
 		return nil
@@ -424,7 +485,7 @@ func (d *ydoc) strList(n *yaml.Node, what string) []string {
 }
 
 // list returns the items of a sequence; null is empty, anything else is an error.
-func (d *ydoc) list(n *yaml.Node, what string) []*yaml.Node {
+func (d *ydoc) list(n *ynode, what string) []*ynode {
 	n = deref(n)
 	if isNull(n) {
 		return nil
@@ -434,7 +495,7 @@ func (d *ydoc) list(n *yaml.Node, what string) []*yaml.Node {
 			"%s must be a list, not a %s", what, kindName(n))
 		return nil
 	}
-	out := make([]*yaml.Node, 0, len(n.Content))
+	out := make([]*ynode, 0, len(n.Content))
 	for _, c := range n.Content {
 		if c = deref(c); c != nil {
 			out = append(out, c)
@@ -444,7 +505,7 @@ func (d *ydoc) list(n *yaml.Node, what string) []*yaml.Node {
 }
 
 // boolMap reads {key: bool} (quoting).
-func (d *ydoc) boolMap(n *yaml.Node, what string) map[string]bool {
+func (d *ydoc) boolMap(n *ynode, what string) map[string]bool {
 	n = deref(n)
 	if isNull(n) {
 		return nil
@@ -467,7 +528,7 @@ func (d *ydoc) boolMap(n *yaml.Node, what string) map[string]bool {
 
 // scalarValue resolves a scalar like PyYAML's SafeLoader (YAML 1.1) for
 // plain scalars, minus timestamps and sexagesimal numbers, which stay strings.
-func scalarValue(n *yaml.Node) any {
+func scalarValue(n *ynode) any {
 	v := n.Value
 	if n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
 		return v

@@ -164,6 +164,9 @@ func compileGlob(p string) *globPath {
 	g := &globPath{}
 	for _, s := range strings.Split(p, "/") {
 		if s == "**" {
+			if n := len(g.segs); n > 0 && g.segs[n-1] == nil {
+				continue // "**/**" is the same as "**"
+			}
 			g.segs = append(g.segs, nil)
 		} else {
 			g.segs = append(g.segs, compile(s))
@@ -172,22 +175,25 @@ func compileGlob(p string) *globPath {
 	return g
 }
 
-func (g *globPath) match(parts []string) bool { return globSegs(g.segs, parts) }
-
-func globSegs(pat []*pattern, parts []string) bool {
-	for len(pat) > 0 {
-		if pat[0] == nil {
-			for k := 0; k <= len(parts); k++ {
-				if globSegs(pat[1:], parts[k:]) {
-					return true
-				}
+// match runs a DP over (pattern segment, path part) so "**" cannot cause
+// exponential backtracking: ok[j] means parts[j:] matches segs[i:].
+func (g *globPath) match(parts []string) bool {
+	n := len(parts)
+	ok := make([]bool, n+1)
+	ok[n] = true // empty pattern matches only the empty tail
+	for i := len(g.segs) - 1; i >= 0; i-- {
+		seg := g.segs[i]
+		if seg == nil {
+			// "**" matches zero or more parts: ok'[j] = ok[j] || ok'[j+1].
+			for j := n - 1; j >= 0; j-- {
+				ok[j] = ok[j] || ok[j+1]
 			}
-			return false
+			continue
 		}
-		if len(parts) == 0 || !pat[0].match(parts[0]) {
-			return false
+		for j := 0; j < n; j++ {
+			ok[j] = ok[j+1] && seg.match(parts[j])
 		}
-		pat, parts = pat[1:], parts[1:]
+		ok[n] = false
 	}
-	return len(parts) == 0
+	return ok[0]
 }

@@ -304,13 +304,30 @@ func newFQNMatcher(sel string) *fqnMatcher {
 }
 
 func (m *fqnMatcher) match(fqn []string, versioned bool) bool {
-	return m.matchOne(fqn, versioned) || (len(fqn) > 1 && m.matchOne(fqn[1:], versioned))
-}
-
-func (m *fqnMatcher) matchOne(fqn []string, versioned bool) bool {
 	if len(fqn) == 0 {
 		return false
 	}
+	// Dots inside fqn segments (e.g. versioned or dotted names) act as
+	// separators for prefix matching; flatten once for both attempts.
+	flat := fqn
+	if slices.ContainsFunc(fqn, func(s string) bool { return strings.Contains(s, ".") }) {
+		flat = strings.Split(strings.Join(fqn, "."), ".")
+	}
+	if m.matchOne(fqn, flat, versioned) {
+		return true
+	}
+	if len(fqn) < 2 {
+		return false
+	}
+	// Unscoped: drop the package segment.
+	uflat := flat[1:]
+	if strings.Contains(fqn[0], ".") {
+		uflat = flat[strings.Count(fqn[0], ".")+1:]
+	}
+	return m.matchOne(fqn[1:], uflat, versioned)
+}
+
+func (m *fqnMatcher) matchOne(fqn, flat []string, versioned bool) bool {
 	last := fqn[len(fqn)-1]
 	if versioned {
 		if len(fqn) >= 2 && fqn[len(fqn)-2] == m.sel {
@@ -325,10 +342,6 @@ func (m *fqnMatcher) matchOne(fqn []string, versioned bool) bool {
 		}
 	} else if last == m.sel {
 		return true
-	}
-	flat := fqn
-	if slices.ContainsFunc(fqn, func(s string) bool { return strings.Contains(s, ".") }) {
-		flat = strings.Split(strings.Join(fqn, "."), ".")
 	}
 	if len(flat) < len(m.parts) {
 		return false

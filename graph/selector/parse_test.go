@@ -194,9 +194,11 @@ func TestFnmatch(t *testing.T) {
 	}
 }
 
-// FuzzParse checks that parsing never panics and that accepted input
-// renders to a canonical form that parses back to itself.
+// FuzzParse checks that parsing never panics, that accepted input renders
+// to a canonical form that parses back to itself, and that evaluating it
+// never panics.
 func FuzzParse(f *testing.F) {
+	u := shop()
 	for _, s := range []string{"a", "+a+", "2+tag:x+3", "@a", "a,b c", "config.k.j:v", "tag:a,,b",
 		"models/x", "x.sql", "a++", "+2+x", ":", "@", "é:ü", "source:a.b.c", "a+b+"} {
 		f.Add(s)
@@ -219,5 +221,31 @@ func FuzzParse(f *testing.F) {
 		if again := e2.String(); again != first {
 			t.Fatalf("round trip %q -> %q -> %q", s, first, again)
 		}
+		for _, m := range []IndirectMode{Eager, Cautious, Buildable, Empty} {
+			_, _ = Select(u, e, Options{Indirect: m})
+		}
 	})
+}
+
+func TestGlobPath(t *testing.T) {
+	tests := []struct {
+		pat, path string
+		want      bool
+	}{
+		{"models/**/*.sql", "models/a.sql", true},
+		{"models/**/*.sql", "models/x/y/a.sql", true},
+		{"models/**/*.sql", "seeds/a.sql", false},
+		{"**", "a/b", true},
+		{"models/**", "models", true},
+		{"a/*/c", "a/b/c", true},
+		{"a/*/c", "a/c", false},
+		{"a/b", "a/b/c", false},
+		{strings.Repeat("**/", 40) + "x", "a/b/c/d/e/f/g/h/y", false},
+		{strings.Repeat("*/", 10) + "*", "a/b/c", false},
+	}
+	for _, tc := range tests {
+		if got := compileGlob(tc.pat).match(strings.Split(tc.path, "/")); got != tc.want {
+			t.Errorf("glob(%q, %q) = %v", tc.pat, tc.path, got)
+		}
+	}
 }
