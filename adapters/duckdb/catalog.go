@@ -143,24 +143,11 @@ func (c *Conn) ColumnsOfQuery(ctx context.Context, q string) ([]adapters.Column,
 }
 
 // CatalogTable is one relation for catalog.json (dbt's catalog v1 "nodes").
-type CatalogTable struct {
-	Database, Schema, Name string
-	Type                   adapters.RelationType
-	TypeLabel              string // "BASE TABLE" or "VIEW", as information_schema says
-	Comment                string
-	Owner                  string // DuckDB has no owners: always ""
-	Columns                []adapters.Column
-	Stats                  []CatalogStat // tables only: num_rows
-}
-
-// CatalogStat is one catalog v1 StatsItem.
-type CatalogStat struct {
-	ID          string
-	Label       string
-	Value       any
-	Include     bool
-	Description string
-}
+// CatalogTable and CatalogStat are the adapter-neutral catalog types.
+type (
+	CatalogTable = adapters.CatalogTable
+	CatalogStat  = adapters.CatalogStat
+)
 
 // Catalog describes every table and view in the given schemas (each
 // relation's Database and Schema are used; an empty Database means the
@@ -333,3 +320,4 @@ func (rc *relCache) invalidate(database, schema string) {
 func trimSQL(q string) string {
 	return strings.TrimRight(strings.TrimSpace(q), "; \t\r\n")
 }
+var _ adapters.Cataloger = (*Conn)(nil)

@@ -271,11 +271,21 @@ func BenchmarkParseProperties(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.SetBytes(int64(len(src)))
-	for b.Loop() {
-		p, diags := ParseProperties("models/dir_0000/schema.yml", src)
-		if len(diags) != 0 || len(p.Models) != 33 {
-			b.Fatal(diags)
+	for _, fast := range []bool{true, false} {
+		name := "fast"
+		if !fast {
+			name = "yaml.v3"
 		}
+		b.Run(name, func(b *testing.B) {
+			defer func(old bool) { fastYAML = old }(fastYAML)
+			fastYAML = fast
+			b.SetBytes(int64(len(src)))
+			for b.Loop() {
+				p, diags := ParseProperties("models/dir_0000/schema.yml", src)
+				if len(diags) != 0 || len(p.Models) != 33 {
+					b.Fatal(diags)
+				}
+			}
+		})
 	}
 }

@@ -68,6 +68,9 @@ func fromYAML(n *yaml.Node, memo map[*yaml.Node]*ynode) *ynode {
 	return y
 }
 
+// fastYAML enables the fast parser (benchmarks turn it off to compare).
+var fastYAML = true
+
 const (
 	maxDepth      = 256
 	maxYAMLValues = 2_000_000 // values produced from one file, counting alias expansion
@@ -127,8 +130,10 @@ var yamlLineRe = regexp.MustCompile(`^line (\d+): `)
 // parse parses src and returns the document's root node, or nil for an empty
 // document. Syntax errors become one positioned diagnostic.
 func (d *ydoc) parse() (root *ynode) {
-	if n, ok := fastParse(d.src); ok {
-		return n
+	if fastYAML {
+		if n, ok := fastParse(d.src); ok {
+			return n
+		}
 	}
 	var doc yaml.Node
 	err := func() (err error) {

@@ -9,7 +9,6 @@ import (
 
 	"github.com/kiln-dev/kiln/adapters"
 	"github.com/kiln-dev/kiln/compiler/manifest"
-	"github.com/kiln-dev/kiln/graph"
 )
 
 // nodeRun tracks one node's execution for its result.
@@ -132,14 +131,9 @@ func (r *Runner) runModel(ctx context.Context, nr *nodeRun) error {
 		return err
 	}
 	path := r.writeFile("compiled", n, sql)
-	var kind adapters.RelationType
-	switch mat {
-	case "view":
-		kind = adapters.RelView
-	case "table":
-		kind = adapters.RelTable
-	default:
-		err := fmt.Errorf("materialization '%s' is not supported by kiln yet (supported: view, table, ephemeral)", mat)
+	mz, ok := materializations[mat]
+	if !ok {
+		err := fmt.Errorf("materialization '%s' is not supported by kiln (supported: %s)", mat, strings.Join(materializationNames(), ", "))
 		r.fail(nr, "ERROR", "ERROR creating "+desc, err, path)
 		return err
 	}
@@ -151,10 +145,7 @@ func (r *Runner) runModel(ctx context.Context, nr *nodeRun) error {
 	var resp adapters.Response
 	err = r.timed(nr, "execute", func() error {
 		var e error
-		resp, e = c.Materialize(ctx, adapters.MaterializeRequest{
-			Target: r.res.Relation(n), Kind: kind, SQL: sql,
-			SQLHeader: n.Config.String("sql_header", ""), PreHooks: pre, PostHooks: post,
-		})
+		resp, e = mz(ctx, &Build{Runner: r, Node: n, Conn: c, SQL: sql, PreHooks: pre, PostHooks: post})
 		return e
 	})
 	if err != nil {
@@ -237,122 +228,6 @@ func (r *Runner) runSeed(ctx context.Context, nr *nodeRun) error {
 	r.p.Progress(nr.index, r.total, "OK loaded "+desc, resp.Message, time.Since(nr.started), true)
 	r.finish(nr, manifest.StatusSuccess, resp, resp.Message, nil, "")
 	return nil
-}
-
-func (r *Runner) runTest(ctx context.Context, nr *nodeRun) error {
-	n := nr.n
-	r.p.Progress(nr.index, r.total, "START test "+n.Name, "RUN", 0, false)
-	c, err := r.conn(ctx)
-	if err != nil {
-		r.fail(nr, "ERROR", "ERROR "+n.Name, err, "")
-		return err
-	}
-	defer r.release(c, false)
-	var sql string
-	if err := r.timed(nr, "compile", func() error {
-		var e error
-		sql, e = r.res.CompileNode(ctx, n, c)
-		return e
-	}); err != nil {
-		r.fail(nr, "ERROR", "ERROR "+n.Name, err, "")
-		return err
-	}
-	path := r.writeFile("compiled", n, sql)
-	wrapped := testWrapper(n, sql)
-	var tbl *adapters.Table
-	err = r.timed(nr, "execute", func() error {
-		var e error
-		tbl, _, e = c.Query(ctx, wrapped, 0)
-		return e
-	})
-	if err != nil {
-		r.fail(nr, "ERROR", "ERROR "+n.Name, err, path)
-		return err
-	}
-	r.writeFile("run", n, wrapped)
-	failures, shouldWarn, shouldError := testOutcome(tbl)
-	severity := strings.ToUpper(n.Config.String("severity", "ERROR"))
-	f := failures
-	msg := fmt.Sprintf("Got %d result%s, configured to %s if %s", failures, plural(failures), strings.ToLower(map[bool]string{true: "fail", false: "warn"}[severity == "ERROR"]), n.Config.String(map[bool]string{true: "error_if", false: "warn_if"}[severity == "ERROR"], "!= 0"))
-	elapsed := time.Since(nr.started)
-	switch {
-	case severity == "ERROR" && shouldError, shouldWarn && r.opts.WarnError:
-		r.p.Progress(nr.index, r.total, fmt.Sprintf("FAIL %d %s", failures, n.Name), fmt.Sprintf("FAIL %d", failures), elapsed, true)
-		r.finish(nr, manifest.StatusFail, adapters.Response{}, msg+"\n  compiled code at "+path, &f, sql)
-		return graph.ErrSkipDescendants
-	case shouldWarn:
-		r.p.Progress(nr.index, r.total, fmt.Sprintf("WARN %d %s", failures, n.Name), fmt.Sprintf("WARN %d", failures), elapsed, true)
-		r.finish(nr, manifest.StatusWarn, adapters.Response{}, msg+"\n  compiled code at "+path, &f, sql)
-		return nil
-	default:
-		r.p.Progress(nr.index, r.total, "PASS "+n.Name, "PASS", elapsed, true)
-		r.finish(nr, manifest.StatusPass, adapters.Response{}, "", &f, sql)
-		return nil
-	}
-}
-
-func plural(n int64) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
-}
-
-// testWrapper is dbt's test query: failures plus the warn/error conditions.
-func testWrapper(n *manifest.Node, sql string) string {
-	failCalc := n.Config.String("fail_calc", "count(*)")
-	warnIf := n.Config.String("warn_if", "!= 0")
-	errorIf := n.Config.String("error_if", "!= 0")
-	limit := ""
-	switch l := n.Config["limit"].(type) {
-	case int:
-		limit = fmt.Sprintf("\n    limit %d", l)
-	case int64:
-		limit = fmt.Sprintf("\n    limit %d", l)
-	case float64:
-		limit = fmt.Sprintf("\n    limit %d", int64(l))
-	}
-	return fmt.Sprintf("select\n      %s as failures,\n      %s %s as should_warn,\n      %s %s as should_error\n    from (\n      %s%s\n    ) dbt_internal_test", failCalc, failCalc, warnIf, failCalc, errorIf, strings.TrimSpace(sql), limit)
-}
-
-func testOutcome(t *adapters.Table) (int64, bool, bool) {
-	if t == nil || len(t.Rows) == 0 || len(t.Rows[0]) < 3 {
-		return 0, false, false
-	}
-	row := t.Rows[0]
-	return toInt(row[0]), toBool(row[1]), toBool(row[2])
-}
-
-func toInt(v any) int64 {
-	switch x := v.(type) {
-	case int64:
-		return x
-	case int32:
-		return int64(x)
-	case int:
-		return int64(x)
-	case float64:
-		return int64(x)
-	case uint64:
-		return int64(x)
-	case string:
-		var i int64
-		fmt.Sscan(x, &i)
-		return i
-	}
-	var i int64
-	fmt.Sscan(fmt.Sprint(v), &i)
-	return i
-}
-
-func toBool(v any) bool {
-	switch x := v.(type) {
-	case bool:
-		return x
-	case string:
-		return x == "true" || x == "t" || x == "1"
-	}
-	return toInt(v) != 0
 }
 
 // runProjectHooks runs on-run-start / on-run-end statements.
