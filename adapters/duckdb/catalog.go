@@ -320,4 +320,5 @@ func (rc *relCache) invalidate(database, schema string) {
 func trimSQL(q string) string {
 	return strings.TrimRight(strings.TrimSpace(q), "; \t\r\n")
 }
+
 var _ adapters.Cataloger = (*Conn)(nil)
