@@ -112,13 +112,19 @@ func (b *builder) targetSchema() string {
 }
 
 // loadPackage is phase one for one package.
-func (b *builder) loadPackage(p *project.Project) error {
+// discover lists every file of one package (phase zero, before anything is
+// parsed, so the parse cache can tell whether anything changed at all).
+func (b *builder) discover(p *project.Project) error {
 	files, err := project.Discover(p)
 	if err != nil {
 		return err
 	}
-	pf := &pkgFiles{proj: p, files: files}
-	b.pkgs = append(b.pkgs, pf)
+	b.pkgs = append(b.pkgs, &pkgFiles{proj: p, files: files})
+	return nil
+}
+
+func (b *builder) loadPackage(pf *pkgFiles) error {
+	p, files := pf.proj, pf.files
 	for _, f := range append(append([]project.File{}, files.Macros...), files.GenericTests...) {
 		macros, err := b.r.Env.AddMacroFile(p.Name, f.Path, string(f.Content))
 		if err != nil {

@@ -19,6 +19,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kiln-dev/kiln/adapters"
 	"github.com/kiln-dev/kiln/compiler/jinja"
 	"github.com/kiln-dev/kiln/compiler/manifest"
 	"github.com/kiln-dev/kiln/compiler/project"
@@ -50,6 +51,12 @@ type Options struct {
 	Workers int
 	// Flags is the Jinja `flags` object.
 	Flags map[string]any
+	// CacheDir, when set, holds the parse cache (the target directory).
+	CacheDir string
+	// SkipIfUnchanged lets Compile return early (Result.UpToDate) when no
+	// input changed since the cached compile: `kiln parse` then has nothing
+	// to do.
+	SkipIfUnchanged bool
 	// Log receives log()/print() output at parse time (may be nil).
 	Log func(msg string, info bool)
 }
@@ -66,10 +73,20 @@ type Result struct {
 	index *nameIndex
 	opts  Options
 	// docs by package then name
-	docs map[string]map[string]string
-	vars *varScope
+	docs  map[string]map[string]string
+	vars  *varScope
+	cache *parseCache
 	// Flags is the Jinja `flags` object (FULL_REFRESH, WHICH, ...).
 	Flags map[string]any
+	// UpToDate is set when SkipIfUnchanged found nothing changed; only
+	// Project and Counts are filled then.
+	UpToDate bool
+	// Counts are resource counts (resource type -> n) for the Found line.
+	Counts map[string]int
+	// Defer maps unique IDs of nodes that are not being built to the
+	// relation another environment holds for them (--defer): runtime ref()
+	// returns that relation instead of the node's own. Set before executing.
+	Defer map[string]adapters.Relation
 }
 
 // Error is returned when the project has errors; it carries every diagnostic.
@@ -131,7 +148,22 @@ func Compile(ctx context.Context, opts Options) (*Result, error) {
 	b := newBuilder(ctx, r)
 	all := append([]*project.Project{proj}, pkgs...)
 	for _, p := range all {
-		if err := b.loadPackage(p); err != nil {
+		if err := b.discover(p); err != nil {
+			return nil, err
+		}
+	}
+	if opts.CacheDir != "" {
+		r.cache = loadParseCache(opts.CacheDir)
+		r.cache.setGlobal(r, b.pkgs)
+		r.cache.fingerprint = r.cache.inputFingerprint(r, b.pkgs)
+		if opts.SkipIfUnchanged && r.cache.unchanged(r) {
+			r.UpToDate = true
+			r.Counts = r.cache.counts
+			return r, nil
+		}
+	}
+	for _, pf := range b.pkgs {
+		if err := b.loadPackage(pf); err != nil {
 			return nil, err
 		}
 	}
@@ -142,6 +174,8 @@ func Compile(ctx context.Context, opts Options) (*Result, error) {
 	if diags.HasErrors() {
 		return r, &Error{Diags: diags}
 	}
+	r.Counts = r.Manifest.Counts()
+	r.cache.save(r.Counts)
 	return r, nil
 }
 

@@ -71,6 +71,7 @@ func (b *builder) finish() {
 		sort.Strings(deps)
 		e.DependsOn.Nodes = deps
 	}
+	b.fillMacroDeps()
 	b.m.Link()
 	b.r.Graph = buildGraph(b.m)
 	if cyc := b.r.Graph.Cycle(); cyc != nil {

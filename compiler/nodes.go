@@ -152,18 +152,42 @@ func (b *builder) parseSQLFile(p *project.Project, kind sqlKind, f project.File,
 		Columns:          map[string]*manifest.Column{},
 	}
 	base := b.configFor(p, kind, fqn, patch)
-	tmpl, err := b.r.Env.Parse(f.Path, n.RawCode)
-	if err != nil {
-		out.diag = append(out.diag, jinjaDiag(f.Path, err))
-		return out
-	}
-	n.Template = tmpl
 	res := &parseResolver{b: b, pkg: p.Name, node: n, base: base}
 	n.Config = base
-	ctx := b.parseContext(n, res)
-	if _, err := tmpl.Render(ctx); err != nil {
-		out.diag = append(out.diag, jinjaDiag(f.Path, err))
-		return out
+	cache := b.r.cache
+	var key string
+	if cache != nil {
+		key = cache.entryKey(f.Content, base)
+	}
+	if e := cache.lookup(b.r, p.Name, f.Path, key); e != nil {
+		// Reuse the previous render; the template is parsed lazily if the
+		// node is executed.
+		res.refs, res.sources, res.config = e.Refs, e.Sources, e.Config
+		res.vars, res.envs = keySet(e.Vars), keySet(e.Envs)
+		cache.store(p.Name, f.Path, e, true)
+	} else {
+		tmpl, err := b.r.Env.Parse(f.Path, n.RawCode)
+		if err != nil {
+			out.diag = append(out.diag, jinjaDiag(f.Path, err))
+			return out
+		}
+		// The AST is not kept: at 100k models it would dominate memory, and
+		// re-parsing the few nodes a run executes costs microseconds.
+		ctx := b.parseContext(n, res)
+		if _, err := tmpl.Render(ctx); err != nil {
+			out.diag = append(out.diag, jinjaDiag(f.Path, err))
+			return out
+		}
+		if cache != nil {
+			e := &renderEntry{Key: key, Refs: res.refs, Sources: res.sources, Config: res.config, Vars: map[string]string{}, Envs: map[string]string{}}
+			for v := range res.vars {
+				e.Vars[v] = varJSON(b.r, p.Name, v)
+			}
+			for v := range res.envs {
+				e.Envs[v] = envValue(b.r, v)
+			}
+			cache.store(p.Name, f.Path, e, false)
+		}
 	}
 	if res.config != nil {
 		out.diag = append(out.diag, b.checkInFileConfig(kind, n, res.config)...)
@@ -488,4 +512,15 @@ func (b *builder) buildExposures(p *project.Project, pr *project.Properties) {
 		b.m.Exposures[id] = ex
 		b.pendingExposures = append(b.pendingExposures, ex)
 	}
+}
+
+func keySet(m map[string]string) map[string]bool {
+	if len(m) == 0 {
+		return nil
+	}
+	out := make(map[string]bool, len(m))
+	for k := range m {
+		out[k] = true
+	}
+	return out
 }

@@ -92,6 +92,9 @@ func (rr *runtimeResolver) Ref(args []string, version any) (any, error) {
 	if !contains(rr.node.DependsOn.Nodes, t.UniqueID) {
 		return nil, fmt.Errorf("kiln could not infer every dependency of '%s' at parse time: ref('%s') is only reached at run time. Add `-- depends_on: {{ ref('%s') }}` to the top of %s", rr.node.Name, ra.Name, ra.Name, rr.node.OriginalFilePath)
 	}
+	if rel, ok := rr.r.Defer[t.UniqueID]; ok {
+		return jinja.NewRelation(rel), nil
+	}
 	if t.ResourceType == manifest.Model && t.Config.Materialized() == "ephemeral" {
 		if rr.seen == nil {
 			rr.seen = map[string]bool{}

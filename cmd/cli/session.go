@@ -111,6 +111,12 @@ func (e *env) printDiags(l diag.List) {
 // load finds and compiles the project; needProfile is false for commands
 // that never touch the warehouse and can fall back to defaults.
 func (e *env) load(ctx context.Context, f *commonFlags, which string) (*session, error) {
+	return e.loadOpts(ctx, f, which, false)
+}
+
+// loadOpts is load; skipUnchanged lets the compile stop early when nothing
+// changed since the last one (see compiler.Options.SkipIfUnchanged).
+func (e *env) loadOpts(ctx context.Context, f *commonFlags, which string, skipUnchanged bool) (*session, error) {
 	s := &session{e: e, flags: f, invID: newInvocationID(), started: time.Now().UTC()}
 	s.p = run.NewPrinter(e.stdout, e.isTerminal && !f.noColor)
 	if f.quiet {
@@ -184,6 +190,7 @@ func (e *env) load(ctx context.Context, f *commonFlags, which string) (*session,
 	opts := compiler.Options{
 		ProjectDir: dir, Profile: prof, Project: proj, Target: s.target, AdapterType: typ,
 		CLIVars: cliVars, Getenv: e.getenv, InvocationID: s.invID, RunStartedAt: s.started,
+		CacheDir: s.targetDir, SkipIfUnchanged: skipUnchanged,
 		Flags: map[string]any{"FULL_REFRESH": f.fullRefresh, "STORE_FAILURES": false, "WHICH": which, "EMPTY": false, "WARN_ERROR": f.warnError},
 		Log: func(msg string, info bool) {
 			if info {
@@ -251,15 +258,14 @@ func normalizeYAML(v any) any {
 
 // writeManifest writes target/manifest.json.
 func (s *session) writeManifest() error {
-	return manifest.WriteJSONFile(filepath.Join(s.targetDir, "manifest.json"), s.res.Manifest.JSON())
+	return s.res.Manifest.WriteManifest(filepath.Join(s.targetDir, "manifest.json"))
 }
 
 // found prints "Found 5 models, 3 seeds, ..." like dbt.
 func (s *session) found() {
-	m := s.res.Manifest
-	counts := map[string]int{}
-	for _, n := range m.Nodes {
-		counts[n.ResourceType]++
+	counts := s.res.Counts
+	if counts == nil {
+		counts = s.res.Manifest.Counts()
 	}
 	var parts []string
 	add := func(n int, singular, pluralS string) {
@@ -277,9 +283,9 @@ func (s *session) found() {
 	add(counts[manifest.Analysis], "analysis", "analyses")
 	add(counts[manifest.Seed], "seed", "seeds")
 	add(counts[manifest.Test], "data test", "data tests")
-	add(len(m.Sources), "source", "sources")
-	add(len(m.Exposures), "exposure", "exposures")
-	add(len(m.Macros), "macro", "macros")
+	add(counts[manifest.Source], "source", "sources")
+	add(counts[manifest.Exposure], "exposure", "exposures")
+	add(counts[manifest.Macro], "macro", "macros")
 	s.p.Line("Found %s", strings.Join(parts, ", "))
 	s.p.Line("")
 }

@@ -635,6 +635,9 @@ func (r *renderer) lookup(name string) any {
 		}
 	}
 	st := r.st
+	if v, ok := st.ctx.Overrides[name]; ok {
+		return r.override(name, v)
+	}
 	if r.macroPkg != "" && r.macroPkg != "dbt" && r.macroPkg != st.ctx.Package && r.macroPkg != st.env.cfg.RootPackage {
 		if m := st.snap.byPkg[r.macroPkg][name]; m != nil {
 			return m.value()

@@ -49,6 +49,10 @@ type Context struct {
 	Resolver Resolver       // callbacks for the dbt functions
 	Conn     adapters.Conn  // nil at parse time; run_query/statement/adapter.* use it at execute time
 	Ctx      context.Context
+	// Overrides replace names before macros and globals are looked up (unit
+	// test `overrides.macros`): a macro name becomes a function returning
+	// the value, any other name the value itself.
+	Overrides map[string]any
 }
 
 // Resolver answers the dbt context functions.

@@ -417,7 +417,12 @@ func (m *Manifest) JSON() map[string]any {
 		md.Env = map[string]string{}
 	}
 	nodes := make(map[string]any, len(m.Nodes))
+	unitTests := map[string]any{}
 	for id, n := range m.Nodes {
+		if n.UnitTest != nil {
+			unitTests[id] = n.unitTestJSON()
+			continue
+		}
 		nodes[id] = n.JSON()
 	}
 	sources := make(map[string]any, len(m.Sources))
@@ -461,7 +466,7 @@ func (m *Manifest) JSON() map[string]any {
 		"group_map":       groupMap,
 		"saved_queries":   map[string]any{},
 		"semantic_models": map[string]any{},
-		"unit_tests":      map[string]any{},
+		"unit_tests":      unitTests,
 		"functions":       map[string]any{},
 	}
 }

@@ -213,6 +213,9 @@ type Node struct {
 	// Hooks (operations).
 	Index int
 
+	// Unit tests (ResourceType UnitTest): written under manifest `unit_tests`.
+	UnitTest *UnitTestDef
+
 	// Internal: not written to manifest.json.
 	Pos         diag.Pos // where the node is defined (file; YAML line for tests)
 	AbsPath     string   // absolute path of the source file (seeds: the CSV)
@@ -226,7 +229,7 @@ func (n *Node) IsRunnable() bool {
 	switch n.ResourceType {
 	case Model:
 		return n.Config.Materialized() != "ephemeral"
-	case Seed, Test, Snapshot:
+	case Seed, Test, Snapshot, UnitTest:
 		return true
 	}
 	return false
@@ -427,4 +430,17 @@ func (m *Manifest) SortedNodeIDs() []string {
 	}
 	sort.Strings(ids)
 	return ids
+}
+
+// Counts returns the number of resources per type (models, tests, sources,
+// macros, ...) for the console's Found line.
+func (m *Manifest) Counts() map[string]int {
+	c := map[string]int{}
+	for _, n := range m.Nodes {
+		c[n.ResourceType]++
+	}
+	c[Source] = len(m.Sources)
+	c[Exposure] = len(m.Exposures)
+	c[Macro] = len(m.Macros)
+	return c
 }

@@ -166,6 +166,8 @@ type UnitTest struct {
 	Config                   map[string]any
 	Versions                 map[string]any
 	Pos                      diag.Pos
+	GivenPos                 []diag.Pos // line of each given entry
+	ExpectPos                diag.Pos
 }
 
 var (
@@ -819,10 +821,12 @@ func (d *ydoc) unitTests(n *ynode) []UnitTest {
 						d.errorf(g, "unit-test", "add `input: ref('...')`", "a given entry of %s has no input", owner)
 					}
 					u.Given = append(u.Given, m)
+					u.GivenPos = append(u.GivenPos, d.pos(g))
 				}
 			case "expect":
 				hasExpect = true
 				u.Expect = d.mapValue(e.V, "expect")
+				u.ExpectPos = d.pos(e.V)
 			case "overrides":
 				u.Overrides = d.mapValue(e.V, "overrides")
 			case "config":

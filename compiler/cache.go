@@ -1,0 +1,266 @@
+package compiler
+
+// The parse cache remembers, per SQL file, what its parse render captured
+// (refs, sources, config() calls) together with every input that render
+// read, so an unchanged file is not rendered again on the next invocation.
+//
+// An entry is reused only when all of these are unchanged:
+//   - the file's content and its base config (project tree + property YAML),
+//   - the global key: kiln version, adapter type, target, every macro file of
+//     every package, package names, dispatch orders and parse-time flags,
+//   - the value of every var() and env_var() the render read.
+// Anything else (patches, tests, naming, linking) is recomputed each time
+// from the cached render results, so the cache cannot make them stale.
+// invocation_id and run_started_at are not part of the key: a model whose
+// ref()/config() depend on the current time is cached like dbt's partial
+// parsing does.
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/gob"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/kiln-dev/kiln/compiler/manifest"
+	"github.com/kiln-dev/kiln/compiler/project"
+)
+
+const cacheFile = "kiln_parse_cache.gob"
+
+// cacheVersion changes whenever the entry format or render semantics change.
+const cacheVersion = "kiln-" + Version + "-cache-1"
+
+type renderEntry struct {
+	Key     string // content + base config + global key
+	Refs    []manifest.RefArgs
+	Sources [][]string
+	Config  map[string]any
+	Vars    map[string]string // var name -> JSON of its value when rendered ("" = unset)
+	Envs    map[string]string // env var -> value ("\x00" = unset)
+}
+
+type cacheData struct {
+	Version     string
+	Entries     map[string]*renderEntry // "package/path" -> entry
+	Fingerprint string                  // every input of the compile that wrote this cache
+	Counts      map[string]int
+}
+
+// parseCache is the loaded cache plus what this run writes back.
+type parseCache struct {
+	path   string
+	global string
+	old    map[string]*renderEntry
+	mu     sync.Mutex
+	new    map[string]*renderEntry
+	hits   int
+	misses int
+
+	oldFingerprint string
+	fingerprint    string
+	counts         map[string]int
+}
+
+func init() {
+	gob.Register(map[string]any{})
+	gob.Register([]any{})
+	gob.Register([]string{})
+	gob.Register(map[string]string{})
+	gob.Register(time.Time{})
+}
+
+func loadParseCache(dir string) *parseCache {
+	c := &parseCache{path: filepath.Join(dir, cacheFile), new: map[string]*renderEntry{}}
+	f, err := os.Open(c.path)
+	if err != nil {
+		return c
+	}
+	defer f.Close()
+	var d cacheData
+	if gob.NewDecoder(f).Decode(&d) == nil && d.Version == cacheVersion {
+		c.old = d.Entries
+		c.oldFingerprint = d.Fingerprint
+		c.counts = d.Counts
+	}
+	return c
+}
+
+// setGlobal computes the key shared by every entry.
+func (c *parseCache) setGlobal(r *Result, pkgs []*pkgFiles) {
+	h := sha256.New()
+	w := func(s string) { h.Write([]byte(s)); h.Write([]byte{0}) }
+	w(cacheVersion)
+	w(r.opts.AdapterType)
+	tj, _ := json.Marshal(r.opts.Target)
+	w(string(tj))
+	fl := map[string]any{}
+	for k, v := range r.Flags {
+		if k != "WHICH" {
+			fl[k] = v
+		}
+	}
+	fj, _ := json.Marshal(fl)
+	w(string(fj))
+	dj, _ := json.Marshal(r.Project.Dispatch)
+	w(string(dj))
+	for _, pf := range pkgs {
+		w(pf.proj.Name)
+		for _, f := range append(append([]project.File{}, pf.files.Macros...), pf.files.GenericTests...) {
+			w(f.Path)
+			sum := sha256.Sum256(f.Content)
+			w(string(sum[:]))
+		}
+	}
+	c.global = hex.EncodeToString(h.Sum(nil))
+}
+
+func (c *parseCache) entryKey(content []byte, base map[string]any) string {
+	h := sha256.New()
+	h.Write([]byte(c.global))
+	h.Write(content)
+	bj, _ := json.Marshal(base)
+	h.Write(bj)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// lookup returns a reusable entry for a file, or nil.
+func (c *parseCache) lookup(r *Result, pkg, path, key string) *renderEntry {
+	if c == nil || c.old == nil {
+		return nil
+	}
+	e := c.old[pkg+"/"+path]
+	if e == nil || e.Key != key {
+		return nil
+	}
+	for name, val := range e.Vars {
+		if varJSON(r, pkg, name) != val {
+			return nil
+		}
+	}
+	for name, val := range e.Envs {
+		if envValue(r, name) != val {
+			return nil
+		}
+	}
+	return e
+}
+
+func varJSON(r *Result, pkg, name string) string {
+	v, ok := r.vars.lookup(pkg, name)
+	if !ok {
+		return ""
+	}
+	b, _ := json.Marshal(v)
+	return "=" + string(b)
+}
+
+func envValue(r *Result, name string) string {
+	v, ok := r.opts.Getenv(name)
+	if !ok {
+		return "\x00"
+	}
+	return v
+}
+
+func (c *parseCache) store(pkg, path string, e *renderEntry, hit bool) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	c.new[pkg+"/"+path] = e
+	if hit {
+		c.hits++
+	} else {
+		c.misses++
+	}
+	c.mu.Unlock()
+}
+
+// save writes the entries of this run (dropping files that disappeared).
+func (c *parseCache) save(counts map[string]int) {
+	if c == nil {
+		return
+	}
+	var buf bytes.Buffer
+	if err := gob.NewEncoder(&buf).Encode(cacheData{Version: cacheVersion, Entries: c.new, Fingerprint: c.fingerprint, Counts: counts}); err != nil {
+		return // an unencodable config value: run without a cache rather than a wrong one
+	}
+	if err := os.MkdirAll(filepath.Dir(c.path), 0o755); err != nil {
+		return
+	}
+	tmp := c.path + ".tmp"
+	if os.WriteFile(tmp, buf.Bytes(), 0o644) == nil {
+		os.Rename(tmp, c.path)
+	}
+}
+
+// CacheStats reports how many SQL files were rendered and reused.
+type CacheStats struct{ Rendered, Reused int }
+
+// CacheStats returns this compile's parse-cache counts.
+func (r *Result) CacheStats() CacheStats {
+	if r.cache == nil {
+		return CacheStats{}
+	}
+	return CacheStats{Rendered: r.cache.misses, Reused: r.cache.hits}
+}
+
+func sortedMapKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// inputFingerprint hashes everything a compile reads: the global key, every
+// discovered file of every package, the project files, CLI vars and the
+// profile target (inside the global key).
+func (c *parseCache) inputFingerprint(r *Result, pkgs []*pkgFiles) string {
+	h := sha256.New()
+	w := func(s string) { h.Write([]byte(s)); h.Write([]byte{0}) }
+	w(c.global)
+	cv, _ := json.Marshal(r.opts.CLIVars)
+	w(string(cv))
+	for _, pf := range pkgs {
+		w(pf.proj.Dir)
+		pj, _ := json.Marshal(pf.proj) // rendered values too: env_var() in dbt_project.yml
+		w(string(pj))
+		for _, list := range [][]project.File{pf.files.Models, pf.files.Seeds, pf.files.Macros, pf.files.SingularTests,
+			pf.files.GenericTests, pf.files.Snapshots, pf.files.Analyses, pf.files.Docs, pf.files.Properties, pf.files.Fixtures} {
+			for _, f := range list {
+				w(f.Path)
+				if f.Content != nil {
+					sum := sha256.Sum256(f.Content)
+					w(string(sum[:]))
+				} else {
+					w(f.Abs) // large seeds: not read; their checksum is the path, as dbt's
+				}
+			}
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// unchanged reports whether the last compile saw exactly these inputs,
+// including the values of every env var any render read.
+func (c *parseCache) unchanged(r *Result) bool {
+	if c.oldFingerprint == "" || c.oldFingerprint != c.fingerprint || c.counts == nil {
+		return false
+	}
+	for _, e := range c.old {
+		for name, val := range e.Envs {
+			if envValue(r, name) != val {
+				return false
+			}
+		}
+	}
+	return true
+}
