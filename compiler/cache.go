@@ -6,8 +6,12 @@ package compiler
 //
 // An entry is reused only when all of these are unchanged:
 //   - the file's content and its base config (project tree + property YAML),
-//   - the global key: kiln version, adapter type, target, every macro file of
-//     every package, package names, dispatch orders and parse-time flags,
+//   - the global key: kiln version, adapter type, target, package names,
+//     dispatch orders and parse-time flags,
+//   - the macros the file can reach: the text of every macro in the closure
+//     of its (static) macro calls, and what each called name resolves to —
+//     so editing one macro re-renders exactly the files that can call it,
+//     and adding an override of a name they call re-renders them too,
 //   - the value of every var() and env_var() the render read.
 // Anything else (patches, tests, naming, linking) is recomputed each time
 // from the cached render results, so the cache cannot make them stale.
@@ -24,6 +28,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -37,7 +42,9 @@ const cacheFile = "kiln_parse_cache.gob"
 const cacheVersion = "kiln-" + Version + "-cache-1"
 
 type renderEntry struct {
-	Key     string // content + base config + global key
+	Key     string   // content + base config + global key
+	Calls   []string // macro names the template calls (static)
+	Macros  string   // hash of the macro closure of Calls
 	Refs    []manifest.RefArgs
 	Sources [][]string
 	Config  map[string]any
@@ -61,6 +68,8 @@ type parseCache struct {
 	new    map[string]*renderEntry
 	hits   int
 	misses int
+
+	closures sync.Map // "pkg\x00name" -> []string (resolution lines)
 
 	oldFingerprint string
 	fingerprint    string
@@ -111,11 +120,6 @@ func (c *parseCache) setGlobal(r *Result, pkgs []*pkgFiles) {
 	w(string(dj))
 	for _, pf := range pkgs {
 		w(pf.proj.Name)
-		for _, f := range append(append([]project.File{}, pf.files.Macros...), pf.files.GenericTests...) {
-			w(f.Path)
-			sum := sha256.Sum256(f.Content)
-			w(string(sum[:]))
-		}
 	}
 	c.global = hex.EncodeToString(h.Sum(nil))
 }
@@ -135,7 +139,7 @@ func (c *parseCache) lookup(r *Result, pkg, path, key string) *renderEntry {
 		return nil
 	}
 	e := c.old[pkg+"/"+path]
-	if e == nil || e.Key != key {
+	if e == nil || e.Key != key || c.macroHash(r, pkg, e.Calls) != e.Macros {
 		return nil
 	}
 	for name, val := range e.Vars {
@@ -263,4 +267,69 @@ func (c *parseCache) unchanged(r *Result) bool {
 		}
 	}
 	return true
+}
+
+// macroHash hashes what a file's macro calls can reach from package pkg.
+func (c *parseCache) macroHash(r *Result, pkg string, calls []string) string {
+	if len(calls) == 0 {
+		return ""
+	}
+	set := map[string]bool{}
+	for _, name := range calls {
+		for _, l := range c.closure(r, pkg, name) {
+			set[l] = true
+		}
+	}
+	lines := sortedMapKeys(set)
+	h := sha256.New()
+	for _, l := range lines {
+		h.Write([]byte(l))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// closure lists, for one call, every name resolution and macro body it can
+// reach (including any adapter.dispatch implementation), memoised.
+func (c *parseCache) closure(r *Result, pkg, name string) []string {
+	key := pkg + "\x00" + name
+	if v, ok := c.closures.Load(key); ok {
+		return v.([]string)
+	}
+	var lines []string
+	seen := map[string]bool{}
+	var visit func(fromPkg, name string)
+	visit = func(fromPkg, name string) {
+		k := fromPkg + ":" + name
+		if seen[k] {
+			return
+		}
+		seen[k] = true
+		m, ok := r.Env.ResolveMacro(fromPkg, name)
+		if !ok {
+			lines = append(lines, k+"->none")
+		} else {
+			lines = append(lines, k+"->"+m.Package+"."+m.Name, "sql:"+m.Package+"."+m.Name+"\x00"+m.SQL)
+			for _, d := range m.DependsOn {
+				visit(m.Package, d)
+			}
+		}
+		base := name
+		if i := strings.LastIndexByte(name, '.'); i >= 0 {
+			base = name[i+1:]
+		}
+		for _, d := range r.Env.DispatchImplementations(base) {
+			id := d.Package + "." + d.Name
+			if !seen["impl:"+id] {
+				seen["impl:"+id] = true
+				lines = append(lines, "sql:"+id+"\x00"+d.SQL)
+				for _, dd := range d.DependsOn {
+					visit(d.Package, dd)
+				}
+			}
+		}
+	}
+	visit(pkg, name)
+	c.closures.Store(key, lines)
+	return lines
 }

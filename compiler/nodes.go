@@ -164,6 +164,7 @@ func (b *builder) parseSQLFile(p *project.Project, kind sqlKind, f project.File,
 		// node is executed.
 		res.refs, res.sources, res.config = e.Refs, e.Sources, e.Config
 		res.vars, res.envs = keySet(e.Vars), keySet(e.Envs)
+		n.MacroCalls = e.Calls
 		cache.store(p.Name, f.Path, e, true)
 	} else {
 		tmpl, err := b.r.Env.Parse(f.Path, n.RawCode)
@@ -173,13 +174,15 @@ func (b *builder) parseSQLFile(p *project.Project, kind sqlKind, f project.File,
 		}
 		// The AST is not kept: at 100k models it would dominate memory, and
 		// re-parsing the few nodes a run executes costs microseconds.
+		n.MacroCalls = tmpl.MacroCalls()
 		ctx := b.parseContext(n, res)
 		if _, err := tmpl.Render(ctx); err != nil {
 			out.diag = append(out.diag, jinjaDiag(f.Path, err))
 			return out
 		}
 		if cache != nil {
-			e := &renderEntry{Key: key, Refs: res.refs, Sources: res.sources, Config: res.config, Vars: map[string]string{}, Envs: map[string]string{}}
+			e := &renderEntry{Key: key, Calls: n.MacroCalls, Macros: cache.macroHash(b.r, p.Name, n.MacroCalls),
+				Refs: res.refs, Sources: res.sources, Config: res.config, Vars: map[string]string{}, Envs: map[string]string{}}
 			for v := range res.vars {
 				e.Vars[v] = varJSON(b.r, p.Name, v)
 			}

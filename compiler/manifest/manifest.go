@@ -221,7 +221,8 @@ type Node struct {
 	AbsPath     string   // absolute path of the source file (seeds: the CSV)
 	UsedVars    []string // var() names read while rendering (cache invalidation, state)
 	UsedEnvVars []string
-	Template    any // the parsed template, owned by the compiler
+	MacroCalls  []string // macro names the SQL calls (static analysis)
+	Template    any      // the parsed template, owned by the compiler
 }
 
 // IsRunnable reports whether the node does work in the warehouse.
