@@ -164,7 +164,7 @@ func TestParseCacheUnchangedFastPath(t *testing.T) {
 		if r.UpToDate != want {
 			t.Fatalf("UpToDate = %v, want %v", r.UpToDate, want)
 		}
-		if want && r.Counts[manifest.Model] != 7 {
+		if want && r.Counts[manifest.Model] != 6 {
 			t.Fatalf("counts from the cache: %v", r.Counts)
 		}
 	}
