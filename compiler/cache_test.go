@@ -28,6 +28,30 @@ var cacheProject = map[string]string{
 	"dbt_packages/pkg/models/pkg_model.sql": "select 3 as z",
 }
 
+func writeFilesB(b *testing.B, dir, rel, content string) {
+	p := filepath.Join(dir, filepath.FromSlash(rel))
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		b.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		b.Fatal(err)
+	}
+}
+
+func (c *cacheEnv) compileB(b *testing.B) *Result {
+	getenv := func(k string) (string, bool) { v, ok := c.env[k]; return v, ok }
+	proj, d := LoadProject(c.dir, c.vars, getenv)
+	if d.HasErrors() {
+		b.Fatal(d)
+	}
+	r, err := Compile(context.Background(), Options{ProjectDir: c.dir, Project: proj, AdapterType: "duckdb", Getenv: getenv,
+		Target: map[string]any{"name": "dev", "schema": "main", "database": "db", "type": "duckdb"}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return r
+}
+
 func writeFiles(t *testing.T, dir string, files map[string]string) {
 	t.Helper()
 	for rel, content := range files {
