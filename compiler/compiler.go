@@ -83,6 +83,9 @@ type Result struct {
 	UpToDate bool
 	// Counts are resource counts (resource type -> n) for the Found line.
 	Counts map[string]int
+	// InputsUnchanged reports that every input equals the previous
+	// compile's (so artifacts derived only from the parse are current).
+	InputsUnchanged bool
 	// Defer maps unique IDs of nodes that are not being built to the
 	// relation another environment holds for them (--defer): runtime ref()
 	// returns that relation instead of the node's own. Set before executing.
@@ -156,7 +159,8 @@ func Compile(ctx context.Context, opts Options) (*Result, error) {
 		r.cache = loadParseCache(opts.CacheDir)
 		r.cache.setGlobal(r, b.pkgs)
 		r.cache.fingerprint = r.cache.inputFingerprint(r, b.pkgs)
-		if opts.SkipIfUnchanged && r.cache.unchanged(r) {
+		r.InputsUnchanged = r.cache.unchanged(r)
+		if opts.SkipIfUnchanged && r.InputsUnchanged {
 			r.UpToDate = true
 			r.Counts = r.cache.counts
 			return r, nil

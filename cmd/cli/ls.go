@@ -35,7 +35,7 @@ func runLs(cmd *cobra.Command, e *env, f *lsFlags) error {
 	if err != nil {
 		return err
 	}
-	_ = s.writeManifest()
+	_ = s.writeManifestIfChanged()
 	ids, err := s.selectNodes(nil)
 	if err != nil {
 		return exitWith(ExitUsage, err)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"runtime/pprof"
 	"syscall"
 
@@ -12,6 +13,15 @@ import (
 )
 
 func main() {
+	// A compile allocates many small, long-lived objects; collecting less
+	// often trades memory for a shorter parse, and the soft limit keeps very
+	// large projects (100k models) bounded. Both yield to GOGC / GOMEMLIMIT.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(300)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(2 << 30)
+	}
 	// KILN_CPUPROFILE=file writes a CPU profile, for `go tool pprof`.
 	if path := os.Getenv("KILN_CPUPROFILE"); path != "" {
 		if f, err := os.Create(path); err == nil {
