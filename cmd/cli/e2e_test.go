@@ -70,6 +70,12 @@ func (r runOut) all() string { return r.stdout + r.stderr }
 // kiln runs the CLI in dir with a controlled environment.
 func kiln(t testing.TB, dir string, extraEnv map[string]string, args ...string) runOut {
 	t.Helper()
+	return kilnCtx(t, context.Background(), dir, extraEnv, args...)
+}
+
+// kilnCtx is kiln with a context (cancelling it is Ctrl-C).
+func kilnCtx(t testing.TB, ctx context.Context, dir string, extraEnv map[string]string, args ...string) runOut {
+	t.Helper()
 	var out, errb bytes.Buffer
 	home := t.TempDir()
 	envm := map[string]string{"HOME": home}
@@ -86,7 +92,7 @@ func kiln(t testing.TB, dir string, extraEnv map[string]string, args ...string) 
 			}
 			return "", false
 		}}
-	code := RunEnv(context.Background(), e, args)
+	code := RunEnv(ctx, e, args)
 	return runOut{code, out.String(), errb.String()}
 }
 

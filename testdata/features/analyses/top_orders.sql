@@ -1,0 +1,1 @@
+select * from {{ ref('order_totals') }} order by total desc limit 3

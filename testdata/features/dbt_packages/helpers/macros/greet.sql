@@ -1,0 +1,2 @@
+{% macro greet() %}{{ return(adapter.dispatch('greet', 'helpers')()) }}{% endmacro %}
+{% macro default__greet() %}'{{ var("greeting") }}'{% endmacro %}

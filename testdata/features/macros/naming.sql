@@ -1,0 +1,4 @@
+{# A project override: custom schemas are used verbatim on target 'dev'. #}
+{% macro generate_schema_name(custom_schema_name, node) -%}
+  {%- if custom_schema_name is none -%}{{ target.schema }}{%- else -%}{{ custom_schema_name | trim }}{%- endif -%}
+{%- endmacro %}

@@ -1,0 +1,2 @@
+{{ config(materialized='ephemeral') }}
+select payment_id, order_id, amount_dollars from {{ ref('stg_payments') }}

@@ -1,0 +1,1 @@
+select * from {{ ref('order_totals') }} where total < 0
