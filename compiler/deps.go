@@ -24,8 +24,8 @@ func macroID(m jinja.Macro) string { return "macro." + m.Package + "." + m.Name 
 // directMacros resolves the macros a node calls itself: names in its
 // template, the generic test macro, and a custom materialization.
 func (r *Result) directMacros(n *manifest.Node) []jinja.Macro {
-	var names []string
-	if t, ok := n.Template.(*jinja.Template); ok {
+	names := append([]string(nil), n.MacroCalls...)
+	if t, ok := n.Template.(*jinja.Template); ok && len(names) == 0 {
 		names = t.MacroCalls()
 	}
 	if tm := n.TestMetadata; tm != nil {

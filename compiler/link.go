@@ -72,6 +72,7 @@ func (b *builder) finish() {
 		e.DependsOn.Nodes = deps
 	}
 	b.fillMacroDeps()
+	b.buildUnitTests()
 	b.m.Link()
 	b.r.Graph = buildGraph(b.m)
 	if cyc := b.r.Graph.Cycle(); cyc != nil {
@@ -321,6 +322,9 @@ func (b *builder) nameRelations() {
 			n.Database = customDB
 		} else {
 			n.Database = tdb
+		}
+		if td, ok := n.Config["target_database"].(string); ok && td != "" && n.ResourceType == manifest.Snapshot {
+			n.Database = td // legacy snapshot config: used verbatim, like target_schema
 		}
 		switch {
 		case overridden["generate_alias_name"] && n.ResourceType != manifest.Test:

@@ -2,7 +2,6 @@ package compiler
 
 import (
 	"fmt"
-	"path"
 	"regexp"
 	"strings"
 
@@ -357,37 +356,6 @@ func (b *builder) buildSeeds(pf *pkgFiles) {
 	}
 }
 
-// buildSnapshots adds legacy {% snapshot %} blocks as snapshot nodes. Their
-// execution belongs to the snapshot feature; here they are parsed and
-// linked so the graph and ref() see them.
-func (b *builder) buildSnapshots(pf *pkgFiles) {
-	p := pf.proj
-	for _, f := range pf.files.Snapshots {
-		blocks, err := jinja.ParseSnapshots(f.Path, string(f.Content))
-		if err != nil {
-			b.addJinjaErr(f.Path, err)
-			continue
-		}
-		for _, blk := range blocks {
-			fqn, rel := fqnFor(p.Name, f.Path, p.SnapshotPaths)
-			fqn[len(fqn)-1] = blk.Name
-			fqn = append(fqn[:len(fqn)-1], path.Base(strings.TrimSuffix(rel, path.Ext(rel))), blk.Name)
-			pseudo := project.File{Path: f.Path, Abs: f.Abs, Content: []byte(blk.Body)}
-			res := b.parseSQLFile(p, snapshotKind, pseudo, p.SnapshotPaths)
-			b.diags = append(b.diags, res.diag...)
-			if res.node == nil {
-				continue
-			}
-			n := res.node
-			n.Name = blk.Name
-			n.UniqueID = "snapshot." + p.Name + "." + blk.Name
-			n.FQN = fqn
-			n.Pos.Line = blk.Line
-			b.addNode(n, res.pend)
-		}
-	}
-}
-
 func (b *builder) keepOther(pr *project.Properties) {
 	for k, v := range pr.Other {
 		switch k {
@@ -442,6 +410,9 @@ func (b *builder) buildSources(p *project.Project, pr *project.Properties) {
 			sd.Freshness = s.Freshness
 			if t.Freshness != nil {
 				sd.Freshness = t.Freshness
+			}
+			if t.NoFreshness { // `freshness: null` on the table disables the source's
+				sd.Freshness = nil
 			}
 			quoting := map[string]any{}
 			for k, v := range s.Quoting {

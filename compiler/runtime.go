@@ -46,6 +46,9 @@ func (r *Result) flatGraph() map[string]any {
 	st.graphOnce.Do(func() {
 		nodes := make(map[string]any, len(r.Manifest.Nodes))
 		for id, n := range r.Manifest.Nodes {
+			if n.UnitTest != nil {
+				continue // dbt's graph.nodes has no unit tests
+			}
 			nodes[id] = nodeContextMap(n)
 		}
 		sources := make(map[string]any, len(r.Manifest.Sources))
@@ -70,6 +73,10 @@ type runtimeResolver struct {
 	node *manifest.Node
 	ctes []string // ephemeral unique_ids referenced, in order
 	seen map[string]bool
+	sub  *Substitution // unit tests: replaced inputs, vars, env vars
+	// batch, while rendering one microbatch, filters upstream relations
+	// that have an event_time (see microbatch.go).
+	batch *Batch
 }
 
 func (rr *runtimeResolver) Ref(args []string, version any) (any, error) {
@@ -95,6 +102,9 @@ func (rr *runtimeResolver) Ref(args []string, version any) (any, error) {
 	if rel, ok := rr.r.Defer[t.UniqueID]; ok {
 		return jinja.NewRelation(rel), nil
 	}
+	if cte, ok := rr.sub.relation(t.UniqueID); ok {
+		return jinja.NewRelation(adapters.Relation{CTEName: cte}), nil
+	}
 	if t.ResourceType == manifest.Model && t.Config.Materialized() == "ephemeral" {
 		if rr.seen == nil {
 			rr.seen = map[string]bool{}
@@ -104,7 +114,7 @@ func (rr *runtimeResolver) Ref(args []string, version any) (any, error) {
 			rr.ctes = append(rr.ctes, t.UniqueID)
 		}
 	}
-	return jinja.NewRelation(nodeRelation(t)), nil
+	return rr.batch.filter(jinja.NewRelation(nodeRelation(t)), t.Config["event_time"], t.Name), nil
 }
 
 func contains(list []string, s string) bool {
@@ -117,6 +127,9 @@ func (rr *runtimeResolver) Source(src, table string) (any, error) {
 	if s == nil {
 		return nil, fmt.Errorf("unknown source '%s.%s'", src, table)
 	}
+	if cte, ok := rr.sub.relation(s.UniqueID); ok {
+		return jinja.NewRelation(adapters.Relation{CTEName: cte}), nil
+	}
 	rel := adapters.Relation{Database: s.Database, Schema: s.Schema, Identifier: s.Identifier, Type: adapters.RelTable}
 	if q, ok := s.Quoting["identifier"].(bool); ok && !q {
 		rel.NoQuoteIdentifier = true
@@ -127,18 +140,49 @@ func (rr *runtimeResolver) Source(src, table string) (any, error) {
 	if q, ok := s.Quoting["database"].(bool); ok && !q {
 		rel.NoQuoteDatabase = true
 	}
-	return jinja.NewRelation(rel), nil
+	return rr.batch.filter(jinja.NewRelation(rel), s.Config["event_time"], s.Name), nil
 }
 
-func (rr *runtimeResolver) Config(map[string]any) error { return nil }
+// Config: a generic test macro may call config() (dbt_utils sets fail_calc
+// that way); those values apply where the test's YAML/project config did not
+// change it from the default. Other nodes' configs were captured at parse
+// time.
+func (rr *runtimeResolver) Config(kwargs map[string]any) error {
+	if rr.node.TestMetadata == nil {
+		return nil
+	}
+	cfg := make(manifest.Config, len(rr.node.Config)+len(kwargs))
+	for k, v := range rr.node.Config {
+		cfg[k] = v
+	}
+	for k, v := range kwargs {
+		if cur, set := cfg[k]; !set || cur == singularKind.defaults[k] {
+			cfg[k] = v
+		}
+	}
+	rr.node.Config = cfg
+	return nil
+}
 func (rr *runtimeResolver) ConfigGet(key string) (any, bool) {
 	v, ok := rr.node.Config[key]
 	return v, ok
 }
 func (rr *runtimeResolver) Var(name string) (any, bool) {
+	if rr.sub != nil {
+		if v, ok := rr.sub.Vars[name]; ok {
+			return v, true
+		}
+	}
 	return rr.r.vars.lookup(rr.node.PackageName, name)
 }
-func (rr *runtimeResolver) EnvVar(name string) (string, bool) { return rr.r.opts.Getenv(name) }
+func (rr *runtimeResolver) EnvVar(name string) (string, bool) {
+	if rr.sub != nil {
+		if v, ok := rr.sub.EnvVars[name]; ok {
+			return v, true
+		}
+	}
+	return rr.r.opts.Getenv(name)
+}
 func (rr *runtimeResolver) Doc(args []string) (string, error) {
 	return rr.r.doc(rr.node.PackageName, args)
 }
@@ -166,7 +210,15 @@ func (r *Result) RuntimeContext(ctx context.Context, n *manifest.Node, conn adap
 // CompileNode renders a node with execute=True and injects ephemeral CTEs.
 // It fills n.CompiledCode, n.ExtraCTEs and n.Compiled.
 func (r *Result) CompileNode(ctx context.Context, n *manifest.Node, conn adapters.Conn) (string, error) {
+	return r.compileNode(ctx, n, conn, nil)
+}
+
+func (r *Result) compileNode(ctx context.Context, n *manifest.Node, conn adapters.Conn, batch *Batch) (string, error) {
 	jctx, rr := r.RuntimeContext(ctx, n, conn)
+	if batch != nil {
+		rr.batch = batch
+		jctx.Globals["model"].(map[string]any)["batch"] = batch.contextMap()
+	}
 	var sql string
 	var err error
 	if n.TestMetadata != nil {
@@ -202,14 +254,15 @@ func (r *Result) renderGenericTest(jctx *jinja.Context, n *manifest.Node) (strin
 	for k, v := range tm.Kwargs {
 		s, ok := v.(string)
 		switch {
+		// rendered natively, as dbt does: ref('x') arrives as a relation
 		case ok && strings.Contains(s, "{{"):
-			out, err := r.Env.RenderString(n.OriginalFilePath, s, jctx)
+			out, err := r.Env.RenderValue(n.OriginalFilePath, s, jctx)
 			if err != nil {
 				return "", err
 			}
 			kwargs[k] = out
 		case ok && looksLikeJinjaCall(s):
-			out, err := r.Env.RenderString(n.OriginalFilePath, "{{ "+s+" }}", jctx)
+			out, err := r.Env.RenderValue(n.OriginalFilePath, "{{ "+s+" }}", jctx)
 			if err != nil {
 				return "", err
 			}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/kiln-dev/kiln/adapters"
 	"github.com/kiln-dev/kiln/adapters/duckdb"
+	"github.com/kiln-dev/kiln/adapters/postgres"
 	"github.com/kiln-dev/kiln/compiler"
 )
 
@@ -28,6 +29,7 @@ const (
 
 func init() {
 	adapters.Register(duckdb.New())
+	adapters.Register(postgres.New())
 }
 
 // exitError carries an exit code out of a cobra command.
@@ -100,12 +102,19 @@ func newRootCmd(ctx context.Context, e *env) *cobra.Command {
 		newExecCmd(e, "test", "Run data tests"),
 		newExecCmd(e, "seed", "Load CSV seeds into the warehouse"),
 		newExecCmd(e, "build", "Seed, run and test in one DAG: a failing test skips what depends on it"),
+		newExecCmd(e, "snapshot", "Run snapshots: record changes of source rows as type-2 history tables"),
 		newCompileCmd(e),
 		newLsCmd(e),
 		newParseCmd(e),
 		newDebugCmd(e),
 		newCleanCmd(e),
 		newInitCmd(e),
+		newSourceCmd(e),
+		newRetryCmd(e),
+		newShowCmd(e),
+		newRunOperationCmd(e),
+		newCloneCmd(e),
+		newDocsCmd(e),
 	)
 	return root
 }

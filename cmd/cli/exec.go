@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"sort"
@@ -16,10 +17,11 @@ import (
 
 // resource types each executing command works on.
 var commandTypes = map[string][]string{
-	"run":   {manifest.Model},
-	"test":  {manifest.Test},
-	"seed":  {manifest.Seed},
-	"build": {manifest.Model, manifest.Seed, manifest.Test, manifest.Snapshot},
+	"run":      {manifest.Model},
+	"test":     {manifest.Test, manifest.UnitTest},
+	"seed":     {manifest.Seed},
+	"build":    {manifest.Model, manifest.Seed, manifest.Test, manifest.Snapshot, manifest.UnitTest},
+	"snapshot": {manifest.Snapshot},
 }
 
 func newExecCmd(e *env, name, short string) *cobra.Command {
@@ -34,7 +36,32 @@ func newExecCmd(e *env, name, short string) *cobra.Command {
 	}
 	f.register(cmd, true)
 	f.registerExec(cmd)
+	if name == "run" || name == "build" {
+		cmd.Flags().StringVar(&f.eventTimeStart, "event-time-start", "", "microbatch models: rebuild batches from this time (e.g. 2024-01-01 or '2024-01-01 06:00:00', UTC)")
+		cmd.Flags().StringVar(&f.eventTimeEnd, "event-time-end", "", "microbatch models: rebuild batches up to this time, exclusive (UTC)")
+	}
 	return cmd
+}
+
+// eventTimeRange parses --event-time-start/--event-time-end.
+func (f *commonFlags) eventTimeRange() (start, end *time.Time, err error) {
+	for _, p := range []struct {
+		flag, val string
+		dst       **time.Time
+	}{{"--event-time-start", f.eventTimeStart, &start}, {"--event-time-end", f.eventTimeEnd, &end}} {
+		if strings.TrimSpace(p.val) == "" {
+			continue
+		}
+		t, perr := run.ParseEventTime(p.val)
+		if perr != nil {
+			return nil, nil, fmt.Errorf("%s %q is not a date or timestamp (use e.g. 2024-01-01 or '2024-01-01 06:00:00')", p.flag, p.val)
+		}
+		*p.dst = &t
+	}
+	if start != nil && end != nil && !start.Before(*end) {
+		return nil, nil, fmt.Errorf("--event-time-start (%s) must be before --event-time-end (%s)", f.eventTimeStart, f.eventTimeEnd)
+	}
+	return start, end, nil
 }
 
 func runExec(cmd *cobra.Command, e *env, f *commonFlags, which string) error {
@@ -43,12 +70,26 @@ func runExec(cmd *cobra.Command, e *env, f *commonFlags, which string) error {
 	if err != nil {
 		return err
 	}
+	return s.execute(ctx, which, nil)
+}
+
+// execute runs command which over the selection, or over exactly the nodes
+// in only when it is non-nil (kiln retry).
+func (s *session) execute(ctx context.Context, which string, only []string) error {
+	f := s.flags
+	etStart, etEnd, err := f.eventTimeRange()
+	if err != nil {
+		return exitWith(ExitUsage, err)
+	}
 	if err := s.writeManifest(); err != nil {
 		return exitWith(ExitUsage, fmt.Errorf("writing manifest.json: %w", err))
 	}
 	selected, err := s.selectNodes(commandTypes[which])
 	if err != nil {
 		return exitWith(ExitUsage, err)
+	}
+	if only != nil {
+		selected = s.retryable(only, commandTypes[which])
 	}
 	s.found()
 	if len(selected) == 0 {
@@ -67,6 +108,10 @@ func runExec(cmd *cobra.Command, e *env, f *commonFlags, which string) error {
 	}
 	defer db.Close()
 	s.p.Line("Registered adapter: %s=%s", s.adapter.Type(), db.Version())
+	if s.res.Defer, err = s.deferRelations(ctx, db, selected); err != nil {
+		writeEmptyResults(s, which)
+		return exitWith(ExitUsage, fmt.Errorf("--defer: %v", err))
+	}
 	var onStart, onEnd []string
 	if which != "compile" {
 		for _, h := range s.proj.OnRunStart {
@@ -80,7 +125,9 @@ func runExec(cmd *cobra.Command, e *env, f *commonFlags, which string) error {
 		Command: which, Threads: f.threads, FailFast: f.failFast, FullRefresh: f.fullRefresh,
 		WarnError: f.warnError, TargetDir: s.targetDir, TargetName: s.profile.Target, Printer: s.p,
 		Selected: selected, OnRunStart: onStart, OnRunEnd: onEnd,
-		Args: map[string]any{"which": which, "select": f.selects, "exclude": f.excludes, "threads": f.threads, "full_refresh": f.fullRefresh, "target": s.profile.Target},
+		Args:  s.invocationArgs(which),
+		Debug: f.ci.debug, StoreFailures: f.ci.storeFailures, WarnErrorOptions: f.ci.weo, Observer: s.observer(),
+		EventTimeStart: etStart, EventTimeEnd: etEnd,
 	})
 	sum, err := r.Execute(ctx)
 	// The manifest now holds compiled code; rewrite it.
@@ -92,10 +139,13 @@ func runExec(cmd *cobra.Command, e *env, f *commonFlags, which string) error {
 		return exitWith(ExitFailure, err)
 	}
 	printSummary(s, sum)
+	if err := s.ciReport(which, sum); err != nil {
+		return err
+	}
 	if sum.Cancelled {
 		return exitWith(ExitInterrupt, fmt.Errorf("interrupted: running statements were cancelled and rolled back; target/run_results.json lists what finished"))
 	}
-	if sum.Errors > 0 {
+	if sum.Errors > 0 || len(sum.HookErrors) > 0 {
 		return exitWith(ExitFailure, nil)
 	}
 	return nil
@@ -105,7 +155,7 @@ func writeEmptyResults(s *session, which string) {
 	rr := manifest.RunResults{
 		Metadata: manifest.BaseMetadata{DbtSchemaVersion: manifest.RunResultsSchema, DbtVersion: "1.11.0",
 			GeneratedAt: manifest.FormatTime(time.Now()), InvocationID: s.invID, InvocationStartedAt: manifest.FormatTime(s.started), Env: map[string]string{}},
-		Results: []manifest.RunResult{}, Args: map[string]any{"which": which},
+		Results: []manifest.RunResult{}, Args: s.invocationArgs(which),
 	}
 	_ = manifest.WriteJSONFile(s.targetDir+"/run_results.json", rr)
 }
@@ -125,6 +175,8 @@ func printSummary(s *session, sum *run.Summary) {
 			key = n.Config.Materialized() + " model"
 		case manifest.Test:
 			key = "data test"
+		case manifest.UnitTest:
+			key = "unit test"
 		}
 		counts[key]++
 	}
@@ -145,7 +197,10 @@ func printSummary(s *session, sum *run.Summary) {
 	s.p.Line("")
 	s.p.Line("Finished running %s in %d hours %d minutes and %.2f seconds (%.2fs).", strings.Join(parts, ", "), int(el)/3600, (int(el)%3600)/60, el-float64(int(el)/60*60), el)
 	s.p.Line("")
-	if sum.Errors == 0 && sum.Warnings == 0 {
+	for _, h := range sum.HookErrors {
+		s.p.Line("%s", s.p.Colored("red", "Error in "+h))
+	}
+	if sum.Errors == 0 && sum.Warnings == 0 && len(sum.HookErrors) == 0 {
 		s.p.Line("%s", s.p.Colored("green", "Completed successfully"))
 	} else {
 		if sum.Errors > 0 {
@@ -179,7 +234,7 @@ func printSummary(s *session, sum *run.Summary) {
 		}
 	}
 	s.p.Line("")
-	s.p.Line("Done. PASS=%d WARN=%d ERROR=%d SKIP=%d NO-OP=%d TOTAL=%d", sum.Passed, sum.Warnings, sum.Errors, sum.Skipped, sum.NoOp, len(sum.Results))
+	s.statsLine(sum)
 }
 
 func pl(n int) string {

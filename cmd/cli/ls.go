@@ -12,7 +12,8 @@ import (
 
 type lsFlags struct {
 	commonFlags
-	output string
+	output     string
+	outputKeys []string
 }
 
 func newLsCmd(e *env) *cobra.Command {
@@ -21,11 +22,22 @@ func newLsCmd(e *env) *cobra.Command {
 		Use:     "ls",
 		Aliases: []string{"list"},
 		Short:   "List the selected resources (no warehouse connection needed)",
-		Args:    cobra.NoArgs,
-		RunE:    func(cmd *cobra.Command, _ []string) error { return runLs(cmd, e, f) },
+		// dbt's --output-keys takes several space-separated words
+		// (--output-keys name resource_type): they arrive as arguments.
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 && !cmd.Flags().Changed("output-keys") {
+				return fmt.Errorf("unexpected argument %q (select nodes with --select)", args[0])
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f.outputKeys = append(f.outputKeys, args...)
+			return runLs(cmd, e, f)
+		},
 	}
 	f.register(cmd, true)
 	cmd.Flags().StringVarP(&f.output, "output", "o", "selector", "output format: selector, name, path or json")
+	cmd.Flags().StringSliceVar(&f.outputKeys, "output-keys", nil, "with --output json, the node properties to print (dotted for nested, e.g. config.materialized)")
 	return cmd
 }
 
@@ -49,7 +61,7 @@ func runLs(cmd *cobra.Command, e *env, f *lsFlags) error {
 		case "path":
 			line = lsPath(m, id)
 		case "json":
-			b, _ := json.Marshal(lsJSON(m, id))
+			b, _ := json.Marshal(lsJSON(m, id, f.outputKeys))
 			line = string(b)
 		case "selector", "":
 			line = lsSelector(m, id)
@@ -100,24 +112,64 @@ func lsSelector(m *manifest.Manifest, id string) string {
 	return id
 }
 
-func lsJSON(m *manifest.Manifest, id string) map[string]any {
-	if n := m.Nodes[id]; n != nil {
-		out := map[string]any{
-			"name": n.Name, "resource_type": n.ResourceType, "package_name": n.PackageName,
-			"original_file_path": n.OriginalFilePath, "unique_id": id, "alias": n.Alias,
-			"config": n.Config, "tags": nonNil(n.Tags), "depends_on": map[string]any{"nodes": nonNil(n.DependsOn.Nodes), "macros": nonNil(n.DependsOn.Macros)},
+// lsDefaultKeys are the properties dbt's `ls --output json` prints.
+var lsDefaultKeys = []string{"alias", "name", "package_name", "depends_on", "tags", "config", "resource_type", "source_name", "original_file_path", "unique_id"}
+
+// lsJSON picks keys (dbt's default set when none) from the resource's
+// manifest.json entry, so names and shapes are exactly the manifest's.
+func lsJSON(m *manifest.Manifest, id string, keys []string) map[string]any {
+	var entry any
+	switch {
+	case m.Nodes[id] != nil:
+		entry = m.Nodes[id].JSON()
+	case m.Sources[id] != nil:
+		entry = m.Sources[id].JSON()
+	case m.Exposures[id] != nil:
+		entry = m.Exposures[id].JSON()
+	default:
+		return map[string]any{"unique_id": id}
+	}
+	b, _ := json.Marshal(entry)
+	var full map[string]any
+	_ = json.Unmarshal(b, &full)
+	out := map[string]any{}
+	if len(keys) == 0 {
+		for _, k := range lsDefaultKeys {
+			if v, ok := full[k]; ok {
+				out[k] = v
+			}
 		}
 		return out
 	}
-	if s := m.Sources[id]; s != nil {
-		return map[string]any{"name": s.Name, "source_name": s.SourceName, "resource_type": "source", "package_name": s.PackageName,
-			"original_file_path": s.OriginalFilePath, "unique_id": id, "config": s.Config, "tags": nonNil(s.Tags)}
+	for _, k := range keys {
+		parts := strings.Split(k, ".")
+		var cur any = full
+		ok := true
+		for _, p := range parts {
+			mm, isMap := cur.(map[string]any)
+			if !isMap {
+				ok = false
+				break
+			}
+			if cur, ok = mm[p]; !ok {
+				break
+			}
+		}
+		if !ok {
+			continue
+		}
+		dst := out
+		for _, p := range parts[:len(parts)-1] {
+			next, _ := dst[p].(map[string]any)
+			if next == nil {
+				next = map[string]any{}
+				dst[p] = next
+			}
+			dst = next
+		}
+		dst[parts[len(parts)-1]] = cur
 	}
-	if x := m.Exposures[id]; x != nil {
-		return map[string]any{"name": x.Name, "resource_type": "exposure", "package_name": x.PackageName,
-			"original_file_path": x.OriginalFilePath, "unique_id": id, "tags": nonNil(x.Tags)}
-	}
-	return map[string]any{"unique_id": id}
+	return out
 }
 
 func nonNil(s []string) []string {

@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/kiln-dev/kiln/compiler/manifest"
 	"github.com/kiln-dev/kiln/graph/selector"
@@ -16,6 +17,16 @@ func (s *session) universe() *selector.Universe {
 		sn := &selector.Node{
 			ID: id, Name: n.Name, ResourceType: n.ResourceType, Package: n.PackageName,
 			FQN: n.FQN, Tags: n.Tags, Path: n.OriginalFilePath, Config: n.Config,
+		}
+		if n.PatchPath != "" {
+			_, pp, _ := strings.Cut(n.PatchPath, "://")
+			sn.PatchPath = pp
+		}
+		if n.Version != nil {
+			sn.Version = fmt.Sprint(n.Version)
+			if n.LatestVersion != nil {
+				sn.LatestVersion = fmt.Sprint(n.LatestVersion)
+			}
 		}
 		if n.ResourceType == manifest.Test {
 			if n.TestMetadata != nil {
@@ -41,7 +52,7 @@ func (s *session) universe() *selector.Universe {
 // selectNodes evaluates --select/--exclude and keeps the given resource
 // types (all when types is nil).
 func (s *session) selectNodes(types []string) ([]string, error) {
-	expr, err := selector.Parse(s.flags.selects, s.flags.excludes)
+	expr, err := s.selectionExpr()
 	if err != nil {
 		return nil, err
 	}
@@ -49,7 +60,11 @@ func (s *session) selectNodes(types []string) ([]string, error) {
 	if mode == "" {
 		mode = "eager"
 	}
-	ids, err := selector.Select(s.universe(), expr, selector.Options{Indirect: selector.IndirectMode(mode)})
+	u := s.universe()
+	if u.Methods, err = s.stateMethods(); err != nil {
+		return nil, err
+	}
+	ids, err := selector.Select(u, expr, selector.Options{Indirect: selector.IndirectMode(mode)})
 	if err != nil {
 		return nil, err
 	}
@@ -57,12 +72,12 @@ func (s *session) selectNodes(types []string) ([]string, error) {
 	for _, t := range types {
 		allowed[t] = true
 	}
-	for _, t := range s.flags.resourceTypes {
+	for _, t := range append(append([]string{}, s.flags.resourceTypes...), s.flags.excludeResourceTypes...) {
 		if t == "all" || t == "default" {
 			continue
 		}
 		if !validResourceType(t) {
-			return nil, fmt.Errorf("--resource-type: unknown resource type '%s' (use model, seed, test, snapshot, source, analysis, exposure)", t)
+			return nil, fmt.Errorf("--resource-type: unknown resource type '%s' (use model, seed, test, unit_test, snapshot, source, analysis, exposure, metric, semantic_model, saved_query, function)", t)
 		}
 	}
 	var out []string
@@ -72,6 +87,9 @@ func (s *session) selectNodes(types []string) ([]string, error) {
 			continue
 		}
 		if len(s.flags.resourceTypes) > 0 && !containsStr(s.flags.resourceTypes, rt) && !containsStr(s.flags.resourceTypes, "all") {
+			continue
+		}
+		if containsStr(s.flags.excludeResourceTypes, rt) {
 			continue
 		}
 		out = append(out, id)
@@ -96,7 +114,8 @@ func (s *session) resourceType(id string) string {
 
 func validResourceType(t string) bool {
 	switch t {
-	case "model", "seed", "test", "snapshot", "source", "analysis", "exposure", "unit_test", "operation":
+	case "model", "seed", "test", "snapshot", "source", "analysis", "exposure", "unit_test", "operation",
+		"metric", "semantic_model", "saved_query", "function":
 		return true
 	}
 	return false

@@ -21,6 +21,7 @@ import (
 	"github.com/kiln-dev/kiln/compiler/project"
 	"github.com/kiln-dev/kiln/internal/diag"
 	"github.com/kiln-dev/kiln/internal/run"
+	"github.com/kiln-dev/kiln/internal/state"
 )
 
 // commonFlags are accepted by every project command.
@@ -41,6 +42,18 @@ type commonFlags struct {
 	quiet         bool
 	resourceTypes []string
 	indirect      string
+	// Selection by state and named selectors (see statectl.go).
+	stateDir             string
+	deferState           string
+	deferOn              bool
+	favorState           bool
+	selectorName         string
+	excludeResourceTypes []string
+	// CI flags: --store-failures, --junit-xml, --log-format, ... (ci.go).
+	ci ciFlags
+
+	// --event-time-start/--event-time-end (run, build): microbatch range.
+	eventTimeStart, eventTimeEnd string
 }
 
 func (f *commonFlags) register(cmd *cobra.Command, selection bool) {
@@ -60,6 +73,7 @@ func (f *commonFlags) register(cmd *cobra.Command, selection bool) {
 		fl.StringArrayVar(&f.excludes, "exclude", nil, "nodes to leave out (dbt selection syntax; repeatable)")
 		fl.StringSliceVar(&f.resourceTypes, "resource-type", nil, "only these resource types (model, seed, test, snapshot, source, analysis, exposure)")
 		fl.StringVar(&f.indirect, "indirect-selection", "eager", "how tests of selected nodes are pulled in: eager, cautious, buildable, empty")
+		f.registerState(cmd)
 	}
 }
 
@@ -69,6 +83,7 @@ func (f *commonFlags) registerExec(cmd *cobra.Command) {
 	fl.BoolVarP(&f.fullRefresh, "full-refresh", "f", false, "rebuild seeds (drop and recreate) and incremental models from scratch")
 	fl.BoolVarP(&f.failFast, "fail-fast", "x", false, "stop at the first failure and cancel running nodes")
 	fl.BoolVar(&f.warnError, "warn-error", false, "treat warnings (test WARN) as errors")
+	f.registerCI(cmd, true)
 }
 
 // session is a loaded project ready for a command.
@@ -86,6 +101,10 @@ type session struct {
 	p         *run.Printer
 	invID     string
 	started   time.Time
+	// --state, selectors.yml and the current fingerprints (statectl.go).
+	state     *state.State
+	selectors *selectorFile
+	sidecar   *state.Sidecar
 }
 
 func (e *env) lookup(k string) string {
@@ -121,6 +140,9 @@ func (e *env) loadOpts(ctx context.Context, f *commonFlags, which string, skipUn
 	s.p = run.NewPrinter(e.stdout, e.isTerminal && !f.noColor)
 	if f.quiet {
 		s.p = run.NewPrinter(nil, false)
+	}
+	if err := s.applyCI(); err != nil {
+		return nil, err
 	}
 	cliVars := map[string]any{}
 	if strings.TrimSpace(f.vars) != "" {
@@ -191,7 +213,7 @@ func (e *env) loadOpts(ctx context.Context, f *commonFlags, which string, skipUn
 		ProjectDir: dir, Profile: prof, Project: proj, Target: s.target, AdapterType: typ,
 		CLIVars: cliVars, Getenv: e.getenv, InvocationID: s.invID, RunStartedAt: s.started,
 		CacheDir: s.targetDir, SkipIfUnchanged: skipUnchanged,
-		Flags: map[string]any{"FULL_REFRESH": f.fullRefresh, "STORE_FAILURES": false, "WHICH": which, "EMPTY": false, "WARN_ERROR": f.warnError},
+		Flags: map[string]any{"FULL_REFRESH": f.fullRefresh, "STORE_FAILURES": f.ci.storeFailures, "WHICH": which, "EMPTY": false, "WARN_ERROR": f.warnError},
 		Log: func(msg string, info bool) {
 			if info {
 				s.p.Line("%s", msg)
@@ -211,6 +233,9 @@ func (e *env) loadOpts(ctx context.Context, f *commonFlags, which string, skipUn
 	}
 	e.printDiags(res.Diags)
 	s.res = res
+	if err := s.prepareSelection(); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -258,7 +283,20 @@ func normalizeYAML(v any) any {
 
 // writeManifest writes target/manifest.json.
 func (s *session) writeManifest() error {
-	return s.res.Manifest.WriteManifest(filepath.Join(s.targetDir, "manifest.json"))
+	if err := s.res.Manifest.WriteManifest(filepath.Join(s.targetDir, "manifest.json")); err != nil {
+		return err
+	}
+	return state.WriteSidecar(s.targetDir, s.fingerprints())
+}
+
+// writeManifestIfChanged skips rewriting manifest.json when no input changed
+// since the compile that wrote it (ls, compile-less commands): at 10k
+// models that write is most of the command's time.
+func (s *session) writeManifestIfChanged() error {
+	if _, err := os.Stat(filepath.Join(s.targetDir, "manifest.json")); err == nil && s.res.InputsUnchanged {
+		return nil
+	}
+	return s.writeManifest()
 }
 
 // found prints "Found 5 models, 3 seeds, ..." like dbt.
@@ -283,6 +321,7 @@ func (s *session) found() {
 	add(counts[manifest.Analysis], "analysis", "analyses")
 	add(counts[manifest.Seed], "seed", "seeds")
 	add(counts[manifest.Test], "data test", "data tests")
+	add(counts[manifest.UnitTest], "unit test", "unit tests")
 	add(counts[manifest.Source], "source", "sources")
 	add(counts[manifest.Exposure], "exposure", "exposures")
 	add(counts[manifest.Macro], "macro", "macros")

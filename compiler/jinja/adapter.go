@@ -68,7 +68,17 @@ func (t *Table) getAttr(name string) (any, bool) {
 		return &List{Items: out}, true
 	case "columns":
 		return &tableColumns{t: t}, true
-	case "print_table", "print_json", "print_csv":
+	case "print_table":
+		return fn(name, func(r *renderer, a *callArgs) (any, error) {
+			maxRows, _ := toInt(a.argOr(0, "max_rows", 20))
+			maxCols, _ := toInt(a.argOr(1, "max_columns", 6))
+			width, _ := toInt(a.argOr(2, "max_column_width", 20))
+			if res := r.st.ctx.Resolver; res != nil {
+				res.Log(t.format(maxRows, maxCols, width), true)
+			}
+			return nil, nil
+		}), true
+	case "print_json", "print_csv":
 		return fn(name, func(_ *renderer, _ *callArgs) (any, error) { return nil, nil }), true
 	case "keys":
 		return fn("keys", func(_ *renderer, _ *callArgs) (any, error) { return &List{Items: t.colNames()}, nil }), true
@@ -112,7 +122,32 @@ func (c *tableColumns) getItem(key any) (any, bool) {
 	return nil, false
 }
 
-func (c *tableColumns) getAttr(name string) (any, bool) { return c.getItem(name) }
+// getAttr: agate's MappedSequence methods, else a column by name.
+func (c *tableColumns) getAttr(name string) (any, bool) {
+	switch name {
+	case "keys":
+		return fn("keys", func(_ *renderer, _ *callArgs) (any, error) { return &List{Items: c.t.colNames()}, nil }), true
+	case "values":
+		return fn("values", func(_ *renderer, _ *callArgs) (any, error) { return &List{Items: c.seq()}, nil }), true
+	case "items":
+		return fn("items", func(_ *renderer, _ *callArgs) (any, error) {
+			cols := c.seq()
+			out := make([]any, len(cols))
+			for i, col := range cols {
+				out[i] = &List{Items: []any{c.t.T.Columns[i], col}}
+			}
+			return &List{Items: out}, nil
+		}), true
+	case "get":
+		return fn("get", func(_ *renderer, a *callArgs) (any, error) {
+			if v, ok := c.getItem(a.argOr(0, "key", nil)); ok {
+				return v, nil
+			}
+			return a.argOr(1, "default", nil), nil
+		}), true
+	}
+	return c.getItem(name)
+}
 
 func (tc *tableColumn) getAttr(name string) (any, bool) {
 	switch name {
@@ -366,6 +401,24 @@ func relArg(a *callArgs, i int, name string) (*Relation, error) {
 		return rel, nil
 	}
 	return nil, errorf("expected a relation for '%s', got %s", name, typeName(v))
+}
+
+// builtinLoadRelation is dbt's load_relation / load_cached_relation: the
+// relation as the warehouse has it (with its real type), or None when it does
+// not exist. At parse time it is None, like adapter.get_relation.
+func builtinLoadRelation(r *renderer, a *callArgs) (any, error) {
+	rel, err := relArg(a, 0, "relation")
+	if err != nil {
+		return nil, err
+	}
+	if !r.execute() || r.st.ctx.Conn == nil || rel.R.CTEName != "" {
+		return nil, nil
+	}
+	got, err := r.st.ctx.Conn.GetRelation(r.goCtx(), rel.R.Database, rel.R.Schema, rel.R.Identifier)
+	if err != nil || got == nil {
+		return nil, err
+	}
+	return &Relation{R: *got}, nil
 }
 
 // adapterObject is "adapter".
@@ -667,4 +720,69 @@ func quoteAll(ss []string) []string {
 		out[i] = "'" + s + "'"
 	}
 	return out
+}
+
+// format renders the table like agate's print_table: a pipe table with at
+// most maxRows rows and maxCols columns, cells cut at width characters.
+func (t *Table) format(maxRows, maxCols, width int) string {
+	if t.T == nil {
+		return ""
+	}
+	cut := func(s string) string {
+		if r := []rune(s); width > 3 && len(r) > width {
+			return string(r[:width-3]) + "..."
+		}
+		return s
+	}
+	cols := t.T.Columns
+	more := false
+	if maxCols >= 0 && len(cols) > maxCols {
+		cols, more = cols[:maxCols], true
+	}
+	grid := [][]string{make([]string, len(cols))}
+	for i, c := range cols {
+		grid[0][i] = cut(c)
+	}
+	for ri, row := range t.T.Rows {
+		if maxRows >= 0 && ri >= maxRows {
+			break
+		}
+		line := make([]string, len(cols))
+		for i := range cols {
+			if i < len(row) {
+				line[i] = cut(toStr(wrapGo(row[i])))
+			}
+		}
+		grid = append(grid, line)
+	}
+	widths := make([]int, len(cols))
+	for _, line := range grid {
+		for i, c := range line {
+			widths[i] = max(widths[i], len([]rune(c)))
+		}
+	}
+	var b strings.Builder
+	emit := func(cells []string) {
+		b.WriteString("|")
+		for i, c := range cells {
+			b.WriteString(" " + c + strings.Repeat(" ", widths[i]-len([]rune(c))) + " |")
+		}
+		if more {
+			b.WriteString(" ... |")
+		}
+		b.WriteString("\n")
+	}
+	emit(grid[0])
+	sep := make([]string, len(cols))
+	for i := range sep {
+		sep[i] = strings.Repeat("-", widths[i])
+	}
+	emit(sep)
+	for _, line := range grid[1:] {
+		emit(line)
+	}
+	if maxRows >= 0 && len(t.T.Rows) > maxRows {
+		b.WriteString("| ... |\n")
+	}
+	return strings.TrimRight(b.String(), "\n")
 }

@@ -374,7 +374,7 @@ func init() {
 		"float":   func(r *renderer, v any, _ []any) (bool, error) { _, ok := v.(float64); return ok, nil },
 		"mapping": func(r *renderer, v any, _ []any) (bool, error) {
 			switch v.(type) {
-			case *Dict, map[string]any:
+			case *Dict, map[string]any, *Relation:
 				return true, nil
 			case *Undefined, nil, string:
 				return false, nil

@@ -575,6 +575,35 @@ func (e *Env) RenderNative(path, src string, ctx *Context) (any, error) {
 	return t.RenderNative(ctx)
 }
 
+// RenderValue renders src like dbt's native rendering of generic test
+// arguments: a template that is one expression ("{{ ref('x') }}") yields the
+// expression's value itself (a relation stays a relation, so packages can
+// inspect it); anything else renders to a string.
+func (e *Env) RenderValue(path, src string, ctx *Context) (any, error) {
+	if !hasJinja(src) {
+		return src, nil
+	}
+	t, err := e.cachedParse(path, src)
+	if err != nil {
+		return nil, err
+	}
+	if len(t.nodes) == 1 {
+		if o, ok := t.nodes[0].(*nodes.Output); ok {
+			st := t.env.newState(ctx)
+			r := &renderer{st: st, path: t.path, src: t.src, out: &strings.Builder{}, sc: &scope{}}
+			v, err := r.evalOutput(o)
+			if err != nil {
+				return nil, finalizeErr(r.errAt(startTok(o.Expression), err))
+			}
+			if _, undef := v.(*Undefined); undef {
+				return "", nil
+			}
+			return v, nil
+		}
+	}
+	return t.Render(ctx)
+}
+
 func (e *Env) cachedParse(path, src string) (*Template, error) {
 	key := path + "\x00" + src
 	if t, ok := e.render.Load(key); ok {

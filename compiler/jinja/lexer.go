@@ -286,7 +286,14 @@ var oneCharOps = [128]tokens.Type{
 func (l *lexer) lexTag(beginType, endType tokens.Type, closer string) error {
 	openLine, openCol := l.line, l.col
 	begin := l.src[l.pos : l.pos+2]
-	l.emit(beginType, begin, l.pos, l.line, l.col)
+	if beginType == tokens.VariableBegin {
+		// "{{ x }}" becomes the statement "{% __kiln_output__ x %}" so
+		// that our expression parser (parseOutput), not gonja's, reads it.
+		l.emit(tokens.BlockBegin, begin, l.pos, l.line, l.col)
+		l.emit(tokens.Name, outputTag, l.pos, l.line, l.col)
+	} else {
+		l.emit(beginType, begin, l.pos, l.line, l.col)
+	}
 	p := l.pos + 2
 	if p < len(l.src) && (l.src[p] == '-' || l.src[p] == '+') {
 		p++
@@ -318,6 +325,9 @@ func (l *lexer) lexTag(beginType, endType tokens.Type, closer string) error {
 						l.trimNx = true
 					}
 					n = 3
+				}
+				if endType == tokens.VariableEnd {
+					endType = tokens.BlockEnd
 				}
 				l.emit(endType, closer, l.pos, l.line, l.col)
 				l.advance(l.pos + n)
@@ -489,7 +499,7 @@ func decodePyString(s string) (string, int, error) {
 		case 'v':
 			b.WriteByte('\v')
 		case '\\':
-			b.WriteString(`\\`)
+			b.WriteByte('\\')
 		case '\'', '"':
 			b.WriteByte(e)
 		case '\n':
@@ -508,20 +518,16 @@ func decodePyString(s string) (string, int, error) {
 					r = r*16 + rune(d)
 				}
 				if ok {
-					if r == '\\' {
-						b.WriteString(`\\`)
-					} else {
-						b.WriteRune(r)
-					}
+					b.WriteRune(r)
 					i += n
 					continue
 				}
 			}
-			b.WriteString(`\\`)
+			b.WriteByte('\\')
 			b.WriteByte(e)
 		default:
 			// Python keeps unknown escapes verbatim, e.g. '\d' in regexes.
-			b.WriteString(`\\`)
+			b.WriteByte('\\')
 			b.WriteByte(e)
 		}
 	}

@@ -6,11 +6,19 @@ package jinja
 // `{{ is_incremental() }}` keeps working; anything else (invocation_id) is
 // the value itself.
 func (r *renderer) override(name string, v any) any {
-	_, isMacro := r.st.lookup[name]
-	b, isBuiltin := builtins[name]
-	if _, fn := b.(*Func); isMacro || (isBuiltin && fn) || r.st.snap.hasMacroAnywhere(name) {
-		val := wrapGo(v)
+	isMacro := r.st.lookup[name] != nil
+	if !isMacro {
+		for _, pkg := range r.st.snap.byPkg {
+			if pkg[name] != nil {
+				isMacro = true
+				break
+			}
+		}
+	}
+	_, isFunc := builtins[name].(*Func)
+	val := wrapGo(v)
+	if isMacro || isFunc {
 		return &Func{Name: name, Fn: func(*renderer, *callArgs) (any, error) { return val, nil }}
 	}
-	return wrapGo(v)
+	return val
 }

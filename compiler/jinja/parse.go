@@ -126,6 +126,7 @@ func (g csGetter) Get(name string) (parser.ControlStructureParser, bool) {
 var statements = csGetter{}
 
 func init() {
+	statements[outputTag] = parseOutput
 	statements["if"] = parseIf
 	statements["for"] = parseFor
 	statements["set"] = parseSet
@@ -180,21 +181,7 @@ func wrapUntil(p *parser.Parser, open *tokens.Token, stmt string, ends ...string
 
 // parseExprCond parses an expression with an optional inline "if ... else ...".
 func parseExprCond(a *parser.Parser) (nodes.Expression, error) {
-	expr, err := a.ParseExpression()
-	if err != nil {
-		return nil, err
-	}
-	if expr == nil {
-		return nil, posErr(a.Current(), "expected an expression")
-	}
-	cond, alt, err := a.ParseCondition()
-	if err != nil {
-		return nil, err
-	}
-	if cond != nil {
-		return &condExpr{expr: expr, cond: cond, alt: alt}, nil
-	}
-	return expr, nil
+	return parseExpr(a)
 }
 
 func expectEnd(a *parser.Parser, what string) error {
@@ -275,16 +262,25 @@ func parseFor(p, a *parser.Parser) (nodes.ControlStructure, error) {
 	if a.Match(tokens.In) == nil {
 		return nil, posErr(a.Current(), "expected 'in' in 'for' tag")
 	}
-	iter, err := a.ParseExpression()
+	iter, err := parseOrExpr(a)
 	if err != nil {
 		return nil, err
 	}
-	if iter == nil {
-		return nil, posErr(a.Current(), "expected an iterable in 'for' tag")
+	if a.Current(tokens.Comma) != nil {
+		// for x in a, b
+		tup := &nodes.Tuple{Location: iter.Position(), Val: []nodes.Expression{iter}}
+		for a.Match(tokens.Comma) != nil && !a.End() && a.CurrentName("if", "recursive") == nil {
+			e, err := parseOrExpr(a)
+			if err != nil {
+				return nil, err
+			}
+			tup.Val = append(tup.Val, e)
+		}
+		iter = tup
 	}
 	n.iter = iter
 	if a.MatchName("if") != nil {
-		c, err := a.ParseExpression()
+		c, err := parseExpr(a)
 		if err != nil {
 			return nil, err
 		}
@@ -334,7 +330,7 @@ func parseSet(p, a *parser.Parser) (nodes.ControlStructure, error) {
 		n.attr = &nodes.GetAttribute{Location: attr, Node: &nodes.Name{Name: first}, Attribute: attr.Val}
 	case a.Current(tokens.LeftBracket) != nil:
 		lb := a.Pop()
-		key, err := a.ParseExpression()
+		key, err := parseExpr(a)
 		if err != nil {
 			return nil, err
 		}
@@ -355,7 +351,7 @@ func parseSet(p, a *parser.Parser) (nodes.ControlStructure, error) {
 	if a.Match(tokens.Assign) == nil {
 		// block set, optionally with filters
 		for a.Match(tokens.Pipe) != nil {
-			f, err := a.ParseFilter()
+			f, err := (&exprParser{a}).filterCall()
 			if err != nil {
 				return nil, err
 			}
@@ -477,7 +473,7 @@ func parseMaterialization(p, a *parser.Parser) (nodes.ControlStructure, error) {
 		if a.Match(tokens.Assign) == nil {
 			return nil, posErr(a.Current(), "expected '=' after %q in materialization tag", key.Val)
 		}
-		val, err := a.ParseExpression()
+		val, err := parseExpr(a)
 		if err != nil {
 			return nil, err
 		}
@@ -515,7 +511,7 @@ func parseCall(p, a *parser.Parser) (nodes.ControlStructure, error) {
 		}
 		n.params = params
 	}
-	expr, err := a.ParseExpression()
+	expr, err := parseExpr(a)
 	if err != nil {
 		return nil, err
 	}
@@ -551,7 +547,7 @@ func parseFilterBlock(p, a *parser.Parser) (nodes.ControlStructure, error) {
 	open := openTok(p, a)
 	n := &filterNode{loc: open}
 	for {
-		f, err := a.ParseFilter()
+		f, err := (&exprParser{a}).filterCall()
 		if err != nil {
 			return nil, err
 		}
@@ -629,7 +625,11 @@ func (g *parseGetter) Get(name string) (parser.ControlStructureParser, bool) {
 	return func(p, a *parser.Parser) (cs nodes.ControlStructure, err error) {
 		defer func() {
 			if r := recover(); r != nil {
-				cs, err = nil, fmt.Errorf("malformed '%s' tag", name)
+				what := "'" + name + "' tag"
+				if name == outputTag {
+					what = "expression"
+				}
+				cs, err = nil, fmt.Errorf("malformed %s", what)
 			}
 			if err != nil && !hasPosition(err) {
 				err = g.atTagEnd(p, err)
@@ -639,13 +639,14 @@ func (g *parseGetter) Get(name string) (parser.ControlStructureParser, bool) {
 	}, true
 }
 
-// atTagEnd positions err at the "%}" closing the tag just parsed.
+// atTagEnd positions err at the "%}" (or "}}") closing the tag just parsed.
 func (g *parseGetter) atTagEnd(p *parser.Parser, err error) error {
 	end := len(g.src)
 	if t := p.Current(); t != nil && t.Type != tokens.EOF && t.Pos <= len(g.src) {
 		end = t.Pos
 	}
-	i := strings.LastIndex(g.src[:end], "%}")
+	// "}}" closes the output statements the lexer makes of "{{ }}"
+	i := max(strings.LastIndex(g.src[:end], "%}"), strings.LastIndex(g.src[:end], "}}"))
 	if i < 0 {
 		return err
 	}
@@ -694,23 +695,7 @@ func parseSource(path, src string) (root *nodes.Template, err error) {
 	if err != nil {
 		return nil, err
 	}
-	// gonja reads "f(a if b else c)" as the arguments a, if, b, else, c:
-	// turn such runs back into conditional expressions.
-	walkNodes(root, func(n nodes.Node) {
-		switch x := n.(type) {
-		case *nodes.Call:
-			x.Args = fixInlineIf(x.Args)
-		case *nodes.FilteredExpression:
-			for _, f := range x.Filters {
-				f.Args = fixInlineIf(f.Args)
-			}
-			// "a in b | f" parses as "(a in b) | f": move the filters onto b
-			if t := inTest(x.Expression); t != nil && len(t.Test.Args) == 1 {
-				t.Test.Args[0] = &nodes.FilteredExpression{Expression: t.Test.Args[0], Filters: x.Filters}
-				x.Filters = nil
-			}
-		}
-	})
+	unwrapOutputs(root)
 	// record block spans for macros defined at top level
 	for _, n := range root.Nodes {
 		if b, ok := n.(*nodes.ControlStructureBlock); ok {
@@ -879,48 +864,4 @@ func walkFilters(fs []*nodes.FilterCall, fn func(nodes.Node)) {
 			walkNodes(e, fn)
 		}
 	}
-}
-
-func isKeywordName(e nodes.Expression, kw string) bool {
-	n, ok := e.(*nodes.Name)
-	return ok && n.Name.Val == kw
-}
-
-// fixInlineIf rewrites [x, if, c, else, y] (and [x, if, c]) into condExpr.
-func fixInlineIf(args []nodes.Expression) []nodes.Expression {
-	has := false
-	for _, a := range args {
-		if isKeywordName(a, "if") {
-			has = true
-			break
-		}
-	}
-	if !has {
-		return args
-	}
-	var out []nodes.Expression
-	for i := 0; i < len(args); i++ {
-		if isKeywordName(args[i], "if") && len(out) > 0 && i+1 < len(args) {
-			ce := &condExpr{expr: out[len(out)-1], cond: args[i+1]}
-			i++
-			if i+2 < len(args) && isKeywordName(args[i+1], "else") {
-				ce.alt = args[i+2]
-				i += 2
-			}
-			out[len(out)-1] = ce
-			continue
-		}
-		out = append(out, args[i])
-	}
-	return out
-}
-
-func inTest(e nodes.Expression) *nodes.TestExpression {
-	if n, ok := e.(*nodes.Negation); ok {
-		e = n.Term
-	}
-	if t, ok := e.(*nodes.TestExpression); ok && t.Test != nil && t.Test.Name == "in" {
-		return t
-	}
-	return nil
 }

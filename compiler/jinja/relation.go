@@ -181,9 +181,29 @@ func (r *Relation) getAttr(name string) (any, bool) {
 		}), true
 	case "render_limited", "render_pure":
 		return fn(name, func(_ *renderer, _ *callArgs) (any, error) { return r.render(), nil }), true
+	case "metadata":
+		// dbt relations serialize with metadata.type = the class name;
+		// packages test `obj.get("metadata", {}).get("type", "").endswith("Relation")`.
+		d := newDict(1)
+		d.Set("type", "BaseRelation")
+		return d, true
+	case "get":
+		// dbt's relations are Mappings over their serialized fields.
+		return fn("get", func(_ *renderer, a *callArgs) (any, error) {
+			key := a.argOr(0, "key", nil)
+			if k, ok := key.(string); ok && relationKeys[k] {
+				if v, ok := r.getAttr(k); ok {
+					return v, nil
+				}
+			}
+			return a.argOr(1, "default", nil), nil
+		}), true
 	}
 	return nil, false
 }
+
+// relationKeys are the keys of a relation seen as a mapping.
+var relationKeys = map[string]bool{"path": true, "type": true, "quote_policy": true, "include_policy": true, "metadata": true}
 
 func noneIfEmpty(s string) any {
 	if s == "" {

@@ -33,6 +33,11 @@ type Dict struct {
 func newDict(n int) *Dict { return &Dict{keys: make([]any, 0, n), vals: make([]any, 0, n)} }
 
 func (d *Dict) find(k any) int {
+	if !hashable(k) {
+		// Set stores such keys (relations) by their string form; Python
+		// hashes a relation by its rendered name too.
+		k = toStr(k)
+	}
 	k = normKey(k)
 	if d.index != nil {
 		if i, ok := d.index[k]; ok {

@@ -144,6 +144,7 @@ func (n *Node) JSON() any {
 	if j.Config == nil {
 		j.Config = Config{}
 	}
+	j.Config = hooksAsObjects(j.Config)
 	if g, ok := n.Config["group"].(string); ok && g != "" {
 		j.Group = &g
 	}
@@ -513,4 +514,31 @@ func Sorted[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// hooksAsObjects returns cfg with pre-hook/post-hook as the {sql,
+// transaction, index} objects the schema requires (configs may hold plain
+// strings, as users write them).
+func hooksAsObjects(cfg Config) Config {
+	_, pre := cfg["pre-hook"]
+	_, post := cfg["post-hook"]
+	if !pre && !post {
+		return cfg
+	}
+	out := make(Config, len(cfg))
+	for k, v := range cfg {
+		out[k] = v
+	}
+	for _, key := range []string{"pre-hook", "post-hook"} {
+		if _, ok := cfg[key]; !ok {
+			continue
+		}
+		hooks := cfg.Hooks(key)
+		list := make([]any, len(hooks))
+		for i, h := range hooks {
+			list[i] = map[string]any{"sql": h.SQL, "transaction": h.Transaction, "index": nil}
+		}
+		out[key] = list
+	}
+	return out
 }

@@ -79,3 +79,16 @@ func (n *Node) unitTestJSON() any {
 	}
 	return out
 }
+
+// nodeAndUnitTestIDs splits the sorted node IDs into those written under
+// `nodes` and the unit tests written under `unit_tests`.
+func (m *Manifest) nodeAndUnitTestIDs() (nodes, unitTests []string) {
+	for _, id := range Sorted(m.Nodes) {
+		if m.Nodes[id].UnitTest != nil {
+			unitTests = append(unitTests, id)
+		} else {
+			nodes = append(nodes, id)
+		}
+	}
+	return nodes, unitTests
+}

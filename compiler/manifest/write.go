@@ -38,7 +38,9 @@ func (m *Manifest) WriteManifest(path string) error {
 			items []item
 		}{name, items})
 	}
-	add("nodes", Sorted(m.Nodes), func(k string) any { return m.Nodes[k].JSON() })
+	nodeIDs, unitTestIDs := m.nodeAndUnitTestIDs()
+	add("nodes", nodeIDs, func(k string) any { return m.Nodes[k].JSON() })
+	add("unit_tests", unitTestIDs, func(k string) any { return m.Nodes[k].unitTestJSON() })
 	add("sources", Sorted(m.Sources), func(k string) any { return m.Sources[k].JSON() })
 	add("macros", Sorted(m.Macros), func(k string) any { return m.Macros[k].JSON() })
 	add("docs", Sorted(m.Docs), func(k string) any { return m.Docs[k].JSON() })
@@ -93,7 +95,7 @@ func (m *Manifest) WriteManifest(path string) error {
 		"metrics": map[string]any{}, "groups": map[string]any{}, "selectors": m.Selectors,
 		"parent_map": m.ParentMap, "child_map": m.ChildMap, "group_map": map[string][]string{},
 		"saved_queries": map[string]any{}, "semantic_models": map[string]any{},
-		"unit_tests": map[string]any{}, "functions": map[string]any{},
+		"functions": map[string]any{},
 	}
 	keys := make([]string, 0, len(rest))
 	for k := range rest {

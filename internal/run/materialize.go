@@ -16,6 +16,8 @@ type Build struct {
 	SQL       string // compiled SELECT with ephemeral CTEs injected
 	PreHooks  []adapters.Hook
 	PostHooks []adapters.Hook
+	// batches is set by microbatch models: per-batch outcomes for the result.
+	batches *batchResults
 }
 
 // Materialization builds one model. Every implementation must leave the

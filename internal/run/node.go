@@ -23,13 +23,18 @@ type nodeRun struct {
 func (r *Runner) runNode(ctx context.Context, id string) error {
 	n := r.res.Manifest.Nodes[id]
 	nr := &nodeRun{n: n, index: int(r.counter.Add(1)), started: time.Now(), thread: "Thread-1"}
+	r.started(nr)
 	switch n.ResourceType {
+	case manifest.UnitTest:
+		return r.runUnitTest(ctx, nr)
 	case manifest.Seed:
 		return r.runSeed(ctx, nr)
 	case manifest.Test:
 		return r.runTest(ctx, nr)
 	case manifest.Model:
 		return r.runModel(ctx, nr)
+	case manifest.Snapshot:
+		return r.runSnapshot(ctx, nr)
 	default:
 		err := fmt.Errorf("%s nodes are not supported by kiln yet", n.ResourceType)
 		r.fail(nr, "ERROR", "", err, "")
@@ -93,6 +98,11 @@ func (r *Runner) fail(nr *nodeRun, status, what string, err error, compiledPath 
 	if errors.As(err, &re) && strings.HasPrefix(err.Error(), "Compilation Error") {
 		kind = ""
 	}
+	var ue *unitError
+	var ce *contractError
+	if errors.As(err, &ue) || errors.As(err, &ce) {
+		kind = ""
+	}
 	msg := err.Error()
 	if kind != "" {
 		msg = fmt.Sprintf("%s in %s %s (%s)\n  %s", kind, n.ResourceType, n.Name, n.OriginalFilePath, strings.ReplaceAll(msg, "\n", "\n  "))
@@ -137,15 +147,26 @@ func (r *Runner) runModel(ctx context.Context, nr *nodeRun) error {
 		r.fail(nr, "ERROR", "ERROR creating "+desc, err, path)
 		return err
 	}
+	if contractEnforced(n) {
+		if err := r.checkContract(ctx, c, n, sql); err != nil {
+			r.fail(nr, "ERROR", "ERROR creating "+desc, err, path)
+			return err
+		}
+		if mat == "table" {
+			mz = r.contractTable
+		}
+	}
 	pre, post, err := r.renderHooks(ctx, n, c)
 	if err != nil {
 		r.fail(nr, "ERROR", "ERROR creating "+desc, err, path)
 		return err
 	}
 	var resp adapters.Response
+	b := &Build{Runner: r, Node: n, Conn: c, SQL: sql, PreHooks: pre, PostHooks: post}
+	defer r.applyBatchResults(n.UniqueID, b)
 	err = r.timed(nr, "execute", func() error {
 		var e error
-		resp, e = mz(ctx, &Build{Runner: r, Node: n, Conn: c, SQL: sql, PreHooks: pre, PostHooks: post})
+		resp, e = mz(ctx, b)
 		return e
 	})
 	if err != nil {

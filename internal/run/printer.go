@@ -17,6 +17,15 @@ type Printer struct {
 	Width int
 	Now   func() time.Time
 	Quiet bool
+	// Events, when set, receives the lines instead of the text output
+	// (--log-format json).
+	Events EventSink
+}
+
+// EventSink receives console lines as structured events.
+type EventSink interface {
+	Note(msg string)
+	Progress(msg, status string)
 }
 
 const (
@@ -37,6 +46,10 @@ func (p *Printer) Line(format string, args ...any) {
 		return
 	}
 	msg := fmt.Sprintf(format, args...)
+	if p.Events != nil {
+		p.Events.Note(msg)
+		return
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for _, l := range strings.Split(msg, "\n") {
@@ -46,6 +59,10 @@ func (p *Printer) Line(format string, args ...any) {
 
 // Progress prints "i of N msg ....... [STATUS in 0.03s]".
 func (p *Printer) Progress(i, total int, msg, status string, elapsed time.Duration, timed bool) {
+	if p != nil && p.Events != nil {
+		p.Events.Progress(msg, status)
+		return
+	}
 	prefix := fmt.Sprintf("%d of %d %s ", i, total, msg)
 	width := p.Width
 	if width == 0 {

@@ -41,6 +41,18 @@ type Options struct {
 	// Hooks: on-run-start / on-run-end SQL (rendered at run time).
 	OnRunStart, OnRunEnd []string
 	Args                 map[string]any
+	// Debug prints extra lines (e.g. where unit tests learned column types).
+	Debug bool
+	// StoreFailures is --store-failures (a test's store_failures config wins).
+	StoreFailures bool
+	// WarnErrorOptions is --warn-error-options: which warnings are errors.
+	WarnErrorOptions *WarnErrorOptions
+	// Observer, if set, is told when each node starts and finishes (JSON
+	// log events); calls may come from several workers at once.
+	Observer Observer
+	// EventTimeStart/End are --event-time-start/--event-time-end: the
+	// range microbatch models rebuild (nil: computed from lookback/begin).
+	EventTimeStart, EventTimeEnd *time.Time
 }
 
 // Runner holds the state of one execution.
@@ -60,6 +72,10 @@ type Runner struct {
 
 	conns   chan adapters.Conn
 	hookErr []string
+
+	// run_results.json is rewritten as nodes finish (see progressResults).
+	writeMu   sync.Mutex
+	lastWrite atomic.Int64 // unix nanos of the last progressive write
 }
 
 // Summary is what the CLI needs to decide the exit code.
@@ -72,6 +88,8 @@ type Summary struct {
 	NoOp      int
 	Cancelled bool
 	Elapsed   time.Duration
+	// HookErrors are failed on-run-start/on-run-end hooks; they fail the run.
+	HookErrors []string
 }
 
 // New prepares a runner.
@@ -143,6 +161,7 @@ func (r *Runner) Execute(ctx context.Context) (*Summary, error) {
 	}
 	sum := r.summary()
 	sum.Cancelled = cancelled
+	sum.HookErrors = r.hookErr
 	r.writeResults()
 	return sum, nil
 }
@@ -160,9 +179,13 @@ func (r *Runner) execGraph(selected []string) *graph.Graph {
 	for _, id := range base.Nodes() {
 		g.AddNode(id)
 		for _, c := range base.Children(id) {
+			if cn := m.Nodes[c]; cn != nil && cn.UnitTest != nil {
+				continue // unit tests run before their model, see below
+			}
 			g.AddEdge(id, c)
 		}
 	}
+	addUnitTestEdges(g, base, m, selected)
 	sel := map[string]bool{}
 	for _, id := range selected {
 		sel[id] = true
@@ -177,7 +200,7 @@ func (r *Runner) execGraph(selected []string) *graph.Graph {
 		for _, p := range parents {
 			for _, c := range base.Children(p) {
 				cn := m.Nodes[c]
-				if cn == nil || cn.ResourceType == manifest.Test || c == id || anc.Has(c) {
+				if cn == nil || cn.ResourceType == manifest.Test || cn.UnitTest != nil || c == id || anc.Has(c) {
 					continue
 				}
 				g.AddEdge(id, c)
@@ -229,7 +252,7 @@ func (r *Runner) createSchemas(ctx context.Context, ids []string) error {
 	var keys []key
 	for _, id := range ids {
 		n := r.res.Manifest.Nodes[id]
-		if n.ResourceType == manifest.Test {
+		if n.ResourceType == manifest.Test || n.UnitTest != nil {
 			continue
 		}
 		k := key{n.Database, n.Schema}
@@ -259,6 +282,10 @@ func (r *Runner) record(id string, rr *manifest.RunResult) {
 	r.results[id] = rr
 	r.order = append(r.order, id)
 	r.mu.Unlock()
+	r.progressResults()
+	if r.opts.Observer != nil {
+		r.opts.Observer.NodeFinished(r.res.Manifest.Nodes[id], rr, r.displayIndex(id), r.total)
+	}
 }
 
 func (r *Runner) markCancelled(ids []string) {
@@ -279,6 +306,8 @@ func (r *Runner) skipNode(id, cause string) {
 	label := "relation " + n.Schema + "." + n.Alias
 	if n.ResourceType == manifest.Test {
 		label = "test " + n.Name
+	} else if n.UnitTest != nil {
+		label = "unit_test " + UnitTestLabel(r.res.Manifest, n)
 	}
 	r.p.Progress(i, r.total, "SKIP "+label, "SKIP", 0, false)
 	msg := "Skipped"
@@ -297,7 +326,7 @@ func (r *Runner) summary() *Summary {
 		rr := r.results[id]
 		s.Results = append(s.Results, *rr)
 		switch rr.Status {
-		case manifest.StatusError, manifest.StatusFail:
+		case manifest.StatusError, manifest.StatusFail, StatusPartialSuccess:
 			s.Errors++
 		case manifest.StatusWarn:
 			s.Warnings++
@@ -313,7 +342,30 @@ func (r *Runner) summary() *Summary {
 }
 
 // writeResults writes run_results.json (atomically).
+// progressResults rewrites run_results.json while the run goes on, at most
+// every 200 ms (and never two writers at once; a busy writer means this
+// update is dropped, the next node or the final write catches up), so a
+// killed or crashed run still leaves a file that lists what finished.
+func (r *Runner) progressResults() {
+	now := time.Now().UnixNano()
+	last := r.lastWrite.Load()
+	if now-last < int64(200*time.Millisecond) || !r.lastWrite.CompareAndSwap(last, now) {
+		return
+	}
+	if !r.writeMu.TryLock() {
+		return
+	}
+	defer r.writeMu.Unlock()
+	r.writeResultsLocked()
+}
+
 func (r *Runner) writeResults() {
+	r.writeMu.Lock()
+	defer r.writeMu.Unlock()
+	r.writeResultsLocked()
+}
+
+func (r *Runner) writeResultsLocked() {
 	if r.opts.TargetDir == "" {
 		return
 	}

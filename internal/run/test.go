@@ -31,6 +31,14 @@ func (r *Runner) runTest(ctx context.Context, nr *nodeRun) error {
 	}
 	path := r.writeFile("compiled", n, sql)
 	wrapped := testWrapper(n, sql)
+	audit, err := r.storeFailures(ctx, c, n, sql)
+	if err != nil {
+		r.fail(nr, "ERROR", "ERROR "+n.Name, err, path)
+		return err
+	}
+	if audit != "" {
+		wrapped = testWrapper(n, "select * from "+audit)
+	}
 	var tbl *adapters.Table
 	err = r.timed(nr, "execute", func() error {
 		var e error
@@ -45,10 +53,19 @@ func (r *Runner) runTest(ctx context.Context, nr *nodeRun) error {
 	failures, shouldWarn, shouldError := testOutcome(tbl)
 	severity := strings.ToUpper(n.Config.String("severity", "ERROR"))
 	f := failures
-	msg := fmt.Sprintf("Got %d result%s, configured to %s if %s", failures, plural(failures), strings.ToLower(map[bool]string{true: "fail", false: "warn"}[severity == "ERROR"]), n.Config.String(map[bool]string{true: "error_if", false: "warn_if"}[severity == "ERROR"], "!= 0"))
+	// The message names the threshold that was crossed: error_if for a
+	// failure, warn_if for a warning (also when --warn-error promotes it).
+	cond := "fail if " + n.Config.String("error_if", "!= 0")
+	if !(severity == "ERROR" && shouldError) {
+		cond = "warn if " + n.Config.String("warn_if", "!= 0")
+	}
+	msg := fmt.Sprintf("Got %d result%s, configured to %s", failures, plural(failures), cond)
+	if audit != "" && failures > 0 {
+		msg += "\n  See test failures:\n  select * from " + audit
+	}
 	elapsed := time.Since(nr.started)
 	switch {
-	case severity == "ERROR" && shouldError, shouldWarn && r.opts.WarnError:
+	case severity == "ERROR" && shouldError, shouldWarn && (r.opts.WarnError || r.opts.WarnErrorOptions.Promotes("LogTestResult")):
 		r.p.Progress(nr.index, r.total, fmt.Sprintf("FAIL %d %s", failures, n.Name), fmt.Sprintf("FAIL %d", failures), elapsed, true)
 		r.finish(nr, manifest.StatusFail, adapters.Response{}, msg+"\n  compiled code at "+path, &f, sql)
 		return graph.ErrSkipDescendants
@@ -126,4 +143,3 @@ func toBool(v any) bool {
 	}
 	return toInt(v) != 0
 }
-

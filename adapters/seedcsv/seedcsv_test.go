@@ -1,0 +1,130 @@
+package seedcsv
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func writeFile(t testing.TB, dir, name, content string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func equal(t testing.TB, what string, got, want any) {
+	t.Helper()
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("%s:\n got  %#v\n want %#v", what, got, want)
+	}
+}
+
+func TestSeedTypeInference(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		values []string // one column
+		want   string
+		force  string
+	}{
+		{"ints", []string{"1", "-2", " 3 ", "+4"}, "integer", ""},
+		{"whole decimals are integer (agate MaxPrecision normalises)", []string{"1.0", "2.00", "3"}, "integer", ""},
+		{"decimals", []string{"1", "2.5"}, "float8", ""},
+		{"formatted numbers", []string{"$1,200", "50%", "-€3", "1_000"}, "integer", ""},
+		{"exponent", []string{"1e3", "2E-1"}, "float8", ""},
+		{"bigint", []string{"1", "3000000000"}, "bigint", ""},
+		{"huge", []string{"123456789012345678901234567890"}, "float8", ""},
+		{"nan", []string{"1", "NaN"}, "float8", ""},
+		{"all null", []string{"", "null", " NULL "}, "integer", ""},
+		{"dates", []string{"2024-01-31", "2024-2-5", ""}, "date", ""},
+		{"invalid date is text", []string{"2024-02-30"}, "text", ""},
+		{"datetimes", []string{"2024-01-31 10:00:00", "2024-01-31 1:2:3"}, "timestamp without time zone", ""},
+		{"iso datetimes", []string{"2024-01-31T10:00:00Z", "2024-01-31T10:00:00.123+02:00", "20240131T1000"}, "timestamp without time zone", ""},
+		{"date and datetime mixed is text", []string{"2024-01-31", "2024-01-31 10:00:00"}, "text", ""},
+		{"booleans", []string{"true", "False", "TRUE", "null"}, "boolean", ""},
+		{"0/1 are numbers, not booleans", []string{"0", "1"}, "integer", ""},
+		{"yes/no are text", []string{"yes", "no"}, "text", ""},
+		{"text", []string{"1", "abc"}, "text", ""},
+		{"forced", []string{"001", "002"}, "varchar", "varchar"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			csv := "col\n" + strings.Join(quoteAll(tc.values), "\n") + "\n"
+			p := writeFile(t, t.TempDir(), "s.csv", csv)
+			var ct map[string]string
+			if tc.force != "" {
+				ct = map[string]string{"col": tc.force}
+			}
+			tab, err := Infer(p, ',', ct)
+			if err != nil {
+				t.Fatal(err)
+			}
+			equal(t, "rows", tab.Rows, int64(len(tc.values)))
+			equal(t, "type", tab.Columns[0].SQLType(), tc.want)
+		})
+	}
+}
+
+func quoteAll(vs []string) []string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = `"` + strings.ReplaceAll(v, `"`, `""`) + `"`
+	}
+	return out
+}
+
+func TestSeedHeaderNames(t *testing.T) {
+	p := writeFile(t, t.TempDir(), "s.csv", "\ufeffid,id,,name\n1,2,3,x\n4,5\n")
+	tab, err := Infer(p, ',', nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, c := range tab.Columns {
+		names = append(names, c.Name)
+	}
+	equal(t, "names", names, []string{"id", "id_2", "c", "name"})
+	if _, err := Infer(writeFile(t, t.TempDir(), "s.csv", "a\n1,2\n"), ',', nil); err == nil || !strings.Contains(err.Error(), "2 values") {
+		t.Fatalf("long row: %v", err)
+	}
+	if _, err := Infer(writeFile(t, t.TempDir(), "s.csv", "a\n1\n"), ',', map[string]string{"b": "int"}); err == nil {
+		t.Fatal("column_types for a missing column should fail")
+	}
+}
+
+func TestSeedNumberCanonical(t *testing.T) {
+	for in, want := range map[string]string{
+		"1.0": "1", "-0": "0", "1e3": "1000", "$1,200": "1200", "-$5": "-5", "50%": "50", "007": "7",
+	} {
+		n, ok := parseNumber(in)
+		if !ok {
+			t.Fatalf("%q not a number", in)
+		}
+		equal(t, in, n.canonical(true), want)
+	}
+	for _, in := range []string{"1.2.3", "abc", "1e", "--", "1__0", "_1", "$"} {
+		if _, ok := parseNumber(in); ok {
+			t.Errorf("%q should not be a number", in)
+		}
+	}
+}
+
+func TestEachCanonicalRows(t *testing.T) {
+	p := writeFile(t, t.TempDir(), "s.csv", "n,d,b,s\n\"$1,200\",2024-1-5,TRUE,x\n2.50,,false\n")
+	tab, err := Infer(p, ',', nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got [][]any
+	err = Each(p, ',', tab, func(row []any) error {
+		got = append(got, append([]any(nil), row...))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	equal(t, "rows", got, [][]any{{"12e2", "2024-01-05", "true", "x"}, {"25e-1", nil, "false", nil}})
+}

@@ -1,0 +1,908 @@
+package run
+
+// The incremental materialization.
+//
+// First run, --full-refresh (unless the model pins full_refresh: false) and
+// an existing view all rebuild the table through Conn.Materialize: build
+// under a temporary name, swap in one transaction. Every other run is one
+// transaction on one connection, holding the target's write lock:
+//
+//	BEGIN; lock target; <pre-hooks (transaction: true)>
+//	CREATE TEMPORARY TABLE <new rows> AS (<model SQL>)
+//	<schema changes: ALTER TABLE ... ADD / DROP / SET DATA TYPE>
+//	<strategy: INSERT | DELETE + INSERT | MERGE | window DELETE + INSERT | user macro>
+//	<post-hooks (transaction: true)>; DROP <new rows>; COMMIT
+//
+// Any error rolls the whole transaction back: the target is exactly as it
+// was. The SQL is portable (DuckDB, PostgreSQL); what differs per warehouse
+// is behind adapters.IncrementalConn.
+//
+// on_schema_change, precisely (kiln never narrows a column and never
+// changes a type in a way that can lose a value):
+//
+//	ignore             no DDL; the insert uses the target's columns. A target
+//	                   column the model no longer produces is an error (as in
+//	                   dbt), naming the column.
+//	fail               any added, removed or retyped column is an error that
+//	                   lists each difference.
+//	append_new_columns add new columns; widen a column whose values no longer
+//	                   fit (INTEGER → BIGINT, INTEGER → VARCHAR, DATE →
+//	                   TIMESTAMP, DECIMAL(10,2) → DECIMAL(12,4)); keep columns
+//	                   the model dropped (new rows get NULL there).
+//	sync_all_columns   as append_new_columns, and drop columns the model no
+//	                   longer produces.
+//
+// A type change no wider type can absorb losslessly (DATE → INTEGER, BIGINT
+// → DOUBLE) fails with the column, both types and the fix (--full-refresh, or
+// cast in the model), instead of dbt's behaviour of altering the column to
+// the new type and hoping every stored value converts.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/kiln-dev/kiln/adapters"
+	"github.com/kiln-dev/kiln/compiler"
+	"github.com/kiln-dev/kiln/compiler/jinja"
+	"github.com/kiln-dev/kiln/compiler/manifest"
+)
+
+func init() {
+	materializations["incremental"] = func(ctx context.Context, b *Build) (adapters.Response, error) { return b.incremental(ctx) }
+}
+
+// configError is a bad config value, reported as a compilation error that
+// names the file (and line, when the key is written in the model's SQL).
+type configError struct {
+	n   *manifest.Node
+	key string
+	msg string
+}
+
+func (e *configError) Error() string {
+	return fmt.Sprintf("Compilation Error in %s %s (%s)\n  %s: %s", e.n.ResourceType, e.n.Name, e.n.OriginalFilePath, configPos(e.n, e.key), e.msg)
+}
+
+// Unwrap lets the runner recognise the error as a compilation error.
+func (e *configError) Unwrap() error { return nil }
+
+func cfgErr(n *manifest.Node, key, format string, args ...any) error {
+	return &configError{n: n, key: key, msg: fmt.Sprintf(format, args...)}
+}
+
+// configPos is "file:line" of the first line of the node's SQL mentioning
+// key (or, for a missing key, its config() call), else the file.
+func configPos(n *manifest.Node, key string) string {
+	for _, k := range []string{key, "config("} {
+		if k == "" {
+			continue
+		}
+		for i, l := range strings.Split(n.RawCode, "\n") {
+			if strings.Contains(l, k) {
+				line := i + 1 + max(n.Pos.Line-1, 0)
+				return fmt.Sprintf("%s:%d", n.OriginalFilePath, line)
+			}
+		}
+	}
+	return n.OriginalFilePath
+}
+
+// incrConfig is the validated incremental configuration of one model.
+type incrConfig struct {
+	strategy       string   // resolved: never "default" or ""
+	macro          string   // get_incremental_<name>_sql when a project macro implements it
+	uniqueKey      []string // SQL expressions, as written
+	uniqueKeyRaw   any
+	predicates     []string
+	updateCols     []string // merge_update_columns
+	excludeCols    []string // merge_exclude_columns
+	onSchemaChange string
+	mb             *microbatchConfig
+}
+
+var onSchemaChangeModes = []string{"ignore", "fail", "append_new_columns", "sync_all_columns"}
+
+func (b *Build) incrementalConfig(ic adapters.IncrementalConn) (*incrConfig, error) {
+	n := b.Node
+	c := n.Config
+	cfg := &incrConfig{uniqueKeyRaw: c["unique_key"]}
+	for _, k := range keyList(c["unique_key"]) {
+		if strings.TrimSpace(k) == "" {
+			return nil, cfgErr(n, "unique_key", "unique_key has an empty entry; list column names, e.g. unique_key=['order_id', 'line_no']")
+		}
+		cfg.uniqueKey = append(cfg.uniqueKey, k)
+	}
+	if v, ok := c["unique_key"]; ok && v != nil && len(cfg.uniqueKey) == 0 {
+		if _, isStr := v.(string); !isStr {
+			return nil, cfgErr(n, "unique_key", "unique_key must be a column name or a list of column names, got %v", v)
+		}
+	}
+	cfg.predicates = keyList(c["incremental_predicates"])
+	cfg.updateCols = keyList(c["merge_update_columns"])
+	cfg.excludeCols = keyList(c["merge_exclude_columns"])
+	if len(cfg.updateCols) > 0 && len(cfg.excludeCols) > 0 {
+		return nil, cfgErr(n, "merge_", "set merge_update_columns or merge_exclude_columns, not both")
+	}
+	cfg.onSchemaChange = strings.ToLower(c.String("on_schema_change", "ignore"))
+	if !strIn(onSchemaChangeModes, cfg.onSchemaChange) {
+		return nil, cfgErr(n, "on_schema_change", "on_schema_change '%s' is not one of %s", c.String("on_schema_change", ""), strings.Join(onSchemaChangeModes, ", "))
+	}
+	s := strings.ToLower(strings.TrimSpace(c.String("incremental_strategy", "default")))
+	if s == "default" {
+		// dbt-duckdb and dbt-postgres: delete+insert (which is a plain
+		// append without a unique_key).
+		s = "append"
+		if len(cfg.uniqueKey) > 0 {
+			s = "delete+insert"
+		}
+	}
+	cfg.strategy = s
+	macro := "get_incremental_" + strings.ReplaceAll(s, "+", "_") + "_sql"
+	if b.Runner.res.Env.IsOverridden(macro) {
+		cfg.macro = macro
+	}
+	builtin := []string{"append", "delete+insert", "merge", "microbatch"}
+	if cfg.macro == "" {
+		if !strIn(builtin, s) {
+			return nil, cfg.unknownStrategy(n, ic)
+		}
+		if !strIn(ic.IncrementalStrategies(), s) {
+			return nil, cfgErr(n, "incremental_strategy", "incremental_strategy '%s' is not supported on this warehouse (supported: %s)", s, strings.Join(ic.IncrementalStrategies(), ", "))
+		}
+	}
+	if s == "merge" && len(cfg.uniqueKey) == 0 && (len(cfg.updateCols) > 0 || len(cfg.excludeCols) > 0) {
+		return nil, cfgErr(n, "merge_", "merge_update_columns and merge_exclude_columns need a unique_key: without one, merge only inserts")
+	}
+	if s == "microbatch" {
+		mb, err := parseMicrobatch(n)
+		if err != nil {
+			return nil, err
+		}
+		cfg.mb = mb
+	}
+	return cfg, nil
+}
+
+func (cfg *incrConfig) unknownStrategy(n *manifest.Node, ic adapters.IncrementalConn) error {
+	return cfgErr(n, "incremental_strategy", "unknown incremental_strategy '%s': use one of %s, or define a macro get_incremental_%s_sql(arg_dict) for a custom strategy",
+		cfg.strategy, strings.Join(ic.IncrementalStrategies(), ", "), strings.ReplaceAll(cfg.strategy, "+", "_"))
+}
+
+// keyList reads a string or list config as a list of strings.
+func keyList(v any) []string {
+	switch t := v.(type) {
+	case nil:
+		return nil
+	case string:
+		if strings.TrimSpace(t) == "" {
+			return nil
+		}
+		return []string{t}
+	case []any:
+		out := make([]string, 0, len(t))
+		for _, x := range t {
+			out = append(out, fmt.Sprint(x))
+		}
+		return out
+	case []string:
+		return t
+	}
+	return nil
+}
+
+func strIn(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// incremental is the materialization (see the file comment).
+func (b *Build) incremental(ctx context.Context) (adapters.Response, error) {
+	fail := adapters.Response{Message: "ERROR", RowsAffected: -1}
+	ic, ok := b.Conn.(adapters.IncrementalConn)
+	if !ok {
+		return fail, fmt.Errorf("incremental models are not supported on this warehouse yet")
+	}
+	cfg, err := b.incrementalConfig(ic)
+	if err != nil {
+		return fail, err
+	}
+	target := b.Runner.res.Relation(b.Node)
+	existing, err := b.Conn.GetRelation(ctx, target.Database, target.Schema, target.Identifier)
+	if err != nil {
+		return fail, err
+	}
+	if cfg.mb != nil {
+		return b.microbatch(ctx, ic, cfg, target, existing)
+	}
+	if existing == nil || existing.Type != adapters.RelTable || b.FullRefresh() {
+		return b.swap(ctx, adapters.RelTable)
+	}
+	return b.applyIncremental(ctx, ic, cfg, target, b.SQL, nil, b.PreHooks, b.PostHooks)
+}
+
+// inTx runs fn inside one transaction that holds target's write lock, with
+// the hooks around it; any error rolls everything back.
+func inTx(ctx context.Context, ic adapters.IncrementalConn, target adapters.Relation, pre, post []adapters.Hook, fn func() error) error {
+	if err := execHooks(ctx, ic, pre, false, "pre-hook"); err != nil {
+		return err
+	}
+	if err := ic.Begin(ctx); err != nil {
+		return err
+	}
+	release, err := ic.LockRelation(ctx, target)
+	if err != nil {
+		_ = ic.Rollback(context.WithoutCancel(ctx))
+		return err
+	}
+	err = func() error {
+		if err := execHooks(ctx, ic, pre, true, "pre-hook"); err != nil {
+			return err
+		}
+		if err := fn(); err != nil {
+			return err
+		}
+		if err := execHooks(ctx, ic, post, true, "post-hook"); err != nil {
+			return err
+		}
+		return ic.Commit(ctx)
+	}()
+	if err != nil {
+		_ = ic.Rollback(context.WithoutCancel(ctx))
+		release()
+		return err
+	}
+	release()
+	return execHooks(ctx, ic, post, false, "post-hook")
+}
+
+func execHooks(ctx context.Context, c adapters.Conn, hooks []adapters.Hook, inTx bool, what string) error {
+	for i, h := range hooks {
+		if h.Transaction != inTx {
+			continue
+		}
+		if _, err := c.Exec(ctx, h.SQL); err != nil {
+			return fmt.Errorf("%s %d failed (the transaction was rolled back): %w", what, i, err)
+		}
+	}
+	return nil
+}
+
+// applyIncremental is one incremental transaction (see the file comment).
+// window, for microbatch, is the event_time range the new rows replace.
+func (b *Build) applyIncremental(ctx context.Context, ic adapters.IncrementalConn, cfg *incrConfig, target adapters.Relation, sql string, window *compiler.Batch, pre, post []adapters.Hook) (adapters.Response, error) {
+	var affected int64
+	altered := false
+	err := inTx(ctx, ic, target, pre, post, func() error {
+		tmp := ic.TempRelation(target, "new")
+		create := ic.CreateTempTableSQL(tmp, sql)
+		if h := strings.TrimSpace(b.Node.Config.String("sql_header", "")); h != "" {
+			create = h + "\n" + create
+		}
+		if _, err := ic.Exec(ctx, create); err != nil {
+			return err
+		}
+		src, err := ic.ColumnsOfQuery(ctx, "select * from "+tmp.Render())
+		if err != nil {
+			return err
+		}
+		tgt, err := ic.ColumnsOfQuery(ctx, "select * from "+target.Render())
+		if err != nil {
+			return err
+		}
+		plan, err := planSchemaChange(ic, b.Node, cfg.onSchemaChange, target, src, tgt)
+		if err != nil {
+			return err
+		}
+		for _, q := range plan.ddl {
+			altered = true
+			if _, err := ic.Exec(ctx, q); err != nil {
+				return fmt.Errorf("on_schema_change=%s: %s: %w", cfg.onSchemaChange, firstLine(q), err)
+			}
+		}
+		stmts, err := b.strategySQL(ctx, ic, cfg, target, tmp, plan.dest, window)
+		if err != nil {
+			return err
+		}
+		for _, q := range stmts {
+			resp, err := ic.Exec(ctx, q)
+			if err != nil {
+				return fmt.Errorf("incremental_strategy=%s: %w", cfg.strategy, err)
+			}
+			if resp.RowsAffected > 0 {
+				affected += resp.RowsAffected
+			}
+		}
+		_, err = ic.Exec(ctx, "DROP TABLE "+tmp.Render())
+		return err
+	})
+	if altered {
+		ic.Forget(target)
+	}
+	if err != nil {
+		return adapters.Response{Message: "ERROR", RowsAffected: -1}, err
+	}
+	return adapters.Response{Message: "OK", RowsAffected: affected}, nil
+}
+
+// schemaPlan is the DDL that reconciles the target with the new rows, and
+// the columns the strategy writes.
+type schemaPlan struct {
+	ddl  []string
+	dest []adapters.Column
+}
+
+func planSchemaChange(ic adapters.IncrementalConn, n *manifest.Node, mode string, target adapters.Relation, src, tgt []adapters.Column) (schemaPlan, error) {
+	var p schemaPlan
+	tgtBy := map[string]adapters.Column{}
+	for _, c := range tgt {
+		tgtBy[strings.ToLower(c.Name)] = c
+	}
+	srcBy := map[string]bool{}
+	var added []adapters.Column
+	type retype struct {
+		col            adapters.Column
+		have, incoming string
+	}
+	var retyped []retype
+	for _, c := range src {
+		srcBy[strings.ToLower(c.Name)] = true
+		t, ok := tgtBy[strings.ToLower(c.Name)]
+		if !ok {
+			added = append(added, c)
+		} else if !strings.EqualFold(t.DataType, c.DataType) {
+			retyped = append(retyped, retype{t, t.DataType, c.DataType})
+		}
+	}
+	var removed []adapters.Column
+	for _, c := range tgt {
+		if !srcBy[strings.ToLower(c.Name)] {
+			removed = append(removed, c)
+		}
+	}
+	names := func(cols []adapters.Column) string {
+		q := make([]string, len(cols))
+		for i, c := range cols {
+			q[i] = adapters.QuoteIdent(c.Name)
+		}
+		return strings.Join(q, ", ")
+	}
+	switch mode {
+	case "ignore":
+		if len(removed) > 0 {
+			return p, fmt.Errorf("the model no longer produces column(s) %s of %s; with on_schema_change: ignore the insert needs them. Set on_schema_change to append_new_columns (keep them, new rows get NULL) or sync_all_columns (drop them), or rebuild with --full-refresh", names(removed), target.Render())
+		}
+		p.dest = tgt
+		return p, nil
+	case "fail":
+		var diffs []string
+		for _, c := range added {
+			diffs = append(diffs, fmt.Sprintf("new column %s %s", adapters.QuoteIdent(c.Name), c.DataType))
+		}
+		for _, c := range removed {
+			diffs = append(diffs, fmt.Sprintf("column %s %s is no longer produced", adapters.QuoteIdent(c.Name), c.DataType))
+		}
+		for _, r := range retyped {
+			diffs = append(diffs, fmt.Sprintf("column %s changed type from %s to %s", adapters.QuoteIdent(r.col.Name), r.have, r.incoming))
+		}
+		if len(diffs) > 0 {
+			return p, fmt.Errorf("the schema of %s changed and on_schema_change is 'fail':\n  - %s\nthe table was left unchanged; set on_schema_change to append_new_columns or sync_all_columns, or rebuild with --full-refresh", target.Render(), strings.Join(diffs, "\n  - "))
+		}
+		p.dest = tgt
+		return p, nil
+	}
+	// append_new_columns and sync_all_columns
+	for _, r := range retyped {
+		to, err := ic.WidenType(r.have, r.incoming)
+		if err != nil {
+			var te *adapters.TypeChangeError
+			if errors.As(err, &te) {
+				te.Column = r.col.Name
+				return p, fmt.Errorf("on_schema_change=%s cannot evolve %s: %w. The table was left unchanged; rebuild it with --full-refresh, or cast the column in the model to its old type", mode, target.Render(), te)
+			}
+			return p, err
+		}
+		if !strings.EqualFold(to, r.have) {
+			p.ddl = append(p.ddl, ic.AlterColumnTypeSQL(target, r.col.Name, to))
+		}
+	}
+	for _, c := range added {
+		p.ddl = append(p.ddl, "ALTER TABLE "+target.Render()+" ADD COLUMN "+adapters.QuoteIdent(c.Name)+" "+c.DataType)
+	}
+	if mode == "sync_all_columns" {
+		for _, c := range removed {
+			p.ddl = append(p.ddl, "ALTER TABLE "+target.Render()+" DROP COLUMN "+adapters.QuoteIdent(c.Name))
+		}
+	}
+	p.dest = src
+	return p, nil
+}
+
+// strategySQL returns the statements that apply the new rows in tmp.
+func (b *Build) strategySQL(ctx context.Context, ic adapters.IncrementalConn, cfg *incrConfig, target, tmp adapters.Relation, dest []adapters.Column, window *compiler.Batch) ([]string, error) {
+	if cfg.macro != "" {
+		return b.customStrategy(ctx, cfg, target, tmp, dest, window)
+	}
+	cols := quotedCols(dest)
+	insert := "INSERT INTO " + target.Render() + " (" + cols + ")\n(SELECT " + cols + " FROM " + tmp.Render() + ")"
+	preds := ""
+	for _, p := range cfg.predicates {
+		preds += "\n  AND (" + p + ")"
+	}
+	switch cfg.strategy {
+	case "append":
+		return []string{insert}, nil
+	case "delete+insert":
+		if len(cfg.uniqueKey) == 0 {
+			return []string{insert}, nil
+		}
+		var del string
+		if len(cfg.uniqueKey) == 1 {
+			k := cfg.uniqueKey[0]
+			del = "DELETE FROM " + target.Render() + " AS DBT_INTERNAL_DEST\nWHERE (" + k + ") IN (SELECT DISTINCT (" + k + ") FROM " + tmp.Render() + " AS DBT_INTERNAL_SOURCE)" + preds
+		} else {
+			on := make([]string, len(cfg.uniqueKey))
+			for i, k := range cfg.uniqueKey {
+				on[i] = "DBT_INTERNAL_SOURCE." + k + " = DBT_INTERNAL_DEST." + k
+			}
+			del = "DELETE FROM " + target.Render() + " AS DBT_INTERNAL_DEST\nUSING " + tmp.Render() + " AS DBT_INTERNAL_SOURCE\nWHERE " + strings.Join(on, " AND ") + preds
+		}
+		return []string{del, insert}, nil
+	case "merge":
+		return []string{b.mergeSQL(cfg, target, tmp, dest)}, nil
+	case "microbatch":
+		if window == nil {
+			return nil, errors.New("internal error: microbatch without a batch window")
+		}
+		et := cfg.mb.eventTime
+		del := "DELETE FROM " + target.Render() + " AS DBT_INTERNAL_DEST\nWHERE DBT_INTERNAL_DEST." + et + " >= '" + compiler.BatchLiteral(window.Start) + "' AND DBT_INTERNAL_DEST." + et + " < '" + compiler.BatchLiteral(window.End) + "'" + preds
+		return []string{del, insert}, nil
+	}
+	return nil, cfg.unknownStrategy(b.Node, ic)
+}
+
+func quotedCols(cols []adapters.Column) string {
+	q := make([]string, len(cols))
+	for i, c := range cols {
+		q[i] = adapters.QuoteIdent(c.Name)
+	}
+	return strings.Join(q, ", ")
+}
+
+func (b *Build) mergeSQL(cfg *incrConfig, target, tmp adapters.Relation, dest []adapters.Column) string {
+	var on []string
+	for _, p := range cfg.predicates {
+		on = append(on, "("+p+")")
+	}
+	if len(cfg.uniqueKey) == 0 {
+		on = append(on, "FALSE")
+	}
+	for _, k := range cfg.uniqueKey {
+		on = append(on, "DBT_INTERNAL_SOURCE."+k+" = DBT_INTERNAL_DEST."+k)
+	}
+	var sb strings.Builder
+	sb.WriteString("MERGE INTO " + target.Render() + " AS DBT_INTERNAL_DEST\nUSING " + tmp.Render() + " AS DBT_INTERNAL_SOURCE\nON " + strings.Join(on, " AND "))
+	update := dest
+	if len(cfg.updateCols) > 0 {
+		update = pickColumns(dest, cfg.updateCols, true)
+	} else if len(cfg.excludeCols) > 0 {
+		update = pickColumns(dest, cfg.excludeCols, false)
+	}
+	if len(cfg.uniqueKey) > 0 && len(update) > 0 {
+		set := make([]string, len(update))
+		for i, c := range update {
+			set[i] = adapters.QuoteIdent(c.Name) + " = DBT_INTERNAL_SOURCE." + adapters.QuoteIdent(c.Name)
+		}
+		sb.WriteString("\nWHEN MATCHED THEN UPDATE SET " + strings.Join(set, ", "))
+	}
+	vals := make([]string, len(dest))
+	for i, c := range dest {
+		vals[i] = "DBT_INTERNAL_SOURCE." + adapters.QuoteIdent(c.Name)
+	}
+	sb.WriteString("\nWHEN NOT MATCHED THEN INSERT (" + quotedCols(dest) + ") VALUES (" + strings.Join(vals, ", ") + ")")
+	return sb.String()
+}
+
+// pickColumns keeps (keep=true) or drops the named columns, case-insensitively.
+func pickColumns(cols []adapters.Column, names []string, keep bool) []adapters.Column {
+	set := map[string]bool{}
+	for _, n := range names {
+		set[strings.ToLower(strings.Trim(n, `"`))] = true
+	}
+	var out []adapters.Column
+	for _, c := range cols {
+		if set[strings.ToLower(c.Name)] == keep {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// customStrategy calls the project's get_incremental_<name>_sql(arg_dict)
+// and returns the SQL it renders, run inside the same transaction.
+func (b *Build) customStrategy(ctx context.Context, cfg *incrConfig, target, tmp adapters.Relation, dest []adapters.Column, window *compiler.Batch) ([]string, error) {
+	res := b.Runner.res
+	jctx, _ := res.RuntimeContext(ctx, b.Node, b.Conn)
+	if window != nil {
+		if m, ok := jctx.Globals["model"].(map[string]any); ok {
+			m["batch"] = map[string]any{"id": window.ID, "event_time_start": window.Start.UTC(), "event_time_end": window.End.UTC()}
+		}
+	}
+	cols := make([]any, len(dest))
+	for i, c := range dest {
+		cols[i] = &jinja.Column{C: c}
+	}
+	var preds any
+	if len(cfg.predicates) > 0 {
+		l := make([]any, len(cfg.predicates))
+		for i, p := range cfg.predicates {
+			l[i] = p
+		}
+		preds = l
+	}
+	arg := map[string]any{
+		"target_relation": jinja.NewRelation(target), "temp_relation": jinja.NewRelation(tmp),
+		"unique_key": cfg.uniqueKeyRaw, "dest_columns": cols, "incremental_predicates": preds,
+	}
+	v, err := res.Env.CallMacro(jctx, cfg.macro, []any{arg}, nil)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", cfg.macro, err)
+	}
+	sql := strings.TrimSpace(fmt.Sprint(v))
+	if v == nil || sql == "" {
+		return nil, fmt.Errorf("%s returned no SQL; it must return the statement(s) that apply %s to %s", cfg.macro, tmp.Render(), target.Render())
+	}
+	return []string{sql}, nil
+}
+
+// ---- microbatch ----
+
+type microbatchConfig struct {
+	eventTime string
+	size      string // hour, day, month, year
+	begin     time.Time
+	lookback  int
+}
+
+func parseMicrobatch(n *manifest.Node) (*microbatchConfig, error) {
+	c := n.Config
+	mb := &microbatchConfig{eventTime: c.String("event_time", ""), size: strings.ToLower(c.String("batch_size", "")), lookback: 1}
+	if mb.eventTime == "" {
+		return nil, cfgErr(n, "incremental_strategy", "microbatch models need event_time: the column holding each row's time, e.g. event_time='created_at'")
+	}
+	switch mb.size {
+	case "hour", "day", "month", "year":
+	default:
+		return nil, cfgErr(n, "batch_size", "microbatch models need batch_size: one of hour, day, month, year (got %q)", c.String("batch_size", ""))
+	}
+	switch v := c["begin"].(type) {
+	case time.Time:
+		mb.begin = v.UTC()
+	case string:
+		t, err := parseTimeValue(v)
+		if err != nil {
+			return nil, cfgErr(n, "begin", "begin %q is not a date or timestamp (use e.g. '2024-01-01' or '2024-01-01 00:00:00')", v)
+		}
+		mb.begin = t
+	case nil:
+		return nil, cfgErr(n, "incremental_strategy", "microbatch models need begin: the time the first batch starts, e.g. begin='2024-01-01'")
+	default:
+		return nil, cfgErr(n, "begin", "begin must be a date or timestamp string, got %v", v)
+	}
+	if v, ok := c["lookback"]; ok && v != nil {
+		switch x := v.(type) {
+		case int:
+			mb.lookback = x
+		case int64:
+			mb.lookback = int(x)
+		case float64:
+			mb.lookback = int(x)
+		default:
+			return nil, cfgErr(n, "lookback", "lookback must be a whole number of batches, got %v", v)
+		}
+		if mb.lookback < 0 {
+			return nil, cfgErr(n, "lookback", "lookback must be zero or more, got %d", mb.lookback)
+		}
+	}
+	return mb, nil
+}
+
+// parseTimeValue accepts the date and timestamp spellings dbt accepts for
+// begin and --event-time-start/--event-time-end; a value without a zone is UTC.
+func parseTimeValue(s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02 15:04:05Z07:00", "2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02T15:04", "2006-01-02 15:04", "2006-01-02"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("%q is not a date or timestamp", s)
+}
+
+// ParseEventTime parses a --event-time-start/--event-time-end value.
+func ParseEventTime(s string) (time.Time, error) { return parseTimeValue(s) }
+
+func truncBatch(t time.Time, size string) time.Time {
+	t = t.UTC()
+	switch size {
+	case "hour":
+		return t.Truncate(time.Hour)
+	case "day":
+		return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+	case "month":
+		return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
+	default:
+		return time.Date(t.Year(), 1, 1, 0, 0, 0, 0, time.UTC)
+	}
+}
+
+func addBatches(t time.Time, size string, n int) time.Time {
+	switch size {
+	case "hour":
+		return t.Add(time.Duration(n) * time.Hour)
+	case "day":
+		return t.AddDate(0, 0, n)
+	case "month":
+		return t.AddDate(0, n, 0)
+	default:
+		return t.AddDate(n, 0, 0)
+	}
+}
+
+func batchID(t time.Time, size string) string {
+	switch size {
+	case "hour":
+		return t.Format("2006010215")
+	case "day":
+		return t.Format("20060102")
+	case "month":
+		return t.Format("200601")
+	}
+	return t.Format("2006")
+}
+
+// batchWindows splits [start, end) into batches; the last may be short
+// when end is not on a batch boundary.
+func batchWindows(start, end time.Time, size string) []*compiler.Batch {
+	var out []*compiler.Batch
+	for cur := truncBatch(start, size); cur.Before(end); {
+		next := addBatches(cur, size, 1)
+		if next.After(end) {
+			next = end
+		}
+		out = append(out, &compiler.Batch{ID: batchID(cur, size), Start: cur, End: next})
+		cur = next
+	}
+	return out
+}
+
+// microbatch builds the model one event_time window at a time; each batch is
+// its own transaction. Failed batches are remembered in the state table and
+// retried by the next run (see microbatchState).
+func (b *Build) microbatch(ctx context.Context, ic adapters.IncrementalConn, cfg *incrConfig, target adapters.Relation, existing *adapters.Relation) (adapters.Response, error) {
+	mb := cfg.mb
+	r := b.Runner
+	full := b.FullRefresh() || existing == nil || existing.Type != adapters.RelTable
+	now := r.start.UTC()
+	if now.IsZero() {
+		now = time.Now().UTC()
+	}
+	end := addBatches(truncBatch(now, mb.size), mb.size, 1)
+	if r.opts.EventTimeEnd != nil {
+		end = r.opts.EventTimeEnd.UTC()
+	}
+	var start time.Time
+	switch {
+	case r.opts.EventTimeStart != nil:
+		start = r.opts.EventTimeStart.UTC()
+	case !full:
+		start = addBatches(truncBatch(now, mb.size), mb.size, -mb.lookback)
+	default:
+		start = mb.begin
+	}
+	if !start.Before(end) {
+		return adapters.Response{Message: "ERROR", RowsAffected: -1}, cfgErr(b.Node, "", "the batch range is empty: start %s is not before end %s", compiler.BatchLiteral(start), compiler.BatchLiteral(end))
+	}
+	windows := batchWindows(start, end, mb.size)
+	state := &microbatchState{ic: ic, target: target}
+	if !full {
+		retry, err := state.failed(ctx)
+		if err != nil {
+			return adapters.Response{Message: "ERROR", RowsAffected: -1}, err
+		}
+		windows = mergeWindows(windows, retry, mb.size)
+	}
+	br := &batchResults{}
+	b.batches = br
+	exists := !full
+	var total int64
+	var firstErr error
+	label := r.label(b.Node)
+	for i, w := range windows {
+		if ctx.Err() != nil {
+			break
+		}
+		pre, post := []adapters.Hook(nil), []adapters.Hook(nil)
+		if i == 0 {
+			pre = b.PreHooks
+		}
+		if i == len(windows)-1 {
+			post = b.PostHooks
+		}
+		started := time.Now()
+		r.p.Line("  Batch %d of %d START batch %s of %s", i+1, len(windows), w.ID, label)
+		resp, err := b.runBatch(ctx, ic, cfg, target, w, exists, pre, post)
+		if err != nil {
+			br.failed = append(br.failed, w)
+			if firstErr == nil {
+				firstErr = fmt.Errorf("batch %s [%s, %s): %w", w.ID, compiler.BatchLiteral(w.Start), compiler.BatchLiteral(w.End), err)
+			}
+			r.p.Line("  Batch %d of %d ERROR batch %s of %s in %.2fs: %s", i+1, len(windows), w.ID, label, time.Since(started).Seconds(), firstLine(err.Error()))
+			if serr := state.record(context.WithoutCancel(ctx), w, err); serr != nil {
+				r.p.Line("  could not record the failed batch %s for retry: %v", w.ID, serr)
+			}
+			continue
+		}
+		exists = true
+		total += max(resp.RowsAffected, 0)
+		br.ok = append(br.ok, w)
+		r.p.Line("  Batch %d of %d OK batch %s of %s in %.2fs", i+1, len(windows), w.ID, label, time.Since(started).Seconds())
+		if err := state.clear(ctx, w); err != nil {
+			r.p.Line("  could not clear the retry record of batch %s: %v", w.ID, err)
+		}
+	}
+	if ctx.Err() != nil {
+		return adapters.Response{Message: "ERROR", RowsAffected: -1}, ctx.Err()
+	}
+	if firstErr != nil {
+		return adapters.Response{Message: "ERROR", RowsAffected: -1}, fmt.Errorf("%d of %d batches failed (they are retried by the next run); first: %w", len(br.failed), len(windows), firstErr)
+	}
+	return adapters.Response{Message: "OK", RowsAffected: total}, nil
+}
+
+func (b *Build) runBatch(ctx context.Context, ic adapters.IncrementalConn, cfg *incrConfig, target adapters.Relation, w *compiler.Batch, exists bool, pre, post []adapters.Hook) (adapters.Response, error) {
+	sql, err := b.Runner.res.CompileNodeBatch(ctx, b.Node, b.Conn, w)
+	if err != nil {
+		return adapters.Response{}, err
+	}
+	b.Runner.writeFile("compiled", b.Node, sql) // the last batch's SQL stays
+	if !exists {
+		// The first successful batch (re)builds the table, swapped in
+		// atomically like a table model.
+		return b.Conn.Materialize(ctx, adapters.MaterializeRequest{
+			Target: target, Kind: adapters.RelTable, SQL: sql,
+			SQLHeader: b.Node.Config.String("sql_header", ""), PreHooks: pre, PostHooks: post,
+		})
+	}
+	return b.applyIncremental(ctx, ic, cfg, target, sql, w, pre, post)
+}
+
+// mergeWindows adds retried windows not already covered, in time order.
+func mergeWindows(windows, retry []*compiler.Batch, size string) []*compiler.Batch {
+	have := map[int64]bool{}
+	for _, w := range windows {
+		have[w.Start.Unix()] = true
+	}
+	for _, w := range retry {
+		if !have[w.Start.Unix()] {
+			have[w.Start.Unix()] = true
+			w.ID = batchID(w.Start, size)
+			windows = append(windows, w)
+		}
+	}
+	sort.Slice(windows, func(i, j int) bool { return windows[i].Start.Before(windows[j].Start) })
+	return windows
+}
+
+// batchResults is run_results.json's batch_results.
+type batchResults struct {
+	ok, failed []*compiler.Batch
+}
+
+func (br *batchResults) json() map[string]any {
+	enc := func(ws []*compiler.Batch) []any {
+		out := make([]any, 0, len(ws))
+		for _, w := range ws {
+			out = append(out, []any{w.Start.UTC().Format(time.RFC3339), w.End.UTC().Format(time.RFC3339)})
+		}
+		return out
+	}
+	return map[string]any{"successful": enc(br.ok), "failed": enc(br.failed)}
+}
+
+// applyBatchResults records a microbatch model's per-batch outcome on its
+// result: "partial success" when some batches failed and some succeeded.
+func (r *Runner) applyBatchResults(id string, b *Build) {
+	if b == nil || b.batches == nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	rr := r.results[id]
+	if rr == nil {
+		return
+	}
+	rr.BatchResults = b.batches.json()
+	if len(b.batches.failed) > 0 && len(b.batches.ok) > 0 {
+		rr.Status = StatusPartialSuccess
+	}
+}
+
+// StatusPartialSuccess is dbt's status for a microbatch model some of whose
+// batches failed.
+const StatusPartialSuccess = "partial success"
+
+// microbatchState remembers failed batches between runs in a small table
+// in the model's schema, kiln_microbatch_failures (relation, batch_start,
+// batch_end, error, failed_at). It is created on the first failure only;
+// a successful batch deletes its row, so a healthy project never has rows.
+type microbatchState struct {
+	ic     adapters.IncrementalConn
+	target adapters.Relation
+}
+
+const stateTable = "kiln_microbatch_failures"
+
+func (s *microbatchState) rel() adapters.Relation {
+	return adapters.Relation{Database: s.target.Database, Schema: s.target.Schema, Identifier: stateTable, Type: adapters.RelTable}
+}
+
+func sqlString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+func (s *microbatchState) exists(ctx context.Context) (bool, error) {
+	rel, err := s.ic.GetRelation(ctx, s.target.Database, s.target.Schema, stateTable)
+	return rel != nil, err
+}
+
+func (s *microbatchState) failed(ctx context.Context) ([]*compiler.Batch, error) {
+	if ok, err := s.exists(ctx); !ok || err != nil {
+		return nil, err
+	}
+	t, _, err := s.ic.Query(ctx, "select cast(batch_start as varchar), cast(batch_end as varchar) from "+s.rel().Render()+" where relation = "+sqlString(s.target.Render())+" order by batch_start", 0)
+	if err != nil {
+		return nil, fmt.Errorf("reading failed batches from %s: %w", s.rel().Render(), err)
+	}
+	var out []*compiler.Batch
+	for _, row := range t.Rows {
+		st, err1 := parseTimeValue(fmt.Sprint(row[0]))
+		en, err2 := parseTimeValue(fmt.Sprint(row[1]))
+		if err1 == nil && err2 == nil {
+			out = append(out, &compiler.Batch{Start: st, End: en})
+		}
+	}
+	return out, nil
+}
+
+func tsLiteral(t time.Time) string {
+	return "cast('" + t.UTC().Format("2006-01-02 15:04:05.999999") + "' as timestamp)"
+}
+
+func (s *microbatchState) record(ctx context.Context, w *compiler.Batch, cause error) error {
+	rel := s.rel().Render()
+	q := "create table if not exists " + rel + " (relation varchar, batch_start timestamp, batch_end timestamp, error varchar, failed_at timestamp);\n" +
+		"delete from " + rel + " where relation = " + sqlString(s.target.Render()) + " and batch_start = " + tsLiteral(w.Start) + ";\n" +
+		"insert into " + rel + " values (" + sqlString(s.target.Render()) + ", " + tsLiteral(w.Start) + ", " + tsLiteral(w.End) + ", " + sqlString(firstLine(cause.Error())) + ", " + tsLiteral(time.Now()) + ")"
+	if err := s.ic.Begin(ctx); err != nil {
+		return err
+	}
+	if _, err := s.ic.Exec(ctx, q); err != nil {
+		_ = s.ic.Rollback(ctx)
+		return err
+	}
+	return s.ic.Commit(ctx)
+}
+
+func (s *microbatchState) clear(ctx context.Context, w *compiler.Batch) error {
+	if ok, err := s.exists(ctx); !ok || err != nil {
+		return err
+	}
+	_, err := s.ic.Exec(ctx, "delete from "+s.rel().Render()+" where relation = "+sqlString(s.target.Render())+" and batch_start = "+tsLiteral(w.Start))
+	return err
+}

@@ -1,0 +1,597 @@
+package run
+
+// Snapshots (type-2 slowly changing dimensions).
+//
+// One snapshot is one transaction holding the target's write lock:
+//
+//	BEGIN; lock target
+//	CREATE TEMP src  AS select q.*, <key exprs>, <valid-from expr> from (<snapshot SQL>) q
+//	  refuse NULL key parts, duplicate keys and (timestamp) NULL updated_at, naming rows
+//	first run: CREATE TABLE target AS select src columns + meta columns; COMMIT
+//	ALTER TABLE target ADD COLUMN / widen types   (never drops a history column)
+//	CREATE TEMP cur  AS current rows of target (+ key exprs)
+//	CREATE TEMP chg  AS src rows whose key is new or whose tracked values changed
+//	CREATE TEMP del  AS current rows whose key left the source (hard_deletes)
+//	UPDATE target SET valid_to = ... matched on dbt_scd_id of the current row
+//	INSERT new versions; INSERT deletion records (hard_deletes: new_record)
+//	check: no key gained a second current row; COMMIT
+//
+// The meta columns are dbt's: dbt_scd_id = md5(key parts and valid-from
+// joined by '|', NULL as ''), dbt_updated_at, dbt_valid_from, dbt_valid_to
+// (NULL, or dbt_valid_to_current, while current) and dbt_is_deleted ('True'
+// / 'False', with hard_deletes: new_record), renamable through
+// snapshot_meta_column_names. Tracked values compare with IS DISTINCT FROM,
+// so NULL → NULL is no change and a rerun over unchanged data adds nothing.
+// "Now" (check strategy, deletions) is the snapshot's start time in UTC.
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/kiln-dev/kiln/adapters"
+	"github.com/kiln-dev/kiln/compiler/manifest"
+)
+
+type snapConfig struct {
+	strategy                                            string   // timestamp | check
+	keys                                                []string // unique_key SQL expressions
+	updatedAt                                           string   // SQL expression; "" for check without updated_at
+	checkAll                                            bool
+	checkCols                                           []string
+	hardDeletes                                         string // ignore | invalidate | new_record
+	validToCurrent                                      string // SQL expression or ""
+	scdID, metaUpdatedAt, validFrom, validTo, isDeleted string
+}
+
+// SnapshotMetaColumns are the default names of the snapshot meta columns.
+var SnapshotMetaColumns = map[string]string{
+	"dbt_scd_id": "dbt_scd_id", "dbt_updated_at": "dbt_updated_at", "dbt_valid_from": "dbt_valid_from",
+	"dbt_valid_to": "dbt_valid_to", "dbt_is_deleted": "dbt_is_deleted",
+}
+
+func snapshotConfig(n *manifest.Node) (*snapConfig, error) {
+	c := n.Config
+	sc := &snapConfig{strategy: strings.ToLower(c.String("strategy", "")), updatedAt: c.String("updated_at", "")}
+	switch sc.strategy {
+	case "timestamp":
+		if sc.updatedAt == "" {
+			return nil, cfgErr(n, "strategy", "the timestamp strategy needs updated_at: the column that changes whenever a row changes")
+		}
+	case "check":
+		switch v := c["check_cols"].(type) {
+		case string:
+			if strings.ToLower(v) != "all" {
+				return nil, cfgErr(n, "check_cols", "check_cols must be 'all' or a list of columns, got %q", v)
+			}
+			sc.checkAll = true
+		case []any, []string:
+			sc.checkCols = keyList(v)
+			if len(sc.checkCols) == 0 {
+				return nil, cfgErr(n, "check_cols", "check_cols is an empty list; list the columns to track, or use 'all'")
+			}
+		default:
+			return nil, cfgErr(n, "strategy", "the check strategy needs check_cols: 'all' or a list of columns")
+		}
+	case "":
+		return nil, cfgErr(n, "", "snapshot '%s' needs a strategy: 'timestamp' (with updated_at) or 'check' (with check_cols)", n.Name)
+	default:
+		return nil, cfgErr(n, "strategy", "unknown snapshot strategy '%s': kiln supports 'timestamp' and 'check' (custom snapshot_<name>_strategy macros are not supported yet)", sc.strategy)
+	}
+	sc.keys = keyList(c["unique_key"])
+	if len(sc.keys) == 0 {
+		return nil, cfgErr(n, "", "snapshot '%s' needs a unique_key: the column (or list of columns) identifying a row", n.Name)
+	}
+	sc.hardDeletes = strings.ToLower(c.String("hard_deletes", ""))
+	legacy := c.Bool("invalidate_hard_deletes", false)
+	switch {
+	case sc.hardDeletes != "" && legacy:
+		return nil, cfgErr(n, "invalidate_hard_deletes", "set hard_deletes or the legacy invalidate_hard_deletes, not both")
+	case legacy:
+		sc.hardDeletes = "invalidate"
+	case sc.hardDeletes == "":
+		sc.hardDeletes = "ignore"
+	}
+	if !strIn([]string{"ignore", "invalidate", "new_record"}, sc.hardDeletes) {
+		return nil, cfgErr(n, "hard_deletes", "hard_deletes must be ignore, invalidate or new_record, got %q", sc.hardDeletes)
+	}
+	sc.validToCurrent = strings.TrimSpace(c.String("dbt_valid_to_current", ""))
+	names := map[string]string{}
+	for k, v := range SnapshotMetaColumns {
+		names[k] = v
+	}
+	if m, ok := c["snapshot_meta_column_names"].(map[string]any); ok {
+		for k, v := range m {
+			if _, known := names[k]; !known {
+				return nil, cfgErr(n, "snapshot_meta_column_names", "snapshot_meta_column_names: unknown key %q (use dbt_scd_id, dbt_updated_at, dbt_valid_from, dbt_valid_to, dbt_is_deleted)", k)
+			}
+			if s, ok := v.(string); ok && s != "" {
+				names[k] = s
+			}
+		}
+	}
+	sc.scdID, sc.metaUpdatedAt, sc.validFrom, sc.validTo, sc.isDeleted = names["dbt_scd_id"], names["dbt_updated_at"], names["dbt_valid_from"], names["dbt_valid_to"], names["dbt_is_deleted"]
+	return sc, nil
+}
+
+func (r *Runner) runSnapshot(ctx context.Context, nr *nodeRun) error {
+	n := nr.n
+	desc := "snapshot " + r.label(n)
+	r.p.Progress(nr.index, r.total, "START "+desc, "RUN", 0, false)
+	c, err := r.conn(ctx)
+	if err != nil {
+		r.fail(nr, "ERROR", "ERROR snapshotting "+desc, err, "")
+		return err
+	}
+	broken := false
+	defer func() { r.release(c, broken) }()
+	var sql string
+	if err := r.timed(nr, "compile", func() error {
+		var e error
+		sql, e = r.res.CompileNode(ctx, n, c)
+		return e
+	}); err != nil {
+		r.fail(nr, "ERROR", "ERROR snapshotting "+desc, err, "")
+		return err
+	}
+	path := r.writeFile("compiled", n, sql)
+	pre, post, err := r.renderHooks(ctx, n, c)
+	if err != nil {
+		r.fail(nr, "ERROR", "ERROR snapshotting "+desc, err, path)
+		return err
+	}
+	var resp adapters.Response
+	err = r.timed(nr, "execute", func() error {
+		var e error
+		resp, e = r.snapshot(ctx, n, c, sql, pre, post)
+		return e
+	})
+	if err != nil {
+		broken = ctx.Err() != nil
+		r.fail(nr, "ERROR", "ERROR snapshotting "+desc, err, path)
+		return err
+	}
+	r.writeFile("run", n, sql)
+	r.p.Progress(nr.index, r.total, "OK snapshotted "+desc, resp.Message, time.Since(nr.started), true)
+	r.finish(nr, manifest.StatusSuccess, resp, resp.Message, nil, sql)
+	return nil
+}
+
+// snapshotter holds the names one snapshot run works with.
+type snapshotter struct {
+	ic       adapters.IncrementalConn
+	n        *manifest.Node
+	sc       *snapConfig
+	target   adapters.Relation
+	now      string // SQL timestamp literal of this run's "now"
+	src, cur adapters.Relation
+	chg, del adapters.Relation
+	inserted int64
+	updated  int64
+}
+
+func (r *Runner) snapshot(ctx context.Context, n *manifest.Node, c adapters.Conn, sql string, pre, post []adapters.Hook) (adapters.Response, error) {
+	fail := adapters.Response{Message: "ERROR", RowsAffected: -1}
+	ic, ok := c.(adapters.IncrementalConn)
+	if !ok {
+		return fail, fmt.Errorf("snapshots are not supported on this warehouse yet")
+	}
+	sc, err := snapshotConfig(n)
+	if err != nil {
+		return fail, err
+	}
+	target := r.res.Relation(n)
+	s := &snapshotter{ic: ic, n: n, sc: sc, target: target, now: tsLiteral(time.Now().UTC().Truncate(time.Microsecond)),
+		src: ic.TempRelation(target, "snap_src"), cur: ic.TempRelation(target, "snap_cur"),
+		chg: ic.TempRelation(target, "snap_chg"), del: ic.TempRelation(target, "snap_del")}
+	err = inTx(ctx, ic, target, pre, post, func() error { return s.run(ctx, sql) })
+	ic.Forget(target)
+	if err != nil {
+		return fail, err
+	}
+	return adapters.Response{Message: fmt.Sprintf("INSERT %d, UPDATE %d", s.inserted, s.updated), RowsAffected: s.inserted + s.updated}, nil
+}
+
+const keyPrefix = "__kiln_key_"
+const fromCol = "__kiln_from"
+
+func q(s string) string { return adapters.QuoteIdent(s) }
+
+func (s *snapshotter) exec(ctx context.Context, sql string) (int64, error) {
+	resp, err := s.ic.Exec(ctx, sql)
+	if err != nil {
+		return 0, fmt.Errorf("snapshot %s: %w", s.n.Name, err)
+	}
+	return max(resp.RowsAffected, 0), nil
+}
+
+func (s *snapshotter) run(ctx context.Context, sql string) error {
+	sc := s.sc
+	// 1. The source rows, once, with key parts and valid-from computed.
+	var sel []string
+	for i, k := range sc.keys {
+		sel = append(sel, "("+k+") AS "+q(fmt.Sprint(keyPrefix, i+1)))
+	}
+	from := s.now
+	if sc.updatedAt != "" {
+		from = "(" + sc.updatedAt + ")"
+	}
+	sel = append(sel, from+" AS "+q(fromCol))
+	if _, err := s.exec(ctx, s.ic.CreateTempTableSQL(s.src, "SELECT snapshot_query.*, "+strings.Join(sel, ", ")+" FROM (\n"+trimSemi(sql)+"\n) AS snapshot_query")); err != nil {
+		return err
+	}
+	all, err := s.ic.ColumnsOfQuery(ctx, "select * from "+s.src.Render())
+	if err != nil {
+		return err
+	}
+	var data []adapters.Column
+	for _, c := range all {
+		if !strings.HasPrefix(c.Name, "__kiln_") {
+			data = append(data, c)
+		}
+	}
+	for _, m := range []string{sc.scdID, sc.metaUpdatedAt, sc.validFrom, sc.validTo, sc.isDeleted} {
+		for _, c := range data {
+			if strings.EqualFold(c.Name, m) {
+				return fmt.Errorf("the snapshot query already has a column %s, which is a snapshot meta column; rename it in the query (or rename the meta column with snapshot_meta_column_names)", q(c.Name))
+			}
+		}
+	}
+	if err := s.validateSource(ctx, data); err != nil {
+		return err
+	}
+	existing, err := s.ic.GetRelation(ctx, s.target.Database, s.target.Schema, s.target.Identifier)
+	if err != nil {
+		return err
+	}
+	if existing != nil && existing.Type != adapters.RelTable {
+		return fmt.Errorf("%s exists as a %s; a snapshot needs a table. Drop it (a snapshot's history cannot be rebuilt, so kiln will not drop it for you)", s.target.Render(), existing.Type)
+	}
+	// 2. First run: the table is the source plus meta columns.
+	if existing == nil {
+		n, err := s.exec(ctx, "CREATE TABLE "+s.target.Render()+" AS\nSELECT "+quotedCols(data)+", "+s.metaSelect("", false)+"\nFROM "+s.src.Render())
+		s.inserted = n
+		if err == nil {
+			_, err = s.exec(ctx, "DROP TABLE "+s.src.Render())
+		}
+		return err
+	}
+	return s.update(ctx, data)
+}
+
+// metaSelect renders the meta column values for rows read from alias
+// (chg/src, which carry key parts and valid-from).
+func (s *snapshotter) metaSelect(alias string, deleted bool) string {
+	sc := s.sc
+	p := ""
+	if alias != "" {
+		p = alias + "."
+	}
+	var parts []string
+	for i := range sc.keys {
+		parts = append(parts, "coalesce(cast("+p+q(fmt.Sprint(keyPrefix, i+1))+" as varchar), '')")
+	}
+	f := p + q(fromCol)
+	parts = append(parts, "coalesce(cast("+f+" as varchar), '')")
+	validTo := "nullif(" + f + ", " + f + ")"
+	if sc.validToCurrent != "" {
+		validTo = "coalesce(" + validTo + ", " + sc.validToCurrent + ")"
+	}
+	out := "md5(" + strings.Join(parts, " || '|' || ") + ") AS " + q(sc.scdID) +
+		", " + f + " AS " + q(sc.metaUpdatedAt) + ", " + f + " AS " + q(sc.validFrom) + ", " + validTo + " AS " + q(sc.validTo)
+	if sc.hardDeletes == "new_record" || deleted {
+		flag := "'False'"
+		if deleted {
+			flag = "'True'"
+		}
+		out += ", " + flag + " AS " + q(sc.isDeleted)
+	}
+	return out
+}
+
+// validateSource refuses source rows that would break the history: NULL key
+// parts and duplicate keys (either makes every run add current rows), and
+// NULL updated_at with the timestamp strategy (the row could never change).
+func (s *snapshotter) validateSource(ctx context.Context, data []adapters.Column) error {
+	sc := s.sc
+	var keyCols, nullConds []string
+	for i := range sc.keys {
+		k := q(fmt.Sprint(keyPrefix, i+1))
+		keyCols = append(keyCols, k)
+		nullConds = append(nullConds, k+" IS NULL")
+	}
+	keyList := strings.Join(keyCols, ", ")
+	keyDesc := strings.Join(sc.keys, ", ")
+	sample := func(where string) (int64, string, error) {
+		t, _, err := s.ic.Query(ctx, "SELECT count(*) OVER (), "+keyList+" FROM "+s.src.Render()+" WHERE "+where+" LIMIT 5", 0)
+		if err != nil || len(t.Rows) == 0 {
+			return 0, "", err
+		}
+		var rows []string
+		for _, r := range t.Rows {
+			rows = append(rows, fmtRow(r[1:]))
+		}
+		return toInt(t.Rows[0][0]), strings.Join(rows, ", "), nil
+	}
+	if cnt, rows, err := sample(strings.Join(nullConds, " OR ")); err != nil {
+		return err
+	} else if cnt > 0 {
+		return fmt.Errorf("%d source row(s) have a NULL in unique_key (%s), e.g. %s. A NULL key never matches its history, so every run would add another current row; filter those rows out or coalesce the key in the snapshot's query. Nothing was changed", cnt, keyDesc, rows)
+	}
+	t, _, err := s.ic.Query(ctx, "SELECT count(*) OVER (), "+keyList+", count(*) FROM "+s.src.Render()+" GROUP BY "+keyList+" HAVING count(*) > 1 LIMIT 5", 0)
+	if err != nil {
+		return err
+	}
+	if len(t.Rows) > 0 {
+		var rows []string
+		for _, r := range t.Rows {
+			rows = append(rows, fmt.Sprintf("%s ×%d", fmtRow(r[1:len(r)-1]), toInt(r[len(r)-1])))
+		}
+		return fmt.Errorf("unique_key (%s) is not unique in the snapshot's query: %d key(s) appear more than once, e.g. %s. Each would get several current rows; deduplicate the query or extend unique_key. Nothing was changed", keyDesc, toInt(t.Rows[0][0]), strings.Join(rows, ", "))
+	}
+	if sc.strategy == "timestamp" {
+		if cnt, rows, err := sample(q(fromCol) + " IS NULL"); err != nil {
+			return err
+		} else if cnt > 0 {
+			return fmt.Errorf("%d source row(s) have a NULL updated_at (%s), e.g. keys %s. The timestamp strategy could never see them change; coalesce updated_at in the query or use the check strategy. Nothing was changed", cnt, sc.updatedAt, rows)
+		}
+	}
+	if !sc.checkAll {
+		have := map[string]bool{}
+		for _, c := range data {
+			have[strings.ToLower(c.Name)] = true
+		}
+		for _, c := range sc.checkCols {
+			if !have[strings.ToLower(strings.Trim(c, `"`))] {
+				return cfgErr(s.n, "check_cols", "check_cols names %q, which the snapshot's query does not produce", c)
+			}
+		}
+	}
+	return nil
+}
+
+func fmtRow(vals []any) string {
+	parts := make([]string, len(vals))
+	for i, v := range vals {
+		if v == nil {
+			parts[i] = "NULL"
+		} else {
+			parts[i] = fmt.Sprint(v)
+		}
+	}
+	return "(" + strings.Join(parts, ", ") + ")"
+}
+
+func trimSemi(sql string) string { return strings.TrimRight(strings.TrimSpace(sql), ";") }
+
+// current is the predicate of a current row, on alias.
+func (s *snapshotter) current(alias string) string {
+	vt := alias + "." + q(s.sc.validTo)
+	if s.sc.validToCurrent != "" {
+		return "(" + vt + " IS NULL OR " + vt + " = " + s.sc.validToCurrent + ")"
+	}
+	return vt + " IS NULL"
+}
+
+// dupCurrent counts keys with more than one current row in the target.
+func (s *snapshotter) dupCurrent(ctx context.Context) (int64, string, error) {
+	var keys []string
+	for i, k := range s.sc.keys {
+		keys = append(keys, "("+k+") AS "+q(fmt.Sprint(keyPrefix, i+1)))
+	}
+	var kc []string
+	for i := range s.sc.keys {
+		kc = append(kc, q(fmt.Sprint(keyPrefix, i+1)))
+	}
+	inner := "SELECT " + strings.Join(keys, ", ") + " FROM " + s.target.Render() + " AS t WHERE " + s.current("t")
+	t, _, err := s.ic.Query(ctx, "SELECT count(*) OVER (), "+strings.Join(kc, ", ")+" FROM ("+inner+") d GROUP BY "+strings.Join(kc, ", ")+" HAVING count(*) > 1 LIMIT 5", 0)
+	if err != nil || len(t.Rows) == 0 {
+		return 0, "", err
+	}
+	var rows []string
+	for _, r := range t.Rows {
+		rows = append(rows, fmtRow(r[1:]))
+	}
+	return toInt(t.Rows[0][0]), strings.Join(rows, ", "), nil
+}
+
+func (s *snapshotter) update(ctx context.Context, data []adapters.Column) error {
+	sc := s.sc
+	tgt, err := s.ic.ColumnsOfQuery(ctx, "select * from "+s.target.Render())
+	if err != nil {
+		return err
+	}
+	tgtBy := map[string]adapters.Column{}
+	for _, c := range tgt {
+		tgtBy[strings.ToLower(c.Name)] = c
+	}
+	for _, m := range []string{sc.scdID, sc.metaUpdatedAt, sc.validFrom, sc.validTo} {
+		if _, ok := tgtBy[strings.ToLower(m)]; !ok {
+			return fmt.Errorf("%s has no column %s: it is not a snapshot table (or its meta columns were renamed; see snapshot_meta_column_names)", s.target.Render(), q(m))
+		}
+	}
+	// Schema evolution first: DuckDB wants DDL before DML in a transaction.
+	var ddl []string
+	for _, c := range data {
+		t, ok := tgtBy[strings.ToLower(c.Name)]
+		if !ok {
+			ddl = append(ddl, "ALTER TABLE "+s.target.Render()+" ADD COLUMN "+q(c.Name)+" "+c.DataType)
+			continue
+		}
+		if strings.EqualFold(t.DataType, c.DataType) {
+			continue
+		}
+		to, err := s.ic.WidenType(t.DataType, c.DataType)
+		if err != nil {
+			if te, ok := err.(*adapters.TypeChangeError); ok {
+				te.Column = c.Name
+			}
+			return fmt.Errorf("cannot keep the history of %s: %w. Nothing was changed; cast the column in the snapshot's query to its old type", s.target.Render(), err)
+		}
+		if !strings.EqualFold(to, t.DataType) {
+			ddl = append(ddl, s.ic.AlterColumnTypeSQL(s.target, c.Name, to))
+		}
+	}
+	hasDeleted := false
+	if _, ok := tgtBy[strings.ToLower(sc.isDeleted)]; ok {
+		hasDeleted = true
+	} else if sc.hardDeletes == "new_record" {
+		ddl = append(ddl, "ALTER TABLE "+s.target.Render()+" ADD COLUMN "+q(sc.isDeleted)+" VARCHAR")
+		hasDeleted = true
+	}
+	for _, d := range ddl {
+		if _, err := s.exec(ctx, d); err != nil {
+			return err
+		}
+	}
+	dupBefore, _, err := s.dupCurrent(ctx)
+	if err != nil {
+		return err
+	}
+
+	// Current rows with their key parts.
+	var keySel, join, srcJoin []string
+	for i, k := range sc.keys {
+		kc := q(fmt.Sprint(keyPrefix, i+1))
+		keySel = append(keySel, "("+k+") AS "+kc)
+		join = append(join, "src."+kc+" = cur."+kc)
+		srcJoin = append(srcJoin, "src."+kc+" = d."+kc)
+	}
+	if _, err := s.exec(ctx, s.ic.CreateTempTableSQL(s.cur, "SELECT t.*, "+strings.Join(keySel, ", ")+" FROM "+s.target.Render()+" AS t WHERE "+s.current("t"))); err != nil {
+		return err
+	}
+	marker := "FALSE"
+	if hasDeleted {
+		marker = "coalesce(cur." + q(sc.isDeleted) + ", 'False') = 'True'"
+	}
+	// What changed.
+	var changed []string
+	switch sc.strategy {
+	case "timestamp":
+		changed = append(changed, "cur."+q(sc.validFrom)+" < src."+q(fromCol))
+	case "check":
+		cols := sc.checkCols
+		if sc.checkAll {
+			cols = nil
+			for _, c := range data {
+				cols = append(cols, c.Name)
+			}
+		}
+		for _, c := range cols {
+			name := strings.Trim(c, `"`)
+			changed = append(changed, "src."+q(name)+" IS DISTINCT FROM cur."+q(name))
+		}
+	}
+	changed = append(changed, marker)
+	chgSQL := "SELECT src.*, cur." + q(sc.scdID) + " AS __kiln_cur_scd\nFROM " + s.src.Render() + " AS src\nLEFT JOIN " + s.cur.Render() + " AS cur ON " + strings.Join(join, " AND ") +
+		"\nWHERE cur." + q(keyPrefix+"1") + " IS NULL OR " + strings.Join(changed, " OR ")
+	if _, err := s.exec(ctx, s.ic.CreateTempTableSQL(s.chg, chgSQL)); err != nil {
+		return err
+	}
+	if sc.hardDeletes != "ignore" {
+		delSQL := "SELECT d.* FROM " + s.cur.Render() + " AS d WHERE NOT " + strings.ReplaceAll(marker, "cur.", "d.") +
+			" AND NOT EXISTS (SELECT 1 FROM " + s.src.Render() + " AS src WHERE " + strings.Join(srcJoin, " AND ") + ")"
+		if _, err := s.exec(ctx, s.ic.CreateTempTableSQL(s.del, delSQL)); err != nil {
+			return err
+		}
+	}
+
+	dest := "DBT_INTERNAL_DEST"
+	// Close the current version of changed keys at the new version's start.
+	n, err := s.exec(ctx, "UPDATE "+s.target.Render()+" AS "+dest+" SET "+q(sc.validTo)+" = chg."+q(fromCol)+
+		"\nFROM "+s.chg.Render()+" AS chg WHERE chg.__kiln_cur_scd IS NOT NULL AND "+dest+"."+q(sc.scdID)+" = chg.__kiln_cur_scd AND "+s.current(dest))
+	if err != nil {
+		return err
+	}
+	s.updated += n
+	if sc.hardDeletes != "ignore" {
+		n, err := s.exec(ctx, "UPDATE "+s.target.Render()+" AS "+dest+" SET "+q(sc.validTo)+" = "+s.now+
+			"\nFROM "+s.del.Render()+" AS d WHERE "+dest+"."+q(sc.scdID)+" = d."+q(sc.scdID)+" AND "+s.current(dest))
+		if err != nil {
+			return err
+		}
+		s.updated += n
+	}
+	// New versions.
+	metaCols := []string{q(sc.scdID), q(sc.metaUpdatedAt), q(sc.validFrom), q(sc.validTo)}
+	meta := s.metaSelect("chg", false)
+	if hasDeleted {
+		metaCols = append(metaCols, q(sc.isDeleted))
+		if sc.hardDeletes != "new_record" {
+			meta += ", 'False'"
+		}
+	}
+	n, err = s.exec(ctx, "INSERT INTO "+s.target.Render()+" ("+quotedCols(data)+", "+strings.Join(metaCols, ", ")+")\nSELECT "+prefixed("chg", data)+", "+meta+" FROM "+s.chg.Render()+" AS chg")
+	if err != nil {
+		return err
+	}
+	s.inserted += n
+	// Deletion records carry the last known values.
+	if sc.hardDeletes == "new_record" {
+		var keep []adapters.Column
+		for _, c := range tgt {
+			if !isMeta(sc, c.Name) {
+				keep = append(keep, c)
+			}
+		}
+		delMeta := s.deletedMeta()
+		n, err := s.exec(ctx, "INSERT INTO "+s.target.Render()+" ("+quotedCols(keep)+", "+strings.Join(metaCols, ", ")+")\nSELECT "+prefixed("d", keep)+", "+delMeta+" FROM "+s.del.Render()+" AS d")
+		if err != nil {
+			return err
+		}
+		s.inserted += n
+	}
+	// The invariant: no key gained a second current row.
+	dupAfter, rows, err := s.dupCurrent(ctx)
+	if err != nil {
+		return err
+	}
+	if dupAfter > dupBefore {
+		return fmt.Errorf("refusing to commit: %d key(s) would have more than one current row in %s, e.g. %s. Nothing was changed; please report this with the snapshot's configuration", dupAfter, s.target.Render(), rows)
+	}
+	for _, t := range []adapters.Relation{s.src, s.cur, s.chg} {
+		if _, err := s.exec(ctx, "DROP TABLE "+t.Render()); err != nil {
+			return err
+		}
+	}
+	if sc.hardDeletes != "ignore" {
+		if _, err := s.exec(ctx, "DROP TABLE "+s.del.Render()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// deletedMeta is the meta columns of a deletion record made from a row of
+// del (which has the key parts of the target row).
+func (s *snapshotter) deletedMeta() string {
+	sc := s.sc
+	var parts []string
+	for i := range sc.keys {
+		parts = append(parts, "coalesce(cast(d."+q(fmt.Sprint(keyPrefix, i+1))+" as varchar), '')")
+	}
+	parts = append(parts, "coalesce(cast("+s.now+" as varchar), '')")
+	validTo := "cast(NULL as timestamp)"
+	if sc.validToCurrent != "" {
+		validTo = sc.validToCurrent
+	}
+	return "md5(" + strings.Join(parts, " || '|' || ") + "), " + s.now + ", " + s.now + ", " + validTo + ", 'True'"
+}
+
+func isMeta(sc *snapConfig, name string) bool {
+	for _, m := range []string{sc.scdID, sc.metaUpdatedAt, sc.validFrom, sc.validTo, sc.isDeleted} {
+		if strings.EqualFold(m, name) {
+			return true
+		}
+	}
+	return false
+}
+
+func prefixed(alias string, cols []adapters.Column) string {
+	out := make([]string, len(cols))
+	for i, c := range cols {
+		out[i] = alias + "." + q(c.Name)
+	}
+	return strings.Join(out, ", ")
+}

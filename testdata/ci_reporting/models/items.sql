@@ -1,0 +1,1 @@
+select id, price, price * 2 as double_price from {{ ref('raw_items') }}

@@ -1,0 +1,2 @@
+{{ config(materialized='view', docs={'show': false}) }}
+select * from {{ ref('teams') }}

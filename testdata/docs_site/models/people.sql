@@ -1,0 +1,1 @@
+select id, name, team from {{ ref('raw_people') }}

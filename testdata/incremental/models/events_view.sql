@@ -1,0 +1,2 @@
+{{ config(materialized='view', event_time='ts') }}
+select id, ts, v from {{ source('raw', 'events') }}

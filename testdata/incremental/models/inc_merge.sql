@@ -1,0 +1,2 @@
+{{ config(incremental_strategy='merge', unique_key='id') }}
+select id, grp, v from {{ source('raw', 'items') }}

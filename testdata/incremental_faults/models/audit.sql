@@ -1,0 +1,2 @@
+{{ config(materialized='table') }}
+select 0 as id, 'init' as note

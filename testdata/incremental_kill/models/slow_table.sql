@@ -1,0 +1,3 @@
+{{ config(materialized='table') }}
+select id from {{ source('raw', 'src') }}
+where 1 = 1 {{ slow_filter() }}

@@ -1,0 +1,1 @@
+select id, {{ to_cents('price') }} as cents from {{ ref('stg_items') }}

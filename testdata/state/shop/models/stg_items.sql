@@ -1,0 +1,1 @@
+select id, price from {{ ref('raw_items') }}
