@@ -218,7 +218,7 @@ func printSummary(s *session, sum *run.Summary) {
 				msg = *r.Message
 			}
 			switch r.Status {
-			case manifest.StatusError:
+			case manifest.StatusError, run.StatusPartialSuccess:
 				s.p.Line("")
 				s.p.Line("%s", s.p.Colored("red", fmt.Sprintf("Error in %s %s (%s)", n.ResourceType, n.Name, n.OriginalFilePath)))
 				s.p.Line("  %s", strings.ReplaceAll(msg, "\n", "\n  "))
