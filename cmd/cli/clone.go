@@ -67,9 +67,9 @@ func runClone(cmd *cobra.Command, e *env, f *commonFlags) error {
 	results := []manifest.RunResult{}
 	errorsN := 0
 	if len(jobs) > 0 {
-		db, err := s.adapter.Open(ctx, s.creds, 1)
+		db, err := s.openDB(ctx, 1)
 		if err != nil {
-			return exitWith(ExitUsage, fmt.Errorf("could not open target '%s': %v", s.profile.Target, err))
+			return err
 		}
 		defer db.Close()
 		conn, err := db.Conn(ctx)

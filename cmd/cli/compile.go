@@ -37,9 +37,9 @@ func runCompile(cmd *cobra.Command, e *env, f *compileFlags) error {
 	if err != nil {
 		return err
 	}
-	db, err := s.adapter.Open(ctx, s.creds, 1)
+	db, err := s.openDB(ctx, 1)
 	if err != nil {
-		return exitWith(ExitUsage, fmt.Errorf("could not open target '%s': %v", s.profile.Target, err))
+		return err
 	}
 	defer db.Close()
 	conn, err := db.Conn(ctx)

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -10,7 +9,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/kiln-dev/kiln/adapters"
 	"github.com/kiln-dev/kiln/compiler/manifest"
 	"github.com/kiln-dev/kiln/internal/run"
 )
@@ -97,14 +95,10 @@ func (s *session) execute(ctx context.Context, which string, only []string) erro
 		writeEmptyResults(s, which)
 		return nil
 	}
-	db, err := s.adapter.Open(ctx, s.creds, f.threads)
+	db, err := s.openDB(ctx, f.threads)
 	if err != nil {
 		writeEmptyResults(s, which)
-		var le *adapters.LockedError
-		if errors.As(err, &le) {
-			return exitWith(ExitUsage, fmt.Errorf("%v\nClose the other program (or wait for the other kiln run) and try again; nothing was changed", le))
-		}
-		return exitWith(ExitUsage, fmt.Errorf("could not open target '%s' (%s): %v", s.profile.Target, s.adapter.Type(), err))
+		return err
 	}
 	defer db.Close()
 	s.p.Line("Registered adapter: %s=%s", s.adapter.Type(), db.Version())

@@ -69,9 +69,9 @@ func runOperation(cmd *cobra.Command, e *env, f *runOpFlags, name string) error 
 	}
 	id := "macro." + m.Package + "." + m.Name
 	start := time.Now()
-	db, err := s.adapter.Open(ctx, s.creds, 1)
+	db, err := s.openDB(ctx, 1)
 	if err != nil {
-		return exitWith(ExitUsage, fmt.Errorf("could not open target '%s': %v", s.profile.Target, err))
+		return err
 	}
 	defer db.Close()
 	conn, err := db.Conn(ctx)

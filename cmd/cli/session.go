@@ -299,6 +299,25 @@ func (s *session) writeManifestIfChanged() error {
 	return s.writeManifest()
 }
 
+// openDB connects to the target. Every command goes through it so a locked
+// DuckDB file or an unreachable server reads the same everywhere (exit 2,
+// nothing changed, no secret in the message).
+func (s *session) openDB(ctx context.Context, threads int) (adapters.DB, error) {
+	db, err := s.adapter.Open(ctx, s.creds, threads)
+	if err == nil {
+		return db, nil
+	}
+	var le *adapters.LockedError
+	if errors.As(err, &le) {
+		return nil, exitWith(ExitUsage, fmt.Errorf("%v\nClose the other program (or wait for the other kiln run) and try again; nothing was changed", le))
+	}
+	var ce *adapters.ConnectError
+	if errors.As(err, &ce) {
+		return nil, exitWith(ExitUsage, fmt.Errorf("%v\nCheck target '%s' in %s; nothing was changed", ce, s.profile.Target, s.profile.Path))
+	}
+	return nil, exitWith(ExitUsage, fmt.Errorf("could not open target '%s' (%s): %v", s.profile.Target, s.adapter.Type(), err))
+}
+
 // found prints "Found 5 models, 3 seeds, ..." like dbt.
 func (s *session) found() {
 	counts := s.res.Counts

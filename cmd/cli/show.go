@@ -79,9 +79,9 @@ func runShow(cmd *cobra.Command, e *env, f *showFlags) error {
 			return exitWith(ExitUsage, fmt.Errorf("the selection matched no model, seed, snapshot, analysis or test"))
 		}
 	}
-	db, err := s.adapter.Open(ctx, s.creds, 1)
+	db, err := s.openDB(ctx, 1)
 	if err != nil {
-		return exitWith(ExitUsage, fmt.Errorf("could not open target '%s': %v", s.profile.Target, err))
+		return err
 	}
 	defer db.Close()
 	if s.res.Defer, err = s.deferRelations(ctx, db, selected); err != nil {

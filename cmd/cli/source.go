@@ -1,14 +1,12 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/kiln-dev/kiln/adapters"
 	"github.com/kiln-dev/kiln/compiler/manifest"
 	"github.com/kiln-dev/kiln/internal/run"
 )
@@ -68,13 +66,9 @@ func runFreshness(cmd *cobra.Command, e *env, f *freshnessFlags) error {
 	} else if !filepath.IsAbs(out) {
 		out = filepath.Join(e.cwd, out)
 	}
-	db, err := s.adapter.Open(ctx, s.creds, f.threads)
+	db, err := s.openDB(ctx, f.threads)
 	if err != nil {
-		var le *adapters.LockedError
-		if errors.As(err, &le) {
-			return exitWith(ExitUsage, fmt.Errorf("%v\nClose the other program (or wait for the other kiln run) and try again; nothing was changed", le))
-		}
-		return exitWith(ExitUsage, fmt.Errorf("could not open target '%s' (%s): %v", s.profile.Target, s.adapter.Type(), err))
+		return err
 	}
 	defer db.Close()
 	s.p.Line("Registered adapter: %s=%s", s.adapter.Type(), db.Version())

@@ -3,9 +3,13 @@ package jinja
 import (
 	"errors"
 	"fmt"
+	"regexp"
+	"sort"
 	"strings"
 
 	"github.com/nikolalohinski/gonja/v2/parser"
+
+	"github.com/kiln-dev/kiln/internal/diag"
 )
 
 // Error is a positioned template error: a syntax error, an error raised by
@@ -88,6 +92,10 @@ func syntaxError(path, src string, err error) *Error {
 	var se *parser.SyntaxError
 	if errors.As(err, &se) {
 		msg := se.Message
+		if m := unknownTagRE.FindStringSubmatch(msg); m != nil {
+			msg = unknownTagMessage(m[1])
+			return newError(path, src, se.Line, se.Column, "syntax error: "+msg, nil)
+		}
 		if se.Raw != "" && !strings.Contains(msg, se.Raw) {
 			msg += fmt.Sprintf(" (near %q)", se.Raw)
 		}
@@ -117,4 +125,34 @@ func (l *loopSignal) Error() string {
 		return "'break' outside of a loop"
 	}
 	return "'continue' outside of a loop"
+}
+
+var unknownTagRE = regexp.MustCompile(`^ControlStructure '([^']*)' not found`)
+
+// unknownTagMessage explains a tag kiln (and dbt) cannot run.
+func unknownTagMessage(name string) string {
+	switch name {
+	case "include", "import", "from", "extends", "block":
+		return fmt.Sprintf("'{%% %s %%}' is not supported: dbt renders every file on its own, without a template loader, so templates cannot include or import each other; put the shared Jinja in a macro under macros/ and call it (macros are visible from every file)", name)
+	}
+	if strings.HasPrefix(name, "end") {
+		if _, ok := statements[strings.TrimPrefix(name, "end")]; ok {
+			return fmt.Sprintf("'{%% %s %%}' has no matching '{%% %s %%}' before it", name, strings.TrimPrefix(name, "end"))
+		}
+	}
+	if name == "elif" || name == "else" {
+		return fmt.Sprintf("'{%% %s %%}' outside of an 'if' or 'for' block", name)
+	}
+	names := make([]string, 0, len(statements))
+	for k := range statements {
+		if k != outputTag {
+			names = append(names, k)
+		}
+	}
+	sort.Strings(names)
+	msg := fmt.Sprintf("unknown tag '{%% %s %%}'", name)
+	if s := diag.Suggest(name, names); s != "" {
+		msg += fmt.Sprintf(" — did you mean '%s'?", s)
+	}
+	return msg
 }

@@ -900,11 +900,11 @@
       if (k === undefined) { var p = page(); p.appendChild(h('h1', { text: 'Not found' })); p.appendChild(h('p', { text: 'This project has no node ' + decodeURIComponent(hsh.slice(7)) + '.' })); return; }
       renderNode(k);
     } else if (hsh.indexOf('#/graph') === 0) {
-      current = -1;
+      if (current >= 0) { current = -1; renderTree(); }
       var qi = hsh.indexOf('?');
       renderGraphPage(parseParams(qi >= 0 ? hsh.slice(qi + 1) : ''));
     } else {
-      current = -1;
+      if (current >= 0) { current = -1; renderTree(); }
       document.title = IX.project + ' · kiln docs';
       renderOverview();
     }
