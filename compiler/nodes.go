@@ -290,7 +290,16 @@ func (r *Result) flags() map[string]any {
 	return map[string]any{"FULL_REFRESH": false, "STORE_FAILURES": false, "WHICH": "parse", "EMPTY": false, "WARN_ERROR": false}
 }
 
-// nodeContextMap is the `model` object: the node's manifest JSON shape.
+// modelMap is the `model` object of the node being rendered.
+func modelMap(n *manifest.Node) map[string]any {
+	m := nodeContextMap(n)
+	m["compiled_code"] = n.CompiledCode
+	m["compiled_sql"] = n.CompiledCode
+	return m
+}
+
+// nodeContextMap is a node's manifest shape as Jinja sees it (`graph`
+// entries). It leaves out compiled code, which workers write concurrently.
 func nodeContextMap(n *manifest.Node) map[string]any {
 	return map[string]any{
 		"unique_id":          n.UniqueID,
@@ -304,8 +313,6 @@ func nodeContextMap(n *manifest.Node) map[string]any {
 		"tags":               toAnyList(n.Tags),
 		"raw_code":           n.RawCode,
 		"raw_sql":            n.RawCode,
-		"compiled_code":      n.CompiledCode,
-		"compiled_sql":       n.CompiledCode,
 		"alias":              n.Alias,
 		"schema":             n.Schema,
 		"database":           n.Database,

@@ -202,7 +202,7 @@ func (r *Result) RuntimeContext(ctx context.Context, n *manifest.Node, conn adap
 	rr := &runtimeResolver{r: r, node: n}
 	g := r.baseGlobals()
 	g["this"] = jinja.NewRelation(nodeRelation(n))
-	g["model"] = nodeContextMap(n)
+	g["model"] = modelMap(n)
 	g["graph"] = r.flatGraph()
 	return &jinja.Context{Package: n.PackageName, Execute: true, Globals: g, Resolver: rr, Conn: conn, Ctx: ctx}, rr
 }
