@@ -313,12 +313,22 @@ func poolConfig(cfg config, threads int) (*pgxpool.Config, error) {
 		return &pgconn.CancelRequestContextWatcherHandler{Conn: c, DeadlineDelay: time.Second}
 	}
 	cc.DefaultQueryExecMode = pgx.QueryExecModeExec
-	if cfg.Role != "" {
-		role := adapters.QuoteIdent(cfg.Role)
-		pc.AfterConnect = func(ctx context.Context, c *pgx.Conn) error {
-			_, err := c.Exec(ctx, "set role "+role)
+	pc.AfterConnect = func(ctx context.Context, c *pgx.Conn) error {
+		// A killed kiln (kill -9) leaves its statements running on the server
+		// until they next write to the socket — minutes for a big CREATE
+		// TABLE AS, holding locks (an incremental model's advisory lock) that
+		// block the next run. PostgreSQL 14+ can poll for the vanished client
+		// and abort them.
+		if serverMajor(c.PgConn().ParameterStatus("server_version")) >= 14 {
+			if _, err := c.Exec(ctx, "set client_connection_check_interval = 1000"); err != nil {
+				return err
+			}
+		}
+		if cfg.Role != "" {
+			_, err := c.Exec(ctx, "set role "+adapters.QuoteIdent(cfg.Role))
 			return err
 		}
+		return nil
 	}
 	pc.MaxConns = int32(threads) + 2 // workers, plus one for run_query and one spare
 	pc.MinConns = 0

@@ -80,7 +80,12 @@ func wrapErr(ctx context.Context, err error) error {
 	}
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
-		return &Error{Code: pe.Code, Msg: pe.Message, Detail: pe.Detail, Hint: pe.Hint, err: err}
+		e := &Error{Code: pe.Code, Msg: pe.Message, Detail: pe.Detail, Hint: pe.Hint, err: err}
+		if pe.Code == "0A000" && pe.Hint == "" && strings.Contains(pe.Detail, " on view ") {
+			// ALTER COLUMN TYPE under a view (on_schema_change widening).
+			e.Hint = "kiln does not retype a column that views read; rebuild the incremental model with --full-refresh (kiln recreates the dependent views), or drop the view, run again and recreate it"
+		}
+		return e
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return &CancelledError{Err: context.Cause(ctx)}

@@ -117,10 +117,11 @@ func widenType(have, incoming string) (string, error) {
 }
 
 // pgType is a parsed PostgreSQL type name.
+// kind is canonical (smallint, integer, bigint, numeric, real, double
+// precision, text, varchar, bpchar, date, timestamp, timestamptz, time,
+// timetz, ...) or, for types kiln does not know, the name as written.
 type pgType struct {
-	kind string // canonical: smallint, integer, bigint, numeric, real, double precision,
-	// text, varchar, bpchar, date, timestamp, timestamptz, time, timetz, or
-	// the name as written for anything else
+	kind  string
 	n, s  int  // numeric precision/scale, varchar/bpchar length, time(stamp) precision; -1: none
 	array bool // an array type: never widened
 }
@@ -212,7 +213,7 @@ func (t *pgType) String() string {
 	return t.kind
 }
 
-// intDigits: decimal digits of the largest value of each integer type.
+// pgIntDigits: decimal digits of the largest value of each integer type.
 var pgIntDigits = map[string]int{"smallint": 5, "integer": 10, "bigint": 19}
 var pgIntRank = map[string]int{"smallint": 1, "integer": 2, "bigint": 3}
 
@@ -224,9 +225,11 @@ var pgScalars = map[string]bool{"smallint": true, "integer": true, "bigint": tru
 	"cidr": true, "macaddr": true, "bytea": true, `"char"`: true, "name": true, "xml": true,
 	"text": true, "varchar": true, "bpchar": true}
 
-func (t *pgType) isString() bool { return t.kind == "text" || t.kind == "varchar" || t.kind == "bpchar" }
-func (t *pgType) isInt() bool    { return pgIntRank[t.kind] > 0 }
-func (t *pgType) isFloat() bool  { return t.kind == "real" || t.kind == "double precision" }
+func (t *pgType) isString() bool {
+	return t.kind == "text" || t.kind == "varchar" || t.kind == "bpchar"
+}
+func (t *pgType) isInt() bool   { return pgIntRank[t.kind] > 0 }
+func (t *pgType) isFloat() bool { return t.kind == "real" || t.kind == "double precision" }
 
 // pgMaxNumeric is the largest declared numeric precision.
 const pgMaxNumeric = 1000

@@ -48,7 +48,7 @@ func main() {
 		os.RemoveAll(filepath.Join(proj, "target"))
 		rows = append(rows, measure(fmt.Sprintf("parse %d models (cold)", n), proj, kiln, "parse"))
 		rows = append(rows, measure(fmt.Sprintf("parse %d models (warm)", n), proj, kiln, "parse"))
-		rows = append(rows, measure(fmt.Sprintf("ls -s <one model>+ on %d models", n), proj, kiln, "ls", "-s", "stg_d00_m000001+"))
+		rows = append(rows, measure(fmt.Sprintf("ls -s <one model>+ on %d models", n), proj, kiln, "ls", "-s", firstModel(proj)+"+"))
 		if n <= 10000 {
 			rows = append(rows, measure(fmt.Sprintf("compile %d models", n), proj, kiln, "compile"))
 		}
@@ -75,6 +75,18 @@ func generate(gen, dir string, n int) string {
 	}
 	must(run("", gen, "-models", strconv.Itoa(n), "-out", proj))
 	return proj
+}
+
+// firstModel names a staging model of the project (the root of a subtree).
+func firstModel(proj string) string {
+	var name string
+	filepath.WalkDir(filepath.Join(proj, "models", "staging"), func(p string, d os.DirEntry, err error) error {
+		if err == nil && name == "" && strings.HasSuffix(p, ".sql") {
+			name = strings.TrimSuffix(filepath.Base(p), ".sql")
+		}
+		return nil
+	})
+	return name
 }
 
 func measure(label, dir, bin string, args ...string) measurement {
