@@ -306,14 +306,19 @@ func (b *builder) renderDescriptions() {
 			c.Description = b.renderYAML(file, pkg, c.Description)
 		}
 	}
+	nodes := make([]*manifest.Node, 0, len(b.m.Nodes))
 	for _, n := range b.m.Nodes {
+		nodes = append(nodes, n)
+	}
+	parallel(len(nodes), b.r.opts.Workers, func(i int) {
+		n := nodes[i]
 		file := n.OriginalFilePath
 		if n.PatchPath != "" {
 			file = strings.TrimPrefix(n.PatchPath, n.PackageName+"://")
 		}
 		n.Description = b.renderYAML(file, n.PackageName, n.Description)
 		cols(file, n.PackageName, n.Columns)
-	}
+	})
 	for _, s := range b.m.Sources {
 		s.Description = b.renderYAML(s.OriginalFilePath, s.PackageName, s.Description)
 		s.SourceDescription = b.renderYAML(s.OriginalFilePath, s.PackageName, s.SourceDescription)

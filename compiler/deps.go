@@ -62,7 +62,12 @@ func (r *Result) directMacros(n *manifest.Node) []jinja.Macro {
 // directly, as dbt does (the closure is reachable through each macro's own
 // depends_on).
 func (b *builder) fillMacroDeps() {
+	nodes := make([]*manifest.Node, 0, len(b.m.Nodes))
 	for _, n := range b.m.Nodes {
+		nodes = append(nodes, n)
+	}
+	parallel(len(nodes), b.r.opts.Workers, func(i int) {
+		n := nodes[i]
 		ms := b.r.directMacros(n)
 		ids := make([]string, 0, len(ms))
 		for _, m := range ms {
@@ -70,7 +75,7 @@ func (b *builder) fillMacroDeps() {
 		}
 		sort.Strings(ids)
 		n.DependsOn.Macros = ids
-	}
+	})
 }
 
 // MacroClosure returns every macro the node can reach through calls,

@@ -45,13 +45,12 @@ func (b *builder) finish() {
 	b.r.index = idx
 	b.checkCrossTypeDuplicates(idx)
 	b.nameRelations()
-	for _, id := range b.order {
-		n := b.m.Nodes[id]
-		if n == nil {
-			continue
+	parallel(len(b.order), b.r.opts.Workers, func(i int) {
+		id := b.order[i]
+		if n := b.m.Nodes[id]; n != nil {
+			b.linkNode(n, b.pending[id])
 		}
-		b.linkNode(n, b.pending[id])
-	}
+	})
 	for _, e := range b.pendingExposures {
 		deps := []string{}
 		for _, r := range e.Refs {
@@ -294,10 +293,12 @@ func (b *builder) nameRelations() {
 		overridden[m] = b.r.Env.IsOverridden(m)
 	}
 	tschema, tdb := b.targetSchema(), b.targetDatabase()
-	for _, id := range b.order {
-		n := b.m.Nodes[id]
+	// Each node's naming reads only that node (and calls macros, which are
+	// safe to render concurrently), so nodes are named in parallel.
+	parallel(len(b.order), b.r.opts.Workers, func(i int) {
+		n := b.m.Nodes[b.order[i]]
 		if n == nil {
-			continue
+			return
 		}
 		customSchema, _ := n.Config["schema"].(string)
 		customDB, _ := n.Config["database"].(string)
@@ -342,7 +343,7 @@ func (b *builder) nameRelations() {
 				n.RelationName = nodeRelation(n).Render()
 			}
 		}
-	}
+	})
 }
 
 func (b *builder) callNaming(n *manifest.Node, macro, custom string) string {

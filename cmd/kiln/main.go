@@ -17,10 +17,10 @@ func main() {
 	// often trades memory for a shorter parse, and the soft limit keeps very
 	// large projects (100k models) bounded. Both yield to GOGC / GOMEMLIMIT.
 	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(300)
+		debug.SetGCPercent(200)
 	}
 	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(2 << 30)
+		debug.SetMemoryLimit(2600 << 20)
 	}
 	// KILN_CPUPROFILE=file writes a CPU profile, for `go tool pprof`.
 	if path := os.Getenv("KILN_CPUPROFILE"); path != "" {
