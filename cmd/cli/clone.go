@@ -67,16 +67,11 @@ func runClone(cmd *cobra.Command, e *env, f *commonFlags) error {
 	results := []manifest.RunResult{}
 	errorsN := 0
 	if len(jobs) > 0 {
-		db, err := s.openDB(ctx, 1)
+		conn, _, closeConn, err := s.openConn(ctx)
 		if err != nil {
 			return err
 		}
-		defer db.Close()
-		conn, err := db.Conn(ctx)
-		if err != nil {
-			return exitWith(ExitUsage, err)
-		}
-		defer conn.Close()
+		defer closeConn()
 		s.p.Line("Concurrency: 1 threads (target='%s')", s.profile.Target)
 		s.p.Line("")
 		for i, j := range jobs {

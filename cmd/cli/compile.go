@@ -37,16 +37,11 @@ func runCompile(cmd *cobra.Command, e *env, f *compileFlags) error {
 	if err != nil {
 		return err
 	}
-	db, err := s.openDB(ctx, 1)
+	conn, _, closeConn, err := s.openConn(ctx)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	conn, err := db.Conn(ctx)
-	if err != nil {
-		return exitWith(ExitUsage, err)
-	}
-	defer conn.Close()
+	defer closeConn()
 	if f.inline != "" {
 		n, err := s.res.InlineNode(ctx, f.inline)
 		if err != nil {

@@ -69,16 +69,11 @@ func runOperation(cmd *cobra.Command, e *env, f *runOpFlags, name string) error 
 	}
 	id := "macro." + m.Package + "." + m.Name
 	start := time.Now()
-	db, err := s.openDB(ctx, 1)
+	conn, _, closeConn, err := s.openConn(ctx)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	conn, err := db.Conn(ctx)
-	if err != nil {
-		return exitWith(ExitUsage, err)
-	}
-	defer conn.Close()
+	defer closeConn()
 	op := &manifest.Node{
 		UniqueID: "operation." + s.proj.Name + "." + m.Name, ResourceType: manifest.Operation, PackageName: s.proj.Name,
 		Name: m.Name, OriginalFilePath: m.Path, Config: manifest.Config{}, Alias: m.Name,

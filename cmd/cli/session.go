@@ -318,6 +318,19 @@ func (s *session) openDB(ctx context.Context, threads int) (adapters.DB, error) 
 	return nil, exitWith(ExitUsage, fmt.Errorf("could not open target '%s' (%s): %v", s.profile.Target, s.adapter.Type(), err))
 }
 
+// openConn opens the target with one connection, for commands that run
+// statements one at a time; close releases both.
+func (s *session) openConn(ctx context.Context) (conn adapters.Conn, db adapters.DB, close func(), err error) {
+	if db, err = s.openDB(ctx, 1); err != nil {
+		return nil, nil, nil, err
+	}
+	if conn, err = db.Conn(ctx); err != nil {
+		db.Close()
+		return nil, nil, nil, exitWith(ExitUsage, err)
+	}
+	return conn, db, func() { conn.Close(); db.Close() }, nil
+}
+
 // found prints "Found 5 models, 3 seeds, ..." like dbt.
 func (s *session) found() {
 	counts := s.res.Counts

@@ -578,6 +578,16 @@ func builtinRange(r *renderer, a *callArgs) (any, error) {
 
 func builtinDict(r *renderer, a *callArgs) (any, error) {
 	d := newDict(len(a.kw))
+	if err := d.updateFrom(a, "dict() sequence elements must be pairs"); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// updateFrom applies Python's dict(...)/d.update(...) arguments: mappings
+// and sequences of pairs, positionally, then keyword arguments (sorted, for
+// a deterministic order).
+func (d *Dict) updateFrom(a *callArgs, pairErr string) error {
 	for _, p := range a.pos {
 		if m, ok := asMapping(p); ok {
 			keys, _ := iterate(m)
@@ -589,12 +599,12 @@ func builtinDict(r *renderer, a *callArgs) (any, error) {
 		}
 		items, err := iterate(p)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		for _, it := range items {
 			kv, ok := seqItems(it)
 			if !ok || len(kv) != 2 {
-				return nil, errorf("dict() sequence elements must be pairs")
+				return errorf("%s", pairErr)
 			}
 			d.Set(kv[0], kv[1])
 		}
@@ -607,7 +617,7 @@ func builtinDict(r *renderer, a *callArgs) (any, error) {
 	for _, k := range keys {
 		d.Set(k, a.kw[k])
 	}
-	return d, nil
+	return nil
 }
 
 type cyclerObj struct {

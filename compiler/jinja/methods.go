@@ -683,34 +683,8 @@ func dictMethod(d *Dict, name string, a *callArgs) (any, error) {
 		}
 		return a.argOr(1, "default", nil), nil
 	case "update":
-		for _, p := range a.pos {
-			if m, ok := asMapping(p); ok {
-				keys, _ := iterate(m)
-				for _, k := range keys {
-					v, _ := mapGet(m, k)
-					d.Set(k, v)
-				}
-				continue
-			}
-			items, err := iterate(p)
-			if err != nil {
-				return nil, err
-			}
-			for _, it := range items {
-				kv, ok := seqItems(it)
-				if !ok || len(kv) != 2 {
-					return nil, errorf("dictionary update sequence element must be a pair")
-				}
-				d.Set(kv[0], kv[1])
-			}
-		}
-		keys := make([]string, 0, len(a.kw))
-		for k := range a.kw {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			d.Set(k, a.kw[k])
+		if err := d.updateFrom(a, "dictionary update sequence element must be a pair"); err != nil {
+			return nil, err
 		}
 		return nil, nil
 	case "pop":
