@@ -9,7 +9,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kiln-dev/kiln/compiler/manifest"
-	"github.com/kiln-dev/kiln/graph"
 )
 
 type compileFlags struct {
@@ -37,7 +36,7 @@ func runCompile(cmd *cobra.Command, e *env, f *compileFlags) error {
 	if err != nil {
 		return err
 	}
-	conn, _, closeConn, err := s.openConn(ctx)
+	conn, db, closeConn, err := s.openConn(ctx)
 	if err != nil {
 		return err
 	}
@@ -59,6 +58,9 @@ func runCompile(cmd *cobra.Command, e *env, f *compileFlags) error {
 	if err != nil {
 		return exitWith(ExitUsage, err)
 	}
+	if s.res.Defer, err = s.deferRelations(ctx, db, ids); err != nil {
+		return exitWith(ExitUsage, fmt.Errorf("--defer: %v", err))
+	}
 	s.found()
 	order, err := s.res.Graph.TopoSort()
 	if err != nil {
@@ -75,9 +77,6 @@ func runCompile(cmd *cobra.Command, e *env, f *compileFlags) error {
 			continue
 		}
 		n := s.res.Manifest.Nodes[id]
-		if n.ResourceType == manifest.Model && n.Config.Materialized() == "ephemeral" && len(f.selects) == 0 {
-			// still compiled: dbt writes ephemeral models too
-		}
 		sql, err := s.res.CompileNode(ctx, n, conn)
 		if err != nil {
 			failed++
@@ -99,8 +98,6 @@ func runCompile(cmd *cobra.Command, e *env, f *compileFlags) error {
 	}
 	return nil
 }
-
-var _ = graph.New
 
 func nameInSelect(n *manifest.Node, sel string) bool {
 	for _, w := range strings.Fields(sel) {

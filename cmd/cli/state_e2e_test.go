@@ -197,6 +197,11 @@ func TestDeferBuildsAgainstProduction(t *testing.T) {
 		t.Errorf("compiled SQL does not read prod.stg_items:\n%s", compiled)
 	}
 
+	// compile --defer renders the same deferred relation.
+	if r := mustKiln(t, dir, nil, "compile", "-s", "items_taxed", "--defer", "--state", st); !strings.Contains(r.stdout, `"prod"."stg_items"`) {
+		t.Errorf("compile --defer:\n%s", r.stdout)
+	}
+
 	// Without --defer the same build fails: dev has no stg_items.
 	r = kiln(t, dir, nil, "run", "-s", "items_taxed")
 	if r.code != 1 {
