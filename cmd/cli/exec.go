@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -129,6 +130,10 @@ func (s *session) execute(ctx context.Context, which string, only []string) erro
 	if err != nil {
 		if ctx.Err() != nil {
 			return exitWith(ExitInterrupt, fmt.Errorf("interrupted: running statements were cancelled and rolled back"))
+		}
+		var pe *run.PreflightError
+		if errors.As(err, &pe) {
+			return exitWith(ExitUsage, fmt.Errorf("%v\nkiln found %d problem%s in unit tests; nothing was run", pe, len(pe.Problems), pl(len(pe.Problems))))
 		}
 		return exitWith(ExitFailure, err)
 	}

@@ -520,3 +520,49 @@ func TestJSONLogFormat(t *testing.T) {
 		t.Errorf("bad --log-format: exit %d\n%s", res.code, res.all())
 	}
 }
+
+// TestUnitTestBadInputFoundBeforeRunning covers mistakes that need the
+// warehouse to detect (the input is an ordinary model whose columns are only
+// known by describing its SQL): they still exit 2, before anything runs.
+func TestUnitTestBadInputFoundBeforeRunning(t *testing.T) {
+	cases := map[string]struct{ yaml, want string }{
+		"unknown column of a model input": {`unit_tests:
+  - name: t
+    model: customers
+    given:
+      - input: ref('stg_orders')
+        rows: [{order_id: 1, custmer_id: 1}]
+    expect: {rows: []}
+`, "models/bad.yml:5:9"},
+		"expect value of the wrong type": {`unit_tests:
+  - name: t
+    model: customers
+    given:
+      - input: ref('raw_customers')
+        rows: [{id: 1}]
+      - input: ref('stg_orders')
+        rows: [{order_id: 1, customer_id: 1}]
+    expect:
+      rows:
+        - {lifetime_value: lots}
+`, "models/bad.yml:10:7: expect column 'lifetime_value': value 'lots' cannot be compared"},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			dir := copyDir(t, filepath.Join(repoRoot(t), "testdata", "unit_tests"))
+			writeTestFile(t, filepath.Join(dir, "models", "bad.yml"), c.yaml)
+			res := kiln(t, dir, nil, "build")
+			if res.code != 2 {
+				t.Fatalf("exit %d, want 2\n%s", res.code, res.all())
+			}
+			mustContain(t, res.stderr, c.want)
+			mustContain(t, res.stderr, "nothing was run")
+			c2, done := openDB(t, filepath.Join(dir, "db.duckdb"))
+			defer done()
+			tbl, _, err := c2.Query(t.Context(), "select count(*) from information_schema.tables where table_schema not in ('information_schema', 'pg_catalog')", 0)
+			if err != nil || fmtCell(tbl.Rows[0][0]) != "0" {
+				t.Errorf("something was built before the unit tests were checked: %v %v", tbl, err)
+			}
+		})
+	}
+}

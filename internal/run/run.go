@@ -126,6 +126,11 @@ func (r *Runner) Execute(ctx context.Context) (*Summary, error) {
 	r.conns = make(chan adapters.Conn, r.opts.Threads)
 	defer r.closeConns()
 
+	if err := r.preflightUnitTests(ctx, runnable); err != nil {
+		r.writeResults()
+		return nil, err
+	}
+
 	hooksFailed := false
 	if len(r.opts.OnRunStart) > 0 {
 		if err := r.runProjectHooks(ctx, "on-run-start", r.opts.OnRunStart); err != nil {
