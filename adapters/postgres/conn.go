@@ -85,6 +85,11 @@ func wrapErr(ctx context.Context, err error) error {
 			// ALTER COLUMN TYPE under a view (on_schema_change widening).
 			e.Hint = "kiln does not retype a column that views read; rebuild the incremental model with --full-refresh (kiln recreates the dependent views), or drop the view, run again and recreate it"
 		}
+		if pe.Code == "2BP01" {
+			// dependent_objects_still_exist: PostgreSQL suggests CASCADE,
+			// which would silently drop the user's views.
+			e.Hint = "kiln never drops dependent objects; rebuild with --full-refresh (kiln recreates the views that depend on the model), or change the dependent views first"
+		}
 		return e
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
