@@ -24,7 +24,19 @@ type testTarget struct {
 	parentID   string
 }
 
-func (b *builder) buildGenericTests(p *project.Project, pr *project.Properties) {
+// genTest is a generic test built (in parallel) but not yet added to the
+// manifest; adding is serial and in file order, so results stay
+// deterministic.
+type genTest struct {
+	node *manifest.Node
+	pend *pending
+	tt   testTarget
+	pos  diag.Pos
+	file string
+}
+
+func (b *builder) buildGenericTests(p *project.Project, pr *project.Properties) []genTest {
+	var out []genTest
 	addFor := func(kind string, patches []project.NodePatch, resource string) {
 		for _, np := range patches {
 			parent := resource + "." + p.Name + "." + np.Name
@@ -32,11 +44,11 @@ func (b *builder) buildGenericTests(p *project.Project, pr *project.Properties) 
 				continue // disabled or missing: reported elsewhere
 			}
 			for _, t := range np.Tests {
-				b.addGenericTest(p, pr.Path, testTarget{kind: kind, name: np.Name, parentID: parent}, t)
+				out = b.addGenericTest(p, pr.Path, testTarget{kind: kind, name: np.Name, parentID: parent}, t, out)
 			}
 			for _, c := range np.Columns {
 				for _, t := range c.Tests {
-					b.addGenericTest(p, pr.Path, testTarget{kind: kind, name: np.Name, column: c.Name, parentID: parent}, t)
+					out = b.addGenericTest(p, pr.Path, testTarget{kind: kind, name: np.Name, column: c.Name, parentID: parent}, t, out)
 				}
 			}
 		}
@@ -52,13 +64,39 @@ func (b *builder) buildGenericTests(p *project.Project, pr *project.Properties) 
 			}
 			tt := testTarget{kind: "sources", name: tbl.Name, sourceName: s.Name, parentID: parent}
 			for _, t := range tbl.Tests {
-				b.addGenericTest(p, pr.Path, tt, t)
+				out = b.addGenericTest(p, pr.Path, tt, t, out)
 			}
 			for _, c := range tbl.Columns {
 				tc := tt
 				tc.column = c.Name
 				for _, t := range c.Tests {
-					b.addGenericTest(p, pr.Path, tc, t)
+					out = b.addGenericTest(p, pr.Path, tc, t, out)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// insertGenericTests adds built tests to the manifest.
+func (b *builder) insertGenericTests(tests []genTest) {
+	for _, g := range tests {
+		n := g.node
+		if !n.Config.Enabled() {
+			b.m.Disabled[n.UniqueID] = append(b.m.Disabled[n.UniqueID], n)
+			continue
+		}
+		if _, dup := b.m.Nodes[n.UniqueID]; dup {
+			b.addWarn(g.pos, "duplicate-test", "test '%s' is declared twice in %s; the second is ignored", n.Name, g.file)
+			continue
+		}
+		b.m.Nodes[n.UniqueID] = n
+		b.pending[n.UniqueID] = g.pend
+		b.order = append(b.order, n.UniqueID)
+		if g.tt.column != "" {
+			if parent := b.m.Nodes[g.tt.parentID]; parent != nil {
+				if c := parent.Columns[g.tt.column]; c != nil {
+					c.Tests = append(c.Tests, n.UniqueID)
 				}
 			}
 		}
@@ -141,7 +179,7 @@ var testConfigKeys = map[string]bool{
 	"alias": true, "schema": true, "database": true, "group": true,
 }
 
-func (b *builder) addGenericTest(p *project.Project, yamlPath string, tt testTarget, t project.TestDef) {
+func (b *builder) addGenericTest(p *project.Project, yamlPath string, tt testTarget, t project.TestDef, out []genTest) []genTest {
 	ns, testName := "", t.Name
 	if i := strings.LastIndex(t.Name, "."); i >= 0 {
 		ns, testName = t.Name[:i], t.Name[i+1:]
@@ -171,9 +209,11 @@ func (b *builder) addGenericTest(p *project.Project, yamlPath string, tt testTar
 		b.addDiag(diag.Diagnostic{Severity: diag.Error, Code: "unknown-test", Pos: t.Pos,
 			Message:    fmt.Sprintf("unknown generic test '%s' on %s '%s'", t.Name, strings.TrimSuffix(tt.kind, "s"), tt.name),
 			Suggestion: b.suggestTest(testName)})
-		return
+		return out
 	}
-	dirs, _ := fqnFor(p.Name, yamlPath, append(append([]string{}, p.ModelPaths...), append(p.SeedPaths, p.SnapshotPaths...)...))
+	paths := make([]string, 0, len(p.ModelPaths)+len(p.SeedPaths)+len(p.SnapshotPaths))
+	paths = append(append(append(paths, p.ModelPaths...), p.SeedPaths...), p.SnapshotPaths...)
+	dirs, _ := fqnFor(p.Name, yamlPath, paths)
 	fqn := append(append([]string{}, dirs[:len(dirs)-1]...), full)
 	kwargs := map[string]any{}
 	for k, v := range args {
@@ -243,25 +283,7 @@ func (b *builder) addGenericTest(p *project.Project, yamlPath string, tt testTar
 	}
 	n.Refs = res.refs
 	n.Sources = res.sources
-	if !n.Config.Enabled() {
-		b.m.Disabled[n.UniqueID] = append(b.m.Disabled[n.UniqueID], n)
-		return
-	}
-	if old, dup := b.m.Nodes[n.UniqueID]; dup {
-		_ = old
-		b.addWarn(t.Pos, "duplicate-test", "test '%s' is declared twice in %s; the second is ignored", full, yamlPath)
-		return
-	}
-	b.m.Nodes[n.UniqueID] = n
-	b.pending[n.UniqueID] = &pending{node: n, proj: p, testRef: tt.name}
-	b.order = append(b.order, n.UniqueID)
-	if tt.column != "" {
-		if parent := b.m.Nodes[tt.parentID]; parent != nil {
-			if c := parent.Columns[tt.column]; c != nil {
-				c.Tests = append(c.Tests, n.UniqueID)
-			}
-		}
-	}
+	return append(out, genTest{node: n, pend: &pending{node: n, proj: p, testRef: tt.name}, tt: tt, pos: t.Pos, file: yamlPath})
 }
 
 func macroCallName(ns, name string) string {

@@ -45,11 +45,24 @@ func (b *builder) build() {
 			b.keepOther(pr)
 		}
 	}
-	// Generic tests after every node exists (their configs need the parent).
+	// Generic tests after every node exists (their configs need the parent):
+	// built per property file in parallel, then added in file order.
+	type propFile struct {
+		proj *project.Project
+		pr   *project.Properties
+	}
+	var files []propFile
 	for _, pf := range b.pkgs {
 		for _, pr := range pf.props {
-			b.buildGenericTests(pf.proj, pr)
+			files = append(files, propFile{pf.proj, pr})
 		}
+	}
+	built := make([][]genTest, len(files))
+	parallel(len(files), b.r.opts.Workers, func(i int) {
+		built[i] = b.buildGenericTests(files[i].proj, files[i].pr)
+	})
+	for _, tests := range built {
+		b.insertGenericTests(tests)
 	}
 	for k, pr := range b.patches {
 		if !pr.used && k.pkg != "" {
