@@ -183,7 +183,10 @@ func (e *env) loadOpts(ctx context.Context, f *commonFlags, which string, skipUn
 	prof, pd := compiler.LoadProfile(profilesDir, profName, targetName, cliVars, e.getenv)
 	if pd.HasErrors() {
 		e.printDiags(pd)
-		return nil, exitWith(ExitUsage, fmt.Errorf("no usable profile: looked for profiles.yml in %s", strings.Join(looked, ", ")))
+		if path := filepath.Join(profilesDir, "profiles.yml"); fileExists(path) {
+			return nil, exitWith(ExitUsage, fmt.Errorf("could not use %s (see above); nothing was run", path))
+		}
+		return nil, exitWith(ExitUsage, fmt.Errorf("no profiles.yml found: looked in %s; create one, or pass --profiles-dir", strings.Join(looked, ", ")))
 	}
 	e.printDiags(pd)
 	s.profile = prof
@@ -373,4 +376,9 @@ func sortedStrings(m map[string]bool) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
