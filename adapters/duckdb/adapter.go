@@ -26,7 +26,6 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
-	"math"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -71,7 +70,7 @@ func parseConfig(creds adapters.Credentials) (config, error) {
 	f := creds.Fields
 	c := config{Path: memoryPath, RawPath: memoryPath, Schema: "main", Threads: 1}
 	if v, ok := f["path"]; ok && v != nil {
-		s, err := asString("path", v)
+		s, err := adapters.CredString("path", v)
 		if err != nil {
 			return c, err
 		}
@@ -93,7 +92,7 @@ func parseConfig(creds adapters.Credentials) (config, error) {
 	pathDB := databaseFromPath(c.Path)
 	c.Database = pathDB
 	if v, ok := f["database"]; ok && v != nil {
-		s, err := asString("database", v)
+		s, err := adapters.CredString("database", v)
 		if err != nil {
 			return c, err
 		}
@@ -105,7 +104,7 @@ func parseConfig(creds adapters.Credentials) (config, error) {
 		return c, fmt.Errorf("cannot determine the database name from path %q", c.RawPath)
 	}
 	if v, ok := f["schema"]; ok && v != nil {
-		s, err := asString("schema", v)
+		s, err := adapters.CredString("schema", v)
 		if err != nil {
 			return c, err
 		}
@@ -114,7 +113,7 @@ func parseConfig(creds adapters.Credentials) (config, error) {
 		}
 	}
 	if v, ok := f["threads"]; ok && v != nil {
-		n, err := asInt("threads", v)
+		n, err := adapters.CredInt("threads", v)
 		if err != nil {
 			return c, err
 		}
@@ -189,36 +188,6 @@ func validSettingName(s string) bool {
 		}
 	}
 	return true
-}
-
-func asString(key string, v any) (string, error) {
-	switch v := v.(type) {
-	case string:
-		return v, nil
-	case fmt.Stringer:
-		return v.String(), nil
-	case int, int64, float64, bool:
-		return fmt.Sprint(v), nil
-	}
-	return "", fmt.Errorf("%s must be a string, got %T", key, v)
-}
-
-func asInt(key string, v any) (int, error) {
-	switch v := v.(type) {
-	case int:
-		return v, nil
-	case int64:
-		return int(v), nil
-	case float64:
-		if v == math.Trunc(v) {
-			return int(v), nil
-		}
-	case string:
-		if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil {
-			return n, nil
-		}
-	}
-	return 0, fmt.Errorf("%s must be an integer, got %v", key, v)
 }
 
 // sqlLiteral renders a settings value for SET.

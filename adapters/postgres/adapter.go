@@ -30,7 +30,6 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"math"
 	"net"
 	"strconv"
 	"strings"
@@ -78,7 +77,7 @@ func parseConfig(creds adapters.Credentials) (config, error) {
 	str := func(keys ...string) (string, error) {
 		for _, k := range keys {
 			if v, ok := f[k]; ok && v != nil {
-				return asString(k, v)
+				return adapters.CredString(k, v)
 			}
 		}
 		return "", nil
@@ -88,7 +87,7 @@ func parseConfig(creds adapters.Credentials) (config, error) {
 		if !ok || v == nil {
 			return nil
 		}
-		n, err := asInt(key, v)
+		n, err := adapters.CredInt(key, v)
 		if err != nil {
 			return err
 		}
@@ -154,36 +153,6 @@ func parseConfig(creds adapters.Credentials) (config, error) {
 		return c, fmt.Errorf("sslmode must be one of disable, allow, prefer, require, verify-ca, verify-full; got %q", c.SSLMode)
 	}
 	return c, nil
-}
-
-func asString(key string, v any) (string, error) {
-	switch v := v.(type) {
-	case string:
-		return v, nil
-	case int, int64, float64, bool:
-		return fmt.Sprint(v), nil
-	case fmt.Stringer:
-		return v.String(), nil
-	}
-	return "", fmt.Errorf("%s must be a string, got %T", key, v)
-}
-
-func asInt(key string, v any) (int, error) {
-	switch v := v.(type) {
-	case int:
-		return v, nil
-	case int64:
-		return int(v), nil
-	case float64:
-		if v == math.Trunc(v) {
-			return int(v), nil
-		}
-	case string:
-		if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil {
-			return n, nil
-		}
-	}
-	return 0, fmt.Errorf("%s must be an integer, got %v", key, v)
 }
 
 // TargetInfo returns the non-secret target fields for Jinja's `target`
