@@ -123,24 +123,12 @@ func (r *Runner) runModel(ctx context.Context, nr *nodeRun) error {
 	n := nr.n
 	mat := n.Config.Materialized()
 	desc := fmt.Sprintf("sql %s model %s", mat, r.label(n))
-	r.p.Progress(nr.index, r.total, "START "+desc, "RUN", 0, false)
-	c, err := r.conn(ctx)
+	c, sql, path, err := r.startAndCompile(ctx, nr, desc, "ERROR creating "+desc)
 	if err != nil {
-		r.fail(nr, "ERROR", "ERROR creating "+desc, err, "")
 		return err
 	}
 	broken := false
 	defer func() { r.release(c, broken) }()
-	var sql string
-	if err := r.timed(nr, "compile", func() error {
-		var e error
-		sql, e = r.res.CompileNode(ctx, n, c)
-		return e
-	}); err != nil {
-		r.fail(nr, "ERROR", "ERROR creating "+desc, err, "")
-		return err
-	}
-	path := r.writeFile("compiled", n, sql)
 	mz, ok := materializations[mat]
 	if !ok {
 		err := fmt.Errorf("materialization '%s' is not supported by kiln (supported: %s)", mat, strings.Join(materializationNames(), ", "))
@@ -290,4 +278,27 @@ func (r *Runner) hookResults() []any {
 		out = append(out, map[string]any{"status": rr.Status, "unique_id": rr.UniqueID, "execution_time": rr.ExecutionTime, "message": rr.Message})
 	}
 	return out
+}
+
+// startAndCompile prints a node's START line, takes a connection and renders
+// the node's SQL (writing it under target/compiled). On error the failure is
+// recorded and printed as errLine, and the connection is already released.
+func (r *Runner) startAndCompile(ctx context.Context, nr *nodeRun, desc, errLine string) (adapters.Conn, string, string, error) {
+	r.p.Progress(nr.index, r.total, "START "+desc, "RUN", 0, false)
+	c, err := r.conn(ctx)
+	if err != nil {
+		r.fail(nr, "ERROR", errLine, err, "")
+		return nil, "", "", err
+	}
+	var sql string
+	if err := r.timed(nr, "compile", func() error {
+		var e error
+		sql, e = r.res.CompileNode(ctx, nr.n, c)
+		return e
+	}); err != nil {
+		r.release(c, false)
+		r.fail(nr, "ERROR", errLine, err, "")
+		return nil, "", "", err
+	}
+	return c, sql, r.writeFile("compiled", nr.n, sql), nil
 }

@@ -118,24 +118,12 @@ func snapshotConfig(n *manifest.Node) (*snapConfig, error) {
 func (r *Runner) runSnapshot(ctx context.Context, nr *nodeRun) error {
 	n := nr.n
 	desc := "snapshot " + r.label(n)
-	r.p.Progress(nr.index, r.total, "START "+desc, "RUN", 0, false)
-	c, err := r.conn(ctx)
+	c, sql, path, err := r.startAndCompile(ctx, nr, desc, "ERROR snapshotting "+desc)
 	if err != nil {
-		r.fail(nr, "ERROR", "ERROR snapshotting "+desc, err, "")
 		return err
 	}
 	broken := false
 	defer func() { r.release(c, broken) }()
-	var sql string
-	if err := r.timed(nr, "compile", func() error {
-		var e error
-		sql, e = r.res.CompileNode(ctx, n, c)
-		return e
-	}); err != nil {
-		r.fail(nr, "ERROR", "ERROR snapshotting "+desc, err, "")
-		return err
-	}
-	path := r.writeFile("compiled", n, sql)
 	pre, post, err := r.renderHooks(ctx, n, c)
 	if err != nil {
 		r.fail(nr, "ERROR", "ERROR snapshotting "+desc, err, path)
