@@ -127,6 +127,7 @@ func Compile(ctx context.Context, opts Options) (*Result, error) {
 		}
 		proj = p
 	}
+	diags = append(diags, project.CheckRequiredVersion(proj, DbtVersion)...)
 	r := &Result{Project: proj, opts: opts, Manifest: manifest.New(), Flags: opts.Flags}
 	pkgs, d := project.LoadPackages(proj, newStaticRenderer(opts.CLIVars, opts.Getenv).render)
 	diags = append(diags, d...)
