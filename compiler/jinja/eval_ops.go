@@ -1,0 +1,335 @@
+package jinja
+
+// Operators: Python/Jinja semantics for arithmetic, comparison, membership
+// and %-formatting.
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/kiln-dev/kiln/internal/diag"
+	"github.com/nikolalohinski/gonja/v2/nodes"
+	"github.com/nikolalohinski/gonja/v2/tokens"
+)
+
+func (r *renderer) evalBinary(x *nodes.BinaryExpression) (any, error) {
+	l, err := r.eval(x.Left)
+	if err != nil {
+		return nil, err
+	}
+	op := x.Operator.Token.Type
+	switch op {
+	case tokens.And:
+		if !truthy(l) {
+			return l, nil
+		}
+		return r.eval(x.Right)
+	case tokens.Or:
+		if truthy(l) {
+			return l, nil
+		}
+		return r.eval(x.Right)
+	}
+	rv, err := r.eval(x.Right)
+	if err != nil {
+		return nil, err
+	}
+	return r.binaryOp(op, x.Operator.Token.Val, l, rv)
+}
+
+func (r *renderer) binaryOp(op tokens.Type, sym string, l, rv any) (any, error) {
+	switch op {
+	case tokens.Tilde:
+		return toStr(l) + toStr(rv), nil
+	case tokens.Equals:
+		return equal(l, rv), nil
+	case tokens.Ne:
+		return !equal(l, rv), nil
+	case tokens.LowerThan, tokens.LowerThanOrEqual, tokens.GreaterThan, tokens.GreaterThanOrEqual:
+		if ul, ok := l.(*Undefined); ok {
+			if _, err := r.undefinedUse(ul); err != nil {
+				return nil, err
+			}
+			return false, nil
+		}
+		if ur, ok := rv.(*Undefined); ok {
+			if _, err := r.undefinedUse(ur); err != nil {
+				return nil, err
+			}
+			return false, nil
+		}
+		c, err := compare(l, rv)
+		if err != nil {
+			return nil, err
+		}
+		switch op {
+		case tokens.LowerThan:
+			return c < 0, nil
+		case tokens.LowerThanOrEqual:
+			return c <= 0, nil
+		case tokens.GreaterThan:
+			return c > 0, nil
+		}
+		return c >= 0, nil
+	}
+	if u, ok := l.(*Undefined); ok {
+		return r.undefinedUse(u)
+	}
+	if u, ok := rv.(*Undefined); ok {
+		return r.undefinedUse(u)
+	}
+	return arith(op, sym, l, rv)
+}
+
+func arith(op tokens.Type, sym string, l, rv any) (any, error) {
+	li, lInt := l.(int)
+	ri, rInt := rv.(int)
+	if lb, ok := l.(bool); ok {
+		li, lInt = boolInt(lb), true
+	}
+	if rb, ok := rv.(bool); ok {
+		ri, rInt = boolInt(rb), true
+	}
+	lf, lNum := toFloat(l)
+	rf, rNum := toFloat(rv)
+	switch op {
+	case tokens.Addition:
+		switch {
+		case lInt && rInt:
+			return li + ri, nil
+		case lNum && rNum:
+			return lf + rf, nil
+		}
+		if ls, ok := l.(string); ok {
+			if rs, ok := rv.(string); ok {
+				return ls + rs, nil
+			}
+		}
+		if lItems, ok := seqItems(l); ok {
+			if rItems, ok := seqItems(rv); ok {
+				out := make([]any, 0, len(lItems)+len(rItems))
+				out = append(append(out, lItems...), rItems...)
+				return &List{Items: out}, nil
+			}
+		}
+		if ld, ok := l.(*DateTime); ok {
+			if td, ok := rv.(*TimeDelta); ok {
+				return ld.add(td.D), nil
+			}
+		}
+		if ld, ok := l.(*TimeDelta); ok {
+			if rd, ok := rv.(*TimeDelta); ok {
+				return &TimeDelta{D: ld.D + rd.D}, nil
+			}
+			if dt, ok := rv.(*DateTime); ok {
+				return dt.add(ld.D), nil
+			}
+		}
+	case tokens.Subtraction:
+		switch {
+		case lInt && rInt:
+			return li - ri, nil
+		case lNum && rNum:
+			return lf - rf, nil
+		}
+		if ld, ok := l.(*DateTime); ok {
+			switch y := rv.(type) {
+			case *TimeDelta:
+				return ld.add(-y.D), nil
+			case *DateTime:
+				return &TimeDelta{D: ld.T.Sub(y.T)}, nil
+			}
+		}
+		if ld, ok := l.(*TimeDelta); ok {
+			if rd, ok := rv.(*TimeDelta); ok {
+				return &TimeDelta{D: ld.D - rd.D}, nil
+			}
+		}
+	case tokens.Multiply:
+		switch {
+		case lInt && rInt:
+			return li * ri, nil
+		case lNum && rNum:
+			return lf * rf, nil
+		}
+		if s, ok := l.(string); ok && rInt {
+			if ri < 0 {
+				ri = 0
+			}
+			return strings.Repeat(s, ri), nil
+		}
+		if items, ok := seqItems(l); ok && rInt {
+			var out []any
+			for i := 0; i < ri; i++ {
+				out = append(out, items...)
+			}
+			return &List{Items: out}, nil
+		}
+		if td, ok := l.(*TimeDelta); ok && rNum {
+			return &TimeDelta{D: scaleDuration(td.D, rf)}, nil
+		}
+	case tokens.Division:
+		if lNum && rNum {
+			if rf == 0 {
+				return nil, errorf("division by zero")
+			}
+			return lf / rf, nil
+		}
+	case tokens.FloorDivision:
+		if lInt && rInt {
+			if ri == 0 {
+				return nil, errorf("integer division or modulo by zero")
+			}
+			return floorDiv(li, ri), nil
+		}
+		if lNum && rNum {
+			if rf == 0 {
+				return nil, errorf("float floor division by zero")
+			}
+			return math.Floor(lf / rf), nil
+		}
+	case tokens.Modulo:
+		if lInt && rInt {
+			if ri == 0 {
+				return nil, errorf("integer division or modulo by zero")
+			}
+			m := li % ri
+			if m != 0 && (m < 0) != (ri < 0) {
+				m += ri
+			}
+			return m, nil
+		}
+		if lNum && rNum {
+			if rf == 0 {
+				return nil, errorf("float modulo")
+			}
+			m := math.Mod(lf, rf)
+			if m != 0 && (m < 0) != (rf < 0) {
+				m += rf
+			}
+			return m, nil
+		}
+		if s, ok := l.(string); ok {
+			return percentFormat(s, rv)
+		}
+	case tokens.Power:
+		if lInt && rInt && ri >= 0 {
+			res := 1
+			for i := 0; i < ri; i++ {
+				res *= li
+			}
+			return res, nil
+		}
+		if lNum && rNum {
+			return math.Pow(lf, rf), nil
+		}
+	}
+	return nil, errorf("unsupported operand type(s) for %s: '%s' and '%s'", sym, typeName(l), typeName(rv))
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func floorDiv(a, b int) int {
+	q := a / b
+	if (a%b != 0) && ((a < 0) != (b < 0)) {
+		q--
+	}
+	return q
+}
+
+// percentFormat implements "fmt" % args for %s, %d, %i, %f, %r and %%.
+func percentFormat(format string, arg any) (any, error) {
+	var args []any
+	if items, ok := seqItems(arg); ok {
+		args = items
+	} else {
+		args = []any{arg}
+	}
+	var b strings.Builder
+	ai := 0
+	next := func() (any, error) {
+		if ai >= len(args) {
+			return nil, errorf("not enough arguments for format string")
+		}
+		ai++
+		return args[ai-1], nil
+	}
+	for i := 0; i < len(format); i++ {
+		c := format[i]
+		if c != '%' || i+1 >= len(format) {
+			b.WriteByte(c)
+			continue
+		}
+		j := i + 1
+		for j < len(format) && strings.IndexByte("0123456789.-+ #", format[j]) >= 0 {
+			j++
+		}
+		if j >= len(format) {
+			b.WriteString(format[i:])
+			break
+		}
+		spec := format[i+1 : j]
+		verb := format[j]
+		i = j
+		switch verb {
+		case '%':
+			b.WriteByte('%')
+		case 's':
+			v, err := next()
+			if err != nil {
+				return nil, err
+			}
+			b.WriteString(fmt.Sprintf("%"+spec+"s", toStr(v)))
+		case 'r':
+			v, err := next()
+			if err != nil {
+				return nil, err
+			}
+			b.WriteString(repr(v))
+		case 'd', 'i':
+			v, err := next()
+			if err != nil {
+				return nil, err
+			}
+			n, ok := toInt(v)
+			if !ok {
+				return nil, errorf("%%d format: a number is required, not %s", typeName(v))
+			}
+			b.WriteString(fmt.Sprintf("%"+spec+"d", n))
+		case 'f', 'e', 'g':
+			v, err := next()
+			if err != nil {
+				return nil, err
+			}
+			f, ok := toFloat(v)
+			if !ok {
+				return nil, errorf("must be real number, not %s", typeName(v))
+			}
+			if spec == "" && verb == 'f' {
+				spec = ".6"
+			}
+			b.WriteString(fmt.Sprintf("%"+spec+string(verb), f))
+		default:
+			return nil, errorf("unsupported format character '%c'", verb)
+		}
+	}
+	return b.String(), nil
+}
+
+// suggest proposes a visible macro or builtin close to name.
+func (r *renderer) suggest(name string) string {
+	cands := make([]string, 0, len(r.st.lookup)+len(builtins))
+	for k := range r.st.lookup {
+		cands = append(cands, k)
+	}
+	for k := range builtins {
+		cands = append(cands, k)
+	}
+	return diag.Suggest(name, cands)
+}
