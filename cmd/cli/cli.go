@@ -115,6 +115,7 @@ func newRootCmd(ctx context.Context, e *env) *cobra.Command {
 		newRunOperationCmd(e),
 		newCloneCmd(e),
 		newDocsCmd(e),
+		newDepsCmd(e),
 	)
 	return root
 }

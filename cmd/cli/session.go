@@ -19,6 +19,7 @@ import (
 	"github.com/kiln-dev/kiln/compiler"
 	"github.com/kiln-dev/kiln/compiler/manifest"
 	"github.com/kiln-dev/kiln/compiler/project"
+	"github.com/kiln-dev/kiln/internal/deps"
 	"github.com/kiln-dev/kiln/internal/diag"
 	"github.com/kiln-dev/kiln/internal/run"
 	"github.com/kiln-dev/kiln/internal/state"
@@ -163,6 +164,9 @@ func (e *env) loadOpts(ctx context.Context, f *commonFlags, which string, skipUn
 		return nil, exitWith(ExitUsage, fmt.Errorf("could not load %s", filepath.Join(dir, "dbt_project.yml")))
 	}
 	e.printDiags(diags)
+	if err := checkPackagesInstalled(dir, proj, e.getenv); err != nil {
+		return nil, exitWith(ExitUsage, err)
+	}
 	s.proj = proj
 	s.targetDir = proj.TargetPath
 	if f.targetPath != "" {
@@ -381,4 +385,33 @@ func sortedStrings(m map[string]bool) []string {
 func fileExists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil
+}
+
+// checkPackagesInstalled stops early, as dbt does, when packages.yml declares
+// packages that are not in the packages folder: without them the project's
+// macros are undefined, and the real cause would surface far from here.
+func checkPackagesInstalled(dir string, proj *project.Project, getenv func(string) (string, bool)) error {
+	sf, err := deps.ReadSpec(dir, "", compiler.StaticRender(getenv))
+	if err != nil || len(sf.Packages) == 0 {
+		return nil // a bad packages.yml is reported by `kiln deps`
+	}
+	installDir := proj.PackagesInstallPath
+	if installDir == "" {
+		installDir = "dbt_packages"
+	}
+	if !filepath.IsAbs(installDir) {
+		installDir = filepath.Join(dir, installDir)
+	}
+	installed := 0
+	entries, _ := os.ReadDir(installDir)
+	for _, ent := range entries {
+		if ent.IsDir() && fileExists(filepath.Join(installDir, ent.Name(), "dbt_project.yml")) {
+			installed++
+		}
+	}
+	if installed < len(sf.Packages) {
+		return fmt.Errorf("%s declares %d package%s but %d %s installed in %s; run `kiln deps` to install them",
+			sf.File, len(sf.Packages), pl(len(sf.Packages)), installed, map[bool]string{true: "is", false: "are"}[installed == 1], installDir)
+	}
+	return nil
 }

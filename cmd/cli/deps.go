@@ -1,0 +1,78 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kiln-dev/kiln/compiler"
+	"github.com/kiln-dev/kiln/compiler/project"
+	"github.com/kiln-dev/kiln/internal/deps"
+	"github.com/kiln-dev/kiln/internal/diag"
+)
+
+func newDepsCmd(e *env) *cobra.Command {
+	var projectDir string
+	var upgrade, lockOnly bool
+	cmd := &cobra.Command{
+		Use:   "deps",
+		Short: "Install the packages of packages.yml (or dependencies.yml) into dbt_packages/",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			dir, err := project.FindProjectDir(projectDir, e.lookup("DBT_PROJECT_DIR"), e.cwd)
+			if err != nil {
+				return exitWith(ExitUsage, err)
+			}
+			proj, diags := compiler.LoadProject(dir, nil, e.getenv)
+			if diags.HasErrors() {
+				e.printDiags(diags)
+				return exitWith(ExitUsage, fmt.Errorf("could not load dbt_project.yml"))
+			}
+			res, err := deps.Run(cmd.Context(), deps.Options{
+				ProjectDir:  dir,
+				InstallPath: proj.PackagesInstallPath,
+				Render:      compiler.StaticRender(e.getenv),
+				HubURL:      e.lookup("DBT_PACKAGE_HUB_URL"),
+				Upgrade:     upgrade,
+				LockOnly:    lockOnly,
+				Warn:        func(s string) { fmt.Fprintln(e.stderr, "warning: "+s) },
+				Info:        func(s string) { fmt.Fprintln(e.stdout, s) },
+			})
+			if err != nil {
+				var d diag.Diagnostic
+				if errors.As(err, &d) {
+					e.printDiags(diag.List{d})
+					return exitWith(ExitUsage, fmt.Errorf("kiln deps failed; %s was left unchanged", proj.PackagesInstallPath))
+				}
+				return exitWith(ExitUsage, fmt.Errorf("error: %v\nkiln deps failed; %s was left unchanged", err, proj.PackagesInstallPath))
+			}
+			if res.NoSpec {
+				fmt.Fprintln(e.stdout, "No packages to install: the project has no packages.yml (or dependencies.yml packages:)")
+				return nil
+			}
+			for _, p := range res.Packages {
+				v := p.Version
+				switch p.Spec.Kind {
+				case deps.Git:
+					v = "revision " + p.Revision[:min(12, len(p.Revision))]
+				case deps.Local:
+					v = "from " + p.Spec.Source
+				}
+				verb := "Installed"
+				if lockOnly {
+					verb = "Locked"
+				}
+				fmt.Fprintf(e.stdout, "%s %s %s\n", verb, p.Name, v)
+			}
+			if !res.FromLock {
+				fmt.Fprintln(e.stdout, "Wrote "+deps.LockFile)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&projectDir, "project-dir", "", "directory holding dbt_project.yml")
+	cmd.Flags().BoolVar(&upgrade, "upgrade", false, "resolve packages again, ignoring package-lock.yml")
+	cmd.Flags().BoolVar(&lockOnly, "lock", false, "only resolve and write package-lock.yml, installing nothing")
+	return cmd
+}

@@ -1,0 +1,90 @@
+package deps
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+)
+
+// install copies every package into a fresh directory next to the install
+// path and then swaps it in, so a failure leaves the old packages intact.
+func install(root, installPath string, pkgs []*Package) error {
+	target := filepath.Join(root, filepath.FromSlash(installPath))
+	parent := filepath.Dir(target)
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return err
+	}
+	stage, err := os.MkdirTemp(parent, ".kiln-deps-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(stage)
+	if err := os.Chmod(stage, 0o755); err != nil {
+		return err
+	}
+	for _, p := range pkgs {
+		if err := copyTree(p.dir, filepath.Join(stage, p.Name)); err != nil {
+			return fmt.Errorf("installing %s: %v", p.Name, err)
+		}
+	}
+	old := ""
+	if _, err := os.Lstat(target); err == nil {
+		old = stage + ".old"
+		if err := os.Rename(target, old); err != nil {
+			return fmt.Errorf("cannot replace %s: %v", target, err)
+		}
+	}
+	if err := os.Rename(stage, target); err != nil {
+		if old != "" {
+			_ = os.Rename(old, target)
+		}
+		return fmt.Errorf("cannot install into %s: %v", target, err)
+	}
+	if old != "" {
+		return os.RemoveAll(old)
+	}
+	return nil
+}
+
+// copyTree copies regular files and directories, following symlinks and
+// skipping .git.
+func copyTree(src, dst string) error {
+	return filepath.Walk(src, func(p string, info os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		if info.IsDir() && info.Name() == ".git" {
+			return filepath.SkipDir
+		}
+		out := filepath.Join(dst, rel)
+		if info.Mode()&os.ModeSymlink != 0 {
+			st, err := os.Stat(p)
+			if err != nil || st.IsDir() {
+				return nil // dangling or directory links are not followed
+			}
+			info = st
+		}
+		if info.IsDir() {
+			return os.MkdirAll(out, 0o755)
+		}
+		if !info.Mode().IsRegular() {
+			return nil
+		}
+		in, err := os.Open(p)
+		if err != nil {
+			return err
+		}
+		defer in.Close()
+		f, err := os.OpenFile(out, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+		if err != nil {
+			return err
+		}
+		if _, err := io.Copy(f, in); err != nil {
+			f.Close()
+			return err
+		}
+		return f.Close()
+	})
+}

@@ -1,0 +1,1 @@
+{% macro round2(expr) %}round({{ expr }}, 2){% endmacro %}
