@@ -486,11 +486,7 @@ func (adapterObj) getAttr(name string) (any, bool) {
 			if err != nil {
 				return nil, err
 			}
-			out := make([]any, len(cols))
-			for i, c := range cols {
-				out[i] = &Column{C: c}
-			}
-			return &List{Items: out}, nil
+			return columnList(cols), nil
 		}), true
 	case "get_column_schema_from_query":
 		return fn("adapter.get_column_schema_from_query", func(r *renderer, a *callArgs) (any, error) {
@@ -501,11 +497,7 @@ func (adapterObj) getAttr(name string) (any, bool) {
 			if err != nil {
 				return nil, err
 			}
-			out := make([]any, len(cols))
-			for i, c := range cols {
-				out[i] = &Column{C: c}
-			}
-			return &List{Items: out}, nil
+			return columnList(cols), nil
 		}), true
 	case "get_missing_columns":
 		return fn("adapter.get_missing_columns", func(r *renderer, a *callArgs) (any, error) {
@@ -785,4 +777,13 @@ func (t *Table) format(maxRows, maxCols, width int) string {
 		b.WriteString("| ... |\n")
 	}
 	return strings.TrimRight(b.String(), "\n")
+}
+
+// columnList wraps adapter columns as the Column values templates see.
+func columnList(cols []adapters.Column) *List {
+	out := make([]any, len(cols))
+	for i, c := range cols {
+		out[i] = &Column{C: c}
+	}
+	return &List{Items: out}
 }

@@ -532,25 +532,9 @@ func (r *renderer) eval(n nodes.Expression) (any, error) {
 	case *nodes.GetSlice:
 		return r.evalSlice(x)
 	case *nodes.List:
-		items := make([]any, len(x.Val))
-		for i, e := range x.Val {
-			v, err := r.eval(e)
-			if err != nil {
-				return nil, err
-			}
-			items[i] = v
-		}
-		return &List{Items: items}, nil
-	case *nodes.Tuple:
-		items := make([]any, len(x.Val))
-		for i, e := range x.Val {
-			v, err := r.eval(e)
-			if err != nil {
-				return nil, err
-			}
-			items[i] = v
-		}
-		return &List{Items: items}, nil
+		return r.evalList(x.Val)
+	case *nodes.Tuple: // tuples are lists to templates
+		return r.evalList(x.Val)
 	case *nodes.Dict:
 		d := newDict(len(x.Pairs))
 		for _, p := range x.Pairs {
@@ -888,4 +872,16 @@ func sliceIndices(n, start, end, step int, hasStart, hasEnd bool) []int {
 		}
 	}
 	return out
+}
+
+func (r *renderer) evalList(exprs []nodes.Expression) (any, error) {
+	items := make([]any, len(exprs))
+	for i, e := range exprs {
+		v, err := r.eval(e)
+		if err != nil {
+			return nil, err
+		}
+		items[i] = v
+	}
+	return &List{Items: items}, nil
 }

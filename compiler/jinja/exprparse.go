@@ -93,37 +93,9 @@ func binary(l nodes.Expression, op *tokens.Token, r nodes.Expression) nodes.Expr
 	return &nodes.BinaryExpression{Left: l, Right: r, Operator: &nodes.BinOperator{Token: op}}
 }
 
-func (e *exprParser) or() (nodes.Expression, error) {
-	x, err := e.and()
-	if err != nil {
-		return nil, err
-	}
-	for e.cur().Type == tokens.Or {
-		op := e.p.Pop()
-		y, err := e.and()
-		if err != nil {
-			return nil, err
-		}
-		x = binary(x, op, y)
-	}
-	return x, nil
-}
+func (e *exprParser) or() (nodes.Expression, error) { return e.leftAssoc(e.and, tokens.Or) }
 
-func (e *exprParser) and() (nodes.Expression, error) {
-	x, err := e.not()
-	if err != nil {
-		return nil, err
-	}
-	for e.cur().Type == tokens.And {
-		op := e.p.Pop()
-		y, err := e.not()
-		if err != nil {
-			return nil, err
-		}
-		x = binary(x, op, y)
-	}
-	return x, nil
-}
+func (e *exprParser) and() (nodes.Expression, error) { return e.leftAssoc(e.not, tokens.And) }
 
 func (e *exprParser) not() (nodes.Expression, error) {
 	if t := e.p.Match(tokens.Not); t != nil {

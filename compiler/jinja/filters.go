@@ -382,26 +382,8 @@ func init() {
 			_, ok := asMapping(v)
 			return ok, nil
 		},
-		"sequence": func(r *renderer, v any, _ []any) (bool, error) {
-			switch v.(type) {
-			case string, *Dict, map[string]any:
-				return true, nil
-			case *Undefined, nil:
-				return false, nil
-			}
-			_, ok := seqItems(v)
-			return ok, nil
-		},
-		"iterable": func(r *renderer, v any, _ []any) (bool, error) {
-			switch v.(type) {
-			case string, *Dict, map[string]any:
-				return true, nil
-			case *Undefined, nil:
-				return false, nil
-			}
-			_, ok := seqItems(v)
-			return ok, nil
-		},
+		"sequence": isIterable,
+		"iterable": isIterable,
 		"callable": func(r *renderer, v any, _ []any) (bool, error) {
 			switch v.(type) {
 			case *Func, *macroVal, callable:
@@ -990,4 +972,17 @@ func urlEncode(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// isIterable is Jinja's `sequence` and `iterable` tests: strings and
+// mappings count, as in Python.
+func isIterable(_ *renderer, v any, _ []any) (bool, error) {
+	switch v.(type) {
+	case string, *Dict, map[string]any:
+		return true, nil
+	case *Undefined, nil:
+		return false, nil
+	}
+	_, ok := seqItems(v)
+	return ok, nil
 }
