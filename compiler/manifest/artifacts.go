@@ -475,6 +475,16 @@ func (m *Manifest) JSON() map[string]any {
 // WriteJSONFile writes v as JSON to path atomically (temp file + rename), so
 // a reader never sees a half-written artifact.
 func WriteJSONFile(path string, v any) error {
+	return writeAtomic(path, 1<<20, func(bw *bufio.Writer) error {
+		enc := json.NewEncoder(bw)
+		enc.SetEscapeHTML(false)
+		return enc.Encode(v)
+	})
+}
+
+// writeAtomic writes path through a temporary file in the same directory
+// and renames it into place; on any error the old file is left as it was.
+func writeAtomic(path string, bufSize int, write func(bw *bufio.Writer) error) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
@@ -482,10 +492,8 @@ func WriteJSONFile(path string, v any) error {
 	if err != nil {
 		return err
 	}
-	bw := bufio.NewWriterSize(tmp, 1<<20)
-	enc := json.NewEncoder(bw)
-	enc.SetEscapeHTML(false)
-	err = enc.Encode(v)
+	bw := bufio.NewWriterSize(tmp, bufSize)
+	err = write(bw)
 	if err == nil {
 		err = bw.Flush()
 	}

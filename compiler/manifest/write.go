@@ -4,8 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"runtime"
 	"sort"
 	"sync"
@@ -15,9 +13,6 @@ import (
 // stitched together in sorted key order: at 10,000+ nodes the JSON encoding
 // is the largest single cost of `kiln parse`, and it parallelises cleanly.
 func (m *Manifest) WriteManifest(path string) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
 	type item struct {
 		key string
 		val func() any
@@ -54,68 +49,55 @@ func (m *Manifest) WriteManifest(path string) error {
 		return arr
 	})
 
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path))
-	if err != nil {
-		return err
-	}
-	bw := bufio.NewWriterSize(tmp, 4<<20)
-	writeJSON := func(v any) {
-		b, _ := marshalNoEscape(v)
-		bw.Write(b)
-	}
-	md := m.Metadata
-	md.DbtSchemaVersion = ManifestSchema
-	if md.Env == nil {
-		md.Env = map[string]string{}
-	}
-	bw.WriteString(`{"metadata":`)
-	writeJSON(md)
-	for _, s := range sections {
-		bw.WriteString(`,"` + s.name + `":{`)
-		for lo := 0; lo < len(s.items); lo += encodeChunk {
-			part := s.items[lo:min(lo+encodeChunk, len(s.items))]
-			if err := encodeParallel(part, func(it *item) any { return it.val() }, func(it *item, b []byte) { it.out = b }); err != nil {
-				tmp.Close()
-				os.Remove(tmp.Name())
-				return err
-			}
-			for i := range part {
-				if lo+i > 0 {
-					bw.WriteByte(',')
-				}
-				writeJSON(part[i].key)
-				bw.WriteByte(':')
-				bw.Write(part[i].out)
-				part[i].out = nil
-			}
+	return writeAtomic(path, 4<<20, func(bw *bufio.Writer) error {
+		writeJSON := func(v any) {
+			b, _ := marshalNoEscape(v)
+			bw.Write(b)
 		}
-		bw.WriteByte('}')
-	}
-	rest := map[string]any{
-		"metrics": map[string]any{}, "groups": map[string]any{}, "selectors": m.Selectors,
-		"parent_map": m.ParentMap, "child_map": m.ChildMap, "group_map": map[string][]string{},
-		"saved_queries": map[string]any{}, "semantic_models": map[string]any{},
-		"functions": map[string]any{},
-	}
-	keys := make([]string, 0, len(rest))
-	for k := range rest {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		bw.WriteString(`,"` + k + `":`)
-		writeJSON(rest[k])
-	}
-	bw.WriteString("}\n")
-	err = bw.Flush()
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+		md := m.Metadata
+		md.DbtSchemaVersion = ManifestSchema
+		if md.Env == nil {
+			md.Env = map[string]string{}
+		}
+		bw.WriteString(`{"metadata":`)
+		writeJSON(md)
+		for _, s := range sections {
+			bw.WriteString(`,"` + s.name + `":{`)
+			for lo := 0; lo < len(s.items); lo += encodeChunk {
+				part := s.items[lo:min(lo+encodeChunk, len(s.items))]
+				if err := encodeParallel(part, func(it *item) any { return it.val() }, func(it *item, b []byte) { it.out = b }); err != nil {
+					return err
+				}
+				for i := range part {
+					if lo+i > 0 {
+						bw.WriteByte(',')
+					}
+					writeJSON(part[i].key)
+					bw.WriteByte(':')
+					bw.Write(part[i].out)
+					part[i].out = nil
+				}
+			}
+			bw.WriteByte('}')
+		}
+		rest := map[string]any{
+			"metrics": map[string]any{}, "groups": map[string]any{}, "selectors": m.Selectors,
+			"parent_map": m.ParentMap, "child_map": m.ChildMap, "group_map": map[string][]string{},
+			"saved_queries": map[string]any{}, "semantic_models": map[string]any{},
+			"functions": map[string]any{},
+		}
+		keys := make([]string, 0, len(rest))
+		for k := range rest {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			bw.WriteString(`,"` + k + `":`)
+			writeJSON(rest[k])
+		}
+		bw.WriteString("}\n")
+		return nil
+	})
 }
 
 func marshalNoEscape(v any) ([]byte, error) {
