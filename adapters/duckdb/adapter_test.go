@@ -58,7 +58,7 @@ func TestOpenCredentials(t *testing.T) {
 		db := openDB(t, adapters.Credentials{Fields: map[string]any{}})
 		c := conn(t, db)
 		equal(t, "db", scalar(t, c, "select current_database()"), "memory")
-		equal(t, "version", strings.HasPrefix(db.Version(), "v1.4"), true)
+		equal(t, "version", strings.HasPrefix(db.Version(), "v2.0"), true)
 	})
 	t.Run("relative path resolves against Dir", func(t *testing.T) {
 		dir := t.TempDir()

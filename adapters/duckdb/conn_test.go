@@ -25,7 +25,7 @@ func TestQueryValues(t *testing.T) {
 	equal(t, "response", resp, adapters.Response{Message: "OK", RowsAffected: 1})
 	equal(t, "columns", tab.Columns, []string{"ti", "si", "i", "bi", "hi", "ub", "f", "d", "dec", "s", "b", "n", "dt", "ts", "u", "iv", "l", "st"})
 	equal(t, "types", tab.Types, []string{"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UBIGINT", "FLOAT", "DOUBLE", "DECIMAL(10,2)",
-		"VARCHAR", "BOOLEAN", "INTEGER", "DATE", "TIMESTAMP", "UUID", "INTERVAL", "INTEGER[]", `STRUCT("a" INTEGER)`})
+		"VARCHAR", "BOOLEAN", "SQLNULL", "DATE", "TIMESTAMP", "UUID", "INTERVAL", "INTEGER[]", `STRUCT("a" INTEGER)`})
 	want := []any{int64(1), int64(2), int64(3), int64(4), int64(5), "18446744073709551615", 1.5, 2.25, 12.34,
 		"x", true, nil,
 		time.Date(2024, 2, 29, 0, 0, 0, 0, time.UTC), time.Date(2024, 1, 2, 3, 4, 5, 5e8, time.UTC),

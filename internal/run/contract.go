@@ -68,6 +68,11 @@ func NormalizeType(t string) (base, params string) {
 // dbt, size, precision and scale are not compared (numeric(10,2) accepts
 // DECIMAL(4,2)); the table is created with the declared ones.
 func typesMatch(declared, actual string) bool {
+	// A bare NULL literal has no type of its own (DuckDB 2 reports it as
+	// NULL); it fits every declared type, as the cast into the table does.
+	if a := strings.Trim(strings.TrimSpace(actual), `"`); strings.EqualFold(a, "NULL") || strings.EqualFold(a, "SQLNULL") {
+		return true
+	}
 	db, _ := NormalizeType(declared)
 	ab, _ := NormalizeType(actual)
 	return db == ab
