@@ -45,6 +45,7 @@ func (b *builder) finish() {
 	b.r.index = idx
 	b.checkCrossTypeDuplicates(idx)
 	b.nameRelations()
+	b.checkRelationUniqueness()
 	parallel(len(b.order), b.r.opts.Workers, func(i int) {
 		id := b.order[i]
 		if n := b.m.Nodes[id]; n != nil {

@@ -1,0 +1,2 @@
+{{ config(alias='orders') }}
+select 2 as order_id
