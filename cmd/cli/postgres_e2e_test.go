@@ -253,7 +253,8 @@ func TestPostgresBackendTerminated(t *testing.T) {
 		for ctx.Err() == nil {
 			var n int
 			err := c.QueryRow(ctx, `select count(pg_terminate_backend(pid)) from pg_stat_activity
-where application_name = 'kiln' and state = 'active' and query like '%pg_sleep(60)%' and pid <> pg_backend_pid()`).Scan(&n)
+where application_name = 'kiln' and state = 'active' and query like '%pg_sleep(60)%' and query like '%' || $1 || '%'
+and pid <> pg_backend_pid()`, schema).Scan(&n) // only this test's backend: other runs share the server
 			if err != nil || n > 0 {
 				killed <- err
 				return
