@@ -76,6 +76,10 @@ type Runner struct {
 	// run_results.json is rewritten as nodes finish (see progressResults).
 	writeMu   sync.Mutex
 	lastWrite atomic.Int64 // unix nanos of the last progressive write
+	trailing  atomic.Bool  // a progressive write is scheduled (see progress.go)
+	runnable  []string     // every node this run executes
+	ended     atomic.Bool  // the run reached its end: no node is pending any more
+	stopped   bool         // Execute returned: no more progressive writes (under writeMu)
 }
 
 // Summary is what the CLI needs to decide the exit code.
@@ -119,12 +123,15 @@ func (r *Runner) Execute(ctx context.Context) (*Summary, error) {
 	}
 	sort.Strings(runnable)
 	r.total = len(runnable)
+	r.runnable = runnable
+	r.progressResults() // from now on the file says which nodes have not finished
 
 	r.p.Line("Concurrency: %d threads (target='%s')", r.opts.Threads, r.opts.TargetName)
 	r.p.Line("")
 
 	r.conns = make(chan adapters.Conn, r.opts.Threads)
 	defer r.closeConns()
+	defer r.stopProgress()
 
 	if err := r.preflightUnitTests(ctx, runnable); err != nil {
 		r.writeResults()
@@ -167,6 +174,7 @@ func (r *Runner) Execute(ctx context.Context) (*Summary, error) {
 	sum := r.summary()
 	sum.Cancelled = cancelled
 	sum.HookErrors = r.hookErr
+	r.ended.Store(true)
 	r.writeResults()
 	return sum, nil
 }
@@ -347,23 +355,6 @@ func (r *Runner) summary() *Summary {
 }
 
 // writeResults writes run_results.json (atomically).
-// progressResults rewrites run_results.json while the run goes on, at most
-// every 200 ms (and never two writers at once; a busy writer means this
-// update is dropped, the next node or the final write catches up), so a
-// killed or crashed run still leaves a file that lists what finished.
-func (r *Runner) progressResults() {
-	now := time.Now().UnixNano()
-	last := r.lastWrite.Load()
-	if now-last < int64(200*time.Millisecond) || !r.lastWrite.CompareAndSwap(last, now) {
-		return
-	}
-	if !r.writeMu.TryLock() {
-		return
-	}
-	defer r.writeMu.Unlock()
-	r.writeResultsLocked()
-}
-
 func (r *Runner) writeResults() {
 	r.writeMu.Lock()
 	defer r.writeMu.Unlock()
@@ -375,6 +366,9 @@ func (r *Runner) writeResultsLocked() {
 		return
 	}
 	s := r.summaryNoLock()
+	if !r.ended.Load() {
+		s = append(s, r.unfinished(s)...)
+	}
 	rr := manifest.RunResults{
 		Metadata: manifest.BaseMetadata{
 			DbtSchemaVersion:    manifest.RunResultsSchema,

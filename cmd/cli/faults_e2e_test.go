@@ -1,0 +1,159 @@
+package cli
+
+// Faults: what a killed, interrupted or starved run leaves behind, and what
+// the next command makes of it.
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+var kilnBinary struct {
+	once sync.Once
+	dir  string
+	path string
+	err  error
+	out  []byte
+}
+
+// TestMain removes the kiln binary built for the separate-process tests.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if kilnBinary.dir != "" {
+		os.RemoveAll(kilnBinary.dir)
+	}
+	os.Exit(code)
+}
+
+// builtKiln builds cmd/kiln once per test binary, for tests that must kill
+// a real process.
+func builtKiln(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds the kiln binary")
+	}
+	kilnBinary.once.Do(func() {
+		kilnBinary.dir, kilnBinary.err = os.MkdirTemp("", "kiln-bin-")
+		if kilnBinary.err != nil {
+			return
+		}
+		kilnBinary.path = filepath.Join(kilnBinary.dir, "kiln")
+		build := exec.Command("go", "build", "-o", kilnBinary.path, "./cmd/kiln")
+		build.Dir = repoRoot(t)
+		kilnBinary.out, kilnBinary.err = build.CombinedOutput()
+	})
+	if kilnBinary.err != nil {
+		t.Fatalf("go build: %v\n%s", kilnBinary.err, kilnBinary.out)
+	}
+	return kilnBinary.path
+}
+
+// duckProject writes a DuckDB project (name faults, database db.duckdb)
+// with the given files.
+func duckProject(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "dbt_project.yml"), "name: faults\nversion: \"1.0.0\"\nconfig-version: 2\nprofile: faults\n")
+	writeFile(t, filepath.Join(dir, "profiles.yml"), "faults:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: db.duckdb\n      threads: 2\n")
+	for name, body := range files {
+		writeFile(t, filepath.Join(dir, name), body)
+	}
+	return dir
+}
+
+type runResultsFile struct {
+	Results []struct {
+		Status   string  `json:"status"`
+		UniqueID string  `json:"unique_id"`
+		Message  *string `json:"message"`
+	} `json:"results"`
+}
+
+func readRunResults(t *testing.T, dir string) runResultsFile {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "target", "run_results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rr runResultsFile
+	if err := json.Unmarshal(b, &rr); err != nil {
+		t.Fatalf("run_results.json: %v\n%s", err, b)
+	}
+	return rr
+}
+
+// TestKilledRunIsIncompleteAndRetried kills a build with SIGKILL while a
+// slow model runs: run_results.json must not look like a finished green run
+// (the unfinished nodes are listed as skipped, and the file still validates
+// against dbt's schema), and `kiln retry` must run exactly those nodes.
+func TestKilledRunIsIncompleteAndRetried(t *testing.T) {
+	bin := builtKiln(t)
+	dir := duckProject(t, map[string]string{
+		"models/fast_a.sql": "select 1 as id",
+		"models/fast_b.sql": "select 2 as id",
+		"models/slow.sql": "{{ config(materialized='table') }}\n" +
+			"{% if env_var('KILN_TEST_SLOW', '') %} select count(*) as n from range(100000000000) a, range(10) b\n" +
+			"{% else %} select 1 as n {% endif %}",
+		"models/after_slow.sql": "select * from {{ ref('slow') }}",
+	})
+	// A previous green run: the killed run must not leave its file behind.
+	mustRun(t, dir, nil, "build")
+
+	cmd := exec.Command(bin, "build")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "HOME="+t.TempDir(), "KILN_TEST_SLOW=1")
+	out := &lockedBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(2 * time.Minute)
+	for !(strings.Contains(out.String(), "START sql table model main.slow") && strings.Count(out.String(), "OK created sql view model") == 2) {
+		if time.Now().After(deadline) {
+			_ = cmd.Process.Kill()
+			t.Fatalf("the slow model never started:\n%s", out.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(600 * time.Millisecond) // three times the progressive-write interval
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+	if strings.Contains(out.String(), "Finished running") {
+		t.Fatalf("kiln ended before it was killed:\n%s", out.String())
+	}
+
+	rr := readRunResults(t, dir)
+	got := map[string]string{}
+	for _, r := range rr.Results {
+		got[r.UniqueID] = r.Status
+		if r.Status == "skipped" && (r.Message == nil || !strings.Contains(*r.Message, "Not finished")) {
+			t.Errorf("%s: message %v, want one saying it did not finish", r.UniqueID, r.Message)
+		}
+	}
+	want := map[string]string{"model.faults.fast_a": "success", "model.faults.fast_b": "success",
+		"model.faults.slow": "skipped", "model.faults.after_slow": "skipped"}
+	for id, st := range want {
+		if got[id] != st {
+			t.Errorf("after SIGKILL %s is %q in run_results.json, want %q (all: %v)", id, got[id], st, got)
+		}
+	}
+	validateArtifacts(t, dir)
+
+	res := mustRun(t, dir, nil, "retry")
+	mustContain(t, res.stdout, "OK created sql table model main.slow", "OK created sql view model main.after_slow", "TOTAL=2")
+	if strings.Contains(res.stdout, "fast_a") {
+		t.Errorf("retry re-ran a node that had finished:\n%s", res.stdout)
+	}
+	if res := mustRun(t, dir, nil, "retry"); !strings.Contains(res.stdout, "Nothing to retry") {
+		t.Errorf("second retry:\n%s", res.stdout)
+	}
+}
