@@ -310,7 +310,7 @@ func (r *Result) ephemeralCTEs(ctx context.Context, ids []string, conn adapters.
 				return err
 			}
 		}
-		out = append(out, manifest.CTE{ID: id, SQL: " __dbt__cte__" + n.Alias + " as (\n" + strings.TrimSpace(sql) + "\n)"})
+		out = append(out, manifest.CTE{ID: id, SQL: " __dbt__cte__" + n.Alias + " as (\n" + adapters.TrimStatement(sql) + "\n)"})
 		return nil
 	}
 	for _, id := range ids {

@@ -221,6 +221,9 @@ func (s *suite) materialize(t *testing.T) {
 		// Trailing semicolons are fine.
 		e.materialize(id, kind, "select 2 as id, 'b' as name ;\n")
 		equal(t, id+" rebuilt", e.rows("select id, name from "+e.rel(id).Render()), [][]any{{int64(2), "b"}})
+		// So are a semicolon followed by comments, on the same line or after.
+		e.materialize(id, kind, "select 3 as id, 'c;--' as name; -- the end\n/* a note */\n-- and another\n")
+		equal(t, id+" after ; and comments", e.rows("select id, name from "+e.rel(id).Render()), [][]any{{int64(3), "c;--"}})
 	}
 	// Changing kind in both directions.
 	e.materialize("m_view", adapters.RelTable, "select 3 as id")

@@ -315,10 +315,7 @@ func (rc *relCache) invalidate(database, schema string) {
 	e.loaded, e.rels = false, nil
 }
 
-// trimSQL drops trailing semicolons and whitespace so a model's SQL can be
-// wrapped in parentheses.
-func trimSQL(q string) string {
-	return strings.TrimRight(strings.TrimSpace(q), "; \t\r\n")
-}
+// trimSQL: see adapters.TrimStatement (one trimmer for every adapter).
+func trimSQL(q string) string { return adapters.TrimStatement(q) }
 
 var _ adapters.Cataloger = (*Conn)(nil)

@@ -537,16 +537,5 @@ func (c *Conn) RenameRelation(ctx context.Context, from adapters.Relation, toIde
 	return err
 }
 
-// trimSQL drops trailing semicolons, whitespace and whole-line `--`
-// comments after them, so a model's SQL can be wrapped in parentheses
-// ("select 1;\n-- end" would otherwise leave a semicolon inside them).
-func trimSQL(q string) string {
-	for {
-		q = strings.TrimRight(strings.TrimSpace(q), "; \t\r\n")
-		i := strings.LastIndexByte(q, '\n')
-		if i < 0 || !strings.HasPrefix(strings.TrimSpace(q[i+1:]), "--") {
-			return q
-		}
-		q = q[:i]
-	}
-}
+// trimSQL: see adapters.TrimStatement (one trimmer for every adapter).
+func trimSQL(q string) string { return adapters.TrimStatement(q) }

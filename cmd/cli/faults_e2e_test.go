@@ -157,3 +157,35 @@ func TestKilledRunIsIncompleteAndRetried(t *testing.T) {
 		t.Errorf("second retry:\n%s", res.stdout)
 	}
 }
+
+// TestStatementEndsWithSemicolonAndComment: a model, an ephemeral model and
+// a singular test whose SQL ends in `;` and a `-- comment` build on DuckDB,
+// as they do on PostgreSQL (one trimmer is shared by every adapter).
+func TestStatementEndsWithSemicolonAndComment(t *testing.T) {
+	dir := duckProject(t, map[string]string{
+		"models/orders.sql":     "select 1 as id, 'a;--b' as note; -- the end of the model\n",
+		"models/eph.sql":        "{{ config(materialized='ephemeral') }}\nselect 2 as id;\n-- trailing\n",
+		"models/both.sql":       "{{ config(materialized='table') }}\nselect id from {{ ref('orders') }} union all select id from {{ ref('eph') }};\n/* done */",
+		"tests/no_negative.sql": "select * from {{ ref('both') }} where id < 0; -- none expected",
+	})
+	res := mustRun(t, dir, nil, "build")
+	mustContain(t, res.stdout, "PASS=3")
+	if got := query2(t, filepath.Join(dir, "db.duckdb"), "select string_agg(cast(id as varchar), ',' order by id) from main.both"); got != "1,2" {
+		t.Errorf("both: %q", got)
+	}
+	if got := query2(t, filepath.Join(dir, "db.duckdb"), "select note from main.orders"); got != "a;--b" {
+		t.Errorf("orders.note: %q (a ';' or '--' inside a string must be kept)", got)
+	}
+	res = mustRun(t, dir, nil, "show", "-s", "orders")
+	mustContain(t, res.stdout, "a;--b")
+}
+
+// query2 returns the first cell of a query on a DuckDB file.
+func query2(t *testing.T, db, q string) string {
+	t.Helper()
+	rows := querySQL(t, db, q)
+	if len(rows) == 0 || len(rows[0]) == 0 {
+		return ""
+	}
+	return fmtCell(rows[0][0])
+}

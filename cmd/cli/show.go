@@ -103,7 +103,7 @@ func runShow(cmd *cobra.Command, e *env, f *showFlags) error {
 		}
 		query := sql
 		if f.limit >= 0 {
-			query = fmt.Sprintf("select * from (\n%s\n) as model_limit_subq\nlimit %d", strings.TrimRight(strings.TrimSpace(sql), ";"), f.limit)
+			query = fmt.Sprintf("select * from (\n%s\n) as model_limit_subq\nlimit %d", adapters.TrimStatement(sql), f.limit)
 		}
 		tbl, _, err := conn.Query(ctx, query, 0)
 		if err != nil {

@@ -237,7 +237,7 @@ func (r *Runner) contractTable(ctx context.Context, b *Build) (adapters.Response
 			return fail, err
 		}
 		list := strings.Join(names, ", ")
-		ins, err := c.Exec(ctx, "insert into "+tmp.Render()+" ("+list+")\nselect "+list+" from (\n"+strings.TrimSpace(b.SQL)+"\n) as model_subq")
+		ins, err := c.Exec(ctx, "insert into "+tmp.Render()+" ("+list+")\nselect "+list+" from (\n"+adapters.TrimStatement(b.SQL)+"\n) as model_subq")
 		if err != nil {
 			return fail, err
 		}

@@ -351,7 +351,7 @@ func fmtRow(vals []any) string {
 	return "(" + strings.Join(parts, ", ") + ")"
 }
 
-func trimSemi(sql string) string { return strings.TrimRight(strings.TrimSpace(sql), ";") }
+func trimSemi(sql string) string { return adapters.TrimStatement(sql) }
 
 // current is the predicate of a current row, on alias.
 func (s *snapshotter) current(alias string) string {

@@ -101,7 +101,7 @@ func testWrapper(n *manifest.Node, sql string) string {
 	case float64:
 		limit = fmt.Sprintf("\n    limit %d", int64(l))
 	}
-	return fmt.Sprintf("select\n      %s as failures,\n      %s %s as should_warn,\n      %s %s as should_error\n    from (\n      %s%s\n    ) dbt_internal_test", failCalc, failCalc, warnIf, failCalc, errorIf, strings.TrimSpace(sql), limit)
+	return fmt.Sprintf("select\n      %s as failures,\n      %s %s as should_warn,\n      %s %s as should_error\n    from (\n      %s%s\n    ) dbt_internal_test", failCalc, failCalc, warnIf, failCalc, errorIf, adapters.TrimStatement(sql), limit)
 }
 
 func testOutcome(t *adapters.Table) (int64, bool, bool) {

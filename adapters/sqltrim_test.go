@@ -1,0 +1,49 @@
+package adapters
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestTrimStatement(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"select 1", "select 1"},
+		{"  select 1 ;  \n", "select 1"},
+		{"select 1;\n-- end of model\n", "select 1"},
+		{"select 1; -- done", "select 1"},
+		{"select 1 -- trailing comment", "select 1"},
+		{"select 1;;\n/* block\n comment */\n-- and a line\n", "select 1"},
+		{"select 1 /* outer /* nested */ still */ ;", "select 1"},
+		{"select '--not a comment;' as s;", "select '--not a comment;' as s"},
+		{"select 'it''s' as s -- x", "select 'it''s' as s"},
+		{`select "odd -- name;" from t;`, `select "odd -- name;" from t`},
+		{`select E'a\'b;' as s;`, `select E'a\'b;' as s`},
+		{"select $$ -- body; $$ as s;", "select $$ -- body; $$ as s"},
+		{"select $fn$ a $$ b $fn$ as s ; -- c", "select $fn$ a $$ b $fn$ as s"},
+		{"select $1 from t;", "select $1 from t"},
+		{"select 1\n-- a\n-- b;\n", "select 1"},
+		{"-- only a comment\n", ""},
+		{"select 'unterminated", "select 'unterminated"},
+		{"select 1 /* unterminated", "select 1 /* unterminated"},
+		{"select 1 as \"a\"\"b\";", "select 1 as \"a\"\"b\""},
+	} {
+		if got := TrimStatement(c.in); got != c.want {
+			t.Errorf("TrimStatement(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
+func FuzzTrimStatement(f *testing.F) {
+	for _, s := range []string{"select 1; -- x", "select '--';", "select $$;$$", "/* a */ select 1 /* b */;"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, q string) {
+		got := TrimStatement(q)
+		if !strings.HasPrefix(strings.TrimSpace(q), got) {
+			t.Fatalf("TrimStatement(%q) = %q is not a prefix of the query", q, got)
+		}
+		if TrimStatement(got) != got {
+			t.Fatalf("TrimStatement is not idempotent on %q: %q then %q", q, got, TrimStatement(got))
+		}
+	})
+}
