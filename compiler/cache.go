@@ -199,8 +199,12 @@ func (c *parseCache) save(counts map[string]int) {
 		return
 	}
 	tmp := c.path + ".tmp"
+	// The cache only saves time: a failed write (a full disk) leaves the
+	// old cache or none, never a truncated one, and the next parse renders.
 	if os.WriteFile(tmp, buf.Bytes(), 0o644) == nil {
 		os.Rename(tmp, c.path)
+	} else {
+		os.Remove(tmp)
 	}
 }
 

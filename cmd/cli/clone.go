@@ -42,7 +42,9 @@ func runClone(cmd *cobra.Command, e *env, f *commonFlags) error {
 	if s.state == nil {
 		return exitWith(ExitUsage, fmt.Errorf("kiln clone needs --state DIR: the target/ directory of the environment to clone from"))
 	}
-	_ = s.writeManifest()
+	if err := s.writeManifest(); err != nil {
+		return writingManifest(err)
+	}
 	ids, err := s.selectNodes([]string{manifest.Model, manifest.Seed, manifest.Snapshot})
 	if err != nil {
 		return exitWith(ExitUsage, err)
@@ -131,11 +133,18 @@ func runClone(cmd *cobra.Command, e *env, f *commonFlags) error {
 			GeneratedAt: manifest.FormatTime(time.Now()), InvocationID: s.invID, InvocationStartedAt: manifest.FormatTime(s.started), Env: map[string]string{}},
 		Results: results, ElapsedTime: time.Since(start).Seconds(), Args: s.invocationArgs("clone"),
 	}
-	_ = manifest.WriteJSONFile(s.targetDir+"/run_results.json", out)
+	werr := manifest.WriteJSONFile(s.targetDir+"/run_results.json", out)
 	s.p.Line("")
 	s.p.Line("Done. PASS=%d WARN=0 ERROR=%d SKIP=0 NO-OP=0 TOTAL=%d", len(results)-errorsN, errorsN, len(results))
+	var art error
+	if werr != nil {
+		art = artifactErr(fmt.Errorf("writing run_results.json: %w", werr), true)
+	}
 	if errorsN > 0 {
-		return exitWith(ExitFailure, nil)
+		return exitWith(ExitFailure, art)
+	}
+	if art != nil {
+		return exitWith(ExitUsage, art)
 	}
 	return nil
 }

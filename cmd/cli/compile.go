@@ -71,6 +71,7 @@ func runCompile(cmd *cobra.Command, e *env, f *compileFlags) error {
 		sel[id] = true
 	}
 	failed := 0
+	var werr error // the first file under target/ that could not be written
 	var printed []*manifest.Node
 	for _, id := range order {
 		if !sel[id] {
@@ -83,18 +84,25 @@ func runCompile(cmd *cobra.Command, e *env, f *compileFlags) error {
 			fmt.Fprintln(e.stderr, err)
 			continue
 		}
-		writeCompiled(s.targetDir, n, sql)
+		if err := writeCompiled(s.targetDir, n, sql); err != nil && werr == nil {
+			werr = err
+		}
 		if len(f.selects) > 0 && nameInSelect(n, f.selects[0]) {
 			printed = append(printed, n)
 		}
 	}
-	_ = s.writeManifest()
+	if err := s.writeManifest(); err != nil && werr == nil {
+		werr = fmt.Errorf("writing manifest.json: %w", err)
+	}
 	for _, n := range printed {
 		s.p.Line("Compiled node '%s' is:", n.Name)
 		fmt.Fprintln(e.stdout, n.CompiledCode)
 	}
 	if failed > 0 {
 		return exitWith(ExitFailure, fmt.Errorf("%d node%s failed to compile", failed, pl(failed)))
+	}
+	if werr != nil {
+		return exitWith(ExitUsage, artifactErr(werr, false))
 	}
 	return nil
 }
@@ -109,12 +117,14 @@ func nameInSelect(n *manifest.Node, sel string) bool {
 	return false
 }
 
-func writeCompiled(targetDir string, n *manifest.Node, sql string) {
+func writeCompiled(targetDir string, n *manifest.Node, sql string) error {
 	rel := filepath.Join("compiled", n.PackageName, filepath.FromSlash(n.OriginalFilePath))
 	if n.TestMetadata != nil {
 		rel = filepath.Join(rel, n.Alias+".sql")
 	}
 	full := filepath.Join(targetDir, rel)
-	_ = os.MkdirAll(filepath.Dir(full), 0o755)
-	_ = os.WriteFile(full, []byte(sql), 0o644)
+	if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(full, []byte(sql), 0o644)
 }

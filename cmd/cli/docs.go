@@ -84,15 +84,21 @@ func runDocsGenerate(ctx context.Context, e *env, f *docsGenerateFlags) error {
 
 	failed := 0
 	if !f.noCompile {
-		failed = compileForDocs(ctx, s, db, f.threads, only)
+		var werr error
+		failed, werr = compileForDocs(ctx, s, db, f.threads, only)
 		if ctx.Err() != nil {
 			return exitWith(ExitInterrupt, fmt.Errorf("interrupted"))
 		}
+		if werr != nil {
+			return exitWith(ExitUsage, artifactErr(fmt.Errorf("writing compiled SQL: %w", werr), false))
+		}
 	}
 	if err := s.writeManifest(); err != nil {
-		return exitWith(ExitUsage, fmt.Errorf("writing manifest.json: %w", err))
+		return writingManifest(err)
 	}
-	writeEmptyResults(s, "generate")
+	if err := writeEmptyResults(s, "generate"); err != nil {
+		return exitWith(ExitUsage, artifactErr(fmt.Errorf("writing run_results.json: %w", err), false))
+	}
 
 	s.p.Line("Building catalog")
 	cat, err := docs.BuildCatalog(ctx, s.res.Manifest, db, docs.CatalogOptions{
@@ -142,8 +148,9 @@ func runDocsGenerate(ctx context.Context, e *env, f *docsGenerateFlags) error {
 
 // compileForDocs renders every model, analysis, snapshot and test (or the
 // selected ones) on threads connections, writing target/compiled/ as
-// `kiln compile` does. It returns how many failed; their errors are printed.
-func compileForDocs(ctx context.Context, s *session, db adapters.DB, threads int, only map[string]bool) int {
+// `kiln compile` does. It returns how many failed (their errors are printed)
+// and the first file that could not be written.
+func compileForDocs(ctx context.Context, s *session, db adapters.DB, threads int, only map[string]bool) (int, error) {
 	var ids []string
 	for id, n := range s.res.Manifest.Nodes {
 		switch n.ResourceType {
@@ -162,6 +169,7 @@ func compileForDocs(ctx context.Context, s *session, db adapters.DB, threads int
 	jobs := make(chan string)
 	var mu sync.Mutex
 	var errs []string
+	var werr error // under mu
 	var wg sync.WaitGroup
 	// Writing target/compiled/ (one file per node, as dbt does) is I/O
 	// bound and dominates at thousands of nodes: a separate writer pool
@@ -175,11 +183,22 @@ func compileForDocs(ctx context.Context, s *session, db adapters.DB, threads int
 			defer wwg.Done()
 			for f := range writes {
 				d := filepath.Dir(f.path)
+				var err error
 				if _, ok := dirs.Load(d); !ok {
-					_ = os.MkdirAll(d, 0o755)
-					dirs.Store(d, true)
+					if err = os.MkdirAll(d, 0o755); err == nil {
+						dirs.Store(d, true)
+					}
 				}
-				_ = os.WriteFile(f.path, []byte(f.sql), 0o644)
+				if err == nil {
+					err = os.WriteFile(f.path, []byte(f.sql), 0o644)
+				}
+				if err != nil {
+					mu.Lock()
+					if werr == nil {
+						werr = err
+					}
+					mu.Unlock()
+				}
 			}
 		}()
 	}
@@ -224,7 +243,7 @@ func compileForDocs(ctx context.Context, s *session, db adapters.DB, threads int
 	for _, msg := range errs {
 		fmt.Fprintln(s.e.stderr, msg)
 	}
-	return len(errs)
+	return len(errs), werr
 }
 
 type compiledFile struct{ path, sql string }

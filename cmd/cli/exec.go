@@ -81,7 +81,7 @@ func (s *session) execute(ctx context.Context, which string, only []string) erro
 		return exitWith(ExitUsage, err)
 	}
 	if err := s.writeManifest(); err != nil {
-		return exitWith(ExitUsage, fmt.Errorf("writing manifest.json: %w", err))
+		return writingManifest(err)
 	}
 	selected, err := s.selectNodes(commandTypes[which])
 	if err != nil {
@@ -93,18 +93,20 @@ func (s *session) execute(ctx context.Context, which string, only []string) erro
 	s.found()
 	if len(selected) == 0 {
 		s.p.Line("Nothing to do. Try checking your model configs and model specification args")
-		writeEmptyResults(s, which)
+		if err := writeEmptyResults(s, which); err != nil {
+			return exitWith(ExitUsage, artifactErr(fmt.Errorf("writing run_results.json: %w", err), false))
+		}
 		return nil
 	}
 	db, err := s.openDB(ctx, f.threads)
 	if err != nil {
-		writeEmptyResults(s, which)
+		_ = writeEmptyResults(s, which) // failing anyway
 		return err
 	}
 	defer db.Close()
 	s.p.Line("Registered adapter: %s=%s", s.adapter.Type(), db.Version())
 	if s.res.Defer, err = s.deferRelations(ctx, db, selected); err != nil {
-		writeEmptyResults(s, which)
+		_ = writeEmptyResults(s, which) // failing anyway
 		return exitWith(ExitUsage, fmt.Errorf("--defer: %v", err))
 	}
 	var onStart, onEnd []string
@@ -126,7 +128,7 @@ func (s *session) execute(ctx context.Context, which string, only []string) erro
 	})
 	sum, err := r.Execute(ctx)
 	// The manifest now holds compiled code; rewrite it.
-	_ = s.writeManifest()
+	merr := s.writeManifest()
 	if err != nil {
 		if ctx.Err() != nil {
 			return exitWith(ExitInterrupt, fmt.Errorf("interrupted: running statements were cancelled and rolled back"))
@@ -144,19 +146,29 @@ func (s *session) execute(ctx context.Context, which string, only []string) erro
 	if sum.Cancelled {
 		return exitWith(ExitInterrupt, fmt.Errorf("interrupted: running statements were cancelled and rolled back; target/run_results.json lists what finished"))
 	}
+	var art error
+	if werr := firstErr(sum.ArtifactError, merr); werr != nil {
+		if werr == merr {
+			werr = fmt.Errorf("writing manifest.json: %w", merr)
+		}
+		art = artifactErr(werr, true)
+	}
 	if sum.Errors > 0 || len(sum.HookErrors) > 0 {
-		return exitWith(ExitFailure, nil)
+		return exitWith(ExitFailure, art)
+	}
+	if art != nil {
+		return exitWith(ExitUsage, art)
 	}
 	return nil
 }
 
-func writeEmptyResults(s *session, which string) {
+func writeEmptyResults(s *session, which string) error {
 	rr := manifest.RunResults{
 		Metadata: manifest.BaseMetadata{DbtSchemaVersion: manifest.RunResultsSchema, DbtVersion: "1.11.0",
 			GeneratedAt: manifest.FormatTime(time.Now()), InvocationID: s.invID, InvocationStartedAt: manifest.FormatTime(s.started), Env: map[string]string{}},
 		Results: []manifest.RunResult{}, Args: s.invocationArgs(which),
 	}
-	_ = manifest.WriteJSONFile(s.targetDir+"/run_results.json", rr)
+	return manifest.WriteJSONFile(s.targetDir+"/run_results.json", rr)
 }
 
 // printSummary prints the Finished line, failures and the Done line.

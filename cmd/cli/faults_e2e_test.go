@@ -189,3 +189,58 @@ func query2(t *testing.T, db, q string) string {
 	}
 	return fmtCell(rows[0][0])
 }
+
+// TestArtifactWriteFailures: a file under target/ that cannot be written
+// (here: a directory or a regular file in the way, as a full disk would
+// fail the write) is reported, and the command exits non-zero.
+func TestArtifactWriteFailures(t *testing.T) {
+	files := map[string]string{"models/orders.sql": "select 1 as id"}
+	t.Run("run_results.json", func(t *testing.T) {
+		dir := duckProject(t, files)
+		writeFile(t, filepath.Join(dir, "target", "run_results.json", "in_the_way"), "")
+		res := kiln(t, dir, nil, "build")
+		if res.code != ExitUsage {
+			t.Fatalf("exit %d, want %d\n%s", res.code, ExitUsage, res.all())
+		}
+		mustContain(t, res.stderr, "could not write kiln's artifacts", "writing run_results.json", "the warehouse was changed")
+		mustContain(t, res.stdout, "OK created sql view model main.orders")
+		if left, _ := filepath.Glob(filepath.Join(dir, "target", ".tmp-*")); len(left) > 0 {
+			t.Errorf("temporary files left in target/: %v", left)
+		}
+	})
+	t.Run("with a failing node", func(t *testing.T) {
+		dir := duckProject(t, map[string]string{"models/orders.sql": "select 1 as id", "models/broken.sql": "select nope"})
+		writeFile(t, filepath.Join(dir, "target", "run_results.json", "in_the_way"), "")
+		res := kiln(t, dir, nil, "build")
+		if res.code != ExitFailure {
+			t.Fatalf("exit %d, want %d (the node failure)\n%s", res.code, ExitFailure, res.all())
+		}
+		mustContain(t, res.stderr, "could not write kiln's artifacts")
+	})
+	t.Run("compiled SQL", func(t *testing.T) {
+		dir := duckProject(t, files)
+		writeFile(t, filepath.Join(dir, "target", "compiled"), "a file where a directory must be")
+		for _, args := range [][]string{{"build"}, {"compile"}, {"docs", "generate"}} {
+			res := kiln(t, dir, nil, args...)
+			if res.code != ExitUsage {
+				t.Errorf("%v: exit %d, want %d\n%s", args, res.code, ExitUsage, res.all())
+			}
+			mustContain(t, res.stderr, "could not write kiln's artifacts", "compiled")
+		}
+	})
+	t.Run("target path is not a directory", func(t *testing.T) {
+		dir := duckProject(t, files)
+		for _, target := range []string{"/dev/full", filepath.Join(dir, "models", "orders.sql")} {
+			for _, args := range [][]string{{"build"}, {"ls"}, {"parse"}, {"show", "-s", "orders"}, {"run-operation", "nothing"}} {
+				res := kiln(t, dir, nil, append(args, "--target-path", target)...)
+				if res.code == 0 {
+					t.Errorf("%v --target-path %s: exit 0\n%s", args, target, res.all())
+				}
+				mustContain(t, res.stderr, "manifest.json")
+			}
+		}
+		if got := query2(t, filepath.Join(dir, "db.duckdb"), "select count(*) from information_schema.tables where table_name = 'orders'"); got != "0" {
+			t.Errorf("build ran although its manifest could not be written: %s", got)
+		}
+	})
+}

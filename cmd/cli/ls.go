@@ -47,7 +47,9 @@ func runLs(cmd *cobra.Command, e *env, f *lsFlags) error {
 	if err != nil {
 		return err
 	}
-	_ = s.writeManifestIfChanged()
+	if err := s.writeManifestIfChanged(); err != nil {
+		return writingManifest(err)
+	}
 	ids, err := s.selectNodes(nil)
 	if err != nil {
 		return exitWith(ExitUsage, err)

@@ -47,7 +47,9 @@ func runOperation(cmd *cobra.Command, e *env, f *runOpFlags, name string) error 
 	if err != nil {
 		return err
 	}
-	_ = s.writeManifest()
+	if err := s.writeManifest(); err != nil {
+		return writingManifest(err)
+	}
 	pkg, short := s.proj.Name, name
 	if p, n, ok := strings.Cut(name, "."); ok {
 		pkg, short = p, n
@@ -64,7 +66,7 @@ func runOperation(cmd *cobra.Command, e *env, f *runOpFlags, name string) error 
 		if hint := diag.DidYouMean(short, names); hint != "" {
 			msg += " — " + hint
 		}
-		writeOpResults(s, "macro."+pkg+"."+short, manifest.StatusError, msg, time.Now())
+		_ = writeOpResults(s, "macro."+pkg+"."+short, manifest.StatusError, msg, time.Now()) // failing anyway
 		return exitWith(ExitFailure, fmt.Errorf("%s", msg))
 	}
 	id := "macro." + m.Package + "." + m.Name
@@ -88,14 +90,16 @@ func runOperation(cmd *cobra.Command, e *env, f *runOpFlags, name string) error 
 			_ = conn.Rollback(ctx)
 		}
 		msg := (&compiler.RenderError{Node: op, Err: callErr}).Error()
-		writeOpResults(s, id, manifest.StatusError, msg, start)
+		_ = writeOpResults(s, id, manifest.StatusError, msg, start) // failing anyway
 		return exitWith(ExitFailure, fmt.Errorf("Encountered an error while running operation: %s", msg))
 	}
-	writeOpResults(s, id, manifest.StatusSuccess, "", start)
+	if err := writeOpResults(s, id, manifest.StatusSuccess, "", start); err != nil {
+		return exitWith(ExitUsage, artifactErr(fmt.Errorf("writing run_results.json: %w", err), true))
+	}
 	return nil
 }
 
-func writeOpResults(s *session, id, status, msg string, start time.Time) {
+func writeOpResults(s *session, id, status, msg string, start time.Time) error {
 	now := time.Now()
 	var m *string
 	if msg != "" {
@@ -112,5 +116,5 @@ func writeOpResults(s *session, id, status, msg string, start time.Time) {
 		ElapsedTime: now.Sub(start).Seconds(),
 		Args:        s.invocationArgs("run-operation"),
 	}
-	_ = manifest.WriteJSONFile(s.targetDir+"/run_results.json", rr)
+	return manifest.WriteJSONFile(s.targetDir+"/run_results.json", rr)
 }

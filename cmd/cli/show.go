@@ -59,7 +59,9 @@ func runShow(cmd *cobra.Command, e *env, f *showFlags) error {
 	if err != nil {
 		return err
 	}
-	_ = s.writeManifest()
+	if err := s.writeManifest(); err != nil {
+		return writingManifest(err)
+	}
 	var nodes []*manifest.Node
 	var selected []string
 	if f.inline != "" {

@@ -504,7 +504,11 @@ func writeAtomic(path string, bufSize int, write func(bw *bufio.Writer) error) e
 		os.Remove(tmp.Name())
 		return err
 	}
-	return os.Rename(tmp.Name(), path)
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	return nil
 }
 
 // WriteJSON writes v to w (for stdout use).

@@ -12,7 +12,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -80,6 +79,10 @@ type Runner struct {
 	runnable  []string     // every node this run executes
 	ended     atomic.Bool  // the run reached its end: no node is pending any more
 	stopped   bool         // Execute returned: no more progressive writes (under writeMu)
+	// resultsErr is the outcome of the latest run_results.json write (under
+	// writeMu); sqlWriteErr the first failed SQL file (under mu).
+	resultsErr  error
+	sqlWriteErr error
 }
 
 // Summary is what the CLI needs to decide the exit code.
@@ -94,6 +97,9 @@ type Summary struct {
 	Elapsed   time.Duration
 	// HookErrors are failed on-run-start/on-run-end hooks; they fail the run.
 	HookErrors []string
+	// ArtifactError is set when run_results.json or a compiled SQL file
+	// could not be written (see artifacts.go); it fails the command.
+	ArtifactError error
 }
 
 // New prepares a runner.
@@ -176,6 +182,7 @@ func (r *Runner) Execute(ctx context.Context) (*Summary, error) {
 	sum.HookErrors = r.hookErr
 	r.ended.Store(true)
 	r.writeResults()
+	sum.ArtifactError = r.artifactError()
 	return sum, nil
 }
 
@@ -388,7 +395,7 @@ func (r *Runner) writeResultsLocked() {
 	if rr.Results == nil {
 		rr.Results = []manifest.RunResult{}
 	}
-	_ = manifest.WriteJSONFile(filepath.Join(r.opts.TargetDir, "run_results.json"), rr)
+	r.resultsErr = manifest.WriteJSONFile(filepath.Join(r.opts.TargetDir, "run_results.json"), rr)
 }
 
 func (r *Runner) summaryNoLock() []manifest.RunResult {
@@ -411,8 +418,7 @@ func (r *Runner) writeFile(kind string, n *manifest.Node, sql string) string {
 		return filepath.ToSlash(filepath.Join("target", rel))
 	}
 	full := filepath.Join(r.opts.TargetDir, rel)
-	_ = os.MkdirAll(filepath.Dir(full), 0o755)
-	_ = os.WriteFile(full, []byte(sql), 0o644)
+	r.noteWrite(writeTextFile(full, sql))
 	return filepath.ToSlash(filepath.Join(filepath.Base(r.opts.TargetDir), rel))
 }
 

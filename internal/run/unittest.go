@@ -375,8 +375,7 @@ func (r *Runner) writeUnitSQL(kind string, n *manifest.Node, sql string) string 
 		return filepath.ToSlash(filepath.Join("target", rel))
 	}
 	full := filepath.Join(r.opts.TargetDir, rel)
-	_ = os.MkdirAll(filepath.Dir(full), 0o755)
-	_ = os.WriteFile(full, []byte(sql), 0o644)
+	r.noteWrite(writeTextFile(full, sql))
 	return filepath.ToSlash(filepath.Join(filepath.Base(r.opts.TargetDir), rel))
 }
 

@@ -1,0 +1,50 @@
+package run
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// A run whose artifacts cannot be written (a full disk, a target path that
+// is not writable) must not end green: CI would upload a stale
+// run_results.json, and `kiln retry` or `--state` would read it. Failures
+// are remembered here and reported in Summary.ArtifactError.
+
+// noteWrite remembers the first failure to write a SQL file under target/.
+func (r *Runner) noteWrite(err error) {
+	if err == nil {
+		return
+	}
+	r.mu.Lock()
+	if r.sqlWriteErr == nil {
+		r.sqlWriteErr = err
+	}
+	r.mu.Unlock()
+}
+
+// artifactError is what the run could not write: run_results.json as of its
+// latest write (a later successful write heals an earlier failure), else the
+// first compiled or run SQL file that failed.
+func (r *Runner) artifactError() error {
+	r.writeMu.Lock()
+	rerr := r.resultsErr
+	r.writeMu.Unlock()
+	if rerr != nil {
+		return fmt.Errorf("writing run_results.json: %w", rerr)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.sqlWriteErr != nil {
+		return fmt.Errorf("writing compiled SQL: %w", r.sqlWriteErr)
+	}
+	return nil
+}
+
+// writeTextFile writes a file, creating its directory.
+func writeTextFile(path, content string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(path, []byte(content), 0o644)
+}
