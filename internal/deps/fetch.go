@@ -213,21 +213,25 @@ func (r *resolver) clone(s Spec) (string, string, error) {
 		return "", "", diag.Diagnostic{Severity: diag.Error, Code: "no-git", Pos: s.Pos,
 			Message: "git packages need the git program, which is not on PATH", Suggestion: "install git, or use a hub or local package"}
 	}
-	if _, err := git("clone", "--quiet", s.Source, dir); err != nil {
+	// Every argument that comes from the project goes after "--" (the
+	// revision, which git checkout cannot take there, is refused by
+	// parseEntry when it starts with "-"), so a URL is never read as an
+	// option (`--upload-pack=...` would run a program).
+	if _, err := git("clone", "--quiet", "--", s.Source, dir); err != nil {
 		return "", "", diag.Diagnostic{Severity: diag.Error, Code: "git-clone", Pos: s.Pos,
-			Message:    fmt.Sprintf("kiln could not clone %s: %v", s.Source, err),
+			Message:    fmt.Sprintf("kiln could not clone %s: %s", s.Display(), s.scrubbed(err.Error())),
 			Suggestion: "check the URL, your access to the repository and the network connection"}
 	}
 	if s.Revision != "" {
-		if _, err := git("-C", dir, "checkout", "--quiet", s.Revision); err != nil {
+		if _, err := git("-C", dir, "checkout", "--quiet", s.Revision, "--"); err != nil {
 			return "", "", diag.Diagnostic{Severity: diag.Error, Code: "git-revision", Pos: s.Pos,
-				Message:    fmt.Sprintf("revision %q of %s: %v", s.Revision, s.Source, err),
+				Message:    fmt.Sprintf("revision %q of %s: %s", s.Revision, s.Display(), s.scrubbed(err.Error())),
 				Suggestion: "use a tag, branch or commit that exists in the repository"}
 		}
 	}
 	sha, err := git("-C", dir, "rev-parse", "HEAD")
 	if err != nil {
-		return "", "", diag.Errorf(s.Pos, "git-clone", "%s: %v", s.Source, err)
+		return "", "", diag.Errorf(s.Pos, "git-clone", "%s: %s", s.Display(), s.scrubbed(err.Error()))
 	}
 	pkg := dir
 	if s.Subdirectory != "" {
@@ -237,7 +241,7 @@ func (r *resolver) clone(s Spec) (string, string, error) {
 			return "", "", diag.Errorf(s.Pos, "git-subdirectory", "subdirectory %q leaves the repository", s.Subdirectory)
 		}
 		if st, err := os.Stat(pkg); err != nil || !st.IsDir() {
-			return "", "", diag.Errorf(s.Pos, "git-subdirectory", "%s has no subdirectory %q at commit %s", s.Source, s.Subdirectory, sha[:min(12, len(sha))])
+			return "", "", diag.Errorf(s.Pos, "git-subdirectory", "%s has no subdirectory %q at commit %s", s.Display(), s.Subdirectory, sha[:min(12, len(sha))])
 		}
 	}
 	return pkg, sha, nil

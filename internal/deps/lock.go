@@ -9,7 +9,9 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/kiln-dev/kiln/compiler/project"
 	"github.com/kiln-dev/kiln/internal/diag"
+	"github.com/kiln-dev/kiln/internal/secret"
 )
 
 type lockFile struct {
@@ -17,7 +19,9 @@ type lockFile struct {
 	Hash     string
 }
 
-func readLock(root string) (*lockFile, error) {
+// readLock reads package-lock.yml; its packages are parsed (and their
+// unrendered git URLs rendered) only when the lock matches the spec hash.
+func readLock(root string, render project.RenderFunc, specHash string) (*lockFile, error) {
 	src, err := os.ReadFile(filepath.Join(root, LockFile))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
@@ -32,7 +36,10 @@ func readLock(root string) (*lockFile, error) {
 		return nil, diag.Diagnostic{Severity: diag.Error, Code: "bad-lock", Pos: diag.Pos{File: LockFile},
 			Message: "package-lock.yml is not valid YAML: " + err.Error(), Suggestion: "delete it or run `kiln deps --upgrade`"}
 	}
-	sf, err := parseSpec(root, LockFile, src, false, nil)
+	if head.Hash != specHash {
+		return &lockFile{Hash: head.Hash}, nil
+	}
+	sf, err := parseSpec(root, LockFile, src, false, render)
 	if err != nil {
 		return nil, err
 	}
@@ -53,6 +60,9 @@ func writeLock(root, hash string, pkgs []*Package) error {
 			order = []string{"package", "version"}
 		case Git:
 			m["git"], m["revision"] = p.Spec.Source, p.Revision
+			if p.Spec.Unrendered != "" {
+				m["git"] = p.Spec.Unrendered // as written: a rendered token must not reach the lock
+			}
 			order = []string{"git", "revision"}
 			if p.Spec.Subdirectory != "" {
 				m["subdirectory"] = p.Spec.Subdirectory
@@ -91,7 +101,7 @@ func writeLock(root, hash string, pkgs []*Package) error {
 	if err := enc.Encode(doc); err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(root, LockFile), buf.Bytes(), 0o644)
+	return os.WriteFile(filepath.Join(root, LockFile), []byte(secret.Scrub(buf.String())), 0o644)
 }
 
 // quoteIfNeeded keeps versions like 1.10 strings when read back.

@@ -77,7 +77,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 
 	res := &Result{}
 	specs := spec.Packages
-	lock, lerr := readLock(o.ProjectDir)
+	lock, lerr := readLock(o.ProjectDir, o.Render, spec.Hash)
 	if lerr != nil {
 		return nil, lerr
 	}
@@ -215,7 +215,7 @@ func (r *resolver) add(s Spec) ([]Spec, error) {
 			return nil, nil
 		}
 		if s.Revision == "" && s.WarnUnpinned {
-			r.o.Warn(fmt.Sprintf("%s: git package %s is not pinned to a revision; its default branch is installed — add revision: (or warn-unpinned: false)", s.Pos, s.Source))
+			r.o.Warn(fmt.Sprintf("%s: git package %s is not pinned to a revision; its default branch is installed — add revision: (or warn-unpinned: false)", s.Pos, s.Display()))
 		}
 		dir, sha, err := r.clone(s)
 		if err != nil {

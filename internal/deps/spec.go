@@ -18,6 +18,7 @@ import (
 
 	"github.com/kiln-dev/kiln/compiler/project"
 	"github.com/kiln-dev/kiln/internal/diag"
+	"github.com/kiln-dev/kiln/internal/secret"
 )
 
 // Kind of a package source.
@@ -34,6 +35,11 @@ type Spec struct {
 	Kind Kind
 	// Source is the local path, git URL or hub "org/name".
 	Source string
+	// Unrendered is Source as written when it holds Jinja (a git URL with
+	// `{{ env_var('DBT_ENV_SECRET_TOKEN') }}`): the lock records it, and
+	// messages show it, so the rendered token never reaches a file or the
+	// console.
+	Unrendered string
 	// Hub: version ranges, one string per list item.
 	Versions   []string
 	Prerelease bool
@@ -54,11 +60,51 @@ func (s Spec) String() string {
 		return s.Source
 	case Git:
 		if s.Subdirectory != "" {
-			return s.Source + "#" + s.Subdirectory
+			return s.Display() + "#" + s.Subdirectory
 		}
-		return s.Source
+		return s.Display()
 	}
 	return s.Source
+}
+
+// Display is the source as messages show it: the unrendered spec when it
+// holds Jinja, else the URL with any password or token in it masked.
+func (s Spec) Display() string {
+	if s.Unrendered != "" {
+		return s.Unrendered
+	}
+	return maskURL(s.Source)
+}
+
+// maskURL hides the credentials of scheme://user:token@host/... URLs.
+func maskURL(u string) string {
+	scheme, rest, ok := strings.Cut(u, "://")
+	if !ok {
+		return u
+	}
+	at := strings.LastIndexByte(rest, '@')
+	slash := strings.IndexByte(rest, '/')
+	if at < 0 || (slash >= 0 && at > slash) {
+		return u
+	}
+	user, _, hasPass := strings.Cut(rest[:at], ":")
+	if !hasPass {
+		// https://TOKEN@github.com/... is how tokens are usually passed
+		if scheme == "ssh" || scheme == "git+ssh" {
+			return u
+		}
+		return scheme + "://" + secret.Mask + rest[at:]
+	}
+	return scheme + "://" + user + ":" + secret.Mask + rest[at:]
+}
+
+// scrubbed masks, in a message from git or the network, the rendered
+// source and every registered secret.
+func (s Spec) scrubbed(msg string) string {
+	if s.Source != "" && s.Display() != s.Source {
+		msg = strings.ReplaceAll(msg, s.Source, s.Display())
+	}
+	return secret.Scrub(msg)
 }
 
 // SpecFile is the parsed packages list of a project.
@@ -195,6 +241,9 @@ func parseEntry(dir, file string, item *yaml.Node, render project.RenderFunc) (S
 			setKind(Local)
 		case "git":
 			setKind(Git)
+			if v.Kind == yaml.ScalarNode && (strings.Contains(v.Value, "{{") || strings.Contains(v.Value, "{%")) {
+				s.Unrendered = strings.TrimSpace(v.Value)
+			}
 		case "package":
 			setKind(Hub)
 		case "version":
@@ -220,6 +269,9 @@ func parseEntry(dir, file string, item *yaml.Node, render project.RenderFunc) (S
 			s.Prerelease, err = boolean(v)
 		case "revision":
 			s.Revision, err = str(v)
+			if err == nil && strings.HasPrefix(s.Revision, "-") {
+				err = diag.Errorf(pos(v), "bad-package", "revision %q starts with '-', which git would read as an option; use the tag, branch or commit name", s.Revision)
+			}
 		case "subdirectory":
 			s.Subdirectory, err = str(v)
 		case "warn-unpinned":
