@@ -32,11 +32,13 @@ func Listen(host string, port int) (net.Listener, error) {
 	return l, nil
 }
 
-// Serve serves dir over l until ctx is cancelled. Only files under dir are
-// reachable; directory listings are off and responses say not to sniff
-// content types.
-func Serve(ctx context.Context, l net.Listener, dir string) error {
-	fs := http.FileServer(noListing{http.Dir(dir)})
+// Serve serves the docs site in dir over l until ctx is cancelled. Only the
+// site's own files are reachable (see siteFS): not the parse cache, compiled
+// SQL, run results or anything a symlink points at outside dir. assetRoots
+// are the project's asset-paths, copied next to the site by generate.
+// Directory listings are off and responses say not to sniff content types.
+func Serve(ctx context.Context, l net.Listener, dir string, assetRoots ...string) error {
+	fs := http.FileServer(noListing{newSiteFS(dir, assetRoots)})
 	srv := &http.Server{
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("X-Content-Type-Options", "nosniff")
