@@ -34,12 +34,13 @@ import (
 
 	"github.com/kiln-dev/kiln/compiler/manifest"
 	"github.com/kiln-dev/kiln/compiler/project"
+	"github.com/kiln-dev/kiln/internal/secret"
 )
 
 const cacheFile = "kiln_parse_cache.gob"
 
 // cacheVersion changes whenever the entry format or render semantics change.
-const cacheVersion = "kiln-" + Version + "-cache-1"
+const cacheVersion = "kiln-" + Version + "-cache-2"
 
 type renderEntry struct {
 	Key     string   // content + base config + global key
@@ -48,8 +49,8 @@ type renderEntry struct {
 	Refs    []manifest.RefArgs
 	Sources [][]string
 	Config  map[string]any
-	Vars    map[string]string // var name -> JSON of its value when rendered ("" = unset)
-	Envs    map[string]string // env var -> value ("\x00" = unset)
+	Vars    map[string]string // var name -> hash of its JSON value when rendered ("" = unset)
+	Envs    map[string]string // env var -> hash of its value ("\x00" = unset)
 }
 
 type cacheData struct {
@@ -161,7 +162,7 @@ func varJSON(r *Result, pkg, name string) string {
 		return ""
 	}
 	b, _ := json.Marshal(v)
-	return "=" + string(b)
+	return "=" + valueHash(string(b))
 }
 
 func envValue(r *Result, name string) string {
@@ -169,7 +170,14 @@ func envValue(r *Result, name string) string {
 	if !ok {
 		return "\x00"
 	}
-	return v
+	return valueHash(v)
+}
+
+// valueHash stands for a var or env var value in the cache file, which
+// must never hold the value itself (a token, a password).
+func valueHash(v string) string {
+	sum := sha256.Sum256([]byte(v))
+	return hex.EncodeToString(sum[:])
 }
 
 func (c *parseCache) store(pkg, path string, e *renderEntry, hit bool) {
@@ -194,6 +202,12 @@ func (c *parseCache) save(counts map[string]int) {
 	var buf bytes.Buffer
 	if err := gob.NewEncoder(&buf).Encode(cacheData{Version: cacheVersion, Entries: c.new, Fingerprint: c.fingerprint, Counts: counts}); err != nil {
 		return // an unencodable config value: run without a cache rather than a wrong one
+	}
+	if secret.Contains(buf.Bytes()) {
+		// A secret reached a captured value (e.g. --vars given a token):
+		// the binary cache cannot be masked, so it is not kept at all.
+		os.Remove(c.path)
+		return
 	}
 	if err := os.MkdirAll(filepath.Dir(c.path), 0o755); err != nil {
 		return

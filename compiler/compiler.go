@@ -106,6 +106,7 @@ func LoadProject(dir string, cliVars map[string]any, getenv func(string) (string
 // LoadProfile reads profiles.yml, rendering only the selected output.
 func LoadProfile(dir, profile, target string, cliVars map[string]any, getenv func(string) (string, bool)) (*project.Profile, diag.List) {
 	r := newStaticRenderer(cliVars, getenv)
+	r.secrets = true
 	return project.LoadProfile(dir, profile, target, r.render)
 }
 

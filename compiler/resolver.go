@@ -35,8 +35,9 @@ func newStaticContext(r jinja.Resolver) *jinja.Context {
 // staticResolver serves env_var() and var() (CLI vars only) while rendering
 // dbt_project.yml and profiles.yml.
 type staticResolver struct {
-	cli    map[string]any
-	getenv func(string) (string, bool)
+	cli     map[string]any
+	getenv  func(string) (string, bool)
+	secrets bool
 }
 
 func (s *staticResolver) Ref([]string, any) (any, error) {
@@ -52,6 +53,9 @@ func (s *staticResolver) Var(name string) (any, bool) {
 	return v, ok
 }
 func (s *staticResolver) EnvVar(name string) (string, bool) { return s.getenv(name) }
+
+// AllowsSecretEnvVars: only profiles.yml and packages.yml (see jinja.SecretEnvVarsAllowed).
+func (s *staticResolver) AllowsSecretEnvVars() bool { return s.secrets }
 func (s *staticResolver) Doc([]string) (string, error) {
 	return "", fmt.Errorf("doc() is only available in descriptions")
 }

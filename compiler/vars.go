@@ -73,6 +73,8 @@ type staticRenderer struct {
 	env    *jinjaEnvOnce
 	cli    map[string]any
 	getenv func(string) (string, bool)
+	// secrets: env_var() may read DBT_ENV_SECRET* (profiles.yml, packages.yml)
+	secrets bool
 }
 
 func newStaticRenderer(cli map[string]any, getenv func(string) (string, bool)) *staticRenderer {
@@ -83,6 +85,6 @@ func (s *staticRenderer) render(path string, line int, src string) (string, erro
 	if !strings.Contains(src, "{{") && !strings.Contains(src, "{%") {
 		return src, nil
 	}
-	res := &staticResolver{cli: s.cli, getenv: s.getenv}
+	res := &staticResolver{cli: s.cli, getenv: s.getenv, secrets: s.secrets}
 	return s.env.get().RenderString(path, src, newStaticContext(res))
 }

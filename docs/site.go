@@ -11,6 +11,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/kiln-dev/kiln/internal/secret"
 )
 
 // The site's HTML, CSS and JS, written for kiln (no third-party code).
@@ -117,7 +119,11 @@ func writeFile(path string, b []byte) error {
 		return err
 	}
 	tmp := path + ".tmp"
+	if secret.Active() {
+		b = []byte(secret.Scrub(string(b)))
+	}
 	if err := os.WriteFile(tmp, b, 0o644); err != nil {
+		os.Remove(tmp)
 		return err
 	}
 	return os.Rename(tmp, path)

@@ -52,6 +52,7 @@ type env struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	getenv         func(string) (string, bool)
+	environ        func() []string // the whole environment, for secret values (nil: only what getenv reads)
 	cwd            string
 	isTerminal     bool
 }
@@ -59,12 +60,13 @@ type env struct {
 // Run executes kiln with args and returns the process exit code.
 func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	cwd, _ := os.Getwd()
-	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.LookupEnv, cwd: cwd, isTerminal: isTerminal(stdout)}
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.LookupEnv, environ: os.Environ, cwd: cwd, isTerminal: isTerminal(stdout)}
 	return RunEnv(ctx, e, args)
 }
 
 // RunEnv is Run with an explicit environment (tests use it).
 func RunEnv(ctx context.Context, e *env, args []string) int {
+	e = e.maskSecrets()
 	root := newRootCmd(ctx, e)
 	root.SetArgs(args)
 	root.SetIn(e.stdin)

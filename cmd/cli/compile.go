@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kiln-dev/kiln/compiler/manifest"
+	"github.com/kiln-dev/kiln/internal/secret"
 )
 
 type compileFlags struct {
@@ -126,5 +127,5 @@ func writeCompiled(targetDir string, n *manifest.Node, sql string) error {
 	if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
 		return err
 	}
-	return os.WriteFile(full, []byte(sql), 0o644)
+	return os.WriteFile(full, []byte(secret.Scrub(sql)), 0o644)
 }

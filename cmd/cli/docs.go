@@ -20,6 +20,7 @@ import (
 	"github.com/kiln-dev/kiln/compiler/manifest"
 	"github.com/kiln-dev/kiln/compiler/project"
 	"github.com/kiln-dev/kiln/docs"
+	"github.com/kiln-dev/kiln/internal/secret"
 )
 
 func newDocsCmd(e *env) *cobra.Command {
@@ -190,7 +191,7 @@ func compileForDocs(ctx context.Context, s *session, db adapters.DB, threads int
 					}
 				}
 				if err == nil {
-					err = os.WriteFile(f.path, []byte(f.sql), 0o644)
+					err = os.WriteFile(f.path, []byte(secret.Scrub(f.sql)), 0o644)
 				}
 				if err != nil {
 					mu.Lock()
@@ -334,6 +335,12 @@ func runDocsServe(ctx context.Context, e *env, f *docsServeFlags) error {
 	if dir == "" {
 		dir = e.lookup("DBT_TARGET_PATH")
 	}
+	var assets []string // asset-paths are served next to the site
+	if pdir, err := project.FindProjectDir(f.projectDir, e.lookup("DBT_PROJECT_DIR"), e.cwd); err == nil {
+		if proj, diags := compiler.LoadProject(pdir, nil, e.getenv); !diags.HasErrors() {
+			assets = proj.AssetPaths
+		}
+	}
 	if dir == "" || !filepath.IsAbs(dir) {
 		pdir, err := project.FindProjectDir(f.projectDir, e.lookup("DBT_PROJECT_DIR"), e.cwd)
 		if err != nil {
@@ -375,7 +382,7 @@ func runDocsServe(ctx context.Context, e *env, f *docsServeFlags) error {
 	if !f.noBrowser && !docs.OpenBrowser(url) {
 		fmt.Fprintln(e.stdout, "No browser to open here; visit the address above.")
 	}
-	if err := docs.Serve(ctx, l, dir); err != nil {
+	if err := docs.Serve(ctx, l, dir, assets...); err != nil {
 		return exitWith(ExitFailure, err)
 	}
 	return nil

@@ -91,6 +91,13 @@ func kilnCtx(t testing.TB, ctx context.Context, dir string, extraEnv map[string]
 				return os.LookupEnv(k)
 			}
 			return "", false
+		},
+		environ: func() []string {
+			var kv []string
+			for k, v := range envm {
+				kv = append(kv, k+"="+v)
+			}
+			return kv
 		}}
 	code := RunEnv(ctx, e, args)
 	return runOut{code, out.String(), errb.String()}

@@ -244,3 +244,94 @@ func TestArtifactWriteFailures(t *testing.T) {
 		}
 	})
 }
+
+// TestSecretsNeverWritten: DBT_ENV_SECRET_* values are masked in every
+// output and file kiln writes, env_var() of one is refused outside
+// profiles.yml and packages.yml (as in dbt), and the parse cache holds
+// hashes of the var and env var values it depends on, never the values.
+func TestSecretsNeverWritten(t *testing.T) {
+	const schemaSecret, varSecret, plain = "kiln_sekrit_schema_4711", "kiln-var-sekrit-0815", "kiln-plain-env-value-42"
+	dir := duckProject(t, map[string]string{
+		"models/orders.sql": "{{ log('note is ' ~ var('note'), info=true) }}\nselect 1 as id, '{{ var(\"note\") }}' as note, '{{ env_var(\"KILN_TEST_PLAIN\") }}' as plain",
+		"models/after.sql":  "select * from {{ ref('orders') }} where note = '{{ var(\"note\") }}'",
+	})
+	writeFile(t, filepath.Join(dir, "profiles.yml"), "faults:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: db.duckdb\n"+
+		"      schema: \"{{ env_var('DBT_ENV_SECRET_SCHEMA') }}\"\n      threads: 2\n")
+	env := map[string]string{"DBT_ENV_SECRET_SCHEMA": schemaSecret, "DBT_ENV_SECRET_NOTE": varSecret, "KILN_TEST_PLAIN": plain}
+	vars := "{note: " + varSecret + "}"
+	var outputs []string
+	for _, args := range [][]string{{"build", "--vars", vars}, {"compile", "--vars", vars}, {"ls", "--vars", vars, "--output", "json"},
+		{"docs", "generate", "--vars", vars}, {"show", "-s", "orders", "--vars", vars}, {"build", "--vars", vars, "--log-format", "json"}} {
+		res := kiln(t, dir, env, args...)
+		if res.code != 0 {
+			t.Fatalf("%v: exit %d\n%s", args, res.code, res.all())
+		}
+		outputs = append(outputs, res.all())
+	}
+	mustContain(t, outputs[0], "OK created sql view model *****.orders", "note is *****")
+	// The warehouse has the real names and values.
+	if got := query2(t, filepath.Join(dir, "db.duckdb"), "select note from "+schemaSecret+".orders"); got != varSecret {
+		t.Errorf("the model was not built with the real values: %q", got)
+	}
+	for i, out := range outputs {
+		for _, s := range []string{schemaSecret, varSecret} {
+			if strings.Contains(out, s) {
+				t.Errorf("output %d shows a secret:\n%s", i, out)
+			}
+		}
+	}
+	err := filepath.Walk(filepath.Join(dir, "target"), func(p string, info os.FileInfo, err error) error {
+		if err != nil || info.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		for _, s := range []string{schemaSecret, varSecret} {
+			if strings.Contains(string(b), s) {
+				t.Errorf("%s holds a secret value", p)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// Without a secret in the captured values, the parse cache is written
+	// and holds hashes only.
+	plainDir := duckProject(t, map[string]string{"models/orders.sql": "select '{{ var(\"note\") }}' as note, '{{ env_var(\"KILN_TEST_PLAIN\") }}' as plain"})
+	mustRun(t, plainDir, env, "parse", "--vars", "{note: kiln-plain-var-value-77}")
+	cache, err := os.ReadFile(filepath.Join(plainDir, "target", "kiln_parse_cache.gob"))
+	if err != nil {
+		t.Fatalf("parse cache not written: %v", err)
+	}
+	for _, v := range []string{plain, "kiln-plain-var-value-77"} {
+		if strings.Contains(string(cache), v) {
+			t.Errorf("the parse cache holds the value %q", v)
+		}
+	}
+
+	// env_var() of a secret outside profiles.yml and packages.yml.
+	for file, body := range map[string]string{
+		"models/leak.sql":  "select '{{ env_var(\"DBT_ENV_SECRET_NOTE\") }}' as t",
+		"macros/leak.sql":  "{% macro leak() %}{{ return(env_var('DBT_ENV_SECRET_NOTE', 'x')) }}{% endmacro %}",
+		"dbt_project.yml":  "name: faults\nversion: \"1.0.0\"\nconfig-version: 2\nprofile: faults\nmodels:\n  faults:\n    +meta:\n      owner: \"{{ env_var('DBT_ENV_SECRET_NOTE') }}\"\n",
+		"models/props.yml": "version: 2\nmodels:\n  - name: orders\n    description: \"{{ env_var('DBT_ENV_SECRET_NOTE') }}\"\n",
+	} {
+		d := duckProject(t, map[string]string{"models/orders.sql": "select 1 as id"})
+		writeFile(t, filepath.Join(d, file), body)
+		if file == "macros/leak.sql" {
+			writeFile(t, filepath.Join(d, "models", "in_macro.sql"), "select '{{ leak() }}' as t")
+		}
+		res := kiln(t, d, env, "build")
+		if res.code != ExitUsage {
+			t.Errorf("%s: exit %d, want %d\n%s", file, res.code, ExitUsage, res.all())
+		}
+		mustContain(t, res.stderr, "DBT_ENV_SECRET_NOTE", "allowed only in profiles.yml and packages.yml")
+		if strings.Contains(res.all(), varSecret) {
+			t.Errorf("%s: the refusal shows the value:\n%s", file, res.all())
+		}
+	}
+}

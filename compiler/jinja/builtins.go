@@ -344,6 +344,9 @@ func builtinEnvVar(r *renderer, a *callArgs) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkSecretEnvVar(res, toStr(name)); err != nil {
+		return nil, err
+	}
 	if v, found := res.EnvVar(toStr(name)); found {
 		return v, nil
 	}

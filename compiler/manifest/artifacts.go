@@ -12,6 +12,8 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+
+	"github.com/kiln-dev/kiln/internal/secret"
 )
 
 const (
@@ -492,10 +494,15 @@ func writeAtomic(path string, bufSize int, write func(bw *bufio.Writer) error) e
 	if err != nil {
 		return err
 	}
-	bw := bufio.NewWriterSize(tmp, bufSize)
+	// Secret values never reach disk (see internal/secret).
+	sw := secret.NewWriter(tmp)
+	bw := bufio.NewWriterSize(sw, bufSize)
 	err = write(bw)
 	if err == nil {
 		err = bw.Flush()
+	}
+	if err == nil {
+		err = sw.Flush()
 	}
 	if cerr := tmp.Close(); err == nil {
 		err = cerr

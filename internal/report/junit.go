@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kiln-dev/kiln/compiler/manifest"
+	"github.com/kiln-dev/kiln/internal/secret"
 )
 
 // JUnit XML, as read by CI test reporters (GitHub, GitLab, Jenkins): one
@@ -145,7 +146,7 @@ func WriteJUnit(path string, doc *JUnitSuites) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	return os.WriteFile(path, append([]byte(xml.Header), append(b, '\n')...), 0o644)
+	return os.WriteFile(path, []byte(secret.Scrub(xml.Header+string(b)+"\n")), 0o644)
 }
 
 func round(f float64) float64 { return float64(int64(f*1000+0.5)) / 1000 }

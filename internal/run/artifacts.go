@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/kiln-dev/kiln/internal/secret"
 )
 
 // A run whose artifacts cannot be written (a full disk, a target path that
@@ -46,5 +48,5 @@ func writeTextFile(path, content string) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	return os.WriteFile(path, []byte(content), 0o644)
+	return os.WriteFile(path, []byte(secret.Scrub(content)), 0o644)
 }
