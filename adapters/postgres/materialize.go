@@ -279,7 +279,7 @@ func (c *Conn) buildAndSwap(ctx context.Context, req adapters.MaterializeRequest
 	resp = pgTag(tag)
 	var deps []depView
 	if exists {
-		if deps, err = c.dependents(ctx, existing.oid); err != nil {
+		if deps, err = c.lockedDependents(ctx, existing.oid); err != nil {
 			return resp, err
 		}
 		if _, err := c.exec(ctx, "alter "+existing.keyword()+" "+t.Render()+" rename to "+renameTo(t, backup.Identifier)); err != nil {

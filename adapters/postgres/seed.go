@@ -6,7 +6,7 @@ package postgres
 //
 //	BEGIN;
 //	<pre-hooks with transaction: true>
-//	CREATE TABLE x (...)  |  TRUNCATE x  |  DROP TABLE x; CREATE TABLE x (...)  -- new, reload, full refresh
+//	CREATE TABLE x (...)  |  DELETE FROM x  |  DROP TABLE x; CREATE TABLE x (...)  -- new, reload, full refresh
 //	CREATE TEMPORARY TABLE kiln_seed (c1 text, ...) ON COMMIT DROP;
 //	COPY kiln_seed FROM STDIN;                 -- pgx CopyFrom, streamed from the file
 //	INSERT INTO x (...) SELECT CAST(c1 AS <type>), ... FROM kiln_seed;
@@ -15,7 +15,11 @@ package postgres
 //
 // Values travel as canonical text and are cast by PostgreSQL, so a bad value
 // for a column_types override fails with PostgreSQL's own conversion error
-// and the old table is untouched. dbt truncates on reload and drops with
+// and the old table is untouched. A reload deletes the old rows instead of
+// truncating (as dbt does): TRUNCATE is not MVCC-safe, so a query whose
+// snapshot predates the reload (a model starting at that moment, another
+// session's transaction) would see an empty table; with DELETE it sees the
+// old rows, and every later query the new ones. dbt truncates on reload and drops with
 // CASCADE on full refresh; kiln never cascades, so a view over the seed makes
 // a full refresh fail with PostgreSQL's message naming it (a plain reload
 // keeps the table, so such views keep working).
@@ -118,7 +122,7 @@ func (c *Conn) loadSeed(ctx context.Context, req adapters.SeedRequest, table *se
 	case exists && req.FullRefresh:
 		stmts = []string{"drop table " + t.Render(), create}
 	case exists:
-		stmts = []string{"truncate table " + t.Render()}
+		stmts = []string{"delete from " + t.Render()} // not truncate: see the file comment
 	default:
 		stmts = []string{create}
 	}
