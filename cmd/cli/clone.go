@@ -69,11 +69,16 @@ func runClone(cmd *cobra.Command, e *env, f *commonFlags) error {
 	results := []manifest.RunResult{}
 	errorsN := 0
 	if len(jobs) > 0 {
-		conn, _, closeConn, err := s.openConn(ctx)
+		conn, db, closeConn, err := s.openConn(ctx)
 		if err != nil {
 			return err
 		}
 		defer closeConn()
+		release, err := s.lockTarget(ctx, db, "clone")
+		if err != nil {
+			return err
+		}
+		defer release()
 		s.p.Line("Concurrency: 1 threads (target='%s')", s.profile.Target)
 		s.p.Line("")
 		for i, j := range jobs {

@@ -104,6 +104,12 @@ func (s *session) execute(ctx context.Context, which string, only []string) erro
 		return err
 	}
 	defer db.Close()
+	release, err := s.lockTarget(ctx, db, which)
+	if err != nil {
+		_ = writeEmptyResults(s, which) // failing anyway
+		return err
+	}
+	defer release()
 	s.p.Line("Registered adapter: %s=%s", s.adapter.Type(), db.Version())
 	if s.res.Defer, err = s.deferRelations(ctx, db, selected); err != nil {
 		_ = writeEmptyResults(s, which) // failing anyway

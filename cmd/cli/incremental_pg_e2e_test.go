@@ -16,11 +16,11 @@ import (
 	"github.com/kiln-dev/kiln/adapters/postgres/pgtest"
 )
 
-// TestSnapshotConcurrentRuns: two kiln runs of the same snapshot start
-// while a third session holds the snapshot's write lock; both wait, then run
-// one after the other, and no key ever gets a second current row — on the
-// first run (both would otherwise CREATE the table) and on a later one (both
-// would otherwise see the old current row and insert a new version).
+// TestSnapshotConcurrentRuns: a kiln run of a snapshot starts while another
+// session holds the snapshot's write lock and waits for it; a second kiln
+// run on the same target meanwhile is refused at once ("another kiln run
+// holds this target"), and no key ever gets a second current row — on the
+// first run and on a later one.
 func TestSnapshotConcurrentRuns(t *testing.T) {
 	forEachTarget(t, "snapshots", func(t *testing.T, tg *e2eTarget) {
 		if tg.name != "postgres" {
@@ -53,25 +53,31 @@ func TestSnapshotConcurrentRuns(t *testing.T) {
 			}
 			results := make([]runOut, 2)
 			var wg sync.WaitGroup
-			for i, dir := range []string{tg.dir, second} {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					results[i] = kiln(t, dir, tg.env, "snapshot", "-s", "snap_check")
-				}()
-			}
-			// Both runs are queued on the lock before it is released.
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				results[0] = kiln(t, tg.dir, tg.env, "snapshot", "-s", "snap_check")
+			}()
+			// The first run is queued on the table's lock before it is released.
 			deadline := time.Now().Add(time.Minute)
-			for waiting := 0; waiting < 2; {
+			for waiting := 0; waiting < 1; {
 				if err := holder.QueryRow(ctx, `select count(*) from pg_locks where locktype = 'advisory' and not granted
   and objsubid = 1 and ((classid::bigint << 32) | objid::bigint) = hashtextextended($1, 0)`, key).Scan(&waiting); err != nil {
 					t.Fatal(err)
 				}
 				if time.Now().After(deadline) {
-					t.Fatalf("%s: %d of 2 runs waited for the lock", phase, waiting)
+					t.Fatalf("%s: the run never waited for the lock", phase)
 				}
 				time.Sleep(10 * time.Millisecond)
 			}
+			// A second run meanwhile is refused at once: the first holds the
+			// target (and would otherwise race it on every model).
+			results[1] = kiln(t, second, tg.env, "snapshot", "-s", "snap_check")
+			if results[1].code != ExitUsage || !strings.Contains(results[1].stderr, "another kiln run holds this target") ||
+				!strings.Contains(results[1].stderr, "(kiln, from ") {
+				t.Fatalf("%s: second run: exit %d, want %d with the holder\n%s", phase, results[1].code, ExitUsage, results[1].all())
+			}
+			results[1].code = 0
 			if err := tx.Commit(ctx); err != nil {
 				t.Fatal(err)
 			}
