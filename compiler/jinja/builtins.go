@@ -327,7 +327,7 @@ func builtinVar(r *renderer, a *callArgs) (any, error) {
 		return nil, err
 	}
 	if v, found := res.Var(toStr(name)); found {
-		return wrapGo(v), nil
+		return fromGo(v), nil // a copy the template may change, as in dbt
 	}
 	if def, ok := a.arg(1, "default"); ok {
 		return def, nil
@@ -467,7 +467,7 @@ func builtinZip(r *renderer, a *callArgs) (any, error) {
 		for j, l := range lists {
 			tuple[j] = l[i]
 		}
-		out[i] = &List{Items: tuple}
+		out[i] = &List{Items: tuple, tuple: true}
 	}
 	return &List{Items: out}, nil
 }
@@ -500,23 +500,23 @@ func uniqueItems(items []any) []any {
 }
 
 func builtinSet(r *renderer, a *callArgs) (any, error) {
-	v := a.argOr(0, "value", nil)
-	if v == nil {
-		return &List{}, nil
+	v, ok := a.arg(0, "value")
+	if !ok {
+		return nil, errorf("set() missing 1 required positional argument: 'value'")
 	}
-	items, err := iterate(v)
+	s, err := setFrom(v)
 	if err != nil {
-		return nil, nil // dbt's set() returns None for non-iterables
+		return nil, nil // dbt's set() returns None where Python's raises TypeError
 	}
-	return &List{Items: uniqueItems(items)}, nil
+	return s, nil
 }
 
 func builtinSetStrict(r *renderer, a *callArgs) (any, error) {
-	items, err := iterate(a.argOr(0, "value", nil))
-	if err != nil {
-		return nil, err
+	v, ok := a.arg(0, "value")
+	if !ok {
+		return nil, errorf("set_strict() missing 1 required positional argument: 'value'")
 	}
-	return &List{Items: uniqueItems(items)}, nil
+	return setFrom(v)
 }
 
 func builtinNamespace(r *renderer, a *callArgs) (any, error) {

@@ -3,6 +3,8 @@ package jinja
 import (
 	"errors"
 	"fmt"
+	"math"
+	"math/big"
 	"strings"
 
 	"github.com/nikolalohinski/gonja/v2/nodes"
@@ -501,6 +503,8 @@ func (r *renderer) eval(n nodes.Expression) (any, error) {
 		return r.evalCall(x, nil)
 	case *nodes.Integer:
 		return x.Val, nil
+	case *bigIntLit:
+		return x.val, nil
 	case *nodes.Float:
 		return x.Val, nil
 	case *nodes.Bool:
@@ -533,8 +537,12 @@ func (r *renderer) eval(n nodes.Expression) (any, error) {
 		return r.evalSlice(x)
 	case *nodes.List:
 		return r.evalList(x.Val)
-	case *nodes.Tuple: // tuples are lists to templates
-		return r.evalList(x.Val)
+	case *nodes.Tuple:
+		v, err := r.evalList(x.Val)
+		if l, ok := v.(*List); ok {
+			l.tuple = true
+		}
+		return v, err
 	case *nodes.Dict:
 		d := newDict(len(x.Pairs))
 		for _, p := range x.Pairs {
@@ -567,7 +575,12 @@ func (r *renderer) eval(n nodes.Expression) (any, error) {
 		}
 		switch t := v.(type) {
 		case int:
+			if t == math.MinInt {
+				return new(big.Int).Neg(big.NewInt(int64(t))), nil
+			}
 			return -t, nil
+		case *big.Int:
+			return normBig(new(big.Int).Neg(t)), nil
 		case float64:
 			return -t, nil
 		case *Undefined:

@@ -6,6 +6,7 @@ package jinja
 import (
 	"fmt"
 	"math"
+	"math/big"
 	"strings"
 
 	"github.com/kiln-dev/kiln/internal/diag"
@@ -59,6 +60,11 @@ func (r *renderer) binaryOp(op tokens.Type, sym string, l, rv any) (any, error) 
 			}
 			return false, nil
 		}
+		if ls, ok := l.(*Set); ok {
+			if rs, ok := rv.(*Set); ok {
+				return compareSets(sym, ls, rs), nil
+			}
+		}
 		c, err := compare(l, rv)
 		if err != nil {
 			return nil, err
@@ -83,6 +89,18 @@ func (r *renderer) binaryOp(op tokens.Type, sym string, l, rv any) (any, error) 
 }
 
 func arith(op tokens.Type, sym string, l, rv any) (any, error) {
+	if v, ok, err := intArith(sym, l, rv); ok || err != nil {
+		return v, err
+	}
+	if v, ok, err := setOp(sym, l, rv); ok || err != nil {
+		return v, err
+	}
+	if lb, ok := l.(*big.Int); ok {
+		l = bigFloat(lb)
+	}
+	if rb, ok := rv.(*big.Int); ok {
+		rv = bigFloat(rb)
+	}
 	li, lInt := l.(int)
 	ri, rInt := rv.(int)
 	if lb, ok := l.(bool); ok {
@@ -106,11 +124,20 @@ func arith(op tokens.Type, sym string, l, rv any) (any, error) {
 				return ls + rs, nil
 			}
 		}
-		if lItems, ok := seqItems(l); ok {
-			if rItems, ok := seqItems(rv); ok {
-				out := make([]any, 0, len(lItems)+len(rItems))
-				out = append(append(out, lItems...), rItems...)
-				return &List{Items: out}, nil
+		if isTuple(l) != isTuple(rv) {
+			if _, ok := rv.(*List); ok {
+				if _, ok := l.(*List); ok {
+					return nil, errorf("can only concatenate %s (not \"%s\") to %s", typeName(l), typeName(rv), typeName(l))
+				}
+			}
+		}
+		if _, isSet := l.(*Set); !isSet {
+			if lItems, ok := seqItems(l); ok {
+				if rItems, ok := seqItems(rv); ok {
+					out := make([]any, 0, len(lItems)+len(rItems))
+					out = append(append(out, lItems...), rItems...)
+					return &List{Items: out, tuple: isTuple(l)}, nil
+				}
 			}
 		}
 		if ld, ok := l.(*DateTime); ok {
@@ -153,18 +180,24 @@ func arith(op tokens.Type, sym string, l, rv any) (any, error) {
 		case lNum && rNum:
 			return lf * rf, nil
 		}
+		if lInt && !rInt {
+			// 3 * 'ab' is 'ab' * 3
+			l, rv, li, ri, lInt, rInt = rv, l, ri, li, rInt, lInt
+		}
 		if s, ok := l.(string); ok && rInt {
 			if ri < 0 {
 				ri = 0
 			}
 			return strings.Repeat(s, ri), nil
 		}
-		if items, ok := seqItems(l); ok && rInt {
-			var out []any
-			for i := 0; i < ri; i++ {
-				out = append(out, items...)
+		if _, isSet := l.(*Set); !isSet && rInt {
+			if items, ok := seqItems(l); ok {
+				out := []any{}
+				for i := 0; i < ri; i++ {
+					out = append(out, items...)
+				}
+				return &List{Items: out, tuple: isTuple(l)}, nil
 			}
-			return &List{Items: out}, nil
 		}
 		if td, ok := l.(*TimeDelta); ok && rNum {
 			return &TimeDelta{D: scaleDuration(td.D, rf)}, nil
@@ -214,14 +247,10 @@ func arith(op tokens.Type, sym string, l, rv any) (any, error) {
 			return percentFormat(s, rv)
 		}
 	case tokens.Power:
-		if lInt && rInt && ri >= 0 {
-			res := 1
-			for i := 0; i < ri; i++ {
-				res *= li
-			}
-			return res, nil
-		}
 		if lNum && rNum {
+			if lf == 0 && rf < 0 {
+				return nil, errorf("0.0 cannot be raised to a negative power")
+			}
 			return math.Pow(lf, rf), nil
 		}
 	}

@@ -75,7 +75,7 @@ func TestIdioms(t *testing.T) {
 		{"with", `{% with a = 1, b = 2 %}{{ a + b }}{% endwith %}`, "3"},
 		{"range", `{{ range(3) | list }} {{ range(1, 7, 2) | list }}`, "[0, 1, 2] [1, 3, 5]"},
 		{"dict builtin", `{{ dict(a=1, b=2) }}`, "{'a': 1, 'b': 2}"},
-		{"zip set", `{{ zip([1,2], ['a','b']) | list }} {{ set([1,1,2]) | list }}`, "[[1, 'a'], [2, 'b']] [1, 2]"},
+		{"zip set", `{{ zip([1,2], ['a','b']) | list }} {{ set([1,1,2]) | list }}`, "[(1, 'a'), (2, 'b')] [1, 2]"},
 		{"string escapes", `{{ 'a\'b' }} {{ "tab\there" }} {{ 'a\\b' }} {{ '\d+' }}`, "a'b tab\there a\\b \\d+"},
 		{"string multiply", `{{ '-' * 3 }}`, "---"},
 		{"filters on literals precedence", `{{ 'a' ~ 'b' | upper }}`, "aB"},

@@ -634,10 +634,10 @@ func (e *Env) CallMacro(ctx *Context, name string, args []any, kwargs map[string
 	r := &renderer{st: st, path: def.path, src: def.src, out: &strings.Builder{}, sc: &scope{}}
 	a := &callArgs{pos: make([]any, len(args)), kw: make(map[string]any, len(kwargs))}
 	for i, v := range args {
-		a.pos[i] = wrapGo(v)
+		a.pos[i] = fromGo(v)
 	}
 	for k, v := range kwargs {
-		a.kw[k] = wrapGo(v)
+		a.kw[k] = fromGo(v)
 	}
 	v, err := r.callMacro(def, a)
 	if err != nil {

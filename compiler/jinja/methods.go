@@ -29,10 +29,17 @@ var dictMethods = map[string]bool{
 }
 
 func hasMethod(obj any, name string) bool {
-	switch obj.(type) {
+	switch o := obj.(type) {
 	case string:
 		return strMethods[name]
-	case *List, []any, []string:
+	case *Set:
+		return setMethods[name]
+	case *List:
+		if o.tuple {
+			return name == "index" || name == "count"
+		}
+		return listMethods[name]
+	case []any, []string:
 		return listMethods[name]
 	case *Dict, map[string]any:
 		return dictMethods[name]
@@ -62,6 +69,8 @@ func callMethod(r *renderer, obj any, name string, a *callArgs) (any, error) {
 		return strMethod(o, name, a)
 	case *List:
 		return listMethod(o, name, a)
+	case *Set:
+		return setMethod(o, name, a)
 	case *Dict:
 		return dictMethod(o, name, a)
 	case map[string]any:
