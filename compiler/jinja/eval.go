@@ -24,6 +24,7 @@ type renderState struct {
 	lookup  map[string]*macroDef // macro names visible from ctx.Package
 	results map[string]any       // statement results (load_result)
 	depth   int
+	native  bool // dbt's native rendering (RenderNative): as_* filters mark values
 }
 
 // scope is one level of local variables.

@@ -1,7 +1,6 @@
 package jinja
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"sort"
@@ -343,10 +342,6 @@ func init() {
 		"urlencode":    func(r *renderer, v any, a *callArgs) (any, error) { return urlEncode(toStr(v)), nil },
 		"wordwrap":     func(r *renderer, v any, a *callArgs) (any, error) { return toStr(v), nil },
 		"xmlattr":      func(r *renderer, v any, a *callArgs) (any, error) { return "", nil },
-		"as_text":      func(r *renderer, v any, a *callArgs) (any, error) { return toStr(v), nil },
-		"as_bool":      filterAsBool,
-		"as_number":    filterAsNumber,
-		"as_native":    filterAsNative,
 		"fromjson":     func(r *renderer, v any, a *callArgs) (any, error) { return fromJSON(toStr(v)) },
 		"is_list":      func(r *renderer, v any, a *callArgs) (any, error) { _, ok := seqItems(v); return ok, nil },
 		"default_none": func(r *renderer, v any, a *callArgs) (any, error) { return v, nil },
@@ -766,7 +761,9 @@ func (g *groupTuple) getAttr(name string) (any, bool) {
 	return nil, false
 }
 
-func (g *groupTuple) seq() []any { return []any{g.grouper, g.list} }
+func (g *groupTuple) seq() []any     { return []any{g.grouper, g.list} }
+func (g *groupTuple) pyType() string { return "tuple" }
+func (g *groupTuple) String() string { return repr(newTuple(g.grouper, g.list)) }
 
 func filterSlice(r *renderer, v any, a *callArgs) (any, error) {
 	items, err := iterate(v)
@@ -844,102 +841,6 @@ func minMax(r *renderer, v any, a *callArgs, sign int) (any, error) {
 		}
 	}
 	return best, nil
-}
-
-func filterAsBool(r *renderer, v any, a *callArgs) (any, error) {
-	switch x := v.(type) {
-	case bool:
-		return x, nil
-	case string:
-		switch strings.TrimSpace(x) {
-		case "True", "true":
-			return true, nil
-		case "False", "false":
-			return false, nil
-		}
-		return nil, errorf("could not convert value '%s' into type 'bool'", x)
-	case *Undefined:
-		return false, nil
-	}
-	return truthy(v), nil
-}
-
-func filterAsNumber(r *renderer, v any, a *callArgs) (any, error) {
-	switch x := v.(type) {
-	case int, float64:
-		return x, nil
-	case string:
-		s := strings.TrimSpace(x)
-		if i, err := strconv.Atoi(s); err == nil {
-			return i, nil
-		}
-		if f, err := strconv.ParseFloat(s, 64); err == nil {
-			return f, nil
-		}
-		return nil, errorf("could not convert value '%s' into type 'number'", x)
-	}
-	return nil, errorf("could not convert value '%s' into type 'number'", toStr(v))
-}
-
-func filterAsNative(r *renderer, v any, a *callArgs) (any, error) {
-	s, ok := v.(string)
-	if !ok {
-		return v, nil
-	}
-	return literalEval(s), nil
-}
-
-// literalEval is a small ast.literal_eval: numbers, booleans, None, quoted
-// strings, and JSON-like lists/dicts; anything else stays a string.
-func literalEval(s string) any {
-	t := strings.TrimSpace(s)
-	switch t {
-	case "True":
-		return true
-	case "False":
-		return false
-	case "None":
-		return nil
-	}
-	if i, err := strconv.Atoi(t); err == nil {
-		return i
-	}
-	if f, err := strconv.ParseFloat(t, 64); err == nil {
-		return f
-	}
-	if len(t) >= 2 && (t[0] == '\'' || t[0] == '"') && t[len(t)-1] == t[0] {
-		return t[1 : len(t)-1]
-	}
-	if strings.HasPrefix(t, "[") || strings.HasPrefix(t, "{") {
-		py := strings.NewReplacer("True", "true", "False", "false", "None", "null", "'", `"`).Replace(t)
-		var x any
-		if json.Unmarshal([]byte(py), &x) == nil {
-			return fromGoJSON(x)
-		}
-	}
-	return s
-}
-
-func fromGoJSON(x any) any {
-	switch y := x.(type) {
-	case []any:
-		out := make([]any, len(y))
-		for i, e := range y {
-			out[i] = fromGoJSON(e)
-		}
-		return &List{Items: out}
-	case map[string]any:
-		d := newDict(len(y))
-		for _, k := range sortedKeys(y) {
-			d.Set(k, fromGoJSON(y[k]))
-		}
-		return d
-	case float64:
-		if y == math.Trunc(y) && math.Abs(y) < 1e15 {
-			return int(y)
-		}
-	}
-	return x
 }
 
 func htmlEscape(s string) string {

@@ -513,27 +513,35 @@ func (t *Template) Render(ctx *Context) (string, error) {
 	return b.String(), nil
 }
 
-// RenderNative renders like Render but returns the native value when the
-// template is a single expression whose value went through as_bool,
-// as_number or as_native (dbt's native rendering of YAML values).
+// RenderNative renders the way dbt renders YAML values (its native Jinja
+// environment): a template that is one expression yields the expression's
+// value (converted with ToGo); a value marked with as_bool, as_number or
+// as_native is read as a Python literal, and fails when it is not the
+// promised type; as_text and everything else stay text. Several nodes
+// render to a string.
 func (t *Template) RenderNative(ctx *Context) (any, error) {
 	if len(t.nodes) == 1 {
 		if o, ok := t.nodes[0].(*nodes.Output); ok {
 			st := t.env.newState(ctx)
+			st.native = true
 			r := &renderer{st: st, path: t.path, src: t.src, out: &strings.Builder{}, sc: &scope{}}
 			v, err := r.evalOutput(o)
 			if err != nil {
 				return nil, finalizeErr(r.errAt(startTok(o.Expression), err))
 			}
-			if fe, ok := o.Expression.(*nodes.FilteredExpression); ok && o.Condition == nil && len(fe.Filters) > 0 {
-				switch fe.Filters[len(fe.Filters)-1].Name {
-				case "as_bool", "as_number", "as_native":
-					return ToGo(v), nil
+			if m, ok := v.(*nativeMarker); ok {
+				out, err := m.finish()
+				if err != nil {
+					return nil, finalizeErr(r.errAt(startTok(o.Expression), err))
 				}
+				return ToGo(out), nil
 			}
-			r.out.Reset()
-			writeValue(r.out, v)
-			return r.out.String(), nil
+			if _, undef := v.(*Undefined); undef || constantExpr(o.Expression) {
+				r.out.Reset()
+				writeValue(r.out, v)
+				return r.out.String(), nil
+			}
+			return ToGo(v), nil
 		}
 	}
 	return t.Render(ctx)

@@ -29,6 +29,9 @@ var dictMethods = map[string]bool{
 }
 
 func hasMethod(obj any, name string) bool {
+	if m, ok := obj.(*nativeMarker); ok {
+		obj = m.s
+	}
 	switch o := obj.(type) {
 	case string:
 		return strMethods[name]
@@ -64,6 +67,9 @@ func (b *boundMethod) call(r *renderer, a *callArgs) (any, error) {
 }
 
 func callMethod(r *renderer, obj any, name string, a *callArgs) (any, error) {
+	if m, ok := obj.(*nativeMarker); ok {
+		obj = m.s
+	}
 	switch o := obj.(type) {
 	case string:
 		return strMethod(o, name, a)
@@ -282,11 +288,11 @@ func strMethod(s, name string, a *callArgs) (any, error) {
 		}
 		if i < 0 {
 			if name == "partition" {
-				return &List{Items: []any{s, "", ""}}, nil
+				return newTuple(s, "", ""), nil
 			}
-			return &List{Items: []any{"", "", s}}, nil
+			return newTuple("", "", s), nil
 		}
-		return &List{Items: []any{s[:i], sep, s[i+len(sep):]}}, nil
+		return newTuple(s[:i], sep, s[i+len(sep):]), nil
 	case "zfill":
 		w, _ := toInt(a.argOr(0, "width", 0))
 		n := len([]rune(s))
@@ -672,7 +678,7 @@ func dictItems(m any) []any {
 	out := make([]any, len(keys))
 	for i, k := range keys {
 		v, _ := mapGet(m, k)
-		out[i] = &List{Items: []any{k, v}}
+		out[i] = newTuple(k, v)
 	}
 	return out
 }
@@ -680,11 +686,11 @@ func dictItems(m any) []any {
 func dictMethod(d *Dict, name string, a *callArgs) (any, error) {
 	switch name {
 	case "items":
-		return &List{Items: dictItems(d)}, nil
+		return &dictView{kind: "dict_items", items: dictItems(d)}, nil
 	case "keys":
-		return &List{Items: append([]any(nil), d.keys...)}, nil
+		return &dictView{kind: "dict_keys", items: append([]any(nil), d.keys...)}, nil
 	case "values":
-		return &List{Items: append([]any(nil), d.vals...)}, nil
+		return &dictView{kind: "dict_values", items: append([]any(nil), d.vals...)}, nil
 	case "get":
 		k, _ := a.arg(0, "key")
 		if v, ok := d.Get(k); ok {
@@ -729,7 +735,7 @@ func dictMethod(d *Dict, name string, a *callArgs) (any, error) {
 		}
 		k, v := d.keys[d.Len()-1], d.vals[d.Len()-1]
 		d.Delete(k)
-		return &List{Items: []any{k, v}}, nil
+		return newTuple(k, v), nil
 	}
 	return nil, errorf("'dict' object has no attribute '%s'", name)
 }
@@ -785,17 +791,17 @@ func goMapMethod(m map[string]any, name string, a *callArgs) (any, error) {
 		}
 		return a.argOr(1, "default", nil), nil
 	case "items":
-		return &List{Items: dictItems(m)}, nil
+		return &dictView{kind: "dict_items", items: dictItems(m)}, nil
 	case "keys":
 		keys, _ := iterate(m)
-		return &List{Items: keys}, nil
+		return &dictView{kind: "dict_keys", items: keys}, nil
 	case "values":
 		keys := sortedKeys(m)
 		out := make([]any, len(keys))
 		for i, k := range keys {
 			out[i] = wrapGo(m[k])
 		}
-		return &List{Items: out}, nil
+		return &dictView{kind: "dict_values", items: out}, nil
 	case "copy":
 		nd := newDict(len(m))
 		for _, k := range sortedKeys(m) {

@@ -395,3 +395,23 @@ func pyIntHash(v any) (uint64, bool) {
 	}
 	return 0, false
 }
+
+// dictView is what dict.keys(), .values() and .items() return: iterable,
+// sized, printed as Python prints views.
+type dictView struct {
+	kind  string // dict_keys, dict_values, dict_items
+	items []any
+}
+
+func (v *dictView) seq() []any     { return v.items }
+func (v *dictView) length() int    { return len(v.items) }
+func (v *dictView) truth() bool    { return len(v.items) > 0 }
+func (v *dictView) pyType() string { return v.kind }
+func (v *dictView) String() string {
+	var b strings.Builder
+	b.WriteString(v.kind)
+	b.WriteByte('(')
+	writeSeqRepr(&b, v.items)
+	b.WriteByte(')')
+	return b.String()
+}

@@ -772,6 +772,12 @@ func toFloat(v any) (float64, bool) {
 
 // equal is Python ==.
 func equal(a, b any) bool {
+	if m, ok := a.(*nativeMarker); ok {
+		a = m.s
+	}
+	if m, ok := b.(*nativeMarker); ok {
+		b = m.s
+	}
 	switch x := a.(type) {
 	case nil:
 		return b == nil
