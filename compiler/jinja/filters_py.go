@@ -33,7 +33,10 @@ func init() {
 		"xmlattr":        filterXMLAttr,
 		"center":         filterCenter,
 		"attr":           filterAttr,
-		"is_list":        func(r *renderer, v any, a *callArgs) (any, error) { l, ok := v.(*List); return ok && !l.tuple || isGoList(v), nil },
+		"is_list": func(r *renderer, v any, a *callArgs) (any, error) {
+			l, ok := v.(*List)
+			return ok && !l.tuple || isGoList(v), nil
+		},
 		"random": func(r *renderer, v any, a *callArgs) (any, error) {
 			items, err := iterate(v)
 			if err != nil || len(items) == 0 {

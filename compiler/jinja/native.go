@@ -179,5 +179,3 @@ func constantExpr(n nodes.Node) bool {
 	})
 	return constant
 }
-
-
