@@ -89,6 +89,12 @@ func (r *renderer) binaryOp(op tokens.Type, sym string, l, rv any) (any, error) 
 }
 
 func arith(op tokens.Type, sym string, l, rv any) (any, error) {
+	if f, ok := l.(reFlag); ok {
+		l = int(f)
+	}
+	if f, ok := rv.(reFlag); ok {
+		rv = int(f)
+	}
 	if v, ok, err := intArith(sym, l, rv); ok || err != nil {
 		return v, err
 	}
