@@ -627,11 +627,17 @@ func (o *regexObj) getAttr(name string) (any, bool) {
 // reFuncs take the compiled pattern and the remaining arguments (string
 // first) as Python's Pattern methods do.
 var reFuncs = map[string]func(r *renderer, o *regexObj, a *callArgs) (any, error){
-	"search":    func(_ *renderer, o *regexObj, a *callArgs) (any, error) { return o.search(strArgOf(a, 0, "string"), "search") },
-	"match":     func(_ *renderer, o *regexObj, a *callArgs) (any, error) { return o.search(strArgOf(a, 0, "string"), "match") },
-	"fullmatch": func(_ *renderer, o *regexObj, a *callArgs) (any, error) { return o.search(strArgOf(a, 0, "string"), "fullmatch") },
-	"findall":   func(_ *renderer, o *regexObj, a *callArgs) (any, error) { return o.findall(strArgOf(a, 0, "string")) },
-	"finditer":  func(_ *renderer, o *regexObj, a *callArgs) (any, error) { return o.finditer(strArgOf(a, 0, "string")) },
+	"search": func(_ *renderer, o *regexObj, a *callArgs) (any, error) {
+		return o.search(strArgOf(a, 0, "string"), "search")
+	},
+	"match": func(_ *renderer, o *regexObj, a *callArgs) (any, error) {
+		return o.search(strArgOf(a, 0, "string"), "match")
+	},
+	"fullmatch": func(_ *renderer, o *regexObj, a *callArgs) (any, error) {
+		return o.search(strArgOf(a, 0, "string"), "fullmatch")
+	},
+	"findall":  func(_ *renderer, o *regexObj, a *callArgs) (any, error) { return o.findall(strArgOf(a, 0, "string")) },
+	"finditer": func(_ *renderer, o *regexObj, a *callArgs) (any, error) { return o.finditer(strArgOf(a, 0, "string")) },
 	"sub": func(r *renderer, o *regexObj, a *callArgs) (any, error) {
 		c, _ := toInt(a.argOr(2, "count", 0))
 		s, _, err := o.sub(r, a.argOr(0, "repl", ""), strArgOf(a, 1, "string"), c)
