@@ -582,6 +582,10 @@ func (r *renderer) eval(n nodes.Expression) (any, error) {
 			return -t, nil
 		case *big.Int:
 			return normBig(new(big.Int).Neg(t)), nil
+		case *TimeDelta:
+			return &TimeDelta{D: -t.D}, nil
+		case bool:
+			return -boolInt(t), nil
 		case float64:
 			return -t, nil
 		case *Undefined:

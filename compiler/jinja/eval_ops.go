@@ -101,6 +101,9 @@ func arith(op tokens.Type, sym string, l, rv any) (any, error) {
 	if v, ok, err := setOp(sym, l, rv); ok || err != nil {
 		return v, err
 	}
+	if v, ok, err := dtArith(sym, l, rv); ok || err != nil {
+		return v, err
+	}
 	if lb, ok := l.(*big.Int); ok {
 		l = bigFloat(lb)
 	}
@@ -146,38 +149,12 @@ func arith(op tokens.Type, sym string, l, rv any) (any, error) {
 				}
 			}
 		}
-		if ld, ok := l.(*DateTime); ok {
-			if td, ok := rv.(*TimeDelta); ok {
-				return ld.add(td.D), nil
-			}
-		}
-		if ld, ok := l.(*TimeDelta); ok {
-			if rd, ok := rv.(*TimeDelta); ok {
-				return &TimeDelta{D: ld.D + rd.D}, nil
-			}
-			if dt, ok := rv.(*DateTime); ok {
-				return dt.add(ld.D), nil
-			}
-		}
 	case tokens.Subtraction:
 		switch {
 		case lInt && rInt:
 			return li - ri, nil
 		case lNum && rNum:
 			return lf - rf, nil
-		}
-		if ld, ok := l.(*DateTime); ok {
-			switch y := rv.(type) {
-			case *TimeDelta:
-				return ld.add(-y.D), nil
-			case *DateTime:
-				return &TimeDelta{D: ld.T.Sub(y.T)}, nil
-			}
-		}
-		if ld, ok := l.(*TimeDelta); ok {
-			if rd, ok := rv.(*TimeDelta); ok {
-				return &TimeDelta{D: ld.D - rd.D}, nil
-			}
 		}
 	case tokens.Multiply:
 		switch {
@@ -204,9 +181,6 @@ func arith(op tokens.Type, sym string, l, rv any) (any, error) {
 				}
 				return &List{Items: out, tuple: isTuple(l)}, nil
 			}
-		}
-		if td, ok := l.(*TimeDelta); ok && rNum {
-			return &TimeDelta{D: scaleDuration(td.D, rf)}, nil
 		}
 	case tokens.Division:
 		if lNum && rNum {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"math"
+	"math/big"
 	"sort"
 	"strconv"
 	"strings"
@@ -18,7 +19,9 @@ func builtinToJSON(r *renderer, a *callArgs) (any, error) {
 	v := a.argOr(0, "value", nil)
 	s, err := pyJSON(v, truthy(a.argOr(2, "sort_keys", false)), nil)
 	if err != nil {
-		return a.argOr(1, "default", nil), nil
+		// Python's json raises TypeError for a value it cannot write,
+		// which dbt's tojson does not catch
+		return nil, err
 	}
 	return s, nil
 }
@@ -101,8 +104,12 @@ func writeJSON(b *strings.Builder, v any, sortKeys bool, ind, cur string) error 
 		sep = ","
 	}
 	switch x := v.(type) {
-	case nil, *Undefined:
+	case nil:
 		b.WriteString("null")
+	case *Undefined, *Set:
+		return errorf("Object of type %s is not JSON serializable", typeName(v))
+	case *big.Int:
+		b.WriteString(x.String())
 	case bool:
 		if x {
 			b.WriteString("true")
@@ -127,7 +134,7 @@ func writeJSON(b *strings.Builder, v any, sortKeys bool, ind, cur string) error 
 	case *Relation:
 		writeJSONString(b, x.render())
 	case *DateTime:
-		writeJSONString(b, x.String())
+		return errorf("Object of type %s is not JSON serializable", x.pyType())
 	default:
 		if items, ok := seqItems(v); ok {
 			b.WriteByte('[')

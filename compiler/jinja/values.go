@@ -248,12 +248,12 @@ func wrapGo(v any) any {
 	case float32:
 		return float64(x)
 	case time.Time:
-		return &DateTime{T: x}
+		return goTime(x)
 	case *time.Time:
 		if x == nil {
 			return nil
 		}
-		return &DateTime{T: *x}
+		return goTime(*x)
 	case time.Duration:
 		return &TimeDelta{D: x}
 	}
@@ -289,6 +289,15 @@ func fromGo(v any) any {
 		return d
 	}
 	return wrapGo(v)
+}
+
+// goTime is a Go time as an aware Python datetime (dbt's run_started_at
+// and friends are aware, in UTC).
+func goTime(t time.Time) *DateTime {
+	if t.Location() == time.UTC {
+		return &DateTime{T: t, tz: utcTZ}
+	}
+	return (&tzObj{loc: t.Location(), name: t.Location().String()}).at(t)
 }
 
 // ToGo converts a template value to plain Go values: *List → []any,
@@ -498,6 +507,8 @@ func writeRepr(b *strings.Builder, v any) {
 		b.WriteString("Undefined")
 	case *Relation:
 		b.WriteString(`<Relation ` + x.render() + `>`)
+	case interface{ pyRepr() string }:
+		b.WriteString(x.pyRepr())
 	case fmt.Stringer:
 		b.WriteString(x.String())
 	default:
@@ -880,6 +891,9 @@ func equal(a, b any) bool {
 
 // compare returns -1, 0, 1 for ordered values (numbers, strings, dates, lists).
 func compare(a, b any) (int, error) {
+	if c, ok, err := dtCompare(a, b); ok {
+		return c, err
+	}
 	if isBig(a) || isBig(b) {
 		if ab, ok := toBig(a); ok {
 			if bb, ok := toBig(b); ok {
@@ -976,6 +990,8 @@ func contains(hay, needle any) (bool, error) {
 	case nil:
 		return false, errorf("argument of type 'NoneType' is not iterable")
 	case *Set:
+		return h.has(needle), nil
+	case zoneNames:
 		return h.has(needle), nil
 	}
 	if items, ok := seqItems(hay); ok {
