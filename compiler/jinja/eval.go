@@ -284,8 +284,6 @@ func (r *renderer) execSet(s *setNode) error {
 		switch b := base.(type) {
 		case *Namespace:
 			b.attrs.Set(s.attr.Attribute, v)
-		case *Dict:
-			b.Set(s.attr.Attribute, v)
 		default:
 			return r.errAt(s.loc, errorf("cannot assign attribute on non-namespace object"))
 		}
@@ -346,12 +344,14 @@ func setItem(base, key, v any) error {
 
 // loopObj is the "loop" variable of a for loop.
 type loopObj struct {
-	index0 int
-	length int
-	items  []any
-	depth  int
-	r      *renderer
-	node   *forNode
+	lastChanged any // loop.changed()'s last value
+	changedSeen bool
+	index0      int
+	length      int
+	items       []any
+	depth       int
+	r           *renderer
+	node        *forNode
 }
 
 func (l *loopObj) getAttr(name string) (any, bool) {
@@ -393,11 +393,22 @@ func (l *loopObj) getAttr(name string) (any, bool) {
 		}}, true
 	case "changed":
 		return &Func{Name: "changed", Fn: func(_ *renderer, a *callArgs) (any, error) {
-			return l.index0 == 0, nil
+			val := newTuple(a.pos...)
+			if l.changedSeen && equal(l.lastChanged, val) {
+				return false, nil
+			}
+			l.changedSeen, l.lastChanged = true, val
+			return true, nil
 		}}, true
 	}
 	return nil, false
 }
+
+func (l *loopObj) String() string {
+	return fmt.Sprintf("<LoopContext %d/%d>", l.index0+1, l.length)
+}
+
+func (l *loopObj) pyType() string { return "LoopContext" }
 
 // loop(children) in a recursive for loop.
 func (l *loopObj) call(r *renderer, a *callArgs) (any, error) {
@@ -450,10 +461,14 @@ func (r *renderer) runFor(s *forNode, seq any, depth int) error {
 	}
 	loop.items = items
 	loop.length = len(items)
-	sc.vars["loop"] = loop
 	for i, it := range items {
 		loop.index0 = i
-		if err := bindTargets(sc, s.targets, it); err != nil {
+		// each iteration has its own scope: a {% set %} in one iteration
+		// is not seen by the next (Jinja2 semantics)
+		iter := &scope{parent: saved, vars: make(map[string]any, len(s.targets)+2)}
+		iter.vars["loop"] = loop
+		r.sc = iter
+		if err := bindTargets(iter, s.targets, it); err != nil {
 			return r.errAt(s.loc, err)
 		}
 		if err := r.execWrapper(s.body); err != nil {
@@ -856,7 +871,7 @@ func (r *renderer) evalSlice(x *nodes.GetSlice) (any, error) {
 		}
 		return b.String(), nil
 	}
-	return &List{Items: out}, nil
+	return &List{Items: out, tuple: isTuple(obj)}, nil
 }
 
 func sliceIndices(n, start, end, step int, hasStart, hasEnd bool) []int {

@@ -255,14 +255,21 @@ func floorDiv(a, b int) int {
 // percentFormat implements "fmt" % args for %s, %d, %i, %f, %r and %%.
 func percentFormat(format string, arg any) (any, error) {
 	var args []any
-	if items, ok := seqItems(arg); ok {
-		args = items
+	mapping, isMap := arg.(*Dict)
+	if isTuple(arg) {
+		args = arg.(*List).Items
 	} else {
 		args = []any{arg}
 	}
 	var b strings.Builder
 	ai := 0
+	var keyed any
+	hasKey := false
 	next := func() (any, error) {
+		if hasKey {
+			hasKey = false
+			return keyed, nil
+		}
 		if ai >= len(args) {
 			return nil, errorf("not enough arguments for format string")
 		}
@@ -276,6 +283,26 @@ func percentFormat(format string, arg any) (any, error) {
 			continue
 		}
 		j := i + 1
+		if j < len(format) && format[j] == '(' {
+			end := strings.IndexByte(format[j:], ')')
+			if end < 0 {
+				return nil, errorf("incomplete format key")
+			}
+			name := format[j+1 : j+end]
+			j += end + 1
+			var src any = arg
+			if isMap {
+				src = mapping
+			}
+			v, ok := mapGet(src, name)
+			if !ok {
+				if _, isDict := asMapping(src); !isDict {
+					return nil, errorf("format requires a mapping")
+				}
+				return nil, errorf("KeyError: %s", repr(name))
+			}
+			keyed, hasKey = v, true
+		}
 		for j < len(format) && strings.IndexByte("0123456789.-+ #", format[j]) >= 0 {
 			j++
 		}
@@ -311,7 +338,17 @@ func percentFormat(format string, arg any) (any, error) {
 				return nil, errorf("%%d format: a number is required, not %s", typeName(v))
 			}
 			b.WriteString(fmt.Sprintf("%"+spec+"d", n))
-		case 'f', 'e', 'g':
+		case 'x', 'X', 'o':
+			v, err := next()
+			if err != nil {
+				return nil, err
+			}
+			n, ok := v.(int)
+			if !ok {
+				return nil, errorf("%%%c format: an integer is required, not %s", verb, typeName(v))
+			}
+			b.WriteString(fmt.Sprintf("%"+spec+string(verb), n))
+		case 'f', 'F', 'e', 'E', 'g', 'G':
 			v, err := next()
 			if err != nil {
 				return nil, err
@@ -327,6 +364,9 @@ func percentFormat(format string, arg any) (any, error) {
 		default:
 			return nil, errorf("unsupported format character '%c'", verb)
 		}
+	}
+	if _, isMapping := asMapping(arg); ai < len(args) && !isMapping {
+		return nil, errorf("not all arguments converted during string formatting")
 	}
 	return b.String(), nil
 }

@@ -334,7 +334,7 @@ func init() {
 		"striptags":    func(r *renderer, v any, a *callArgs) (any, error) { return stripTags(toStr(v)), nil },
 		"sum":          filterSum,
 		"title":        func(r *renderer, v any, a *callArgs) (any, error) { return pyTitle(toStr(v)), nil },
-		"tojson":       func(r *renderer, v any, a *callArgs) (any, error) { return pyJSON(v, false, a.argOr(0, "indent", nil)) },
+		"tojson":       func(r *renderer, v any, a *callArgs) (any, error) { return htmlSafeJSON(v, a.argOr(0, "indent", nil)) },
 		"trim":         filterTrim,
 		"truncate":     filterTruncate,
 		"unique":       filterUnique,
@@ -377,7 +377,14 @@ func init() {
 			_, ok := asMapping(v)
 			return ok, nil
 		},
-		"sequence": isIterable,
+		"sequence": func(r *renderer, v any, args []any) (bool, error) {
+			// a sequence has len() and [i]: sets and dict views do not
+			switch v.(type) {
+			case *Set, *dictView:
+				return false, nil
+			}
+			return isIterable(r, v, args)
+		},
 		"iterable": isIterable,
 		"callable": func(r *renderer, v any, _ []any) (bool, error) {
 			switch v.(type) {
@@ -422,10 +429,8 @@ func init() {
 			if len(args) != 1 {
 				return false, errorf("'in' needs a container")
 			}
-			if u, ok := args[0].(*Undefined); ok {
-				if _, err := r.undefinedUse(u); err != nil {
-					return false, err
-				}
+			if _, ok := args[0].(*Undefined); ok {
+				// Jinja's Undefined iterates as empty: never an error
 				return false, nil
 			}
 			return contains(args[0], v)

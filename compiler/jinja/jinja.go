@@ -458,14 +458,17 @@ type Template struct {
 
 // Parse parses a node's SQL (or any Jinja string).
 func (e *Env) Parse(path, src string) (*Template, error) {
-	norm := normalizeSource(src)
-	t := &Template{env: e, path: path, src: norm}
-	if !hasJinja(norm) {
-		if norm != "" {
-			t.nodes = []nodes.Node{&nodes.Data{Data: dataToken(norm)}}
+	if !hasRenderChars(src) {
+		// dbt returns such text as it is, without Jinja's newline
+		// normalization or trailing-newline trimming
+		t := &Template{env: e, path: path, src: src}
+		if src != "" {
+			t.nodes = []nodes.Node{&nodes.Data{Data: dataToken(src)}}
 		}
 		return t, nil
 	}
+	norm := normalizeSource(src)
+	t := &Template{env: e, path: path, src: norm}
 	root, err := parseSource(path, norm)
 	if err != nil {
 		return nil, syntaxError(path, norm, err)
@@ -476,6 +479,18 @@ func (e *Env) Parse(path, src string) (*Template, error) {
 
 func dataToken(s string) *tokens.Token {
 	return &tokens.Token{Type: tokens.Data, Val: s, Line: 1, Col: 1}
+}
+
+// hasRenderChars is dbt's test for a string it passes through Jinja at
+// all: one of {{ {% {# }} %} #}.
+func hasRenderChars(s string) bool {
+	for i := 0; i+1 < len(s); i++ {
+		switch s[i : i+2] {
+		case "{{", "{%", "{#", "}}", "%}", "#}":
+			return true
+		}
+	}
+	return false
 }
 
 func hasJinja(s string) bool {

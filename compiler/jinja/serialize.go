@@ -3,6 +3,7 @@ package jinja
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"math"
 	"math/big"
@@ -74,23 +75,49 @@ func pyJSON(v any, sortKeys bool, indent any) (string, error) {
 	return b.String(), nil
 }
 
+// writeJSONString writes s as Python's json.dumps does (ensure_ascii:
+// non-ASCII as \uXXXX escapes, surrogate pairs beyond the BMP).
 func writeJSONString(b *strings.Builder, s string) {
-	enc, _ := json.Marshal(s)
-	// Python escapes non-ASCII by default (ensure_ascii=True)
-	for _, r := range string(enc) {
-		if r > 127 {
-			if r > 0xFFFF {
+	b.WriteByte('"')
+	for _, r := range s {
+		switch r {
+		case '"':
+			b.WriteString(`\"`)
+		case '\\':
+			b.WriteString(`\\`)
+		case '\n':
+			b.WriteString(`\n`)
+		case '\r':
+			b.WriteString(`\r`)
+		case '\t':
+			b.WriteString(`\t`)
+		case '\b':
+			b.WriteString(`\b`)
+		case '\f':
+			b.WriteString(`\f`)
+		default:
+			switch {
+			case r < 0x20 || (r > 127 && r <= 0xFFFF):
+				fmt.Fprintf(b, `\u%04x`, r)
+			case r > 0xFFFF:
 				r -= 0x10000
-				b.WriteString(`\u` + strconv.FormatInt(int64(0xD800+(r>>10)), 16))
-				b.WriteString(`\u` + strconv.FormatInt(int64(0xDC00+(r&0x3FF)), 16))
-				continue
+				fmt.Fprintf(b, `\u%04x\u%04x`, 0xD800+(r>>10), 0xDC00+(r&0x3FF))
+			default:
+				b.WriteRune(r)
 			}
-			h := strconv.FormatInt(int64(r), 16)
-			b.WriteString(`\u` + strings.Repeat("0", 4-len(h)) + h)
-			continue
 		}
-		b.WriteRune(r)
 	}
+	b.WriteByte('"')
+}
+
+// htmlSafeJSON is Jinja's tojson filter: sorted keys, and <, >, & and '
+// escaped so the result can sit inside HTML.
+func htmlSafeJSON(v any, indent any) (string, error) {
+	s, err := pyJSON(v, true, indent)
+	if err != nil {
+		return "", err
+	}
+	return strings.NewReplacer("<", `\u003c`, ">", `\u003e`, "&", `\u0026`, "'", `\u0027`).Replace(s), nil
 }
 
 func writeJSON(b *strings.Builder, v any, sortKeys bool, ind, cur string) error {
