@@ -303,6 +303,7 @@ func percentFormat(format string, arg any) (any, error) {
 			}
 			keyed, hasKey = v, true
 		}
+		specStart := j
 		for j < len(format) && strings.IndexByte("0123456789.-+ #", format[j]) >= 0 {
 			j++
 		}
@@ -310,7 +311,7 @@ func percentFormat(format string, arg any) (any, error) {
 			b.WriteString(format[i:])
 			break
 		}
-		spec := format[i+1 : j]
+		spec := format[specStart:j]
 		verb := format[j]
 		i = j
 		switch verb {
@@ -365,7 +366,11 @@ func percentFormat(format string, arg any) (any, error) {
 			return nil, errorf("unsupported format character '%c'", verb)
 		}
 	}
-	if _, isMapping := asMapping(arg); ai < len(args) && !isMapping {
+	// Python does not complain about unused arguments when the argument
+	// is a mapping or another non-tuple, non-string sequence
+	_, isMapping := asMapping(arg)
+	_, isSeq := seqItems(arg)
+	if ai < len(args) && !isMapping && (!isSeq || isTuple(arg)) {
 		return nil, errorf("not all arguments converted during string formatting")
 	}
 	return b.String(), nil

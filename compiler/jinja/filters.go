@@ -91,7 +91,10 @@ func (r *renderer) attrPath(v any, path string) (any, error) {
 	for _, part := range strings.Split(path, ".") {
 		var err error
 		if i, convErr := strconv.Atoi(part); convErr == nil {
-			v, err = r.getItem(v, i)
+			if v, err = r.getItem(v, i); err != nil {
+				// Jinja's getitem: an item that cannot be read is undefined
+				v, err = &Undefined{Name: part}, nil
+			}
 		} else {
 			v, err = r.getAttr(v, part)
 		}
@@ -275,12 +278,12 @@ func init() {
 			}
 			return &List{Items: append([]any(nil), items...)}, nil
 		},
-		"lower":  func(r *renderer, v any, a *callArgs) (any, error) { return strings.ToLower(toStr(v)), nil },
-		"upper":  func(r *renderer, v any, a *callArgs) (any, error) { return strings.ToUpper(toStr(v)), nil },
+		"lower":  func(r *renderer, v any, a *callArgs) (any, error) { return pyLower(toStr(v)), nil },
+		"upper":  func(r *renderer, v any, a *callArgs) (any, error) { return pyUpper(toStr(v)), nil },
 		"map":    filterMap,
 		"max":    func(r *renderer, v any, a *callArgs) (any, error) { return minMax(r, v, a, 1) },
 		"min":    func(r *renderer, v any, a *callArgs) (any, error) { return minMax(r, v, a, -1) },
-		"pprint": func(r *renderer, v any, a *callArgs) (any, error) { return repr(v), nil },
+		"pprint": func(r *renderer, v any, a *callArgs) (any, error) { return pprint(v), nil },
 		"reject": func(r *renderer, v any, a *callArgs) (any, error) { return selectReject(r, v, a, false, false) },
 		"rejectattr": func(r *renderer, v any, a *callArgs) (any, error) {
 			return selectReject(r, v, a, true, false)

@@ -230,9 +230,9 @@ func filterRound(r *renderer, v any, a *callArgs) (any, error) {
 	p := math.Pow(10, float64(prec))
 	switch method {
 	case "ceil":
-		return math.Ceil(f*p) / p, nil
+		return math.Ceil(f*p)/p + 0, nil // Python's ceil is an int: no -0.0
 	case "floor":
-		return math.Floor(f*p) / p, nil
+		return math.Floor(f*p)/p + 0, nil
 	}
 	if math.IsInf(f, 0) || math.IsNaN(f) {
 		return f, nil
@@ -336,7 +336,14 @@ func filterTruncatePy(r *renderer, v any, a *callArgs) (any, error) {
 	}
 	str, ok := v.(string)
 	if !ok {
-		return nil, errorf("object of type '%s' has no len()", typeName(v))
+		n, err := length(v)
+		if err != nil {
+			return nil, errorf("object of type '%s' has no len()", typeName(v))
+		}
+		if lim, _ := toInt(a.argOr(0, "length", 255)); n <= lim {
+			return v, nil
+		}
+		str = toStr(v)
 	}
 	s := []rune(str)
 	n, _ := toInt(a.argOr(0, "length", 255))
@@ -566,4 +573,152 @@ func isPrintable(s string) bool {
 		}
 	}
 	return true
+}
+
+// pprint is pprint.pformat for the values templates print: dicts with
+// sorted keys (and no line wrapping: templates print short values).
+func pprint(v any) string {
+	switch x := v.(type) {
+	case *Dict:
+		keys := append([]any(nil), x.keys...)
+		sort.SliceStable(keys, func(i, j int) bool { c, _ := compare(keys[i], keys[j]); return c < 0 })
+		var b strings.Builder
+		b.WriteByte('{')
+		for i, k := range keys {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			val, _ := x.Get(k)
+			b.WriteString(repr(k) + ": " + pprint(val))
+		}
+		b.WriteByte('}')
+		return b.String()
+	case *List:
+		parts := make([]string, len(x.Items))
+		for i, e := range x.Items {
+			parts[i] = pprint(e)
+		}
+		if x.tuple {
+			if len(parts) == 1 {
+				return "(" + parts[0] + ",)"
+			}
+			return "(" + strings.Join(parts, ", ") + ")"
+		}
+		return "[" + strings.Join(parts, ", ") + "]"
+	}
+	return repr(v)
+}
+
+// pyBytes is what str.encode() returns; it prints as Python prints bytes.
+type pyBytes string
+
+func (b pyBytes) pyType() string { return "bytes" }
+func (b pyBytes) String() string {
+	var sb strings.Builder
+	sb.WriteString("b'")
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		switch {
+		case c == '\\' || c == '\'':
+			sb.WriteByte('\\')
+			sb.WriteByte(c)
+		case c == '\n':
+			sb.WriteString(`\n`)
+		case c == '\t':
+			sb.WriteString(`\t`)
+		case c == '\r':
+			sb.WriteString(`\r`)
+		case c < 0x20 || c >= 0x7f:
+			fmt.Fprintf(&sb, `\x%02x`, c)
+		default:
+			sb.WriteByte(c)
+		}
+	}
+	sb.WriteByte('\'')
+	return sb.String()
+}
+
+func (b pyBytes) getAttr(name string) (any, bool) {
+	if name == "decode" {
+		return fn("decode", func(_ *renderer, _ *callArgs) (any, error) { return string(b), nil }), true
+	}
+	return nil, false
+}
+
+func strMethodMore(s, name string, a *callArgs) (any, error) {
+	switch name {
+	case "istitle":
+		// every cased run starts upper and continues lower; at least one
+		cased, prevCased := false, false
+		for _, c := range s {
+			switch {
+			case unicode.IsUpper(c) || unicode.IsTitle(c):
+				if prevCased {
+					return false, nil
+				}
+				prevCased, cased = true, true
+			case unicode.IsLower(c):
+				if !prevCased {
+					return false, nil
+				}
+				prevCased, cased = true, true
+			default:
+				prevCased = false
+			}
+		}
+		return cased, nil
+	case "isprintable":
+		return isPrintable(s), nil
+	case "isidentifier":
+		if s == "" {
+			return false, nil
+		}
+		for i, c := range s {
+			if !(c == '_' || unicode.IsLetter(c) || (i > 0 && (unicode.IsDigit(c) || unicode.Is(unicode.Mn, c)))) {
+				return false, nil
+			}
+		}
+		return true, nil
+	case "expandtabs":
+		size, _ := toInt(a.argOr(0, "tabsize", 8))
+		var b strings.Builder
+		col := 0
+		for _, c := range s {
+			switch c {
+			case '\t':
+				if size > 0 {
+					n := size - col%size
+					b.WriteString(strings.Repeat(" ", n))
+					col += n
+				}
+			case '\n', '\r':
+				b.WriteRune(c)
+				col = 0
+			default:
+				b.WriteRune(c)
+				col++
+			}
+		}
+		return b.String(), nil
+	case "translate":
+		table, ok := asMapping(a.argOr(0, "table", nil))
+		if !ok {
+			return nil, errorf("translate() needs a mapping of code points")
+		}
+		var b strings.Builder
+		for _, c := range s {
+			v, found := mapGet(table, int(c))
+			switch {
+			case !found:
+				b.WriteRune(c)
+			case v == nil:
+			case isInt(v):
+				b.WriteRune(rune(v.(int)))
+			default:
+				b.WriteString(toStr(v))
+			}
+		}
+		return b.String(), nil
+	}
+	return nil, errorf("'str' object has no attribute '%s'", name)
 }

@@ -142,7 +142,7 @@ func TestDbtContextFunctions(t *testing.T) {
 		{"datetime now", `{{ modules.datetime.datetime.now().year > 2000 }}`, "True"},
 		{"re", `{{ modules.re.search('(\d+)', 'ab12c').group(1) }} {{ modules.re.sub('[aeiou]', '_', 'hello') }} {{ modules.re.findall('\d', 'a1b2') }} {{ modules.re.match('b', 'abc') is none }} {{ modules.re.compile('X', modules.re.IGNORECASE).search('axb') is not none }}`, "12 h_ll_ ['1', '2'] True True"},
 		{"re sub groups", `{{ modules.re.sub('(\w+)@(\w+)', '\\2 at \\1', 'me@host') }}`, "host at me"},
-		{"itertools", `{{ modules.itertools.chain([1], [2]) | list }} {{ modules.itertools.product([1,2], ['a']) | list }}`, "[1, 2] [[1, 'a'], [2, 'a']]"},
+		{"itertools", `{{ modules.itertools.chain([1], [2]) | list }} {{ modules.itertools.product([1,2], ['a']) | list }}`, "[1, 2] [(1, 'a'), (2, 'a')]"},
 		{"context lookup", `{{ context['var']('n') }}`, "3"},
 		{"builtins ref", `{{ builtins.ref('m') }}`, `"db"."main"."m"`},
 		{"is_incremental at execute no relation", `{{ is_incremental() }}`, "False"},

@@ -16,6 +16,7 @@ var strMethods = map[string]bool{
 	"isalpha": true, "isalnum": true, "isupper": true, "islower": true, "isspace": true, "isdecimal": true, "partition": true,
 	"rpartition": true, "zfill": true, "ljust": true, "rjust": true, "center": true, "splitlines": true,
 	"casefold": true, "swapcase": true, "removeprefix": true, "removesuffix": true, "encode": true,
+	"istitle": true, "isprintable": true, "isidentifier": true, "expandtabs": true, "translate": true,
 }
 
 var listMethods = map[string]bool{
@@ -110,9 +111,13 @@ func strArg(a *callArgs, i int, name string) (string, bool, error) {
 func strMethod(s, name string, a *callArgs) (any, error) {
 	switch name {
 	case "upper":
-		return strings.ToUpper(s), nil
-	case "lower", "casefold":
-		return strings.ToLower(s), nil
+		return pyUpper(s), nil
+	case "lower":
+		return pyLower(s), nil
+	case "casefold":
+		return strings.ReplaceAll(pyLower(s), "ß", "ss"), nil
+	case "istitle", "isprintable", "isidentifier", "expandtabs", "translate":
+		return strMethodMore(s, name, a)
 	case "strip", "lstrip", "rstrip":
 		chars, has, err := strArg(a, 0, "chars")
 		if err != nil {
@@ -318,7 +323,7 @@ func strMethod(s, name string, a *callArgs) (any, error) {
 		case "rjust":
 			return strings.Repeat(fill, pad) + s, nil
 		}
-		left := pad / 2
+		left := pad/2 + (pad & w & 1) // CPython's split of an odd margin
 		return strings.Repeat(fill, left) + s + strings.Repeat(fill, pad-left), nil
 	case "splitlines":
 		lines := strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n")
@@ -337,7 +342,7 @@ func strMethod(s, name string, a *callArgs) (any, error) {
 		p, _, _ := strArg(a, 0, "suffix")
 		return strings.TrimSuffix(s, p), nil
 	case "encode":
-		return s, nil
+		return pyBytes(s), nil
 	}
 	return nil, errorf("'str' object has no attribute '%s'", name)
 }

@@ -20,6 +20,7 @@ the exception dbt raised).
 
 import hashlib
 import json
+import argparse
 import copy
 import os
 import re
@@ -34,8 +35,11 @@ if os.environ.get("PYTHONHASHSEED") != "0":
 from dbt.clients.jinja import MacroGenerator, get_rendered  # noqa: E402
 from dbt.context.base import BaseContext  # noqa: E402
 from dbt_common.context import set_invocation_context  # noqa: E402
+from dbt.flags import set_from_args  # noqa: E402
 
 set_invocation_context({k: v for k, v in os.environ.items() if not k.startswith("KILN_CORPUS_")})
+# the flags a dbt command sets (modules.itertools reads one)
+set_from_args(argparse.Namespace(show_all_deprecations=False, warn_error=None, warn_error_options=None), {})
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
