@@ -13,7 +13,10 @@ import (
 
 const maxCallDepth = 200
 
-const tokensAddition = tokens.Addition
+const (
+	tokensAddition = tokens.Addition
+	tokensModulo   = tokens.Modulo
+)
 
 // renderState is shared by everything one Render call executes (the node
 // template and every macro it calls).

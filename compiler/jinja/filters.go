@@ -584,9 +584,22 @@ func filterSort(r *renderer, v any, a *callArgs) (any, error) {
 	out := append([]any(nil), items...)
 	keys := make([]any, len(out))
 	for i, it := range out {
-		if keys[i], err = sortKey(r, it, attr, caseSensitive); err != nil {
-			return nil, err
+		if !strings.Contains(attr, ",") {
+			if keys[i], err = sortKey(r, it, attr, caseSensitive); err != nil {
+				return nil, err
+			}
+			continue
 		}
+		// attribute='a,b' sorts by a tuple of attributes (Jinja 3.1)
+		var parts []any
+		for _, at := range strings.Split(attr, ",") {
+			k, err := sortKey(r, it, strings.TrimSpace(at), caseSensitive)
+			if err != nil {
+				return nil, err
+			}
+			parts = append(parts, k)
+		}
+		keys[i] = &List{Items: parts}
 	}
 	idx := make([]int, len(out))
 	for i := range idx {

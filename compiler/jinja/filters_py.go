@@ -53,6 +53,44 @@ func init() {
 	} {
 		filters[name] = f
 	}
+	for name, t := range map[string]testFn{
+		"odd":         func(r *renderer, v any, _ []any) (bool, error) { return modTest(r, v, 2, 1) },
+		"even":        func(r *renderer, v any, _ []any) (bool, error) { return modTest(r, v, 2, 0) },
+		"divisibleby": func(r *renderer, v any, args []any) (bool, error) { return modTest(r, v, argAt(args, 0), 0) },
+		"number": func(r *renderer, v any, _ []any) (bool, error) {
+			switch v.(type) {
+			case int, float64, bool, *big.Int:
+				return true, nil
+			}
+			return false, nil
+		},
+		"integer": func(r *renderer, v any, _ []any) (bool, error) {
+			switch v.(type) {
+			case int, *big.Int:
+				return true, nil
+			}
+			return false, nil
+		},
+		// str(value).islower() / isupper()
+		"lower": func(r *renderer, v any, _ []any) (bool, error) {
+			return casedTest(toStr(v), unicode.IsLower, unicode.IsUpper), nil
+		},
+		"upper": func(r *renderer, v any, _ []any) (bool, error) {
+			return casedTest(toStr(v), unicode.IsUpper, unicode.IsLower), nil
+		},
+	} {
+		jtests[name] = t
+	}
+	// an undefined value iterates (as empty) and can be called in Jinja
+	for _, name := range []string{"iterable", "sequence", "callable"} {
+		inner := jtests[name]
+		jtests[name] = func(r *renderer, v any, args []any) (bool, error) {
+			if _, u := v.(*Undefined); u {
+				return true, nil
+			}
+			return inner(r, v, args)
+		}
+	}
 	// Jinja's map/select/reject family iterate "if value": None and
 	// undefined give an empty result
 	for _, name := range []string{"map", "select", "reject", "selectattr", "rejectattr"} {
@@ -390,7 +428,7 @@ func filterFormat(r *renderer, v any, a *callArgs) (any, error) {
 
 func filterURLEncode(r *renderer, v any, a *callArgs) (any, error) {
 	switch v.(type) {
-	case string, *Undefined, nil, int, float64, bool:
+	case string, *Undefined, nil, int, float64, bool, *big.Int:
 		return urlEncode(toStr(v)), nil
 	}
 	var pairs []any
@@ -721,4 +759,43 @@ func strMethodMore(s, name string, a *callArgs) (any, error) {
 		return b.String(), nil
 	}
 	return nil, errorf("'str' object has no attribute '%s'", name)
+}
+
+func argAt(args []any, i int) any {
+	if i < len(args) {
+		return args[i]
+	}
+	return nil
+}
+
+// modTest is Jinja's odd/even/divisibleby: value % n == want, with
+// Python's errors for values that do not support %.
+func modTest(r *renderer, v, n any, want int) (bool, error) {
+	if err := r.undefinedArg(v); err != nil {
+		return false, err
+	}
+	if s, ok := v.(string); ok {
+		if _, err := percentFormat(s, n); err != nil {
+			return false, err
+		}
+		return false, nil
+	}
+	m, err := arith(tokensModulo, "%", v, n)
+	if err != nil {
+		return false, err
+	}
+	return equal(m, want), nil
+}
+
+// casedTest is str.islower()/isupper(): some cased character, none of the
+// other case.
+func casedTest(s string, want, other func(rune) bool) bool {
+	found := false
+	for _, c := range s {
+		if other(c) {
+			return false
+		}
+		found = found || want(c)
+	}
+	return found
 }

@@ -265,30 +265,6 @@ var itertoolsModule = &objAttrs{name: "itertools", attrs: map[string]any{
 		}
 		return out, nil
 	}),
-	"groupby": itertoolsFn("groupby", func(r *renderer, a *callArgs) ([]any, error) {
-		items, err := iterate(a.argOr(0, "iterable", nil))
-		if err != nil {
-			return nil, err
-		}
-		key := a.argOr(1, "key", nil)
-		var out []any
-		var cur *List
-		var curKey any
-		for _, it := range items {
-			k := it
-			if key != nil {
-				if k, err = r.callValue(key, &callArgs{pos: []any{it}}); err != nil {
-					return nil, err
-				}
-			}
-			if cur == nil || !equal(k, curKey) {
-				cur, curKey = &List{}, k
-				out = append(out, newTuple(k, cur))
-			}
-			cur.Items = append(cur.Items, it)
-		}
-		return out, nil
-	}),
 	"tee": itertoolsFn("tee", func(_ *renderer, a *callArgs) ([]any, error) {
 		items, err := iterate(a.argOr(0, "iterable", nil))
 		n := 2
