@@ -16,16 +16,16 @@ import (
 )
 
 type corpusCase struct {
-	ID    string `json:"id"`
-	Src   string `json:"src"`
-	Mode  string `json:"mode"` // text, native, parse
+	ID   string `json:"id"`
+	Src  string `json:"src"`
+	Mode string `json:"mode"` // text, native, parse
 	// Macros are macro-file blocks the case calls (dbt calls them through
 	// its MacroGenerator, as it calls a project's macros)
 	Macros []string `json:"macros"`
-	Out   string `json:"out"`
-	Type  string `json:"type"` // native mode: Python type of the value
-	Error string `json:"error"`
-	Msg   string `json:"message"`
+	Out    string   `json:"out"`
+	Type   string   `json:"type"` // native mode: Python type of the value
+	Error  string   `json:"error"`
+	Msg    string   `json:"message"`
 }
 
 type corpus struct {
