@@ -83,7 +83,7 @@ func (t *Table) getAttr(name string) (any, bool) {
 	case "keys":
 		return fn("keys", func(_ *renderer, _ *callArgs) (any, error) { return &List{Items: t.colNames()}, nil }), true
 	}
-	return nil, false
+	return t.method(name)
 }
 
 type tableColumns struct{ t *Table }
@@ -222,13 +222,7 @@ func (r *Row) getAttr(name string) (any, bool) {
 	case "values":
 		return fn("values", func(_ *renderer, _ *callArgs) (any, error) { return &List{Items: r.vals}, nil }), true
 	case "items":
-		return fn("items", func(_ *renderer, _ *callArgs) (any, error) {
-			var out []any
-			for i, n := range r.t.T.Columns {
-				out = append(out, newTuple(n, r.vals[i]))
-			}
-			return &List{Items: out}, nil
-		}), true
+		return fn("items", func(_ *renderer, _ *callArgs) (any, error) { return &List{Items: r.rowItems()}, nil }), true
 	case "get":
 		return fn("get", func(_ *renderer, a *callArgs) (any, error) {
 			if v, ok := r.getItem(a.argOr(0, "key", nil)); ok {
@@ -240,7 +234,7 @@ func (r *Row) getAttr(name string) (any, bool) {
 	return r.getItem(name)
 }
 
-func (r *Row) String() string { return repr(&List{Items: r.vals}) }
+func (r *Row) String() string { return "<agate.Row: " + repr(newTuple(r.vals...)) + ">" }
 
 // responseObj is dbt's AdapterResponse.
 type responseObj struct{ R adapters.Response }

@@ -594,6 +594,13 @@ func builtinDict(r *renderer, a *callArgs) (any, error) {
 // a deterministic order).
 func (d *Dict) updateFrom(a *callArgs, pairErr string) error {
 	for _, p := range a.pos {
+		if row, ok := p.(*Row); ok {
+			// an agate Row is a mapping of column name to value
+			for _, kv := range row.rowItems() {
+				d.Set(kv.(*List).Items[0], kv.(*List).Items[1])
+			}
+			continue
+		}
 		if m, ok := asMapping(p); ok {
 			keys, _ := iterate(m)
 			for _, k := range keys {

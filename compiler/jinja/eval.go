@@ -152,7 +152,7 @@ func (r *renderer) execNode(n nodes.Node) error {
 	case *nodes.ControlStructureBlock:
 		return r.execStatement(x.ControlStructure)
 	}
-	return errorf("unsupported template node %T", n)
+	return errorf("this template construct (%s) is not supported", nodeKind(n))
 }
 
 func writeValue(b *strings.Builder, v any) {
@@ -249,7 +249,7 @@ func (r *renderer) execStatement(cs nodes.ControlStructure) error {
 	case *loopCtlNode:
 		return &loopSignal{brk: s.brk}
 	}
-	return errorf("unsupported statement %T", cs)
+	return errorf("this statement (%s) is not supported", nodeKind(cs))
 }
 
 // sub returns a renderer writing to a fresh buffer in the given scope.
@@ -640,7 +640,7 @@ func (r *renderer) eval(n nodes.Expression) (any, error) {
 	case *nodes.Pair:
 		return nil, errorf("unexpected pair")
 	}
-	return nil, errorf("unsupported expression %T", n)
+	return nil, errorf("this expression (%s) is not supported", nodeKind(n))
 }
 
 // lookup resolves a name: locals, the running package's own macros (for
@@ -920,4 +920,14 @@ func (r *renderer) evalList(exprs []nodes.Expression) (any, error) {
 		items[i] = v
 	}
 	return &List{Items: items}, nil
+}
+
+// nodeKind names a syntax node for a message, without Go's type syntax.
+func nodeKind(n any) string {
+	if s, ok := n.(fmt.Stringer); ok {
+		if str := s.String(); str != "" && !strings.ContainsAny(str, "*{&") {
+			return str
+		}
+	}
+	return strings.ToLower(goTypeToPy(n))
 }

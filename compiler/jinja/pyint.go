@@ -183,3 +183,14 @@ func goTypeToPy(v any) string {
 	}
 	return strings.ToLower(name[:1]) + name[1:]
 }
+
+// Python type names of the engine's objects, for messages ("'module'
+// object has no attribute ...").
+func (o *objAttrs) pyType() string      { return "module" }
+func (c *tableColumns) pyType() string  { return "MappedSequence" }
+func (tc *tableColumn) pyType() string  { return "Column" }
+func (r *responseObj) pyType() string   { return "AdapterResponse" }
+func (n *Namespace) pyType() string     { return "Namespace" }
+func (b *boundMethod) pyType() string   { return "builtin_function_or_method" }
+func (p *pkgNamespace) pyType() string  { return "module" }
+func (c *contextObj) pyType() string    { return "dict" }

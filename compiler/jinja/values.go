@@ -520,7 +520,8 @@ func writeRepr(b *strings.Builder, v any) {
 			writeRepr(b, d)
 			return
 		}
-		fmt.Fprint(b, v)
+		// never Go's %v of an internal value: Python's default repr
+		b.WriteString("<" + typeName(v) + " object>")
 	}
 }
 
