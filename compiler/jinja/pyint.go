@@ -186,11 +186,11 @@ func goTypeToPy(v any) string {
 
 // Python type names of the engine's objects, for messages ("'module'
 // object has no attribute ...").
-func (o *objAttrs) pyType() string      { return "module" }
-func (c *tableColumns) pyType() string  { return "MappedSequence" }
-func (tc *tableColumn) pyType() string  { return "Column" }
-func (r *responseObj) pyType() string   { return "AdapterResponse" }
-func (n *Namespace) pyType() string     { return "Namespace" }
-func (b *boundMethod) pyType() string   { return "builtin_function_or_method" }
-func (p *pkgNamespace) pyType() string  { return "module" }
-func (c *contextObj) pyType() string    { return "dict" }
+func (o *objAttrs) pyType() string     { return "module" }
+func (c *tableColumns) pyType() string { return "MappedSequence" }
+func (tc *tableColumn) pyType() string { return "Column" }
+func (r *responseObj) pyType() string  { return "AdapterResponse" }
+func (n *Namespace) pyType() string    { return "Namespace" }
+func (b *boundMethod) pyType() string  { return "builtin_function_or_method" }
+func (p *pkgNamespace) pyType() string { return "module" }
+func (c *contextObj) pyType() string   { return "dict" }
