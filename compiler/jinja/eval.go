@@ -676,6 +676,9 @@ func (r *renderer) lookup(name string) any {
 		return v
 	}
 	if ns := st.snap.namespace(name); ns != nil {
+		if len(st.ctx.Overrides) > 0 {
+			return &overriddenNS{pkgNamespace: ns.(*pkgNamespace), r: r}
+		}
 		return ns
 	}
 	return &Undefined{Name: name}

@@ -212,3 +212,20 @@ func TestAgateTableMethods(t *testing.T) {
 		{`{% for row in run_query('q') %}{{ row.id }}{% endfor %} {{ run_query('q').rows[0] }}`, "213 <agate.Row: (2, 'b', 1.5)>"},
 	})
 }
+
+// A unit test's overrides.macros can name a package macro by its
+// qualified name (audit_helper's tests override
+// audit_helper._get_comparison_bounds).
+func TestOverrideQualifiedMacro(t *testing.T) {
+	e := newTestEnv(t)
+	mustAdd(t, e, "dbt_utils", "macros/b.sql", `{% macro bounds() %}{{ return({'min': 0}) }}{% endmacro %}`)
+	ctx := execCtx(&fakeResolver{}, nil)
+	ctx.Overrides = map[string]any{"dbt_utils.bounds": map[string]any{"min": 5}}
+	if got := render(t, e, `{{ dbt_utils.bounds().min }}`, ctx); got != "5" {
+		t.Errorf("qualified override: %q", got)
+	}
+	ctx.Overrides = map[string]any{"other": 1}
+	if got := render(t, e, `{{ dbt_utils.bounds().min }}`, ctx); got != "0" {
+		t.Errorf("without a matching override: %q", got)
+	}
+}
