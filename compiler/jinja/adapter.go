@@ -83,7 +83,7 @@ func (t *Table) getAttr(name string) (any, bool) {
 	case "keys":
 		return fn("keys", func(_ *renderer, _ *callArgs) (any, error) { return &List{Items: t.colNames()}, nil }), true
 	}
-	return nil, false
+	return t.method(name)
 }
 
 type tableColumns struct{ t *Table }
@@ -134,7 +134,7 @@ func (c *tableColumns) getAttr(name string) (any, bool) {
 			cols := c.seq()
 			out := make([]any, len(cols))
 			for i, col := range cols {
-				out[i] = &List{Items: []any{c.t.T.Columns[i], col}}
+				out[i] = newTuple(c.t.T.Columns[i], col)
 			}
 			return &List{Items: out}, nil
 		}), true
@@ -222,13 +222,7 @@ func (r *Row) getAttr(name string) (any, bool) {
 	case "values":
 		return fn("values", func(_ *renderer, _ *callArgs) (any, error) { return &List{Items: r.vals}, nil }), true
 	case "items":
-		return fn("items", func(_ *renderer, _ *callArgs) (any, error) {
-			var out []any
-			for i, n := range r.t.T.Columns {
-				out = append(out, &List{Items: []any{n, r.vals[i]}})
-			}
-			return &List{Items: out}, nil
-		}), true
+		return fn("items", func(_ *renderer, _ *callArgs) (any, error) { return &List{Items: r.rowItems()}, nil }), true
 	case "get":
 		return fn("get", func(_ *renderer, a *callArgs) (any, error) {
 			if v, ok := r.getItem(a.argOr(0, "key", nil)); ok {
@@ -240,7 +234,7 @@ func (r *Row) getAttr(name string) (any, bool) {
 	return r.getItem(name)
 }
 
-func (r *Row) String() string { return repr(&List{Items: r.vals}) }
+func (r *Row) String() string { return "<agate.Row: " + repr(newTuple(r.vals...)) + ">" }
 
 // responseObj is dbt's AdapterResponse.
 type responseObj struct{ R adapters.Response }
@@ -536,25 +530,25 @@ func (adapterObj) getAttr(name string) (any, bool) {
 		return fn("adapter.execute", func(r *renderer, a *callArgs) (any, error) {
 			fetch := truthy(a.argOr(2, "fetch", false))
 			if !r.execute() || r.st.ctx.Conn == nil {
-				return &List{Items: []any{&responseObj{}, &Table{T: &adapters.Table{}}}}, nil
+				return newTuple(&responseObj{}, &Table{T: &adapters.Table{}}), nil
 			}
 			limit, _ := toInt(a.argOr(3, "limit", 0))
 			resp, t, err := r.runSQL(toStr(a.argOr(0, "sql", "")), fetch, limit)
 			if err != nil {
 				return nil, err
 			}
-			return &List{Items: []any{resp, t}}, nil
+			return newTuple(resp, t), nil
 		}), true
 	case "add_query":
 		return fn("adapter.add_query", func(r *renderer, a *callArgs) (any, error) {
 			if !r.execute() || r.st.ctx.Conn == nil {
-				return &List{Items: []any{nil, &responseObj{}}}, nil
+				return newTuple(nil, &responseObj{}), nil
 			}
 			resp, _, err := r.runSQL(toStr(a.argOr(0, "sql", "")), false, 0)
 			if err != nil {
 				return nil, err
 			}
-			return &List{Items: []any{nil, resp}}, nil
+			return newTuple(nil, resp), nil
 		}), true
 	case "commit":
 		return fn("adapter.commit", func(r *renderer, _ *callArgs) (any, error) {

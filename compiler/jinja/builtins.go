@@ -25,24 +25,26 @@ var (
 
 func init() {
 	builtins = map[string]any{
-		"none":                 nil,
-		"ref":                  refFunc,
-		"source":               sourceFunc,
-		"config":               cfgObj,
-		"var":                  fn("var", builtinVar),
-		"env_var":              fn("env_var", builtinEnvVar),
-		"doc":                  fn("doc", builtinDoc),
-		"log":                  fn("log", builtinLog),
-		"print":                fn("print", builtinPrint),
-		"return":               fn("return", builtinReturn),
-		"exceptions":           exceptionsObj,
-		"fromjson":             fn("fromjson", builtinFromJSON),
-		"tojson":               fn("tojson", builtinToJSON),
-		"fromyaml":             fn("fromyaml", builtinFromYAML),
-		"toyaml":               fn("toyaml", builtinToYAML),
-		"local_md5":            fn("local_md5", builtinMD5),
-		"zip":                  fn("zip", builtinZip),
-		"zip_strict":           fn("zip_strict", builtinZip),
+		"none":       nil,
+		"ref":        refFunc,
+		"source":     sourceFunc,
+		"config":     cfgObj,
+		"var":        fn("var", builtinVar),
+		"env_var":    fn("env_var", builtinEnvVar),
+		"doc":        fn("doc", builtinDoc),
+		"log":        fn("log", builtinLog),
+		"print":      fn("print", builtinPrint),
+		"return":     fn("return", builtinReturn),
+		"exceptions": exceptionsObj,
+		"fromjson":   fn("fromjson", builtinFromJSON),
+		"tojson":     fn("tojson", builtinToJSON),
+		"fromyaml":   fn("fromyaml", builtinFromYAML),
+		"toyaml":     fn("toyaml", builtinToYAML),
+		"local_md5":  fn("local_md5", builtinMD5),
+		"zip":        fn("zip", builtinZip),
+		"zip_strict": fn("zip_strict", func(r *renderer, a *callArgs) (any, error) {
+			return builtinZip(r, &callArgs{pos: a.pos, kw: map[string]any{zipStrictKey: true}})
+		}),
 		"set":                  fn("set", builtinSet),
 		"set_strict":           fn("set_strict", builtinSetStrict),
 		"namespace":            fn("namespace", builtinNamespace),
@@ -327,7 +329,7 @@ func builtinVar(r *renderer, a *callArgs) (any, error) {
 		return nil, err
 	}
 	if v, found := res.Var(toStr(name)); found {
-		return wrapGo(v), nil
+		return fromGo(v), nil // a copy the template may change, as in dbt
 	}
 	if def, ok := a.arg(1, "default"); ok {
 		return def, nil
@@ -453,7 +455,10 @@ func builtinZip(r *renderer, a *callArgs) (any, error) {
 	for _, v := range a.pos {
 		items, err := iterate(v)
 		if err != nil {
-			return nil, err
+			if r.isStrictZip(a) {
+				return nil, err
+			}
+			return nil, nil // dbt's zip() returns None where Python raises TypeError
 		}
 		lists = append(lists, items)
 	}
@@ -470,7 +475,7 @@ func builtinZip(r *renderer, a *callArgs) (any, error) {
 		for j, l := range lists {
 			tuple[j] = l[i]
 		}
-		out[i] = &List{Items: tuple}
+		out[i] = &List{Items: tuple, tuple: true}
 	}
 	return &List{Items: out}, nil
 }
@@ -503,23 +508,23 @@ func uniqueItems(items []any) []any {
 }
 
 func builtinSet(r *renderer, a *callArgs) (any, error) {
-	v := a.argOr(0, "value", nil)
-	if v == nil {
-		return &List{}, nil
+	v, ok := a.arg(0, "value")
+	if !ok {
+		return nil, errorf("set() missing 1 required positional argument: 'value'")
 	}
-	items, err := iterate(v)
+	s, err := setFrom(v)
 	if err != nil {
-		return nil, nil // dbt's set() returns None for non-iterables
+		return nil, nil // dbt's set() returns None where Python's raises TypeError
 	}
-	return &List{Items: uniqueItems(items)}, nil
+	return s, nil
 }
 
 func builtinSetStrict(r *renderer, a *callArgs) (any, error) {
-	items, err := iterate(a.argOr(0, "value", nil))
-	if err != nil {
-		return nil, err
+	v, ok := a.arg(0, "value")
+	if !ok {
+		return nil, errorf("set_strict() missing 1 required positional argument: 'value'")
 	}
-	return &List{Items: uniqueItems(items)}, nil
+	return setFrom(v)
 }
 
 func builtinNamespace(r *renderer, a *callArgs) (any, error) {
@@ -592,6 +597,13 @@ func builtinDict(r *renderer, a *callArgs) (any, error) {
 // a deterministic order).
 func (d *Dict) updateFrom(a *callArgs, pairErr string) error {
 	for _, p := range a.pos {
+		if row, ok := p.(*Row); ok {
+			// an agate Row is a mapping of column name to value
+			for _, kv := range row.rowItems() {
+				d.Set(kv.(*List).Items[0], kv.(*List).Items[1])
+			}
+			continue
+		}
 		if m, ok := asMapping(p); ok {
 			keys, _ := iterate(m)
 			for _, k := range keys {
@@ -682,41 +694,77 @@ func builtinRender(r *renderer, a *callArgs) (any, error) {
 	return sub.out.String(), nil
 }
 
+// builtinDiffDicts is dbt's diff_of_two_dicts: the keys and list values
+// of dict_a that dict_b lacks, compared case-insensitively (casefold).
 func builtinDiffDicts(r *renderer, a *callArgs) (any, error) {
-	da, _ := asMapping(a.argOr(0, "dict_a", nil))
-	db, _ := asMapping(a.argOr(1, "dict_b", nil))
-	out := newDict(0)
-	if da == nil {
-		return out, nil
+	da, okA := asMapping(a.argOr(0, "dict_a", nil))
+	db, okB := asMapping(a.argOr(1, "dict_b", nil))
+	if !okA || !okB {
+		return nil, errorf("diff_of_two_dicts needs two dicts of lists")
 	}
-	keys, _ := iterate(da)
-	for _, k := range keys {
+	fold := func(v any) (string, error) {
+		s, ok := v.(string)
+		if !ok {
+			return "", errorf("'%s' object has no attribute 'casefold'", typeName(v))
+		}
+		return strings.ReplaceAll(pyLower(s), "ß", "ss"), nil
+	}
+	lowered := map[string]map[string]bool{}
+	bkeys, _ := iterate(db)
+	for _, k := range bkeys {
+		fk, err := fold(k)
+		if err != nil {
+			return nil, err
+		}
+		bv, _ := mapGet(db, k)
+		items, err := iterate(bv)
+		if err != nil {
+			return nil, err
+		}
+		set := map[string]bool{}
+		for _, x := range items {
+			fx, err := fold(x)
+			if err != nil {
+				return nil, err
+			}
+			set[fx] = true
+		}
+		lowered[fk] = set
+	}
+	out := newDict(0)
+	akeys, _ := iterate(da)
+	for _, k := range akeys {
 		av, _ := mapGet(da, k)
-		bv, found := mapGet(db, k)
-		if !found {
+		fk, err := fold(k)
+		if err != nil {
+			return nil, err
+		}
+		inB, ok := lowered[fk]
+		if !ok {
 			out.Set(k, av)
 			continue
 		}
-		ai, ok1 := seqItems(av)
-		bi, ok2 := seqItems(bv)
-		if ok1 && ok2 {
-			var diff []any
-			for _, x := range ai {
-				in := false
-				for _, y := range bi {
-					if equal(x, y) {
-						in = true
-						break
-					}
-				}
-				if !in {
-					diff = append(diff, x)
-				}
+		items, err := iterate(av)
+		if err != nil {
+			return nil, err
+		}
+		var diff []any
+		for _, x := range items {
+			fx, err := fold(x)
+			if err != nil {
+				return nil, err
 			}
-			if len(diff) > 0 {
-				out.Set(k, &List{Items: diff})
+			if !inB[fx] {
+				diff = append(diff, x)
 			}
+		}
+		if len(diff) > 0 {
+			out.Set(k, &List{Items: diff})
 		}
 	}
 	return out, nil
 }
+
+const zipStrictKey = "\x00strict"
+
+func (r *renderer) isStrictZip(a *callArgs) bool { _, ok := a.kw[zipStrictKey]; return ok }

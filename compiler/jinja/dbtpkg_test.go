@@ -298,7 +298,7 @@ func TestDocsAndSnapshotBlocks(t *testing.T) {
 
 func TestRenderStringAndNative(t *testing.T) {
 	e := newTestEnv(t)
-	res := &fakeResolver{vars: map[string]any{"flag": "true", "n": "42"}, docs: map[string]string{"orders": "The orders"}}
+	res := &fakeResolver{vars: map[string]any{"flag": "True", "n": "42"}, docs: map[string]string{"orders": "The orders"}}
 	s, err := e.RenderString("models/schema.yml", "plain text, no jinja\n", parseCtx(res))
 	if err != nil || s != "plain text, no jinja\n" {
 		t.Errorf("plain: %q %v", s, err)
@@ -318,6 +318,18 @@ func TestRenderStringAndNative(t *testing.T) {
 	v, err = e.RenderNative("dbt_project.yml", "{{ var('n') }}", parseCtx(res))
 	if err != nil || v != "42" {
 		t.Errorf("text: %#v %v", v, err)
+	}
+	// as dbt: 'true' is not a Python literal for True, a non-number fails
+	if _, err := e.RenderNative("dbt_project.yml", "{{ 'true' | as_bool }}", parseCtx(res)); err == nil || !strings.Contains(err.Error(), "into type 'bool'") {
+		t.Errorf("as_bool of 'true': %v", err)
+	}
+	if _, err := e.RenderNative("dbt_project.yml", "{{ target.type | as_number }}", parseCtx(res)); err == nil || !strings.Contains(err.Error(), "into type 'number'") {
+		t.Errorf("as_number of a name: %v", err)
+	}
+	// the filter binds tighter than ==: the comparison's value is native
+	v, err = e.RenderNative("dbt_project.yml", "{{ target.type == 'duckdb' | as_bool() }}", parseCtx(res))
+	if err != nil || v != true {
+		t.Errorf("comparison: %#v %v", v, err)
 	}
 	v, err = e.RenderNative("dbt_project.yml", "{{ \"['a', 1]\" | as_native }}", parseCtx(res))
 	if err != nil || !reflect.DeepEqual(v, []any{"a", 1}) {

@@ -3,6 +3,8 @@ package jinja
 import (
 	"errors"
 	"fmt"
+	"math"
+	"math/big"
 	"strings"
 
 	"github.com/nikolalohinski/gonja/v2/nodes"
@@ -11,7 +13,10 @@ import (
 
 const maxCallDepth = 200
 
-const tokensAddition = tokens.Addition
+const (
+	tokensAddition = tokens.Addition
+	tokensModulo   = tokens.Modulo
+)
 
 // renderState is shared by everything one Render call executes (the node
 // template and every macro it calls).
@@ -22,6 +27,7 @@ type renderState struct {
 	lookup  map[string]*macroDef // macro names visible from ctx.Package
 	results map[string]any       // statement results (load_result)
 	depth   int
+	native  bool // dbt's native rendering (RenderNative): as_* filters mark values
 }
 
 // scope is one level of local variables.
@@ -146,7 +152,7 @@ func (r *renderer) execNode(n nodes.Node) error {
 	case *nodes.ControlStructureBlock:
 		return r.execStatement(x.ControlStructure)
 	}
-	return errorf("unsupported template node %T", n)
+	return errorf("this template construct (%s) is not supported", nodeKind(n))
 }
 
 func writeValue(b *strings.Builder, v any) {
@@ -243,7 +249,7 @@ func (r *renderer) execStatement(cs nodes.ControlStructure) error {
 	case *loopCtlNode:
 		return &loopSignal{brk: s.brk}
 	}
-	return errorf("unsupported statement %T", cs)
+	return errorf("this statement (%s) is not supported", nodeKind(cs))
 }
 
 // sub returns a renderer writing to a fresh buffer in the given scope.
@@ -281,8 +287,6 @@ func (r *renderer) execSet(s *setNode) error {
 		switch b := base.(type) {
 		case *Namespace:
 			b.attrs.Set(s.attr.Attribute, v)
-		case *Dict:
-			b.Set(s.attr.Attribute, v)
 		default:
 			return r.errAt(s.loc, errorf("cannot assign attribute on non-namespace object"))
 		}
@@ -343,12 +347,14 @@ func setItem(base, key, v any) error {
 
 // loopObj is the "loop" variable of a for loop.
 type loopObj struct {
-	index0 int
-	length int
-	items  []any
-	depth  int
-	r      *renderer
-	node   *forNode
+	lastChanged any // loop.changed()'s last value
+	changedSeen bool
+	index0      int
+	length      int
+	items       []any
+	depth       int
+	r           *renderer
+	node        *forNode
 }
 
 func (l *loopObj) getAttr(name string) (any, bool) {
@@ -390,11 +396,22 @@ func (l *loopObj) getAttr(name string) (any, bool) {
 		}}, true
 	case "changed":
 		return &Func{Name: "changed", Fn: func(_ *renderer, a *callArgs) (any, error) {
-			return l.index0 == 0, nil
+			val := newTuple(a.pos...)
+			if l.changedSeen && equal(l.lastChanged, val) {
+				return false, nil
+			}
+			l.changedSeen, l.lastChanged = true, val
+			return true, nil
 		}}, true
 	}
 	return nil, false
 }
+
+func (l *loopObj) String() string {
+	return fmt.Sprintf("<LoopContext %d/%d>", l.index0+1, l.length)
+}
+
+func (l *loopObj) pyType() string { return "LoopContext" }
 
 // loop(children) in a recursive for loop.
 func (l *loopObj) call(r *renderer, a *callArgs) (any, error) {
@@ -447,10 +464,14 @@ func (r *renderer) runFor(s *forNode, seq any, depth int) error {
 	}
 	loop.items = items
 	loop.length = len(items)
-	sc.vars["loop"] = loop
 	for i, it := range items {
 		loop.index0 = i
-		if err := bindTargets(sc, s.targets, it); err != nil {
+		// each iteration has its own scope: a {% set %} in one iteration
+		// is not seen by the next (Jinja2 semantics)
+		iter := &scope{parent: saved, vars: make(map[string]any, len(s.targets)+2)}
+		iter.vars["loop"] = loop
+		r.sc = iter
+		if err := bindTargets(iter, s.targets, it); err != nil {
 			return r.errAt(s.loc, err)
 		}
 		if err := r.execWrapper(s.body); err != nil {
@@ -501,6 +522,8 @@ func (r *renderer) eval(n nodes.Expression) (any, error) {
 		return r.evalCall(x, nil)
 	case *nodes.Integer:
 		return x.Val, nil
+	case *bigIntLit:
+		return x.val, nil
 	case *nodes.Float:
 		return x.Val, nil
 	case *nodes.Bool:
@@ -533,8 +556,12 @@ func (r *renderer) eval(n nodes.Expression) (any, error) {
 		return r.evalSlice(x)
 	case *nodes.List:
 		return r.evalList(x.Val)
-	case *nodes.Tuple: // tuples are lists to templates
-		return r.evalList(x.Val)
+	case *nodes.Tuple:
+		v, err := r.evalList(x.Val)
+		if l, ok := v.(*List); ok {
+			l.tuple = true
+		}
+		return v, err
 	case *nodes.Dict:
 		d := newDict(len(x.Pairs))
 		for _, p := range x.Pairs {
@@ -567,7 +594,16 @@ func (r *renderer) eval(n nodes.Expression) (any, error) {
 		}
 		switch t := v.(type) {
 		case int:
+			if t == math.MinInt {
+				return new(big.Int).Neg(big.NewInt(int64(t))), nil
+			}
 			return -t, nil
+		case *big.Int:
+			return normBig(new(big.Int).Neg(t)), nil
+		case *TimeDelta:
+			return &TimeDelta{D: -t.D}, nil
+		case bool:
+			return -boolInt(t), nil
 		case float64:
 			return -t, nil
 		case *Undefined:
@@ -604,7 +640,7 @@ func (r *renderer) eval(n nodes.Expression) (any, error) {
 	case *nodes.Pair:
 		return nil, errorf("unexpected pair")
 	}
-	return nil, errorf("unsupported expression %T", n)
+	return nil, errorf("this expression (%s) is not supported", nodeKind(n))
 }
 
 // lookup resolves a name: locals, the running package's own macros (for
@@ -640,6 +676,9 @@ func (r *renderer) lookup(name string) any {
 		return v
 	}
 	if ns := st.snap.namespace(name); ns != nil {
+		if len(st.ctx.Overrides) > 0 {
+			return &overriddenNS{pkgNamespace: ns.(*pkgNamespace), r: r}
+		}
 		return ns
 	}
 	return &Undefined{Name: name}
@@ -838,7 +877,7 @@ func (r *renderer) evalSlice(x *nodes.GetSlice) (any, error) {
 		}
 		return b.String(), nil
 	}
-	return &List{Items: out}, nil
+	return &List{Items: out, tuple: isTuple(obj)}, nil
 }
 
 func sliceIndices(n, start, end, step int, hasStart, hasEnd bool) []int {
@@ -884,4 +923,14 @@ func (r *renderer) evalList(exprs []nodes.Expression) (any, error) {
 		items[i] = v
 	}
 	return &List{Items: items}, nil
+}
+
+// nodeKind names a syntax node for a message, without Go's type syntax.
+func nodeKind(n any) string {
+	if s, ok := n.(fmt.Stringer); ok {
+		if str := s.String(); str != "" && !strings.ContainsAny(str, "*{&") {
+			return str
+		}
+	}
+	return strings.ToLower(goTypeToPy(n))
 }

@@ -256,7 +256,7 @@ func (r *renderer) callMacro(def *macroDef, a *callArgs) (any, error) {
 		if len(a.pos) > len(node.params) {
 			extra = append(extra, a.pos[len(node.params):]...)
 		}
-		sc.vars["varargs"] = &List{Items: extra}
+		sc.vars["varargs"] = &List{Items: extra, tuple: true}
 	}
 	if len(a.kw) > 0 || node.usesKwargs {
 		var kw *Dict

@@ -6,6 +6,7 @@ package jinja
 import (
 	"fmt"
 	"math"
+	"math/big"
 	"strings"
 
 	"github.com/kiln-dev/kiln/internal/diag"
@@ -59,6 +60,11 @@ func (r *renderer) binaryOp(op tokens.Type, sym string, l, rv any) (any, error) 
 			}
 			return false, nil
 		}
+		if ls, ok := l.(*Set); ok {
+			if rs, ok := rv.(*Set); ok {
+				return compareSets(sym, ls, rs), nil
+			}
+		}
 		c, err := compare(l, rv)
 		if err != nil {
 			return nil, err
@@ -83,6 +89,27 @@ func (r *renderer) binaryOp(op tokens.Type, sym string, l, rv any) (any, error) 
 }
 
 func arith(op tokens.Type, sym string, l, rv any) (any, error) {
+	if f, ok := l.(reFlag); ok {
+		l = int(f)
+	}
+	if f, ok := rv.(reFlag); ok {
+		rv = int(f)
+	}
+	if v, ok, err := intArith(sym, l, rv); ok || err != nil {
+		return v, err
+	}
+	if v, ok, err := setOp(sym, l, rv); ok || err != nil {
+		return v, err
+	}
+	if v, ok, err := dtArith(sym, l, rv); ok || err != nil {
+		return v, err
+	}
+	if lb, ok := l.(*big.Int); ok {
+		l = bigFloat(lb)
+	}
+	if rb, ok := rv.(*big.Int); ok {
+		rv = bigFloat(rb)
+	}
 	li, lInt := l.(int)
 	ri, rInt := rv.(int)
 	if lb, ok := l.(bool); ok {
@@ -106,24 +133,20 @@ func arith(op tokens.Type, sym string, l, rv any) (any, error) {
 				return ls + rs, nil
 			}
 		}
-		if lItems, ok := seqItems(l); ok {
-			if rItems, ok := seqItems(rv); ok {
-				out := make([]any, 0, len(lItems)+len(rItems))
-				out = append(append(out, lItems...), rItems...)
-				return &List{Items: out}, nil
+		if isTuple(l) != isTuple(rv) {
+			if _, ok := rv.(*List); ok {
+				if _, ok := l.(*List); ok {
+					return nil, errorf("can only concatenate %s (not \"%s\") to %s", typeName(l), typeName(rv), typeName(l))
+				}
 			}
 		}
-		if ld, ok := l.(*DateTime); ok {
-			if td, ok := rv.(*TimeDelta); ok {
-				return ld.add(td.D), nil
-			}
-		}
-		if ld, ok := l.(*TimeDelta); ok {
-			if rd, ok := rv.(*TimeDelta); ok {
-				return &TimeDelta{D: ld.D + rd.D}, nil
-			}
-			if dt, ok := rv.(*DateTime); ok {
-				return dt.add(ld.D), nil
+		if _, isSet := l.(*Set); !isSet {
+			if lItems, ok := seqItems(l); ok {
+				if rItems, ok := seqItems(rv); ok {
+					out := make([]any, 0, len(lItems)+len(rItems))
+					out = append(append(out, lItems...), rItems...)
+					return &List{Items: out, tuple: isTuple(l)}, nil
+				}
 			}
 		}
 	case tokens.Subtraction:
@@ -133,19 +156,6 @@ func arith(op tokens.Type, sym string, l, rv any) (any, error) {
 		case lNum && rNum:
 			return lf - rf, nil
 		}
-		if ld, ok := l.(*DateTime); ok {
-			switch y := rv.(type) {
-			case *TimeDelta:
-				return ld.add(-y.D), nil
-			case *DateTime:
-				return &TimeDelta{D: ld.T.Sub(y.T)}, nil
-			}
-		}
-		if ld, ok := l.(*TimeDelta); ok {
-			if rd, ok := rv.(*TimeDelta); ok {
-				return &TimeDelta{D: ld.D - rd.D}, nil
-			}
-		}
 	case tokens.Multiply:
 		switch {
 		case lInt && rInt:
@@ -153,21 +163,24 @@ func arith(op tokens.Type, sym string, l, rv any) (any, error) {
 		case lNum && rNum:
 			return lf * rf, nil
 		}
+		if lInt && !rInt {
+			// 3 * 'ab' is 'ab' * 3
+			l, rv, li, ri, lInt, rInt = rv, l, ri, li, rInt, lInt
+		}
 		if s, ok := l.(string); ok && rInt {
 			if ri < 0 {
 				ri = 0
 			}
 			return strings.Repeat(s, ri), nil
 		}
-		if items, ok := seqItems(l); ok && rInt {
-			var out []any
-			for i := 0; i < ri; i++ {
-				out = append(out, items...)
+		if _, isSet := l.(*Set); !isSet && rInt {
+			if items, ok := seqItems(l); ok {
+				out := []any{}
+				for i := 0; i < ri; i++ {
+					out = append(out, items...)
+				}
+				return &List{Items: out, tuple: isTuple(l)}, nil
 			}
-			return &List{Items: out}, nil
-		}
-		if td, ok := l.(*TimeDelta); ok && rNum {
-			return &TimeDelta{D: scaleDuration(td.D, rf)}, nil
 		}
 	case tokens.Division:
 		if lNum && rNum {
@@ -214,14 +227,10 @@ func arith(op tokens.Type, sym string, l, rv any) (any, error) {
 			return percentFormat(s, rv)
 		}
 	case tokens.Power:
-		if lInt && rInt && ri >= 0 {
-			res := 1
-			for i := 0; i < ri; i++ {
-				res *= li
-			}
-			return res, nil
-		}
 		if lNum && rNum {
+			if lf == 0 && rf < 0 {
+				return nil, errorf("0.0 cannot be raised to a negative power")
+			}
 			return math.Pow(lf, rf), nil
 		}
 	}
@@ -246,14 +255,21 @@ func floorDiv(a, b int) int {
 // percentFormat implements "fmt" % args for %s, %d, %i, %f, %r and %%.
 func percentFormat(format string, arg any) (any, error) {
 	var args []any
-	if items, ok := seqItems(arg); ok {
-		args = items
+	mapping, isMap := arg.(*Dict)
+	if isTuple(arg) {
+		args = arg.(*List).Items
 	} else {
 		args = []any{arg}
 	}
 	var b strings.Builder
 	ai := 0
+	var keyed any
+	hasKey := false
 	next := func() (any, error) {
+		if hasKey {
+			hasKey = false
+			return keyed, nil
+		}
 		if ai >= len(args) {
 			return nil, errorf("not enough arguments for format string")
 		}
@@ -267,6 +283,27 @@ func percentFormat(format string, arg any) (any, error) {
 			continue
 		}
 		j := i + 1
+		if j < len(format) && format[j] == '(' {
+			end := strings.IndexByte(format[j:], ')')
+			if end < 0 {
+				return nil, errorf("incomplete format key")
+			}
+			name := format[j+1 : j+end]
+			j += end + 1
+			var src any = arg
+			if isMap {
+				src = mapping
+			}
+			v, ok := mapGet(src, name)
+			if !ok {
+				if _, isDict := asMapping(src); !isDict {
+					return nil, errorf("format requires a mapping")
+				}
+				return nil, errorf("KeyError: %s", repr(name))
+			}
+			keyed, hasKey = v, true
+		}
+		specStart := j
 		for j < len(format) && strings.IndexByte("0123456789.-+ #", format[j]) >= 0 {
 			j++
 		}
@@ -274,7 +311,7 @@ func percentFormat(format string, arg any) (any, error) {
 			b.WriteString(format[i:])
 			break
 		}
-		spec := format[i+1 : j]
+		spec := format[specStart:j]
 		verb := format[j]
 		i = j
 		switch verb {
@@ -302,7 +339,17 @@ func percentFormat(format string, arg any) (any, error) {
 				return nil, errorf("%%d format: a number is required, not %s", typeName(v))
 			}
 			b.WriteString(fmt.Sprintf("%"+spec+"d", n))
-		case 'f', 'e', 'g':
+		case 'x', 'X', 'o':
+			v, err := next()
+			if err != nil {
+				return nil, err
+			}
+			n, ok := v.(int)
+			if !ok {
+				return nil, errorf("%%%c format: an integer is required, not %s", verb, typeName(v))
+			}
+			b.WriteString(fmt.Sprintf("%"+spec+string(verb), n))
+		case 'f', 'F', 'e', 'E', 'g', 'G':
 			v, err := next()
 			if err != nil {
 				return nil, err
@@ -318,6 +365,13 @@ func percentFormat(format string, arg any) (any, error) {
 		default:
 			return nil, errorf("unsupported format character '%c'", verb)
 		}
+	}
+	// Python does not complain about unused arguments when the argument
+	// is a mapping or another non-tuple, non-string sequence
+	_, isMapping := asMapping(arg)
+	_, isSeq := seqItems(arg)
+	if ai < len(args) && !isMapping && (!isSeq || isTuple(arg)) {
+		return nil, errorf("not all arguments converted during string formatting")
 	}
 	return b.String(), nil
 }

@@ -1,6 +1,7 @@
 package jinja
 
 import (
+	"math/big"
 	"strconv"
 	"strings"
 
@@ -255,6 +256,10 @@ func (e *exprParser) primary() (nodes.Expression, error) {
 		e.p.Consume()
 		i, err := strconv.ParseInt(strings.ReplaceAll(t.Val, "_", ""), 0, 64)
 		if err != nil {
+			// Python ints have no size limit
+			if b, ok := new(big.Int).SetString(strings.ReplaceAll(t.Val, "_", ""), 0); ok {
+				return &bigIntLit{loc: t, val: b}, nil
+			}
 			return nil, posErr(t, "invalid integer literal %q", t.Val)
 		}
 		return &nodes.Integer{Location: t, Val: int(i)}, nil

@@ -1,7 +1,6 @@
 package jinja
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"sort"
@@ -92,7 +91,10 @@ func (r *renderer) attrPath(v any, path string) (any, error) {
 	for _, part := range strings.Split(path, ".") {
 		var err error
 		if i, convErr := strconv.Atoi(part); convErr == nil {
-			v, err = r.getItem(v, i)
+			if v, err = r.getItem(v, i); err != nil {
+				// Jinja's getitem: an item that cannot be read is undefined
+				v, err = &Undefined{Name: part}, nil
+			}
 		} else {
 			v, err = r.getAttr(v, part)
 		}
@@ -276,12 +278,12 @@ func init() {
 			}
 			return &List{Items: append([]any(nil), items...)}, nil
 		},
-		"lower":  func(r *renderer, v any, a *callArgs) (any, error) { return strings.ToLower(toStr(v)), nil },
-		"upper":  func(r *renderer, v any, a *callArgs) (any, error) { return strings.ToUpper(toStr(v)), nil },
+		"lower":  func(r *renderer, v any, a *callArgs) (any, error) { return pyLower(toStr(v)), nil },
+		"upper":  func(r *renderer, v any, a *callArgs) (any, error) { return pyUpper(toStr(v)), nil },
 		"map":    filterMap,
 		"max":    func(r *renderer, v any, a *callArgs) (any, error) { return minMax(r, v, a, 1) },
 		"min":    func(r *renderer, v any, a *callArgs) (any, error) { return minMax(r, v, a, -1) },
-		"pprint": func(r *renderer, v any, a *callArgs) (any, error) { return repr(v), nil },
+		"pprint": func(r *renderer, v any, a *callArgs) (any, error) { return pprint(v), nil },
 		"reject": func(r *renderer, v any, a *callArgs) (any, error) { return selectReject(r, v, a, false, false) },
 		"rejectattr": func(r *renderer, v any, a *callArgs) (any, error) {
 			return selectReject(r, v, a, true, false)
@@ -335,7 +337,7 @@ func init() {
 		"striptags":    func(r *renderer, v any, a *callArgs) (any, error) { return stripTags(toStr(v)), nil },
 		"sum":          filterSum,
 		"title":        func(r *renderer, v any, a *callArgs) (any, error) { return pyTitle(toStr(v)), nil },
-		"tojson":       func(r *renderer, v any, a *callArgs) (any, error) { return pyJSON(v, false, a.argOr(0, "indent", nil)) },
+		"tojson":       func(r *renderer, v any, a *callArgs) (any, error) { return htmlSafeJSON(v, a.argOr(0, "indent", nil)) },
 		"trim":         filterTrim,
 		"truncate":     filterTruncate,
 		"unique":       filterUnique,
@@ -343,10 +345,6 @@ func init() {
 		"urlencode":    func(r *renderer, v any, a *callArgs) (any, error) { return urlEncode(toStr(v)), nil },
 		"wordwrap":     func(r *renderer, v any, a *callArgs) (any, error) { return toStr(v), nil },
 		"xmlattr":      func(r *renderer, v any, a *callArgs) (any, error) { return "", nil },
-		"as_text":      func(r *renderer, v any, a *callArgs) (any, error) { return toStr(v), nil },
-		"as_bool":      filterAsBool,
-		"as_number":    filterAsNumber,
-		"as_native":    filterAsNative,
 		"fromjson":     func(r *renderer, v any, a *callArgs) (any, error) { return fromJSON(toStr(v)) },
 		"is_list":      func(r *renderer, v any, a *callArgs) (any, error) { _, ok := seqItems(v); return ok, nil },
 		"default_none": func(r *renderer, v any, a *callArgs) (any, error) { return v, nil },
@@ -382,7 +380,14 @@ func init() {
 			_, ok := asMapping(v)
 			return ok, nil
 		},
-		"sequence": isIterable,
+		"sequence": func(r *renderer, v any, args []any) (bool, error) {
+			// a sequence has len() and [i]: sets and dict views do not
+			switch v.(type) {
+			case *Set, *dictView:
+				return false, nil
+			}
+			return isIterable(r, v, args)
+		},
 		"iterable": isIterable,
 		"callable": func(r *renderer, v any, _ []any) (bool, error) {
 			switch v.(type) {
@@ -427,10 +432,8 @@ func init() {
 			if len(args) != 1 {
 				return false, errorf("'in' needs a container")
 			}
-			if u, ok := args[0].(*Undefined); ok {
-				if _, err := r.undefinedUse(u); err != nil {
-					return false, err
-				}
+			if _, ok := args[0].(*Undefined); ok {
+				// Jinja's Undefined iterates as empty: never an error
 				return false, nil
 			}
 			return contains(args[0], v)
@@ -581,9 +584,22 @@ func filterSort(r *renderer, v any, a *callArgs) (any, error) {
 	out := append([]any(nil), items...)
 	keys := make([]any, len(out))
 	for i, it := range out {
-		if keys[i], err = sortKey(r, it, attr, caseSensitive); err != nil {
-			return nil, err
+		if !strings.Contains(attr, ",") {
+			if keys[i], err = sortKey(r, it, attr, caseSensitive); err != nil {
+				return nil, err
+			}
+			continue
 		}
+		// attribute='a,b' sorts by a tuple of attributes (Jinja 3.1)
+		var parts []any
+		for _, at := range strings.Split(attr, ",") {
+			k, err := sortKey(r, it, strings.TrimSpace(at), caseSensitive)
+			if err != nil {
+				return nil, err
+			}
+			parts = append(parts, k)
+		}
+		keys[i] = &List{Items: parts}
 	}
 	idx := make([]int, len(out))
 	for i := range idx {
@@ -766,7 +782,9 @@ func (g *groupTuple) getAttr(name string) (any, bool) {
 	return nil, false
 }
 
-func (g *groupTuple) seq() []any { return []any{g.grouper, g.list} }
+func (g *groupTuple) seq() []any     { return []any{g.grouper, g.list} }
+func (g *groupTuple) pyType() string { return "tuple" }
+func (g *groupTuple) String() string { return repr(newTuple(g.grouper, g.list)) }
 
 func filterSlice(r *renderer, v any, a *callArgs) (any, error) {
 	items, err := iterate(v)
@@ -844,102 +862,6 @@ func minMax(r *renderer, v any, a *callArgs, sign int) (any, error) {
 		}
 	}
 	return best, nil
-}
-
-func filterAsBool(r *renderer, v any, a *callArgs) (any, error) {
-	switch x := v.(type) {
-	case bool:
-		return x, nil
-	case string:
-		switch strings.TrimSpace(x) {
-		case "True", "true":
-			return true, nil
-		case "False", "false":
-			return false, nil
-		}
-		return nil, errorf("could not convert value '%s' into type 'bool'", x)
-	case *Undefined:
-		return false, nil
-	}
-	return truthy(v), nil
-}
-
-func filterAsNumber(r *renderer, v any, a *callArgs) (any, error) {
-	switch x := v.(type) {
-	case int, float64:
-		return x, nil
-	case string:
-		s := strings.TrimSpace(x)
-		if i, err := strconv.Atoi(s); err == nil {
-			return i, nil
-		}
-		if f, err := strconv.ParseFloat(s, 64); err == nil {
-			return f, nil
-		}
-		return nil, errorf("could not convert value '%s' into type 'number'", x)
-	}
-	return nil, errorf("could not convert value '%s' into type 'number'", toStr(v))
-}
-
-func filterAsNative(r *renderer, v any, a *callArgs) (any, error) {
-	s, ok := v.(string)
-	if !ok {
-		return v, nil
-	}
-	return literalEval(s), nil
-}
-
-// literalEval is a small ast.literal_eval: numbers, booleans, None, quoted
-// strings, and JSON-like lists/dicts; anything else stays a string.
-func literalEval(s string) any {
-	t := strings.TrimSpace(s)
-	switch t {
-	case "True":
-		return true
-	case "False":
-		return false
-	case "None":
-		return nil
-	}
-	if i, err := strconv.Atoi(t); err == nil {
-		return i
-	}
-	if f, err := strconv.ParseFloat(t, 64); err == nil {
-		return f
-	}
-	if len(t) >= 2 && (t[0] == '\'' || t[0] == '"') && t[len(t)-1] == t[0] {
-		return t[1 : len(t)-1]
-	}
-	if strings.HasPrefix(t, "[") || strings.HasPrefix(t, "{") {
-		py := strings.NewReplacer("True", "true", "False", "false", "None", "null", "'", `"`).Replace(t)
-		var x any
-		if json.Unmarshal([]byte(py), &x) == nil {
-			return fromGoJSON(x)
-		}
-	}
-	return s
-}
-
-func fromGoJSON(x any) any {
-	switch y := x.(type) {
-	case []any:
-		out := make([]any, len(y))
-		for i, e := range y {
-			out[i] = fromGoJSON(e)
-		}
-		return &List{Items: out}
-	case map[string]any:
-		d := newDict(len(y))
-		for _, k := range sortedKeys(y) {
-			d.Set(k, fromGoJSON(y[k]))
-		}
-		return d
-	case float64:
-		if y == math.Trunc(y) && math.Abs(y) < 1e15 {
-			return int(y)
-		}
-	}
-	return x
 }
 
 func htmlEscape(s string) string {

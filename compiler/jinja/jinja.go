@@ -458,14 +458,17 @@ type Template struct {
 
 // Parse parses a node's SQL (or any Jinja string).
 func (e *Env) Parse(path, src string) (*Template, error) {
-	norm := normalizeSource(src)
-	t := &Template{env: e, path: path, src: norm}
-	if !hasJinja(norm) {
-		if norm != "" {
-			t.nodes = []nodes.Node{&nodes.Data{Data: dataToken(norm)}}
+	if !hasRenderChars(src) {
+		// dbt returns such text as it is, without Jinja's newline
+		// normalization or trailing-newline trimming
+		t := &Template{env: e, path: path, src: src}
+		if src != "" {
+			t.nodes = []nodes.Node{&nodes.Data{Data: dataToken(src)}}
 		}
 		return t, nil
 	}
+	norm := normalizeSource(src)
+	t := &Template{env: e, path: path, src: norm}
 	root, err := parseSource(path, norm)
 	if err != nil {
 		return nil, syntaxError(path, norm, err)
@@ -476,6 +479,18 @@ func (e *Env) Parse(path, src string) (*Template, error) {
 
 func dataToken(s string) *tokens.Token {
 	return &tokens.Token{Type: tokens.Data, Val: s, Line: 1, Col: 1}
+}
+
+// hasRenderChars is dbt's test for a string it passes through Jinja at
+// all: one of {{ {% {# }} %} #}.
+func hasRenderChars(s string) bool {
+	for i := 0; i+1 < len(s); i++ {
+		switch s[i : i+2] {
+		case "{{", "{%", "{#", "}}", "%}", "#}":
+			return true
+		}
+	}
+	return false
 }
 
 func hasJinja(s string) bool {
@@ -513,27 +528,35 @@ func (t *Template) Render(ctx *Context) (string, error) {
 	return b.String(), nil
 }
 
-// RenderNative renders like Render but returns the native value when the
-// template is a single expression whose value went through as_bool,
-// as_number or as_native (dbt's native rendering of YAML values).
+// RenderNative renders the way dbt renders YAML values (its native Jinja
+// environment): a template that is one expression yields the expression's
+// value (converted with ToGo); a value marked with as_bool, as_number or
+// as_native is read as a Python literal, and fails when it is not the
+// promised type; as_text and everything else stay text. Several nodes
+// render to a string.
 func (t *Template) RenderNative(ctx *Context) (any, error) {
 	if len(t.nodes) == 1 {
 		if o, ok := t.nodes[0].(*nodes.Output); ok {
 			st := t.env.newState(ctx)
+			st.native = true
 			r := &renderer{st: st, path: t.path, src: t.src, out: &strings.Builder{}, sc: &scope{}}
 			v, err := r.evalOutput(o)
 			if err != nil {
 				return nil, finalizeErr(r.errAt(startTok(o.Expression), err))
 			}
-			if fe, ok := o.Expression.(*nodes.FilteredExpression); ok && o.Condition == nil && len(fe.Filters) > 0 {
-				switch fe.Filters[len(fe.Filters)-1].Name {
-				case "as_bool", "as_number", "as_native":
-					return ToGo(v), nil
+			if m, ok := v.(*nativeMarker); ok {
+				out, err := m.finish()
+				if err != nil {
+					return nil, finalizeErr(r.errAt(startTok(o.Expression), err))
 				}
+				return ToGo(out), nil
 			}
-			r.out.Reset()
-			writeValue(r.out, v)
-			return r.out.String(), nil
+			if _, undef := v.(*Undefined); undef || constantExpr(o.Expression) {
+				r.out.Reset()
+				writeValue(r.out, v)
+				return r.out.String(), nil
+			}
+			return ToGo(v), nil
 		}
 	}
 	return t.Render(ctx)
@@ -634,10 +657,10 @@ func (e *Env) CallMacro(ctx *Context, name string, args []any, kwargs map[string
 	r := &renderer{st: st, path: def.path, src: def.src, out: &strings.Builder{}, sc: &scope{}}
 	a := &callArgs{pos: make([]any, len(args)), kw: make(map[string]any, len(kwargs))}
 	for i, v := range args {
-		a.pos[i] = wrapGo(v)
+		a.pos[i] = fromGo(v)
 	}
 	for k, v := range kwargs {
-		a.kw[k] = wrapGo(v)
+		a.kw[k] = fromGo(v)
 	}
 	v, err := r.callMacro(def, a)
 	if err != nil {

@@ -301,9 +301,18 @@ func (l *lexer) lexTag(beginType, endType tokens.Type, closer string) error {
 	l.advance(p)
 	var stack []byte // open brackets
 	for {
-		// skip whitespace
-		for l.pos < len(l.src) && isBlank(l.src[l.pos]) {
-			l.advance(l.pos + 1)
+		// skip whitespace: Python's \s, so Unicode spaces (a non-breaking
+		// space pasted from a document) too
+		for l.pos < len(l.src) {
+			if isBlank(l.src[l.pos]) {
+				l.advance(l.pos + 1)
+				continue
+			}
+			if r, size := utf8.DecodeRuneInString(l.src[l.pos:]); r >= 0x80 && unicode.IsSpace(r) {
+				l.advance(l.pos + size)
+				continue
+			}
+			break
 		}
 		if l.pos >= len(l.src) {
 			kind := "'{{'"

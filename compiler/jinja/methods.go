@@ -16,6 +16,7 @@ var strMethods = map[string]bool{
 	"isalpha": true, "isalnum": true, "isupper": true, "islower": true, "isspace": true, "isdecimal": true, "partition": true,
 	"rpartition": true, "zfill": true, "ljust": true, "rjust": true, "center": true, "splitlines": true,
 	"casefold": true, "swapcase": true, "removeprefix": true, "removesuffix": true, "encode": true,
+	"istitle": true, "isprintable": true, "isidentifier": true, "expandtabs": true, "translate": true,
 }
 
 var listMethods = map[string]bool{
@@ -29,10 +30,20 @@ var dictMethods = map[string]bool{
 }
 
 func hasMethod(obj any, name string) bool {
-	switch obj.(type) {
+	if m, ok := obj.(*nativeMarker); ok {
+		obj = m.s
+	}
+	switch o := obj.(type) {
 	case string:
 		return strMethods[name]
-	case *List, []any, []string:
+	case *Set:
+		return setMethods[name]
+	case *List:
+		if o.tuple {
+			return name == "index" || name == "count"
+		}
+		return listMethods[name]
+	case []any, []string:
 		return listMethods[name]
 	case *Dict, map[string]any:
 		return dictMethods[name]
@@ -57,11 +68,16 @@ func (b *boundMethod) call(r *renderer, a *callArgs) (any, error) {
 }
 
 func callMethod(r *renderer, obj any, name string, a *callArgs) (any, error) {
+	if m, ok := obj.(*nativeMarker); ok {
+		obj = m.s
+	}
 	switch o := obj.(type) {
 	case string:
 		return strMethod(o, name, a)
 	case *List:
 		return listMethod(o, name, a)
+	case *Set:
+		return setMethod(o, name, a)
 	case *Dict:
 		return dictMethod(o, name, a)
 	case map[string]any:
@@ -95,9 +111,13 @@ func strArg(a *callArgs, i int, name string) (string, bool, error) {
 func strMethod(s, name string, a *callArgs) (any, error) {
 	switch name {
 	case "upper":
-		return strings.ToUpper(s), nil
-	case "lower", "casefold":
-		return strings.ToLower(s), nil
+		return pyUpper(s), nil
+	case "lower":
+		return pyLower(s), nil
+	case "casefold":
+		return strings.ReplaceAll(pyLower(s), "ß", "ss"), nil
+	case "istitle", "isprintable", "isidentifier", "expandtabs", "translate":
+		return strMethodMore(s, name, a)
 	case "strip", "lstrip", "rstrip":
 		chars, has, err := strArg(a, 0, "chars")
 		if err != nil {
@@ -273,11 +293,11 @@ func strMethod(s, name string, a *callArgs) (any, error) {
 		}
 		if i < 0 {
 			if name == "partition" {
-				return &List{Items: []any{s, "", ""}}, nil
+				return newTuple(s, "", ""), nil
 			}
-			return &List{Items: []any{"", "", s}}, nil
+			return newTuple("", "", s), nil
 		}
-		return &List{Items: []any{s[:i], sep, s[i+len(sep):]}}, nil
+		return newTuple(s[:i], sep, s[i+len(sep):]), nil
 	case "zfill":
 		w, _ := toInt(a.argOr(0, "width", 0))
 		n := len([]rune(s))
@@ -303,7 +323,7 @@ func strMethod(s, name string, a *callArgs) (any, error) {
 		case "rjust":
 			return strings.Repeat(fill, pad) + s, nil
 		}
-		left := pad / 2
+		left := pad/2 + (pad & w & 1) // CPython's split of an odd margin
 		return strings.Repeat(fill, left) + s + strings.Repeat(fill, pad-left), nil
 	case "splitlines":
 		lines := strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n")
@@ -322,7 +342,7 @@ func strMethod(s, name string, a *callArgs) (any, error) {
 		p, _, _ := strArg(a, 0, "suffix")
 		return strings.TrimSuffix(s, p), nil
 	case "encode":
-		return s, nil
+		return pyBytes(s), nil
 	}
 	return nil, errorf("'str' object has no attribute '%s'", name)
 }
@@ -663,7 +683,7 @@ func dictItems(m any) []any {
 	out := make([]any, len(keys))
 	for i, k := range keys {
 		v, _ := mapGet(m, k)
-		out[i] = &List{Items: []any{k, v}}
+		out[i] = newTuple(k, v)
 	}
 	return out
 }
@@ -671,11 +691,11 @@ func dictItems(m any) []any {
 func dictMethod(d *Dict, name string, a *callArgs) (any, error) {
 	switch name {
 	case "items":
-		return &List{Items: dictItems(d)}, nil
+		return &dictView{kind: "dict_items", items: dictItems(d)}, nil
 	case "keys":
-		return &List{Items: append([]any(nil), d.keys...)}, nil
+		return &dictView{kind: "dict_keys", items: append([]any(nil), d.keys...)}, nil
 	case "values":
-		return &List{Items: append([]any(nil), d.vals...)}, nil
+		return &dictView{kind: "dict_values", items: append([]any(nil), d.vals...)}, nil
 	case "get":
 		k, _ := a.arg(0, "key")
 		if v, ok := d.Get(k); ok {
@@ -720,7 +740,7 @@ func dictMethod(d *Dict, name string, a *callArgs) (any, error) {
 		}
 		k, v := d.keys[d.Len()-1], d.vals[d.Len()-1]
 		d.Delete(k)
-		return &List{Items: []any{k, v}}, nil
+		return newTuple(k, v), nil
 	}
 	return nil, errorf("'dict' object has no attribute '%s'", name)
 }
@@ -776,17 +796,17 @@ func goMapMethod(m map[string]any, name string, a *callArgs) (any, error) {
 		}
 		return a.argOr(1, "default", nil), nil
 	case "items":
-		return &List{Items: dictItems(m)}, nil
+		return &dictView{kind: "dict_items", items: dictItems(m)}, nil
 	case "keys":
 		keys, _ := iterate(m)
-		return &List{Items: keys}, nil
+		return &dictView{kind: "dict_keys", items: keys}, nil
 	case "values":
 		keys := sortedKeys(m)
 		out := make([]any, len(keys))
 		for i, k := range keys {
 			out[i] = wrapGo(m[k])
 		}
-		return &List{Items: out}, nil
+		return &dictView{kind: "dict_values", items: out}, nil
 	case "copy":
 		nd := newDict(len(m))
 		for _, k := range sortedKeys(m) {

@@ -30,8 +30,12 @@ func TestGlobalsConversion(t *testing.T) {
 func TestLexerDetails(t *testing.T) {
 	e := newTestEnv(t)
 	cases := []struct{ src, want string }{
-		{"a\r\nb\r\n", "a\nb"},
-		{"x\n\n", "x\n"},
+		// through Jinja: newlines normalized, one trailing newline dropped
+		{"a\r\n{{ 'b' }}\r\n", "a\nb"},
+		{"{{ 'x' }}\n\n", "x\n"},
+		// no {{ {% {# }} %} #}: dbt returns the text as it is
+		{"a\r\nb\r\n", "a\r\nb\r\n"},
+		{"x\n\n", "x\n\n"},
 		{"{%- raw -%}  {{ x }}  {%- endraw -%}", "{{ x }}"},
 		{"a {%+ if true +%} b {% endif %}", "a  b "},
 		{"{{ '}}' }}", "}}"},

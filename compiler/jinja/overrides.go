@@ -22,3 +22,18 @@ func (r *renderer) override(name string, v any) any {
 	}
 	return val
 }
+
+// overriddenNS is a package namespace whose macros a unit test may
+// override by their qualified name ("audit_helper._get_bounds").
+type overriddenNS struct {
+	*pkgNamespace
+	r *renderer
+}
+
+func (o *overriddenNS) getAttr(name string) (any, bool) {
+	if v, ok := o.r.st.ctx.Overrides[o.pkg+"."+name]; ok {
+		val := wrapGo(v)
+		return &Func{Name: name, Fn: func(*renderer, *callArgs) (any, error) { return val, nil }}, true
+	}
+	return o.pkgNamespace.getAttr(name)
+}

@@ -39,7 +39,7 @@ func TestExpressionGrammar(t *testing.T) {
 		{"trailing commas", `{{ [1, 2,] }} {{ {'a': 1,} }}`, "[1, 2] {'a': 1}"},
 		{"splat arguments", `{% macro m(a, b) %}{{ a }}{{ b }}{% endmacro %}{{ m(*[1], **{'b': 2}) }}`, "12"},
 		{"call on a filter result", `{{ ('a,b' | string).split(',') }}`, "['a', 'b']"},
-		{"keyword-named attributes", `{% set d = {'items': 1} %}{{ d['items'] }} {{ {'a': 1}.items() | list }}`, "1 [['a', 1]]"},
+		{"keyword-named attributes", `{% set d = {'items': 1} %}{{ d['items'] }} {{ {'a': 1}.items() | list }}`, "1 [('a', 1)]"},
 		{"for over a bare tuple", `{% for x in 1, 2 %}{{ x }}{% endfor %}`, "12"},
 		{"for with filter and loop vars", `{% for x in range(6) if x is even %}{{ loop.index }}{{ x }}{{ ',' if not loop.last }}{% endfor %}`, "10,22,34"},
 		{"namespace and zip", `{% set ns = namespace(s='') %}{% for a, b in zip(['x', 'y'], [1, 2]) %}{% set ns.s = ns.s ~ a ~ b %}{% endfor %}{{ ns.s }}`, "x1y2"},

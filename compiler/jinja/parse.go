@@ -3,6 +3,7 @@ package jinja
 import (
 	"errors"
 	"fmt"
+	"math/big"
 	"strings"
 
 	"github.com/nikolalohinski/gonja/v2/config"
@@ -114,7 +115,16 @@ func (n *withNode) String() string             { return "with" }
 func (n *loopCtlNode) Position() *tokens.Token { return n.loc }
 func (n *loopCtlNode) String() string          { return "loopctl" }
 func (n *condExpr) Position() *tokens.Token    { return n.expr.Position() }
-func (n *condExpr) String() string             { return "condexpr" }
+
+// bigIntLit is an integer literal beyond 64 bits.
+type bigIntLit struct {
+	loc *tokens.Token
+	val *big.Int
+}
+
+func (n *bigIntLit) Position() *tokens.Token { return n.loc }
+func (n *bigIntLit) String() string          { return n.val.String() }
+func (n *condExpr) String() string           { return "condexpr" }
 
 type csGetter map[string]parser.ControlStructureParser
 

@@ -3,8 +3,10 @@ package jinja
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"math"
+	"math/big"
 	"sort"
 	"strconv"
 	"strings"
@@ -18,7 +20,9 @@ func builtinToJSON(r *renderer, a *callArgs) (any, error) {
 	v := a.argOr(0, "value", nil)
 	s, err := pyJSON(v, truthy(a.argOr(2, "sort_keys", false)), nil)
 	if err != nil {
-		return a.argOr(1, "default", nil), nil
+		// Python's json raises TypeError for a value it cannot write,
+		// which dbt's tojson does not catch
+		return nil, err
 	}
 	return s, nil
 }
@@ -71,23 +75,49 @@ func pyJSON(v any, sortKeys bool, indent any) (string, error) {
 	return b.String(), nil
 }
 
+// writeJSONString writes s as Python's json.dumps does (ensure_ascii:
+// non-ASCII as \uXXXX escapes, surrogate pairs beyond the BMP).
 func writeJSONString(b *strings.Builder, s string) {
-	enc, _ := json.Marshal(s)
-	// Python escapes non-ASCII by default (ensure_ascii=True)
-	for _, r := range string(enc) {
-		if r > 127 {
-			if r > 0xFFFF {
+	b.WriteByte('"')
+	for _, r := range s {
+		switch r {
+		case '"':
+			b.WriteString(`\"`)
+		case '\\':
+			b.WriteString(`\\`)
+		case '\n':
+			b.WriteString(`\n`)
+		case '\r':
+			b.WriteString(`\r`)
+		case '\t':
+			b.WriteString(`\t`)
+		case '\b':
+			b.WriteString(`\b`)
+		case '\f':
+			b.WriteString(`\f`)
+		default:
+			switch {
+			case r < 0x20 || (r > 127 && r <= 0xFFFF):
+				fmt.Fprintf(b, `\u%04x`, r)
+			case r > 0xFFFF:
 				r -= 0x10000
-				b.WriteString(`\u` + strconv.FormatInt(int64(0xD800+(r>>10)), 16))
-				b.WriteString(`\u` + strconv.FormatInt(int64(0xDC00+(r&0x3FF)), 16))
-				continue
+				fmt.Fprintf(b, `\u%04x\u%04x`, 0xD800+(r>>10), 0xDC00+(r&0x3FF))
+			default:
+				b.WriteRune(r)
 			}
-			h := strconv.FormatInt(int64(r), 16)
-			b.WriteString(`\u` + strings.Repeat("0", 4-len(h)) + h)
-			continue
 		}
-		b.WriteRune(r)
 	}
+	b.WriteByte('"')
+}
+
+// htmlSafeJSON is Jinja's tojson filter: sorted keys, and <, >, & and '
+// escaped so the result can sit inside HTML.
+func htmlSafeJSON(v any, indent any) (string, error) {
+	s, err := pyJSON(v, true, indent)
+	if err != nil {
+		return "", err
+	}
+	return strings.NewReplacer("<", `\u003c`, ">", `\u003e`, "&", `\u0026`, "'", `\u0027`).Replace(s), nil
 }
 
 func writeJSON(b *strings.Builder, v any, sortKeys bool, ind, cur string) error {
@@ -101,8 +131,12 @@ func writeJSON(b *strings.Builder, v any, sortKeys bool, ind, cur string) error 
 		sep = ","
 	}
 	switch x := v.(type) {
-	case nil, *Undefined:
+	case nil:
 		b.WriteString("null")
+	case *Undefined, *Set:
+		return errorf("Object of type %s is not JSON serializable", typeName(v))
+	case *big.Int:
+		b.WriteString(x.String())
 	case bool:
 		if x {
 			b.WriteString("true")
@@ -127,7 +161,7 @@ func writeJSON(b *strings.Builder, v any, sortKeys bool, ind, cur string) error 
 	case *Relation:
 		writeJSONString(b, x.render())
 	case *DateTime:
-		writeJSONString(b, x.String())
+		return errorf("Object of type %s is not JSON serializable", x.pyType())
 	default:
 		if items, ok := seqItems(v); ok {
 			b.WriteByte('[')

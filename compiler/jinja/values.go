@@ -3,6 +3,7 @@ package jinja
 import (
 	"fmt"
 	"math"
+	"math/big"
 	"reflect"
 	"sort"
 	"strconv"
@@ -18,10 +19,18 @@ import (
 //	iterated in sorted key order), *Undefined, callables (*Func, *macroVal),
 //	and objects implementing attrGetter (Relation, Column, loop, modules...).
 
-// List is a template list (Python list or tuple).
-type List struct{ Items []any }
+// List is a template list, or a Python tuple when tuple is set (tuples
+// print with parentheses, are immutable and never equal a list).
+type List struct {
+	Items []any
+	tuple bool
+}
 
 func newList(items []any) *List { return &List{Items: items} }
+
+func newTuple(items ...any) *List { return &List{Items: items, tuple: true} }
+
+func isTuple(v any) bool { l, ok := v.(*List); return ok && l.tuple }
 
 // Dict is an insertion-ordered dict with string, int, float, bool or None keys.
 type Dict struct {
@@ -33,12 +42,7 @@ type Dict struct {
 func newDict(n int) *Dict { return &Dict{keys: make([]any, 0, n), vals: make([]any, 0, n)} }
 
 func (d *Dict) find(k any) int {
-	if !hashable(k) {
-		// Set stores such keys (relations) by their string form; Python
-		// hashes a relation by its rendered name too.
-		k = toStr(k)
-	}
-	k = normKey(k)
+	k = dictKey(k)
 	if d.index != nil {
 		if i, ok := d.index[k]; ok {
 			return i
@@ -46,11 +50,34 @@ func (d *Dict) find(k any) int {
 		return -1
 	}
 	for i, kk := range d.keys {
-		if kk == k {
+		if dictKey(kk) == k {
 			return i
 		}
 	}
 	return -1
+}
+
+// relKey is how a relation is hashed as a dict key or set member: by its
+// rendered name, as dbt's relations hash, but never equal to a string.
+type relKey struct{ s string }
+
+// dictKey is the comparable form of a key: numbers normalized (1 == 1.0
+// == True), relations by name, other unhashable values by their string.
+func dictKey(k any) any {
+	switch x := k.(type) {
+	case *Relation:
+		return relKey{x.render()}
+	case *big.Int:
+		return "\x00int:" + x.String()
+	case *List:
+		if x.tuple {
+			return "\x00tuple:" + repr(x)
+		}
+	}
+	if !hashable(k) {
+		return toStr(k)
+	}
+	return normKey(k)
 }
 
 func normKey(k any) any {
@@ -78,22 +105,21 @@ func (d *Dict) Get(k any) (any, bool) {
 
 // Set sets k to v, keeping the original insertion position.
 func (d *Dict) Set(k any, v any) {
-	if !hashable(k) {
-		k = toStr(k)
-	}
 	if i := d.find(k); i >= 0 {
 		d.vals[i] = v
 		return
 	}
-	k = normKey(k)
+	if _, ok := k.(*Relation); !ok && !hashable(k) && !isTuple(k) && !isBig(k) {
+		k = toStr(k)
+	}
 	d.keys = append(d.keys, k)
 	d.vals = append(d.vals, v)
 	if d.index != nil {
-		d.index[k] = len(d.keys) - 1
+		d.index[dictKey(k)] = len(d.keys) - 1
 	} else if len(d.keys) > 8 {
 		d.index = make(map[any]int, len(d.keys)*2)
 		for i, kk := range d.keys {
-			d.index[kk] = i
+			d.index[dictKey(kk)] = i
 		}
 	}
 }
@@ -109,7 +135,7 @@ func (d *Dict) Delete(k any) bool {
 	if d.index != nil {
 		d.index = make(map[any]int, len(d.keys)*2)
 		for j, kk := range d.keys {
-			d.index[kk] = j
+			d.index[dictKey(kk)] = j
 		}
 	}
 	return true
@@ -222,12 +248,12 @@ func wrapGo(v any) any {
 	case float32:
 		return float64(x)
 	case time.Time:
-		return &DateTime{T: x}
+		return goTime(x)
 	case *time.Time:
 		if x == nil {
 			return nil
 		}
-		return &DateTime{T: *x}
+		return goTime(*x)
 	case time.Duration:
 		return &TimeDelta{D: x}
 	}
@@ -235,6 +261,43 @@ func wrapGo(v any) any {
 		return r
 	}
 	return v
+}
+
+// fromGo converts plain Go data (YAML, vars, JSON: []any, map[string]any)
+// into template lists and dicts, recursively, so templates can change it
+// (append, update) as Python code changes dbt's values. Maps become dicts
+// in sorted key order.
+func fromGo(v any) any {
+	switch x := v.(type) {
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = fromGo(e)
+		}
+		return &List{Items: out}
+	case []string:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = e
+		}
+		return &List{Items: out}
+	case map[string]any:
+		d := newDict(len(x))
+		for _, k := range sortedKeys(x) {
+			d.Set(k, fromGo(x[k]))
+		}
+		return d
+	}
+	return wrapGo(v)
+}
+
+// goTime is a Go time as an aware Python datetime (dbt's run_started_at
+// and friends are aware, in UTC).
+func goTime(t time.Time) *DateTime {
+	if t.Location() == time.UTC {
+		return &DateTime{T: t, tz: utcTZ}
+	}
+	return (&tzObj{loc: t.Location(), name: t.Location().String()}).at(t)
 }
 
 // ToGo converts a template value to plain Go values: *List → []any,
@@ -274,6 +337,8 @@ func ToGo(v any) any {
 		return x.D
 	case *Namespace:
 		return ToGo(x.attrs)
+	case *Set:
+		return ToGo(&List{Items: x.seq()})
 	}
 	return v
 }
@@ -312,6 +377,8 @@ func truthy(v any) bool {
 		return false
 	case *Table:
 		return true
+	case *big.Int:
+		return x.Sign() != 0
 	case interface{ truth() bool }:
 		return x.truth()
 	}
@@ -395,6 +462,10 @@ func writeRepr(b *strings.Builder, v any) {
 	case string:
 		b.WriteString(pyQuote(x))
 	case *List:
+		if x.tuple {
+			writeTupleRepr(b, x.Items)
+			return
+		}
 		writeSeqRepr(b, x.Items)
 	case []any:
 		writeSeqRepr(b, x)
@@ -436,6 +507,8 @@ func writeRepr(b *strings.Builder, v any) {
 		b.WriteString("Undefined")
 	case *Relation:
 		b.WriteString(`<Relation ` + x.render() + `>`)
+	case interface{ pyRepr() string }:
+		b.WriteString(x.pyRepr())
 	case fmt.Stringer:
 		b.WriteString(x.String())
 	default:
@@ -447,8 +520,23 @@ func writeRepr(b *strings.Builder, v any) {
 			writeRepr(b, d)
 			return
 		}
-		fmt.Fprint(b, v)
+		// never Go's %v of an internal value: Python's default repr
+		b.WriteString("<" + typeName(v) + " object>")
 	}
+}
+
+func writeTupleRepr(b *strings.Builder, items []any) {
+	b.WriteByte('(')
+	for i, e := range items {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		writeRepr(b, e)
+	}
+	if len(items) == 1 {
+		b.WriteByte(',')
+	}
+	b.WriteByte(')')
 }
 
 func writeSeqRepr(b *strings.Builder, items []any) {
@@ -628,18 +716,29 @@ func typeName(v any) string {
 		return "float"
 	case string:
 		return "str"
-	case *List, []any, []string:
+	case *List:
+		if v.(*List).tuple {
+			return "tuple"
+		}
+		return "list"
+	case []any, []string:
 		return "list"
 	case *Dict, map[string]any:
 		return "dict"
+	case *Set:
+		return "set"
+	case *big.Int:
+		return "int"
 	case *Undefined:
 		return "Undefined"
-	case *Func, *macroVal:
+	case *Func, *macroVal, *boundMethod:
 		return "function"
 	case *Relation:
 		return "Relation"
+	case interface{ pyType() string }:
+		return v.(interface{ pyType() string }).pyType()
 	}
-	return fmt.Sprintf("%T", v)
+	return goTypeToPy(v)
 }
 
 // mapGet reads a key from a dict-like value.
@@ -670,6 +769,8 @@ func toFloat(v any) (float64, bool) {
 	switch x := v.(type) {
 	case int:
 		return float64(x), true
+	case *big.Int:
+		return bigFloat(x), true
 	case float64:
 		return x, true
 	case bool:
@@ -683,6 +784,12 @@ func toFloat(v any) (float64, bool) {
 
 // equal is Python ==.
 func equal(a, b any) bool {
+	if m, ok := a.(*nativeMarker); ok {
+		a = m.s
+	}
+	if m, ok := b.(*nativeMarker); ok {
+		b = m.s
+	}
 	switch x := a.(type) {
 	case nil:
 		return b == nil
@@ -728,11 +835,25 @@ func equal(a, b any) bool {
 			return x.render() == y
 		}
 		return false
-	case *DateTime:
-		if y, ok := b.(*DateTime); ok {
-			return x.T.Equal(y.T)
+	case *Set:
+		y, ok := b.(*Set)
+		return ok && x.equal(y)
+	case *big.Int:
+		return bigEqual(x, b)
+	case interface{ eq(any) (bool, bool) }:
+		if r, ok := x.eq(b); ok {
+			return r
 		}
+	}
+	if _, ok := b.(*Set); ok {
 		return false
+	}
+	if isTuple(a) != isTuple(b) {
+		if _, ok := a.(*List); ok {
+			if _, ok := b.(*List); ok {
+				return false
+			}
+		}
 	}
 	if ai, ok := seqItems(a); ok {
 		bi, ok := seqItems(b)
@@ -771,6 +892,23 @@ func equal(a, b any) bool {
 
 // compare returns -1, 0, 1 for ordered values (numbers, strings, dates, lists).
 func compare(a, b any) (int, error) {
+	if c, ok, err := dtCompare(a, b); ok {
+		return c, err
+	}
+	if isBig(a) || isBig(b) {
+		if ab, ok := toBig(a); ok {
+			if bb, ok := toBig(b); ok {
+				return ab.Cmp(bb), nil
+			}
+		}
+	}
+	if isTuple(a) != isTuple(b) {
+		if _, ok := a.(*List); ok {
+			if _, ok := b.(*List); ok {
+				return 0, fmt.Errorf("'<' not supported between instances of '%s' and '%s'", typeName(a), typeName(b))
+			}
+		}
+	}
 	if af, ok := toFloat(a); ok {
 		if bf, ok := toFloat(b); ok {
 			switch {
@@ -848,8 +986,14 @@ func contains(hay, needle any) (bool, error) {
 		}
 		_, ok = h[s]
 		return ok, nil
-	case *Undefined, nil:
+	case *Undefined:
 		return false, nil
+	case nil:
+		return false, errorf("argument of type 'NoneType' is not iterable")
+	case *Set:
+		return h.has(needle), nil
+	case zoneNames:
+		return h.has(needle), nil
 	}
 	if items, ok := seqItems(hay); ok {
 		for _, it := range items {

@@ -374,11 +374,26 @@ func HooksOf(v any) ([]Hook, error) {
 			out = append(out, Hook{SQL: sql, Transaction: t})
 		case nil:
 		default:
-			bad = append(bad, fmt.Sprintf("a hook must be SQL text or {sql, transaction}, not %T", h))
+			bad = append(bad, fmt.Sprintf("a hook must be SQL text or {sql, transaction}, not %s", yamlValueKind(h)))
 		}
 	}
 	if bad != nil {
 		return out, fmt.Errorf("%s", strings.Join(bad, "; "))
 	}
 	return out, nil
+}
+
+// yamlValueKind names a decoded YAML value's kind for a message.
+func yamlValueKind(v any) string {
+	switch v.(type) {
+	case []any:
+		return "a list"
+	case map[string]any:
+		return "a mapping"
+	case bool:
+		return "a boolean"
+	case int, int64, float64:
+		return "a number"
+	}
+	return "a value of another kind"
 }

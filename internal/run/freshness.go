@@ -220,7 +220,7 @@ func checkFreshness(ctx context.Context, c adapters.Conn, s *manifest.SourceDef)
 	case nil:
 		r.MaxLoadedAt = time.Time{} // an empty table is as stale as can be
 	default:
-		r.Status, r.Err = "runtime error", fmt.Errorf("source %s.%s: loaded_at_field %s is not a timestamp (got %T)", s.SourceName, s.Name, s.LoadedAtField, v)
+		r.Status, r.Err = "runtime error", fmt.Errorf("source %s.%s: loaded_at_field %s is not a timestamp (got %v, cast it to a timestamp in loaded_at_field or loaded_at_query)", s.SourceName, s.Name, s.LoadedAtField, v)
 		return r
 	}
 	r.Age = r.SnapshottedAt.Sub(r.MaxLoadedAt).Seconds()
