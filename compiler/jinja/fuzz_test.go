@@ -36,3 +36,37 @@ func FuzzParse(f *testing.F) {
 		_ = tpl
 	})
 }
+
+// FuzzPyRe checks that no pattern makes the Python-to-regexp2 translation
+// or a match panic, and that an invalid pattern is an error, not a crash.
+func FuzzPyRe(f *testing.F) {
+	for _, s := range []string{
+		`(?P<a>x)(?P=a)`, `(?x) a # c`, `(?<=\$)\d+`, `[]a]`, `[^]]`, `\Z`, `(?i:a)`, `(?aiLmsux)`,
+		`(`, `[`, `(?P=`, `a{2,`, `\`, `(?#c)`, `(?P<n`, "\u00e9+", `(a)|\1`,
+	} {
+		f.Add(s, "a$45 x]aé")
+	}
+	f.Fuzz(func(t *testing.T, pattern, s string) {
+		o, err := compileRe(pattern, 0)
+		if err != nil {
+			return
+		}
+		if _, err := o.search(s, "search"); err != nil {
+			return
+		}
+		_, _ = o.findall(s)
+		_, _ = o.split(s, 0)
+		_, _, _ = o.sub(nil, "<\\g<0>>", s, 0)
+		_, _ = o.search(s, "fullmatch")
+	})
+}
+
+// FuzzPyLiteral checks the literal reader of native rendering.
+func FuzzPyLiteral(f *testing.F) {
+	for _, s := range []string{"[1, 'a', (2,)]", "{'a': -1.5}", "None", "True", "0x1F", "'''", "[[[", "{1: }", "-'a'"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		_, _ = pyLiteral(s)
+	})
+}
