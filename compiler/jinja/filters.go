@@ -535,7 +535,7 @@ func filterUnique(r *renderer, v any, a *callArgs) (any, error) {
 	caseSensitive := truthy(a.argOr(0, "case_sensitive", false))
 	attr, hasAttr := a.arg(1, "attribute")
 	var out []any
-	seen := map[any]bool{}
+	seen := newSet(nil) // Python's set: tuples and relations hash too
 	for _, it := range items {
 		key := it
 		if hasAttr && attr != nil {
@@ -546,12 +546,13 @@ func filterUnique(r *renderer, v any, a *callArgs) (any, error) {
 		if s, ok := key.(string); ok && !caseSensitive {
 			key = strings.ToLower(s)
 		}
-		if hashable(key) {
-			if seen[normKey(key)] {
-				continue
-			}
-			seen[normKey(key)] = true
+		if !hashableForSet(key) {
+			return nil, errorf("unhashable type: '%s'", typeName(key))
 		}
+		if seen.has(key) {
+			continue
+		}
+		seen.add(key)
 		out = append(out, it)
 	}
 	return &List{Items: out}, nil

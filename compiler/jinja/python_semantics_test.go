@@ -229,3 +229,16 @@ func TestOverrideQualifiedMacro(t *testing.T) {
 		t.Errorf("without a matching override: %q", got)
 	}
 }
+
+// codegen's generate_model_import_ctes dedupes a list of tuples with
+// |unique: tuples hash like Python's.
+func TestUniqueOfTuples(t *testing.T) {
+	e := newTestEnv(t)
+	expectRenders(t, e, execCtx(&fakeResolver{}, nil), [][2]string{
+		{`{{ [('a', 1), ('a', 1), ('b', 2)] | unique | list }}`, "[('a', 1), ('b', 2)]"},
+		{`{{ ['A', 'a', 'b'] | unique | list }} {{ ['A', 'a'] | unique(case_sensitive=true) | list }}`, "['A', 'b'] ['A', 'a']"},
+	})
+	if err := renderErr(t, e, `{{ [[1], [1]] | unique | list }}`, execCtx(&fakeResolver{}, nil)); !strings.Contains(err.Error(), "unhashable") {
+		t.Errorf("unique of lists: %v", err)
+	}
+}

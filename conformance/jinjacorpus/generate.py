@@ -301,6 +301,10 @@ LIST_CASES = [
     "{{ undefined_name|default([])|map('lower')|list }}",
     "{{ (none or [])|map('lower')|list }}",
     "{{ ''|list }}{{ ''|join(',') }}",
+    "{{ [('a', 1), ('a', 1), ('b', 2)]|unique|list }}",
+    "{{ [[1], [1]]|unique|list }}",
+    "{{ [('b', 2), ('a', 1)]|unique|sort }}",
+    "{% set l = [] %}{% for x in ['a', 'b', 'a'] %}{% do l.append((x, loop.index)) %}{% endfor %}{{ l|map(attribute=0)|unique|list }}",
     "{{ []|sum }}{{ []|max }}{{ []|min }}",
 ]
 
