@@ -464,6 +464,9 @@ func (adapterObj) getAttr(name string) (any, bool) {
 		}), true
 	case "get_columns_in_relation", "get_columns_in_table":
 		return fn("adapter."+name, func(r *renderer, a *callArgs) (any, error) {
+			if v, ok, err := r.viaMacro("get_columns_in_relation", relArgs(a, name == "get_columns_in_relation", "relation"), nil); ok {
+				return v, err
+			}
 			if !r.execute() || r.st.ctx.Conn == nil {
 				return &List{}, nil
 			}
@@ -560,6 +563,9 @@ func (adapterObj) getAttr(name string) (any, bool) {
 		}), true
 	case "create_schema":
 		return fn("adapter.create_schema", func(r *renderer, a *callArgs) (any, error) {
+			if v, ok, err := r.viaMacro("create_schema", relArgs(a, true, "relation"), nil); ok {
+				return v, err
+			}
 			if !r.execute() || r.st.ctx.Conn == nil {
 				return "", nil
 			}
@@ -571,6 +577,9 @@ func (adapterObj) getAttr(name string) (any, bool) {
 		}), true
 	case "drop_relation":
 		return fn("adapter.drop_relation", func(r *renderer, a *callArgs) (any, error) {
+			if v, ok, err := r.viaMacro("drop_relation", relArgs(a, true, "relation"), nil); ok {
+				return v, err
+			}
 			if !r.execute() || r.st.ctx.Conn == nil {
 				return "", nil
 			}
@@ -582,6 +591,9 @@ func (adapterObj) getAttr(name string) (any, bool) {
 		}), true
 	case "rename_relation":
 		return fn("adapter.rename_relation", func(r *renderer, a *callArgs) (any, error) {
+			if v, ok, err := r.viaMacro("rename_relation", relArgs(a, true, "from_relation", "to_relation"), nil); ok {
+				return v, err
+			}
 			if !r.execute() || r.st.ctx.Conn == nil {
 				return "", nil
 			}
@@ -597,6 +609,9 @@ func (adapterObj) getAttr(name string) (any, bool) {
 		}), true
 	case "truncate_relation":
 		return fn("adapter.truncate_relation", func(r *renderer, a *callArgs) (any, error) {
+			if v, ok, err := r.viaMacro("truncate_relation", relArgs(a, true, "relation"), nil); ok {
+				return v, err
+			}
 			if !r.execute() || r.st.ctx.Conn == nil {
 				return "", nil
 			}
@@ -622,6 +637,9 @@ func (adapterObj) getAttr(name string) (any, bool) {
 		}), true
 	case "list_relations_without_caching":
 		return fn("adapter.list_relations_without_caching", func(r *renderer, a *callArgs) (any, error) {
+			if v, ok, err := r.viaMacro("list_relations_without_caching", relArgs(a, true, "schema_relation"), nil); ok {
+				return v, err
+			}
 			if !r.execute() || r.st.ctx.Conn == nil {
 				return &List{}, nil
 			}
@@ -661,6 +679,23 @@ func (adapterObj) getAttr(name string) (any, bool) {
 		return &objAttrs{name: "config", attrs: map[string]any{}}, true
 	}
 	return nil, false
+}
+
+// relArgs are the arguments an adapter method passes on to the macro that
+// implements it (see viaMacro): nil when use is false or one is missing.
+func relArgs(a *callArgs, use bool, names ...string) []any {
+	if !use {
+		return nil
+	}
+	out := make([]any, len(names))
+	for i, n := range names {
+		v, ok := a.arg(i, n)
+		if !ok {
+			return nil
+		}
+		out[i] = v
+	}
+	return out
 }
 
 func catalogFilter(db string) string {

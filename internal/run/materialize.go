@@ -2,7 +2,9 @@ package run
 
 import (
 	"context"
+	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/kiln-dev/kiln/adapters"
 	"github.com/kiln-dev/kiln/compiler/manifest"
@@ -38,6 +40,22 @@ func materializationNames() []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// materialization picks what builds a node materialized as name: a
+// {% materialization %} block of the project or a package when one applies
+// (custom), else kiln's own.
+func (r *Runner) materialization(name string) (mz Materialization, custom bool, err error) {
+	if mm, ok := r.res.Env.Materialization(name); ok {
+		return macroMaterialization(mm), true, nil
+	}
+	if mz, ok := materializations[name]; ok {
+		return mz, false, nil
+	}
+	if shadowed := r.res.Env.MaterializationShadowed(name); len(shadowed) > 0 {
+		return nil, false, fmt.Errorf("materialization '%s' is built in, and installed packages cannot replace it (package %s defines one); to use it, define {%% materialization %s, default %%} in your project calling %s.materialization_%s_default()", name, strings.Join(shadowed, ", "), name, shadowed[0], name)
+	}
+	return nil, false, fmt.Errorf("materialization '%s' is not supported by kiln (supported: %s, or define {%% materialization %s, default %%} in a macro file)", name, strings.Join(materializationNames(), ", "), name)
 }
 
 // swap builds a view or table under a temporary name and swaps it in.

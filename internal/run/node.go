@@ -129,13 +129,12 @@ func (r *Runner) runModel(ctx context.Context, nr *nodeRun) error {
 	}
 	broken := false
 	defer func() { r.release(c, broken) }()
-	mz, ok := materializations[mat]
-	if !ok {
-		err := fmt.Errorf("materialization '%s' is not supported by kiln (supported: %s)", mat, strings.Join(materializationNames(), ", "))
+	mz, custom, err := r.materialization(mat)
+	if err != nil {
 		r.fail(nr, "ERROR", "ERROR creating "+desc, err, path)
 		return err
 	}
-	if contractEnforced(n) {
+	if contractEnforced(n) && !custom {
 		if err := r.checkContract(ctx, c, n, sql); err != nil {
 			r.fail(nr, "ERROR", "ERROR creating "+desc, err, path)
 			return err
@@ -144,10 +143,12 @@ func (r *Runner) runModel(ctx context.Context, nr *nodeRun) error {
 			mz = r.contractTable
 		}
 	}
-	pre, post, err := r.renderHooks(ctx, n, c)
-	if err != nil {
-		r.fail(nr, "ERROR", "ERROR creating "+desc, err, path)
-		return err
+	var pre, post []adapters.Hook
+	if !custom { // a custom materialization renders its hooks with run_hooks
+		if pre, post, err = r.renderHooks(ctx, n, c); err != nil {
+			r.fail(nr, "ERROR", "ERROR creating "+desc, err, path)
+			return err
+		}
 	}
 	var resp adapters.Response
 	b := &Build{Runner: r, Node: n, Conn: c, SQL: sql, PreHooks: pre, PostHooks: post}

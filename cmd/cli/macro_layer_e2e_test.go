@@ -1,0 +1,50 @@
+package cli
+
+// End-to-end tests of the macro layer (compiler/jinja/fastpath.go,
+// internal/run/jinjamat.go): custom {% materialization %} blocks of the
+// project and of a package, run inside kiln's transaction envelope, and
+// overridden building blocks run inside kiln's own materializations; on
+// DuckDB and PostgreSQL.
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestCustomMaterializations(t *testing.T) {
+	forEachTarget(t, "macro_layer", func(t *testing.T, tg *e2eTarget) {
+		tg.mustKiln(t, 0, "build")
+		// A post-hook sees the new relation: its row lands in the table
+		// that is swapped in, not in the old one (issue 13).
+		wantRows(t, "audited after run 1", tg.rows(t, "select id, note from "+tg.model("audited")), "1|model", "99|post-hook")
+		wantRows(t, "appended after run 1", tg.rows(t, "select id from "+tg.model("appended")), "1")
+
+		tg.mustKiln(t, 0, "build", "--vars", "{id: 2}")
+		wantRows(t, "audited after run 2", tg.rows(t, "select id, note from "+tg.model("audited")), "2|model", "99|post-hook")
+		wantRows(t, "appended after run 2", tg.rows(t, "select id from "+tg.model("appended")), "1", "2")
+
+		// The materialization fails after renaming the new table in: kiln
+		// rolls its transaction back and the old table is untouched.
+		res := tg.mustKiln(t, 1, "build", "--vars", "{id: 3, fail: true}")
+		if !strings.Contains(res.stdout, "failing on purpose after the build") || !strings.Contains(res.stdout, "macros/audited_table.sql:19") {
+			t.Errorf("the failure should name the macro's file and line:\n%s", res.stdout)
+		}
+		wantRows(t, "audited after the failed run", tg.rows(t, "select id, note from "+tg.model("audited")), "2|model", "99|post-hook")
+		left := tg.rows(t, "select table_name from information_schema.tables where table_schema = '"+tg.schema+"' and table_name like 'audited%'")
+		wantRows(t, "relations left behind", left, "audited")
+
+		// A package's {% materialization view %} cannot replace the
+		// built-in one (it would raise): plain_view builds as a view.
+		if !strings.Contains(res.stdout, "OK created sql view model "+tg.schema+".plain_view") {
+			t.Errorf("plain_view should build with kiln's view materialization:\n%s", res.stdout)
+		}
+	})
+}
+
+func TestCustomMaterializationMistakes(t *testing.T) {
+	dir := copyDir(t, repoRoot(t)+"/testdata/macro_layer")
+	res := kiln(t, dir, nil, "run", "-s", "no_relations", "--vars", "{bad: true}")
+	if res.code != 1 || !strings.Contains(res.stdout, "Compilation Error in model no_relations") || !strings.Contains(res.stdout, "materialization_no_relations_default (macros/audited_table.sql:28) must end with {{ return({'relations': [this]}) }}") {
+		t.Errorf("a materialization that returns nothing: exit %d\n%s", res.code, res.all())
+	}
+}
