@@ -176,10 +176,33 @@ type Conn interface {
 	Close() error
 }
 
-// Hook is a pre- or post-hook already rendered to SQL.
+// Hook is a pre- or post-hook.
 type Hook struct {
 	SQL         string
 	Transaction bool // run inside the build transaction (dbt's default)
+	// Render, when set, renders the hook when it is about to run (SQL is
+	// then unused): post-hooks are rendered after the new relation exists,
+	// on the connection and inside the transaction that builds it, so that
+	// run_query/statement in their Jinja act on the new relation.
+	Render func(ctx context.Context) (string, error)
+}
+
+// Statement is the hook's SQL, rendered now when the hook is lazy.
+func (h Hook) Statement(ctx context.Context) (string, error) {
+	if h.Render != nil {
+		return h.Render(ctx)
+	}
+	return h.SQL, nil
+}
+
+// HasLazy reports whether a hook with Transaction == inTx renders late.
+func HasLazy(hooks []Hook, inTx bool) bool {
+	for _, h := range hooks {
+		if h.Transaction == inTx && h.Render != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // MaterializeRequest asks for a view or table.
@@ -191,6 +214,12 @@ type MaterializeRequest struct {
 	SQLHeader string
 	PreHooks  []Hook
 	PostHooks []Hook
+	// CreateSQL, when set, returns the statement that builds tmp — the
+	// adapter's temporary name for Target — in place of the adapter's own
+	// CREATE ... AS (SQL and SQLHeader are then unused): a project's
+	// create_table_as / create_view_as override. It runs where the
+	// adapter's statement would, inside the swap's transaction.
+	CreateSQL func(ctx context.Context, tmp Relation) (string, error)
 }
 
 // SeedRequest asks to load a CSV file.

@@ -48,3 +48,26 @@ func TestCustomMaterializationMistakes(t *testing.T) {
 		t.Errorf("a materialization that returns nothing: exit %d\n%s", res.code, res.all())
 	}
 }
+
+func TestPostHookSeesNewRelation(t *testing.T) {
+	forEachTarget(t, "macro_layer", func(t *testing.T, tg *e2eTarget) {
+		tg.mustKiln(t, 0, "run", "-s", "hooked_table")
+		wantRows(t, "run 1", tg.rows(t, "select id from "+tg.model("hooked_table")), "1", "42")
+		tg.mustKiln(t, 0, "run", "-s", "hooked_table", "--vars", "{id: 2}")
+		wantRows(t, "run 2", tg.rows(t, "select id from "+tg.model("hooked_table")), "2", "42")
+	})
+}
+
+func TestOverriddenBuildingBlocks(t *testing.T) {
+	forEachTarget(t, "macro_overrides", func(t *testing.T, tg *e2eTarget) {
+		tg.mustKiln(t, 0, "build")
+		tg.mustKiln(t, 0, "build", "--vars", "{id: 2}")
+		// create_table_as: the project's SQL built the table, swapped in.
+		wantRows(t, "tbl", tg.rows(t, "select id, val, built_by from "+tg.model("tbl")), "2|v|create_table_as override")
+		// get_delete_insert_merge_sql: the project's statements applied
+		// the new rows inside kiln's incremental transaction.
+		wantRows(t, "inc_di", tg.rows(t, "select id, note from "+tg.model("inc_di")), "1|delete+insert override", "2|delete+insert override")
+		// adapter.get_columns_in_relation went through the project's macro.
+		wantRows(t, "cols", tg.rows(t, "select names from "+tg.model("cols")), "id,val")
+	})
+}

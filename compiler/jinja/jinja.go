@@ -479,6 +479,9 @@ func hasRenderChars(s string) bool {
 	return false
 }
 
+// HasJinja reports whether s contains a Jinja tag, expression or comment.
+func HasJinja(s string) bool { return hasJinja(s) }
+
 func hasJinja(s string) bool {
 	for i := 0; i+1 < len(s); i++ {
 		if s[i] == '{' {

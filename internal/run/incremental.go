@@ -102,6 +102,16 @@ type incrConfig struct {
 	mb             *microbatchConfig
 }
 
+// strategyBlocks are the macros the internal get_incremental_<strategy>_sql
+// calls: when a project or package overrides one, the strategy's SQL comes
+// from the macros (which then reach the override) instead of from Go.
+var strategyBlocks = map[string][]string{
+	"append":        {"get_insert_into_sql", "get_quoted_csv"},
+	"delete+insert": {"get_delete_insert_merge_sql", "get_insert_into_sql", "get_quoted_csv"},
+	"merge":         {"get_merge_sql", "get_merge_update_columns", "get_quoted_csv"},
+	"microbatch":    {"get_insert_into_sql", "get_quoted_csv"},
+}
+
 var onSchemaChangeModes = []string{"ignore", "fail", "append_new_columns", "sync_all_columns"}
 
 func (b *Build) incrementalConfig(ic adapters.IncrementalConn) (*incrConfig, error) {
@@ -130,6 +140,9 @@ func (b *Build) incrementalConfig(ic adapters.IncrementalConn) (*incrConfig, err
 		return nil, cfgErr(n, "on_schema_change", "on_schema_change '%s' is not one of %s", c.String("on_schema_change", ""), strings.Join(onSchemaChangeModes, ", "))
 	}
 	s := strings.ToLower(strings.TrimSpace(c.String("incremental_strategy", "default")))
+	if s == "default" && b.overridden("get_incremental_default_sql") {
+		cfg.macro = "get_incremental_default_sql"
+	}
 	if s == "default" {
 		// dbt-duckdb and dbt-postgres: delete+insert (which is a plain
 		// append without a unique_key).
@@ -140,7 +153,7 @@ func (b *Build) incrementalConfig(ic adapters.IncrementalConn) (*incrConfig, err
 	}
 	cfg.strategy = s
 	macro := "get_incremental_" + strings.ReplaceAll(s, "+", "_") + "_sql"
-	if b.Runner.res.Env.IsOverridden(macro) {
+	if cfg.macro == "" && b.overridden(append([]string{macro}, strategyBlocks[s]...)...) {
 		cfg.macro = macro
 	}
 	builtin := []string{"append", "delete+insert", "merge", "microbatch"}
@@ -266,11 +279,21 @@ func execHooks(ctx context.Context, c adapters.Conn, hooks []adapters.Hook, inTx
 		if h.Transaction != inTx {
 			continue
 		}
-		if _, err := c.Exec(ctx, h.SQL); err != nil {
+		if err := runHook(ctx, c, h); err != nil {
 			return fmt.Errorf("%s %d failed (the transaction was rolled back): %w", what, i, err)
 		}
 	}
 	return nil
+}
+
+// runHook renders (when lazy) and runs one hook.
+func runHook(ctx context.Context, c adapters.Conn, h adapters.Hook) error {
+	q, err := h.Statement(ctx)
+	if err != nil || strings.TrimSpace(q) == "" {
+		return err
+	}
+	_, err = c.Exec(ctx, q)
+	return err
 }
 
 // applyIncremental is one incremental transaction (see the file comment).

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kiln-dev/kiln/adapters"
+	"github.com/kiln-dev/kiln/compiler/jinja"
 	"github.com/kiln-dev/kiln/compiler/manifest"
 )
 
@@ -145,7 +146,7 @@ func (r *Runner) runModel(ctx context.Context, nr *nodeRun) error {
 	}
 	var pre, post []adapters.Hook
 	if !custom { // a custom materialization renders its hooks with run_hooks
-		if pre, post, err = r.renderHooks(ctx, n, c); err != nil {
+		if pre, post, err = r.renderHooks(ctx, n, c, true); err != nil {
 			r.fail(nr, "ERROR", "ERROR creating "+desc, err, path)
 			return err
 		}
@@ -173,15 +174,32 @@ func (r *Runner) runModel(ctx context.Context, nr *nodeRun) error {
 	return nil
 }
 
-// renderHooks renders pre- and post-hooks at execution time.
-func (r *Runner) renderHooks(ctx context.Context, n *manifest.Node, c adapters.Conn) (pre, post []adapters.Hook, err error) {
-	render := func(key string) ([]adapters.Hook, error) {
+// renderHooks renders pre-hooks now (right before the node is built) and
+// post-hooks too, or — lazyPost — when the adapter reaches them, after the
+// new relation exists and before it is committed: `{{ this }}` and the
+// queries a post-hook runs while rendering then act on the new relation.
+func (r *Runner) renderHooks(ctx context.Context, n *manifest.Node, c adapters.Conn, lazyPost ...bool) (pre, post []adapters.Hook, err error) {
+	renderOne := func(ctx context.Context, key string, i int, src string) (string, error) {
+		jctx, _ := r.res.RuntimeContext(ctx, n, c)
+		sql, err := r.res.Env.RenderString(fmt.Sprintf("%s (%s %d)", n.OriginalFilePath, key, i), src, jctx)
+		if err != nil {
+			return "", fmt.Errorf("rendering %s %d of %s: %w", key, i, n.Name, err)
+		}
+		return sql, nil
+	}
+	render := func(key string, lazy bool) ([]adapters.Hook, error) {
 		var out []adapters.Hook
 		for i, h := range n.Config.Hooks(key) {
-			jctx, _ := r.res.RuntimeContext(ctx, n, c)
-			sql, err := r.res.Env.RenderString(fmt.Sprintf("%s (%s %d)", n.OriginalFilePath, key, i), h.SQL, jctx)
+			if lazy && jinja.HasJinja(h.SQL) {
+				i, src := i, h.SQL
+				out = append(out, adapters.Hook{Transaction: h.Transaction, Render: func(ctx context.Context) (string, error) {
+					return renderOne(ctx, key, i, src)
+				}})
+				continue
+			}
+			sql, err := renderOne(ctx, key, i, h.SQL)
 			if err != nil {
-				return nil, fmt.Errorf("rendering %s %d of %s: %w", key, i, n.Name, err)
+				return nil, err
 			}
 			if strings.TrimSpace(sql) != "" {
 				out = append(out, adapters.Hook{SQL: sql, Transaction: h.Transaction})
@@ -189,10 +207,10 @@ func (r *Runner) renderHooks(ctx context.Context, n *manifest.Node, c adapters.C
 		}
 		return out, nil
 	}
-	if pre, err = render("pre-hook"); err != nil {
+	if pre, err = render("pre-hook", false); err != nil {
 		return
 	}
-	post, err = render("post-hook")
+	post, err = render("post-hook", len(lazyPost) > 0 && lazyPost[0])
 	return
 }
 

@@ -124,7 +124,7 @@ func (r *Runner) runSnapshot(ctx context.Context, nr *nodeRun) error {
 	}
 	broken := false
 	defer func() { r.release(c, broken) }()
-	pre, post, err := r.renderHooks(ctx, n, c)
+	pre, post, err := r.renderHooks(ctx, n, c, true)
 	if err != nil {
 		r.fail(nr, "ERROR", "ERROR snapshotting "+desc, err, path)
 		return err

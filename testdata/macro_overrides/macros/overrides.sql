@@ -1,0 +1,29 @@
+{#- The project replaces building blocks of kiln's built-in
+    materializations; kiln runs them inside its own swap / transaction. -#}
+
+{#- Tables get a column saying who built them (not the incremental
+    model's staging tables, which kiln creates itself). -#}
+{% macro default__create_table_as(temporary, relation, sql, language='sql') -%}
+  create {% if temporary %}temporary {% endif %}table {{ relation }} as (
+    select q.*{% if config.get('materialized') == 'table' %}, 'create_table_as override' as built_by{% endif %}
+    from ({{ sql }}) as q
+  )
+{%- endmacro %}
+
+{#- delete+insert that records which macro inserted each row. -#}
+{% macro default__get_delete_insert_merge_sql(target, source, unique_key, dest_columns, incremental_predicates) -%}
+  delete from {{ target }} where {{ unique_key }} in (select {{ unique_key }} from {{ source }});
+  insert into {{ target }} ({{ get_quoted_csv(dest_columns | map(attribute='name')) }})
+  select {% for c in dest_columns -%}
+    {%- if c.name == 'note' %}'delete+insert override'{% else %}{{ adapter.quote(c.name) }}{% endif %}{{ ', ' if not loop.last }}
+  {%- endfor %} from {{ source }}
+{%- endmacro %}
+
+{#- adapter.get_columns_in_relation goes through this macro: hide built_by. -#}
+{% macro default__get_columns_in_relation(relation) -%}
+  {%- set cols = [] -%}
+  {%- for c in adapter.get_columns_in_relation(relation) if c.name != 'built_by' -%}
+    {%- do cols.append(c) -%}
+  {%- endfor -%}
+  {{- return(cols) -}}
+{%- endmacro %}
