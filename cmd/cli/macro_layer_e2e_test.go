@@ -71,3 +71,34 @@ func TestOverriddenBuildingBlocks(t *testing.T) {
 		wantRows(t, "cols", tg.rows(t, "select names from "+tg.model("cols")), "id,val")
 	})
 }
+
+func TestProjectHooksOfPackages(t *testing.T) {
+	forEachTarget(t, "project_hooks", func(t *testing.T, tg *e2eTarget) {
+		res := tg.mustKiln(t, 0, "run")
+		// dbt's order: the root project's hooks, then each package's by name.
+		for _, line := range []string{"START hook: project_hooks.on-run-start.0", "START hook: apkg.on-run-start.2", "START hook: zpkg.on-run-start.3", "START hook: zpkg.on-run-end.2"} {
+			if !strings.Contains(res.stdout, line) {
+				t.Errorf("missing %q:\n%s", line, res.stdout)
+			}
+		}
+		// Each start hook counts the rows before it; end hooks ref() a model.
+		wantRows(t, "hook_log", tg.rows(t, "select who, n from "+tg.model("hook_log")),
+			"root-start|0", "apkg-start|1", "zpkg-start|2", "root-end|1", "apkg-end|1", "zpkg-end|1")
+
+		// A failing on-run-start hook skips the hooks after it and every
+		// node; on-run-end still runs (and fails here: m was not built); exit 1.
+		tg.exec(t, "drop view "+tg.model("m"))
+		res = tg.mustKiln(t, 1, "run", "--vars", "{fail_hook: true}")
+		for _, line := range []string{"ERROR hook: apkg.on-run-start.2", "SKIP hook: zpkg.on-run-start.3", "SKIP relation " + tg.schema + ".m", "Completed with 2 errors"} {
+			if !strings.Contains(res.stdout, line) {
+				t.Errorf("missing %q:\n%s", line, res.stdout)
+			}
+		}
+		if got := runResults(t, tg.dir)["model.project_hooks.m"]; got != "skipped" {
+			t.Errorf("model m: %s, want skipped", got)
+		}
+		if n := tg.rows(t, "select count(*) from information_schema.tables where table_schema = '"+tg.schema+"' and table_name = 'm'"); n[0] != "0" {
+			t.Errorf("m was built after the failed on-run-start hook")
+		}
+	})
+}

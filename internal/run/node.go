@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
 	"github.com/kiln-dev/kiln/adapters"
 	"github.com/kiln-dev/kiln/compiler/jinja"
 	"github.com/kiln-dev/kiln/compiler/manifest"
+	"github.com/kiln-dev/kiln/compiler/project"
 )
 
 // nodeRun tracks one node's execution for its result.
@@ -258,37 +260,97 @@ func (r *Runner) runSeed(ctx context.Context, nr *nodeRun) error {
 	return nil
 }
 
-// runProjectHooks runs on-run-start / on-run-end statements.
-func (r *Runner) runProjectHooks(ctx context.Context, kind string, hooks []string) error {
+// projectHook is one on-run-start / on-run-end statement of the root
+// project or an installed package.
+type projectHook struct {
+	pkg   string
+	sql   string
+	index int // position within its own project's list
+}
+
+// projectHooks lists the hooks of kind in dbt's order: the root project's,
+// then each installed package's, packages by name. (Verified against dbt
+// 1.11; compile runs none.)
+func (r *Runner) projectHooks(kind string) []projectHook {
+	var out []projectHook
+	root := r.opts.OnRunStart
+	if kind == "on-run-end" {
+		root = r.opts.OnRunEnd
+	}
+	for i, h := range root {
+		out = append(out, projectHook{pkg: r.res.Project.Name, sql: h, index: i})
+	}
+	if r.opts.Command == "compile" {
+		return out
+	}
+	pkgs := append([]*project.Project(nil), r.res.Packages...)
+	sort.Slice(pkgs, func(i, j int) bool { return pkgs[i].Name < pkgs[j].Name })
+	for _, p := range pkgs {
+		hooks := p.OnRunStart
+		if kind == "on-run-end" {
+			hooks = p.OnRunEnd
+		}
+		for i, h := range hooks {
+			out = append(out, projectHook{pkg: p.Name, sql: h.SQL, index: i})
+		}
+	}
+	return out
+}
+
+// runProjectHooks runs on-run-start / on-run-end statements, each rendered
+// in its own package's context. After a failure the remaining hooks are
+// skipped, as in dbt.
+func (r *Runner) runProjectHooks(ctx context.Context, kind string, hooks []projectHook) error {
 	c, err := r.conn(ctx)
 	if err != nil {
 		return err
 	}
 	defer r.release(c, false)
-	proj := r.res.Project.Name
+	var failed error
 	for i, h := range hooks {
-		name := fmt.Sprintf("%s.%s.%d", proj, kind, i)
+		name := fmt.Sprintf("%s.%s.%d", h.pkg, kind, i)
+		if failed != nil {
+			r.p.Progress(i+1, len(hooks), "SKIP hook: "+name, "SKIP", 0, false)
+			continue
+		}
 		start := time.Now()
 		r.p.Progress(i+1, len(hooks), "START hook: "+name, "RUN", 0, false)
-		node := &manifest.Node{UniqueID: "operation." + proj + "." + proj + "-" + kind + "-" + fmt.Sprint(i), Name: proj + "-" + kind + "-" + fmt.Sprint(i), ResourceType: manifest.Operation, PackageName: proj, OriginalFilePath: "dbt_project.yml", Config: manifest.Config{}}
+		id := fmt.Sprintf("%s-%s-%d", h.pkg, kind, h.index)
+		node := &manifest.Node{UniqueID: "operation." + h.pkg + "." + id, Name: id, ResourceType: manifest.Operation, PackageName: h.pkg, OriginalFilePath: "dbt_project.yml", Config: manifest.Config{}}
 		jctx, _ := r.res.RuntimeContext(ctx, node, c)
 		if kind == "on-run-end" {
 			jctx.Globals["results"] = r.hookResults()
 		}
-		sql, err := r.res.Env.RenderString("dbt_project.yml ("+kind+")", h, jctx)
+		where := "dbt_project.yml"
+		if h.pkg != r.res.Project.Name {
+			where = "dbt_packages/" + h.pkg + "/dbt_project.yml"
+		}
+		sql, err := r.res.Env.RenderString(where+" ("+kind+")", h.sql, jctx)
 		if err == nil && strings.TrimSpace(sql) != "" {
 			_, err = c.Exec(ctx, sql)
 		}
 		if err != nil {
 			r.p.Progress(i+1, len(hooks), "ERROR hook: "+name, "ERROR", time.Since(start), true)
-			r.p.Line("Error in %s hook %d (dbt_project.yml): %v", kind, i, err)
-			r.hookErr = append(r.hookErr, fmt.Sprintf("%s hook %d: %v", kind, i, err))
-			return err
+			r.p.Line("Error in %s hook %d of package %s (%s): %v", kind, h.index, h.pkg, where, err)
+			r.hookErr = append(r.hookErr, fmt.Sprintf("%s hook %s: %v", kind, name, err))
+			failed = err
+			continue
 		}
 		r.p.Progress(i+1, len(hooks), "OK hook: "+name, "OK", time.Since(start), true)
 	}
 	r.p.Line("")
-	return nil
+	return failed
+}
+
+// skipAfterStartHooks is dbt's skip_nodes_if_on_run_start_fails flag: kiln
+// defaults it to true (dbt 2.0's behaviour): nodes built after a failed
+// setup hook could be wrong. `flags: {skip_nodes_if_on_run_start_fails:
+// false}` restores dbt 1.x's default, which builds them anyway.
+func (r *Runner) skipAfterStartHooks() bool {
+	if v, ok := r.res.Project.Flags["skip_nodes_if_on_run_start_fails"].(bool); ok {
+		return v
+	}
+	return true
 }
 
 func (r *Runner) hookResults() []any {
