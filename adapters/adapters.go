@@ -234,12 +234,15 @@ type SeedRequest struct {
 	PostHooks    []Hook
 }
 
-// Dialect covers the SQL differences the compiler and runner need.
+// Dialect covers the SQL differences the compiler and runner need: how
+// identifiers are quoted and how long they may be, and the statements of
+// dbt's building blocks (SQLBuilder, see sqlgen.go; embed StandardSQL for
+// the portable ones).
 type Dialect interface {
 	Quote(identifier string) string
 	// MaxIdentifierLength is 0 for no practical limit (DuckDB), 63 on Postgres.
 	MaxIdentifierLength() int
-	// DefaultIncrementalStrategy and friends belong to the incremental issue.
+	SQLBuilder
 }
 
 // ErrLocked is returned (wrapped) by Open when another process holds the

@@ -184,7 +184,17 @@ func (r *Runner) snapshot(ctx context.Context, n *manifest.Node, c adapters.Conn
 const keyPrefix = "__kiln_key_"
 const fromCol = "__kiln_from"
 
-func q(s string) string { return adapters.QuoteIdent(s) }
+// q quotes an identifier the warehouse's way.
+func (s *snapshotter) q(id string) string { return s.ic.Dialect().Quote(id) }
+
+// cols is the quoted, comma-separated list of the columns' names.
+func (s *snapshotter) cols(cols []adapters.Column) string {
+	out := make([]string, len(cols))
+	for i, c := range cols {
+		out[i] = s.q(c.Name)
+	}
+	return strings.Join(out, ", ")
+}
 
 func (s *snapshotter) exec(ctx context.Context, sql string) (int64, error) {
 	resp, err := s.ic.Exec(ctx, sql)
@@ -199,13 +209,13 @@ func (s *snapshotter) run(ctx context.Context, sql string) error {
 	// 1. The source rows, once, with key parts and valid-from computed.
 	var sel []string
 	for i, k := range sc.keys {
-		sel = append(sel, "("+k+") AS "+q(fmt.Sprint(keyPrefix, i+1)))
+		sel = append(sel, "("+k+") AS "+s.q(fmt.Sprint(keyPrefix, i+1)))
 	}
 	from := s.now
 	if sc.updatedAt != "" {
 		from = "(" + sc.updatedAt + ")"
 	}
-	sel = append(sel, from+" AS "+q(fromCol))
+	sel = append(sel, from+" AS "+s.q(fromCol))
 	if _, err := s.exec(ctx, s.ic.CreateTempTableSQL(s.src, "SELECT snapshot_query.*, "+strings.Join(sel, ", ")+" FROM (\n"+trimSemi(sql)+"\n) AS snapshot_query")); err != nil {
 		return err
 	}
@@ -222,7 +232,7 @@ func (s *snapshotter) run(ctx context.Context, sql string) error {
 	for _, m := range []string{sc.scdID, sc.metaUpdatedAt, sc.validFrom, sc.validTo, sc.isDeleted} {
 		for _, c := range data {
 			if strings.EqualFold(c.Name, m) {
-				return fmt.Errorf("the snapshot query already has a column %s, which is a snapshot meta column; rename it in the query (or rename the meta column with snapshot_meta_column_names)", q(c.Name))
+				return fmt.Errorf("the snapshot query already has a column %s, which is a snapshot meta column; rename it in the query (or rename the meta column with snapshot_meta_column_names)", s.q(c.Name))
 			}
 		}
 	}
@@ -238,7 +248,7 @@ func (s *snapshotter) run(ctx context.Context, sql string) error {
 	}
 	// 2. First run: the table is the source plus meta columns.
 	if existing == nil {
-		n, err := s.exec(ctx, "CREATE TABLE "+s.target.Render()+" AS\nSELECT "+quotedCols(data)+", "+s.metaSelect("", false)+"\nFROM "+s.src.Render())
+		n, err := s.exec(ctx, "CREATE TABLE "+s.target.Render()+" AS\nSELECT "+s.cols(data)+", "+s.metaSelect("", false)+"\nFROM "+s.src.Render())
 		s.inserted = n
 		if err == nil {
 			_, err = s.exec(ctx, "DROP TABLE "+s.src.Render())
@@ -258,22 +268,22 @@ func (s *snapshotter) metaSelect(alias string, deleted bool) string {
 	}
 	var parts []string
 	for i := range sc.keys {
-		parts = append(parts, "coalesce(cast("+p+q(fmt.Sprint(keyPrefix, i+1))+" as varchar), '')")
+		parts = append(parts, "coalesce(cast("+p+s.q(fmt.Sprint(keyPrefix, i+1))+" as varchar), '')")
 	}
-	f := p + q(fromCol)
+	f := p + s.q(fromCol)
 	parts = append(parts, "coalesce(cast("+f+" as varchar), '')")
 	validTo := "nullif(" + f + ", " + f + ")"
 	if sc.validToCurrent != "" {
 		validTo = "coalesce(" + validTo + ", " + sc.validToCurrent + ")"
 	}
-	out := "md5(" + strings.Join(parts, " || '|' || ") + ") AS " + q(sc.scdID) +
-		", " + f + " AS " + q(sc.metaUpdatedAt) + ", " + f + " AS " + q(sc.validFrom) + ", " + validTo + " AS " + q(sc.validTo)
+	out := "md5(" + strings.Join(parts, " || '|' || ") + ") AS " + s.q(sc.scdID) +
+		", " + f + " AS " + s.q(sc.metaUpdatedAt) + ", " + f + " AS " + s.q(sc.validFrom) + ", " + validTo + " AS " + s.q(sc.validTo)
 	if sc.hardDeletes == "new_record" || deleted {
 		flag := "'False'"
 		if deleted {
 			flag = "'True'"
 		}
-		out += ", " + flag + " AS " + q(sc.isDeleted)
+		out += ", " + flag + " AS " + s.q(sc.isDeleted)
 	}
 	return out
 }
@@ -285,7 +295,7 @@ func (s *snapshotter) validateSource(ctx context.Context, data []adapters.Column
 	sc := s.sc
 	var keyCols, nullConds []string
 	for i := range sc.keys {
-		k := q(fmt.Sprint(keyPrefix, i+1))
+		k := s.q(fmt.Sprint(keyPrefix, i+1))
 		keyCols = append(keyCols, k)
 		nullConds = append(nullConds, k+" IS NULL")
 	}
@@ -319,7 +329,7 @@ func (s *snapshotter) validateSource(ctx context.Context, data []adapters.Column
 		return fmt.Errorf("unique_key (%s) is not unique in the snapshot's query: %d key(s) appear more than once, e.g. %s. Each would get several current rows; deduplicate the query or extend unique_key. Nothing was changed", keyDesc, toInt(t.Rows[0][0]), strings.Join(rows, ", "))
 	}
 	if sc.strategy == "timestamp" {
-		if cnt, rows, err := sample(q(fromCol) + " IS NULL"); err != nil {
+		if cnt, rows, err := sample(s.q(fromCol) + " IS NULL"); err != nil {
 			return err
 		} else if cnt > 0 {
 			return fmt.Errorf("%d source row(s) have a NULL updated_at (%s), e.g. keys %s. The timestamp strategy could never see them change; coalesce updated_at in the query or use the check strategy. Nothing was changed", cnt, sc.updatedAt, rows)
@@ -355,7 +365,7 @@ func trimSemi(sql string) string { return adapters.TrimStatement(sql) }
 
 // current is the predicate of a current row, on alias.
 func (s *snapshotter) current(alias string) string {
-	vt := alias + "." + q(s.sc.validTo)
+	vt := alias + "." + s.q(s.sc.validTo)
 	if s.sc.validToCurrent != "" {
 		return "(" + vt + " IS NULL OR " + vt + " = " + s.sc.validToCurrent + ")"
 	}
@@ -366,11 +376,11 @@ func (s *snapshotter) current(alias string) string {
 func (s *snapshotter) dupCurrent(ctx context.Context) (int64, string, error) {
 	var keys []string
 	for i, k := range s.sc.keys {
-		keys = append(keys, "("+k+") AS "+q(fmt.Sprint(keyPrefix, i+1)))
+		keys = append(keys, "("+k+") AS "+s.q(fmt.Sprint(keyPrefix, i+1)))
 	}
 	var kc []string
 	for i := range s.sc.keys {
-		kc = append(kc, q(fmt.Sprint(keyPrefix, i+1)))
+		kc = append(kc, s.q(fmt.Sprint(keyPrefix, i+1)))
 	}
 	inner := "SELECT " + strings.Join(keys, ", ") + " FROM " + s.target.Render() + " AS t WHERE " + s.current("t")
 	t, _, err := s.ic.Query(ctx, "SELECT count(*) OVER (), "+strings.Join(kc, ", ")+" FROM ("+inner+") d GROUP BY "+strings.Join(kc, ", ")+" HAVING count(*) > 1 LIMIT 5", 0)
@@ -396,7 +406,7 @@ func (s *snapshotter) update(ctx context.Context, data []adapters.Column) error 
 	}
 	for _, m := range []string{sc.scdID, sc.metaUpdatedAt, sc.validFrom, sc.validTo} {
 		if _, ok := tgtBy[strings.ToLower(m)]; !ok {
-			return fmt.Errorf("%s has no column %s: it is not a snapshot table (or its meta columns were renamed; see snapshot_meta_column_names)", s.target.Render(), q(m))
+			return fmt.Errorf("%s has no column %s: it is not a snapshot table (or its meta columns were renamed; see snapshot_meta_column_names)", s.target.Render(), s.q(m))
 		}
 	}
 	// Schema evolution first: DuckDB wants DDL before DML in a transaction.
@@ -404,7 +414,7 @@ func (s *snapshotter) update(ctx context.Context, data []adapters.Column) error 
 	for _, c := range data {
 		t, ok := tgtBy[strings.ToLower(c.Name)]
 		if !ok {
-			ddl = append(ddl, "ALTER TABLE "+s.target.Render()+" ADD COLUMN "+q(c.Name)+" "+c.DataType)
+			ddl = append(ddl, "ALTER TABLE "+s.target.Render()+" ADD COLUMN "+s.q(c.Name)+" "+c.DataType)
 			continue
 		}
 		if strings.EqualFold(t.DataType, c.DataType) {
@@ -425,7 +435,7 @@ func (s *snapshotter) update(ctx context.Context, data []adapters.Column) error 
 	if _, ok := tgtBy[strings.ToLower(sc.isDeleted)]; ok {
 		hasDeleted = true
 	} else if sc.hardDeletes == "new_record" {
-		ddl = append(ddl, "ALTER TABLE "+s.target.Render()+" ADD COLUMN "+q(sc.isDeleted)+" VARCHAR")
+		ddl = append(ddl, "ALTER TABLE "+s.target.Render()+" ADD COLUMN "+s.q(sc.isDeleted)+" VARCHAR")
 		hasDeleted = true
 	}
 	for _, d := range ddl {
@@ -441,7 +451,7 @@ func (s *snapshotter) update(ctx context.Context, data []adapters.Column) error 
 	// Current rows with their key parts.
 	var keySel, join, srcJoin []string
 	for i, k := range sc.keys {
-		kc := q(fmt.Sprint(keyPrefix, i+1))
+		kc := s.q(fmt.Sprint(keyPrefix, i+1))
 		keySel = append(keySel, "("+k+") AS "+kc)
 		join = append(join, "src."+kc+" = cur."+kc)
 		srcJoin = append(srcJoin, "src."+kc+" = d."+kc)
@@ -451,13 +461,13 @@ func (s *snapshotter) update(ctx context.Context, data []adapters.Column) error 
 	}
 	marker := "FALSE"
 	if hasDeleted {
-		marker = "coalesce(cur." + q(sc.isDeleted) + ", 'False') = 'True'"
+		marker = "coalesce(cur." + s.q(sc.isDeleted) + ", 'False') = 'True'"
 	}
 	// What changed.
 	var changed []string
 	switch sc.strategy {
 	case "timestamp":
-		changed = append(changed, "cur."+q(sc.validFrom)+" < src."+q(fromCol))
+		changed = append(changed, "cur."+s.q(sc.validFrom)+" < src."+s.q(fromCol))
 	case "check":
 		cols := sc.checkCols
 		if sc.checkAll {
@@ -468,12 +478,12 @@ func (s *snapshotter) update(ctx context.Context, data []adapters.Column) error 
 		}
 		for _, c := range cols {
 			name := strings.Trim(c, `"`)
-			changed = append(changed, "src."+q(name)+" IS DISTINCT FROM cur."+q(name))
+			changed = append(changed, "src."+s.q(name)+" IS DISTINCT FROM cur."+s.q(name))
 		}
 	}
 	changed = append(changed, marker)
-	chgSQL := "SELECT src.*, cur." + q(sc.scdID) + " AS __kiln_cur_scd\nFROM " + s.src.Render() + " AS src\nLEFT JOIN " + s.cur.Render() + " AS cur ON " + strings.Join(join, " AND ") +
-		"\nWHERE cur." + q(keyPrefix+"1") + " IS NULL OR " + strings.Join(changed, " OR ")
+	chgSQL := "SELECT src.*, cur." + s.q(sc.scdID) + " AS __kiln_cur_scd\nFROM " + s.src.Render() + " AS src\nLEFT JOIN " + s.cur.Render() + " AS cur ON " + strings.Join(join, " AND ") +
+		"\nWHERE cur." + s.q(keyPrefix+"1") + " IS NULL OR " + strings.Join(changed, " OR ")
 	if _, err := s.exec(ctx, s.ic.CreateTempTableSQL(s.chg, chgSQL)); err != nil {
 		return err
 	}
@@ -487,30 +497,30 @@ func (s *snapshotter) update(ctx context.Context, data []adapters.Column) error 
 
 	dest := "DBT_INTERNAL_DEST"
 	// Close the current version of changed keys at the new version's start.
-	n, err := s.exec(ctx, "UPDATE "+s.target.Render()+" AS "+dest+" SET "+q(sc.validTo)+" = chg."+q(fromCol)+
-		"\nFROM "+s.chg.Render()+" AS chg WHERE chg.__kiln_cur_scd IS NOT NULL AND "+dest+"."+q(sc.scdID)+" = chg.__kiln_cur_scd AND "+s.current(dest))
+	n, err := s.exec(ctx, "UPDATE "+s.target.Render()+" AS "+dest+" SET "+s.q(sc.validTo)+" = chg."+s.q(fromCol)+
+		"\nFROM "+s.chg.Render()+" AS chg WHERE chg.__kiln_cur_scd IS NOT NULL AND "+dest+"."+s.q(sc.scdID)+" = chg.__kiln_cur_scd AND "+s.current(dest))
 	if err != nil {
 		return err
 	}
 	s.updated += n
 	if sc.hardDeletes != "ignore" {
-		n, err := s.exec(ctx, "UPDATE "+s.target.Render()+" AS "+dest+" SET "+q(sc.validTo)+" = "+s.now+
-			"\nFROM "+s.del.Render()+" AS d WHERE "+dest+"."+q(sc.scdID)+" = d."+q(sc.scdID)+" AND "+s.current(dest))
+		n, err := s.exec(ctx, "UPDATE "+s.target.Render()+" AS "+dest+" SET "+s.q(sc.validTo)+" = "+s.now+
+			"\nFROM "+s.del.Render()+" AS d WHERE "+dest+"."+s.q(sc.scdID)+" = d."+s.q(sc.scdID)+" AND "+s.current(dest))
 		if err != nil {
 			return err
 		}
 		s.updated += n
 	}
 	// New versions.
-	metaCols := []string{q(sc.scdID), q(sc.metaUpdatedAt), q(sc.validFrom), q(sc.validTo)}
+	metaCols := []string{s.q(sc.scdID), s.q(sc.metaUpdatedAt), s.q(sc.validFrom), s.q(sc.validTo)}
 	meta := s.metaSelect("chg", false)
 	if hasDeleted {
-		metaCols = append(metaCols, q(sc.isDeleted))
+		metaCols = append(metaCols, s.q(sc.isDeleted))
 		if sc.hardDeletes != "new_record" {
 			meta += ", 'False'"
 		}
 	}
-	n, err = s.exec(ctx, "INSERT INTO "+s.target.Render()+" ("+quotedCols(data)+", "+strings.Join(metaCols, ", ")+")\nSELECT "+prefixed("chg", data)+", "+meta+" FROM "+s.chg.Render()+" AS chg")
+	n, err = s.exec(ctx, "INSERT INTO "+s.target.Render()+" ("+s.cols(data)+", "+strings.Join(metaCols, ", ")+")\nSELECT "+s.prefixed("chg", data)+", "+meta+" FROM "+s.chg.Render()+" AS chg")
 	if err != nil {
 		return err
 	}
@@ -524,7 +534,7 @@ func (s *snapshotter) update(ctx context.Context, data []adapters.Column) error 
 			}
 		}
 		delMeta := s.deletedMeta()
-		n, err := s.exec(ctx, "INSERT INTO "+s.target.Render()+" ("+quotedCols(keep)+", "+strings.Join(metaCols, ", ")+")\nSELECT "+prefixed("d", keep)+", "+delMeta+" FROM "+s.del.Render()+" AS d")
+		n, err := s.exec(ctx, "INSERT INTO "+s.target.Render()+" ("+s.cols(keep)+", "+strings.Join(metaCols, ", ")+")\nSELECT "+s.prefixed("d", keep)+", "+delMeta+" FROM "+s.del.Render()+" AS d")
 		if err != nil {
 			return err
 		}
@@ -557,7 +567,7 @@ func (s *snapshotter) deletedMeta() string {
 	sc := s.sc
 	var parts []string
 	for i := range sc.keys {
-		parts = append(parts, "coalesce(cast(d."+q(fmt.Sprint(keyPrefix, i+1))+" as varchar), '')")
+		parts = append(parts, "coalesce(cast(d."+s.q(fmt.Sprint(keyPrefix, i+1))+" as varchar), '')")
 	}
 	parts = append(parts, "coalesce(cast("+s.now+" as varchar), '')")
 	validTo := "cast(NULL as timestamp)"
@@ -576,10 +586,10 @@ func isMeta(sc *snapConfig, name string) bool {
 	return false
 }
 
-func prefixed(alias string, cols []adapters.Column) string {
+func (s *snapshotter) prefixed(alias string, cols []adapters.Column) string {
 	out := make([]string, len(cols))
 	for i, c := range cols {
-		out[i] = alias + "." + q(c.Name)
+		out[i] = alias + "." + s.q(c.Name)
 	}
 	return strings.Join(out, ", ")
 }
