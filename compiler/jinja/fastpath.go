@@ -153,6 +153,17 @@ type MaterializationMacro struct {
 // only the internal package does).
 func (e *Env) Materialization(name string) (MaterializationMacro, bool) {
 	s := e.snapshot()
+	if v, ok := s.materializations.Load(name); ok {
+		mm := v.(*MaterializationMacro)
+		return *mm, mm.Macro != ""
+	}
+	mm, ok := s.findMaterialization(name)
+	s.materializations.Store(name, &mm)
+	return mm, ok
+}
+
+func (s *snapshot) findMaterialization(name string) (MaterializationMacro, bool) {
+	e := s.env
 	root := e.cfg.RootPackage
 	var pkgs []string
 	for p := range s.byPkg {

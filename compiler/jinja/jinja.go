@@ -107,7 +107,9 @@ type snapshot struct {
 	lookups   sync.Map // package → map[string]*macroDef
 	dispatch  sync.Map // "ns\x00name\x00pkg" → *macroDef (or nil marker)
 	overrides sync.Map // name → bool (see overridden)
-	nsObjects map[string]*pkgNamespace
+	// materializations caches Env.Materialization: name → *MaterializationMacro
+	materializations sync.Map
+	nsObjects        map[string]*pkgNamespace
 }
 
 // New creates an environment with the internal dbt package loaded.

@@ -83,7 +83,7 @@ func TestParseTimeValue(t *testing.T) {
 	}
 }
 
-func duckConn(t *testing.T) adapters.IncrementalConn {
+func duckConn(t testing.TB) adapters.IncrementalConn {
 	t.Helper()
 	dir := t.TempDir()
 	db, err := duckdb.New().Open(context.Background(), adapters.Credentials{Fields: map[string]any{"path": filepath.Join(dir, "t.duckdb")}, Dir: dir}, 1)
