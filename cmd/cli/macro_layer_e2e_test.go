@@ -102,3 +102,17 @@ func TestProjectHooksOfPackages(t *testing.T) {
 		}
 	})
 }
+
+func TestCustomSnapshotStrategy(t *testing.T) {
+	forEachTarget(t, "macro_overrides", func(t *testing.T, tg *e2eTarget) {
+		snap := "select version, dbt_valid_to is null from " + tg.model("versioned")
+		tg.mustKiln(t, 0, "build", "--vars", "{v: 1}")
+		tg.mustKiln(t, 0, "build", "--vars", "{v: 1}")
+		wantRows(t, "unchanged", tg.rows(t, snap), "1|true")
+		tg.mustKiln(t, 0, "build", "--vars", "{v: 2}")
+		wantRows(t, "version grew", tg.rows(t, snap), "1|false", "2|true")
+		// The strategy's row_changed only sees growth: going back is no change.
+		tg.mustKiln(t, 0, "build", "--vars", "{v: 1}")
+		wantRows(t, "version went back", tg.rows(t, snap), "1|false", "2|true")
+	})
+}

@@ -227,3 +227,13 @@ func ResultResponse(v any) (adapters.Response, bool) {
 	}
 	return resp.R, true
 }
+
+// Resolves reports whether name ("macro" or "package.macro") names a macro
+// as seen from package pkg (dbt's lookup order).
+func (e *Env) Resolves(pkg, name string) bool {
+	s := e.snapshot()
+	if p, n, ok := strings.Cut(name, "."); ok {
+		return s.byPkg[p][n] != nil
+	}
+	return s.lookupFor(pkg)[name] != nil
+}

@@ -31,6 +31,8 @@ import (
 	"time"
 
 	"github.com/kiln-dev/kiln/adapters"
+	"github.com/kiln-dev/kiln/compiler"
+	"github.com/kiln-dev/kiln/compiler/jinja"
 	"github.com/kiln-dev/kiln/compiler/manifest"
 )
 
@@ -43,6 +45,11 @@ type snapConfig struct {
 	hardDeletes                                         string // ignore | invalidate | new_record
 	validToCurrent                                      string // SQL expression or ""
 	scdID, metaUpdatedAt, validFrom, validTo, isDeleted string
+	// custom is the strategy macro of a custom (or overridden built-in)
+	// strategy; rowChanged is the change condition it returned, over the
+	// aliases cur (the current version) and src (the source row).
+	custom     string
+	rowChanged string
 }
 
 // SnapshotMetaColumns are the default names of the snapshot meta columns.
@@ -51,7 +58,9 @@ var SnapshotMetaColumns = map[string]string{
 	"dbt_valid_to": "dbt_valid_to", "dbt_is_deleted": "dbt_is_deleted",
 }
 
-func snapshotConfig(n *manifest.Node) (*snapConfig, error) {
+// snapshotConfig validates a snapshot's configuration; env (nil in some
+// tests) resolves custom strategy macros.
+func snapshotConfig(n *manifest.Node, env *jinja.Env) (*snapConfig, error) {
 	c := n.Config
 	sc := &snapConfig{strategy: strings.ToLower(c.String("strategy", "")), updatedAt: c.String("updated_at", "")}
 	switch sc.strategy {
@@ -77,7 +86,14 @@ func snapshotConfig(n *manifest.Node) (*snapConfig, error) {
 	case "":
 		return nil, cfgErr(n, "", "snapshot '%s' needs a strategy: 'timestamp' (with updated_at) or 'check' (with check_cols)", n.Name)
 	default:
-		return nil, cfgErr(n, "strategy", "unknown snapshot strategy '%s': kiln supports 'timestamp' and 'check' (custom snapshot_<name>_strategy macros are not supported yet)", sc.strategy)
+		sc.custom = compiler.SnapshotStrategyMacro(c.String("strategy", ""))
+		if env == nil || !env.Resolves(n.PackageName, sc.custom) {
+			return nil, cfgErr(n, "strategy", "unknown snapshot strategy '%s': use 'timestamp' or 'check', or define a macro %s(node, snapshotted_rel, current_rel, model_config, target_exists)", sc.strategy, sc.custom)
+		}
+	}
+	// An overridden built-in strategy runs as the project wrote it.
+	if sc.custom == "" && env != nil && env.IsOverridden("snapshot_"+sc.strategy+"_strategy") {
+		sc.custom = "snapshot_" + sc.strategy + "_strategy"
 	}
 	sc.keys = keyList(c["unique_key"])
 	if len(sc.keys) == 0 {
@@ -148,6 +164,7 @@ func (r *Runner) runSnapshot(ctx context.Context, nr *nodeRun) error {
 
 // snapshotter holds the names one snapshot run works with.
 type snapshotter struct {
+	r        *Runner
 	ic       adapters.IncrementalConn
 	n        *manifest.Node
 	sc       *snapConfig
@@ -165,12 +182,12 @@ func (r *Runner) snapshot(ctx context.Context, n *manifest.Node, c adapters.Conn
 	if !ok {
 		return fail, fmt.Errorf("snapshots are not supported on this warehouse yet")
 	}
-	sc, err := snapshotConfig(n)
+	sc, err := snapshotConfig(n, r.res.Env)
 	if err != nil {
 		return fail, err
 	}
 	target := r.res.Relation(n)
-	s := &snapshotter{ic: ic, n: n, sc: sc, target: target, now: tsLiteral(time.Now().UTC().Truncate(time.Microsecond)),
+	s := &snapshotter{r: r, ic: ic, n: n, sc: sc, target: target, now: tsLiteral(time.Now().UTC().Truncate(time.Microsecond)),
 		src: ic.TempRelation(target, "snap_src"), cur: ic.TempRelation(target, "snap_cur"),
 		chg: ic.TempRelation(target, "snap_chg"), del: ic.TempRelation(target, "snap_del")}
 	err = inTx(ctx, ic, target, pre, post, func() error { return s.run(ctx, sql) })
@@ -210,6 +227,11 @@ func (s *snapshotter) run(ctx context.Context, sql string) error {
 	var sel []string
 	for i, k := range sc.keys {
 		sel = append(sel, "("+k+") AS "+s.q(fmt.Sprint(keyPrefix, i+1)))
+	}
+	if sc.custom != "" {
+		if err := s.callStrategy(ctx); err != nil {
+			return err
+		}
 	}
 	from := s.now
 	if sc.updatedAt != "" {
@@ -328,14 +350,14 @@ func (s *snapshotter) validateSource(ctx context.Context, data []adapters.Column
 		}
 		return fmt.Errorf("unique_key (%s) is not unique in the snapshot's query: %d key(s) appear more than once, e.g. %s. Each would get several current rows; deduplicate the query or extend unique_key. Nothing was changed", keyDesc, toInt(t.Rows[0][0]), strings.Join(rows, ", "))
 	}
-	if sc.strategy == "timestamp" {
+	if sc.strategy == "timestamp" && sc.custom == "" {
 		if cnt, rows, err := sample(s.q(fromCol) + " IS NULL"); err != nil {
 			return err
 		} else if cnt > 0 {
 			return fmt.Errorf("%d source row(s) have a NULL updated_at (%s), e.g. keys %s. The timestamp strategy could never see them change; coalesce updated_at in the query or use the check strategy. Nothing was changed", cnt, sc.updatedAt, rows)
 		}
 	}
-	if !sc.checkAll {
+	if !sc.checkAll && sc.custom == "" {
 		have := map[string]bool{}
 		for _, c := range data {
 			have[strings.ToLower(c.Name)] = true
@@ -465,10 +487,12 @@ func (s *snapshotter) update(ctx context.Context, data []adapters.Column) error 
 	}
 	// What changed.
 	var changed []string
-	switch sc.strategy {
-	case "timestamp":
+	switch {
+	case sc.rowChanged != "":
+		changed = append(changed, "("+sc.rowChanged+")")
+	case sc.strategy == "timestamp":
 		changed = append(changed, "cur."+s.q(sc.validFrom)+" < src."+s.q(fromCol))
-	case "check":
+	case sc.strategy == "check":
 		cols := sc.checkCols
 		if sc.checkAll {
 			cols = nil
@@ -592,4 +616,34 @@ func (s *snapshotter) prefixed(alias string, cols []adapters.Column) string {
 		out[i] = alias + "." + s.q(c.Name)
 	}
 	return strings.Join(out, ", ")
+}
+
+// callStrategy calls a custom strategy macro the way dbt's snapshot
+// materialization does, with snapshotted_rel "cur" and current_rel "src"
+// (kiln's aliases for the current versions and the source rows), and takes
+// its updated_at and row_changed.
+func (s *snapshotter) callStrategy(ctx context.Context) error {
+	res := s.r.res
+	jctx, _ := res.RuntimeContext(ctx, s.n, s.ic)
+	cfg := map[string]any{}
+	for k, v := range s.n.Config {
+		cfg[k] = v
+	}
+	v, err := res.Env.CallMacro(jctx, s.sc.custom, []any{jctx.Globals["model"], "cur", "src", cfg, true}, nil)
+	if err != nil {
+		return fmt.Errorf("snapshot strategy %s: %w", s.sc.custom, err)
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return cfgErr(s.n, "strategy", "%s must return a dict with updated_at and row_changed (as dbt's snapshot_timestamp_strategy does), got %v", s.sc.custom, v)
+	}
+	rc, _ := m["row_changed"].(string)
+	if strings.TrimSpace(rc) == "" {
+		return cfgErr(s.n, "strategy", "%s returned no row_changed: the SQL condition, over %s and %s, that is true when a source row differs from its current version", s.sc.custom, "snapshotted_rel", "current_rel")
+	}
+	s.sc.rowChanged = strings.TrimSpace(rc)
+	if u, ok := m["updated_at"].(string); ok && strings.TrimSpace(u) != "" {
+		s.sc.updatedAt = strings.TrimSpace(u)
+	}
+	return nil
 }

@@ -27,3 +27,10 @@
   {%- endfor -%}
   {{- return(cols) -}}
 {%- endmacro %}
+
+{#- A custom snapshot strategy: a new version only when `version` grows. -#}
+{% macro snapshot_by_version_strategy(node, snapshotted_rel, current_rel, model_config, target_exists) -%}
+  {{- return({'unique_key': config.get('unique_key'), 'updated_at': 'changed_at',
+              'row_changed': snapshotted_rel ~ '.version < ' ~ current_rel ~ '.version',
+              'scd_id': none, 'hard_deletes': 'ignore'}) -}}
+{%- endmacro %}
