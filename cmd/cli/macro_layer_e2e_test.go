@@ -55,6 +55,10 @@ func TestPostHookSeesNewRelation(t *testing.T) {
 		wantRows(t, "run 1", tg.rows(t, "select id from "+tg.model("hooked_table")), "1", "42")
 		tg.mustKiln(t, 0, "run", "-s", "hooked_table", "--vars", "{id: 2}")
 		wantRows(t, "run 2", tg.rows(t, "select id from "+tg.model("hooked_table")), "2", "42")
+		// ref() in a model's hook: captured at parse time, so the referenced
+		// model is built first.
+		tg.mustKiln(t, 0, "run", "-s", "hook_target hook_ref", "--threads", "1")
+		wantRows(t, "hook_target", tg.rows(t, "select id from "+tg.model("hook_target")), "1", "7")
 	})
 }
 

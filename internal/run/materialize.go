@@ -1,5 +1,27 @@
 package run
 
+// Materializations, and where the macro layer meets them.
+//
+// A node materialized as X runs, in this order of preference:
+//
+//  1. a {% materialization X %} block of the project or of a package that
+//     applies (jinja.Env.Materialization: adapter-specific beats default,
+//     the root project beats packages, packages cannot replace built-ins),
+//     run in Jinja inside a transaction kiln opens (jinjamat.go);
+//  2. kiln's own implementation in Go (view, table: the adapter's
+//     build-under-a-temporary-name-and-swap; incremental.go; snapshot.go).
+//
+// The Go implementations are fast paths of dbt's materialization macros. At
+// every step that dbt delegates to an overridable macro they ask
+// (Build.overridden) whether a project or package overrides it or a macro
+// it calls; if so they render that macro and run its SQL in their own
+// envelope — the swap for create_table_as / create_view_as
+// (MaterializeRequest.CreateSQL), the incremental transaction for the
+// strategy macros (strategyBlocks), the snapshot transaction for a strategy
+// macro's row_changed. Otherwise the adapter's dialect builds the same SQL
+// (adapters.SQLBuilder). Post-hooks render lazily (adapters.Hook.Render),
+// after the new relation exists and before it is committed.
+
 import (
 	"context"
 	"fmt"
