@@ -119,6 +119,13 @@ type Adapter interface {
 	TargetInfo(creds Credentials) map[string]any
 }
 
+// DialectProvider is implemented by adapters whose dialect is known before
+// connecting, so that compile-time Jinja (adapter.quote, Column.quoted)
+// quotes the warehouse's way. Without it, identifiers are double-quoted.
+type DialectProvider interface {
+	Dialect() Dialect
+}
+
 // DB is an open warehouse for one invocation.
 type DB interface {
 	// Conn returns a connection for one worker; callers Close it when done.

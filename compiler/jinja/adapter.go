@@ -429,19 +429,19 @@ func (adapterObj) getAttr(name string) (any, bool) {
 	case "type":
 		return fn("adapter.type", func(r *renderer, _ *callArgs) (any, error) { return r.st.env.cfg.AdapterType, nil }), true
 	case "quote":
-		return fn("adapter.quote", func(_ *renderer, a *callArgs) (any, error) {
-			return adapters.QuoteIdent(toStr(a.argOr(0, "identifier", ""))), nil
+		return fn("adapter.quote", func(r *renderer, a *callArgs) (any, error) {
+			return r.st.env.quote(toStr(a.argOr(0, "identifier", ""))), nil
 		}), true
 	case "quote_as_configured":
-		return fn("adapter.quote_as_configured", func(_ *renderer, a *callArgs) (any, error) {
-			return adapters.QuoteIdent(toStr(a.argOr(0, "identifier", ""))), nil
+		return fn("adapter.quote_as_configured", func(r *renderer, a *callArgs) (any, error) {
+			return r.st.env.quote(toStr(a.argOr(0, "identifier", ""))), nil
 		}), true
 	case "quote_seed_column":
-		return fn("adapter.quote_seed_column", func(_ *renderer, a *callArgs) (any, error) {
+		return fn("adapter.quote_seed_column", func(r *renderer, a *callArgs) (any, error) {
 			col := toStr(a.argOr(0, "column", ""))
 			q := a.argOr(1, "quote_config", nil)
 			if q == nil || truthy(q) {
-				return adapters.QuoteIdent(col), nil
+				return r.st.env.quote(col), nil
 			}
 			return col, nil
 		}), true

@@ -115,3 +115,11 @@ func TestInternalPackageHasGlobalMacros(t *testing.T) {
 		}
 	}
 }
+
+func TestQuotingBelongsToTheDialect(t *testing.T) {
+	e := New(Config{AdapterType: "fancy", RootPackage: "proj", Quote: func(s string) string { return "`" + s + "`" }})
+	got := render(t, e, `{{ adapter.quote('a') }} {{ get_quoted_csv(['b', 'c']) }}`, execCtx(&fakeResolver{}, &fakeConn{}))
+	if got != "`a` `b`, `c`" {
+		t.Errorf("quoting: %q", got)
+	}
+}

@@ -29,6 +29,17 @@ type Config struct {
 	RootPackage    string              // root project name
 	Packages       []string            // installed non-root package names, lookup order
 	DispatchOrders map[string][]string // project `dispatch:` config: macro_namespace -> search_order
+	// Quote quotes an identifier the warehouse's way (adapter.quote and
+	// the internal macros); nil: double quotes (adapters.QuoteIdent).
+	Quote func(string) string
+}
+
+// quote quotes an identifier with the configured dialect.
+func (e *Env) quote(id string) string {
+	if e.cfg.Quote != nil {
+		return e.cfg.Quote(id)
+	}
+	return adapters.QuoteIdent(id)
 }
 
 // Macro describes one registered macro.
