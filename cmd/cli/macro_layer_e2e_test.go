@@ -71,6 +71,8 @@ func TestOverriddenBuildingBlocks(t *testing.T) {
 		// get_delete_insert_merge_sql: the project's statements applied
 		// the new rows inside kiln's incremental transaction.
 		wantRows(t, "inc_di", tg.rows(t, "select id, note from "+tg.model("inc_di")), "1|delete+insert override", "2|delete+insert override")
+		// The project's own view materialization replaced kiln's.
+		wantRows(t, "vw", tg.rows(t, "select id, built_by from "+tg.model("vw")), "2|project view")
 		// adapter.get_columns_in_relation went through the project's macro.
 		wantRows(t, "cols", tg.rows(t, "select names from "+tg.model("cols")), "id,val")
 	})

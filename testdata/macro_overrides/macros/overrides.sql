@@ -34,3 +34,14 @@
               'row_changed': snapshotted_rel ~ '.version < ' ~ current_rel ~ '.version',
               'scd_id': none, 'hard_deletes': 'ignore'}) -}}
 {%- endmacro %}
+
+{#- The project replaces the built-in view materialization (allowed for the
+    root project, not for installed packages). -#}
+{% materialization view, default %}
+  {%- set existing = load_relation(this) -%}
+  {% if existing is not none %}{{ drop_relation_if_exists(existing) }}{% endif %}
+  {% call statement('main') -%}
+    create view {{ this }} as select q.*, 'project view' as built_by from ({{ sql }}) as q
+  {%- endcall %}
+  {{ return({'relations': [this.incorporate(type='view')]}) }}
+{% endmaterialization %}
