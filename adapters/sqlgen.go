@@ -36,6 +36,14 @@ type SQLBuilder interface {
 	// column per statement.
 	AddColumn(rel Relation, col Column) string
 	DropColumn(rel Relation, column string) string
+	// HashArguments is snapshot_hash_arguments: the md5 (as lowercase hex
+	// text) of the expressions cast to text, NULL as '', joined by '|' —
+	// dbt's dbt_scd_id.
+	HashArguments(exprs []string) string
+	// UpdateFrom sets columns of the target rows (aliased alias) matched by
+	// where against source (aliased sourceAlias): UPDATE ... FROM, or a
+	// MERGE where the warehouse has no UPDATE ... FROM. set is "col = expr".
+	UpdateFrom(target Relation, alias, set string, source Relation, sourceAlias, where string) string
 }
 
 // StandardSQL is the SQL DuckDB and PostgreSQL share (the default__
@@ -135,4 +143,16 @@ func (s StandardSQL) AddColumn(rel Relation, col Column) string {
 
 func (s StandardSQL) DropColumn(rel Relation, column string) string {
 	return "alter table " + rel.Render() + " drop column " + s.q(column)
+}
+
+func (s StandardSQL) HashArguments(exprs []string) string {
+	parts := make([]string, len(exprs))
+	for i, e := range exprs {
+		parts[i] = "coalesce(cast(" + e + " as varchar), '')"
+	}
+	return "md5(" + strings.Join(parts, " || '|' || ") + ")"
+}
+
+func (s StandardSQL) UpdateFrom(target Relation, alias, set string, source Relation, sourceAlias, where string) string {
+	return "update " + target.Render() + " as " + alias + " set " + set + "\nfrom " + source.Render() + " as " + sourceAlias + " where " + where
 }

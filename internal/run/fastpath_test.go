@@ -72,6 +72,8 @@ func TestFastPathsMatchMacros(t *testing.T) {
 		{"get_merge_sql", []any{rt, rs, "id", jcols, preds}, d.Merge(target, tmp, []string{"id"}, dest, mergeUpdateColumns(cfg, dest), []string{"DBT_INTERNAL_DEST.id > 0"})},
 		{"get_merge_sql", []any{rt, rs, []any{"id", "v"}, jcols}, d.Merge(target, tmp, []string{"id", "v"}, dest, mergeUpdateColumns(cfg, dest), nil)},
 		{"get_merge_sql", []any{rt, rs, nil, jcols}, d.Merge(target, tmp, nil, dest, nil, nil)},
+		{"snapshot_hash_arguments", []any{[]any{"id", "updated_at"}}, d.HashArguments([]string{"id", "updated_at"})},
+		{"get_incremental_append_sql", []any{map[string]any{"target_relation": rt, "temp_relation": rs, "dest_columns": jcols}}, d.InsertInto(target, tmp, dest)},
 	} {
 		v, err := res.Env.CallMacro(jctx, c.macro, c.args, nil)
 		if err != nil {
@@ -79,7 +81,7 @@ func TestFastPathsMatchMacros(t *testing.T) {
 			continue
 		}
 		if got := normSQL(strings.TrimSpace(toString(v))); got != normSQL(c.want) {
-			t.Errorf("%s%v:\nmacro: %s\n   Go: %s", c.macro, c.args[2:3], got, normSQL(c.want))
+			t.Errorf("%s:\nmacro: %s\n   Go: %s", c.macro, got, normSQL(c.want))
 		}
 	}
 	if got := mergeUpdateColumns(cfg, dest); strings.Join(got, ",") != "id,v" {

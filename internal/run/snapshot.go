@@ -290,15 +290,15 @@ func (s *snapshotter) metaSelect(alias string, deleted bool) string {
 	}
 	var parts []string
 	for i := range sc.keys {
-		parts = append(parts, "coalesce(cast("+p+s.q(fmt.Sprint(keyPrefix, i+1))+" as varchar), '')")
+		parts = append(parts, p+s.q(fmt.Sprint(keyPrefix, i+1)))
 	}
 	f := p + s.q(fromCol)
-	parts = append(parts, "coalesce(cast("+f+" as varchar), '')")
+	parts = append(parts, f)
 	validTo := "nullif(" + f + ", " + f + ")"
 	if sc.validToCurrent != "" {
 		validTo = "coalesce(" + validTo + ", " + sc.validToCurrent + ")"
 	}
-	out := "md5(" + strings.Join(parts, " || '|' || ") + ") AS " + s.q(sc.scdID) +
+	out := s.ic.Dialect().HashArguments(parts) + " AS " + s.q(sc.scdID) +
 		", " + f + " AS " + s.q(sc.metaUpdatedAt) + ", " + f + " AS " + s.q(sc.validFrom) + ", " + validTo + " AS " + s.q(sc.validTo)
 	if sc.hardDeletes == "new_record" || deleted {
 		flag := "'False'"
@@ -436,7 +436,7 @@ func (s *snapshotter) update(ctx context.Context, data []adapters.Column) error 
 	for _, c := range data {
 		t, ok := tgtBy[strings.ToLower(c.Name)]
 		if !ok {
-			ddl = append(ddl, "ALTER TABLE "+s.target.Render()+" ADD COLUMN "+s.q(c.Name)+" "+c.DataType)
+			ddl = append(ddl, s.ic.Dialect().AddColumn(s.target, c))
 			continue
 		}
 		if strings.EqualFold(t.DataType, c.DataType) {
@@ -457,7 +457,7 @@ func (s *snapshotter) update(ctx context.Context, data []adapters.Column) error 
 	if _, ok := tgtBy[strings.ToLower(sc.isDeleted)]; ok {
 		hasDeleted = true
 	} else if sc.hardDeletes == "new_record" {
-		ddl = append(ddl, "ALTER TABLE "+s.target.Render()+" ADD COLUMN "+s.q(sc.isDeleted)+" VARCHAR")
+		ddl = append(ddl, s.ic.Dialect().AddColumn(s.target, adapters.Column{Name: sc.isDeleted, DataType: "VARCHAR"}))
 		hasDeleted = true
 	}
 	for _, d := range ddl {
@@ -521,15 +521,16 @@ func (s *snapshotter) update(ctx context.Context, data []adapters.Column) error 
 
 	dest := "DBT_INTERNAL_DEST"
 	// Close the current version of changed keys at the new version's start.
-	n, err := s.exec(ctx, "UPDATE "+s.target.Render()+" AS "+dest+" SET "+s.q(sc.validTo)+" = chg."+s.q(fromCol)+
-		"\nFROM "+s.chg.Render()+" AS chg WHERE chg.__kiln_cur_scd IS NOT NULL AND "+dest+"."+s.q(sc.scdID)+" = chg.__kiln_cur_scd AND "+s.current(dest))
+	d := s.ic.Dialect()
+	n, err := s.exec(ctx, d.UpdateFrom(s.target, dest, s.q(sc.validTo)+" = chg."+s.q(fromCol), s.chg, "chg",
+		"chg.__kiln_cur_scd IS NOT NULL AND "+dest+"."+s.q(sc.scdID)+" = chg.__kiln_cur_scd AND "+s.current(dest)))
 	if err != nil {
 		return err
 	}
 	s.updated += n
 	if sc.hardDeletes != "ignore" {
-		n, err := s.exec(ctx, "UPDATE "+s.target.Render()+" AS "+dest+" SET "+s.q(sc.validTo)+" = "+s.now+
-			"\nFROM "+s.del.Render()+" AS d WHERE "+dest+"."+s.q(sc.scdID)+" = d."+s.q(sc.scdID)+" AND "+s.current(dest))
+		n, err := s.exec(ctx, d.UpdateFrom(s.target, dest, s.q(sc.validTo)+" = "+s.now, s.del, "d",
+			dest+"."+s.q(sc.scdID)+" = d."+s.q(sc.scdID)+" AND "+s.current(dest)))
 		if err != nil {
 			return err
 		}
@@ -591,14 +592,14 @@ func (s *snapshotter) deletedMeta() string {
 	sc := s.sc
 	var parts []string
 	for i := range sc.keys {
-		parts = append(parts, "coalesce(cast(d."+s.q(fmt.Sprint(keyPrefix, i+1))+" as varchar), '')")
+		parts = append(parts, "d."+s.q(fmt.Sprint(keyPrefix, i+1)))
 	}
-	parts = append(parts, "coalesce(cast("+s.now+" as varchar), '')")
+	parts = append(parts, s.now)
 	validTo := "cast(NULL as timestamp)"
 	if sc.validToCurrent != "" {
 		validTo = sc.validToCurrent
 	}
-	return "md5(" + strings.Join(parts, " || '|' || ") + "), " + s.now + ", " + s.now + ", " + validTo + ", 'True'"
+	return s.ic.Dialect().HashArguments(parts) + ", " + s.now + ", " + s.now + ", " + validTo + ", 'True'"
 }
 
 func isMeta(sc *snapConfig, name string) bool {
