@@ -90,6 +90,9 @@ func TestProjectHooksOfPackages(t *testing.T) {
 		// Each start hook counts the rows before it; end hooks ref() a model.
 		wantRows(t, "hook_log", tg.rows(t, "select who, n from "+tg.model("hook_log")),
 			"root-start|0", "apkg-start|1", "zpkg-start|2", "root-end|1", "apkg-end|1", "zpkg-end|1")
+		// ref() in a run-operation macro.
+		tg.mustKiln(t, 0, "run-operation", "log_rows")
+		wantRows(t, "operation", tg.rows(t, "select n from "+tg.model("hook_log")+" where who = 'operation'"), "1")
 
 		// A failing on-run-start hook skips the hooks after it and every
 		// node; on-run-end still runs (and fails here: m was not built); exit 1.
