@@ -673,6 +673,30 @@ func (adapterObj) getAttr(name string) (any, bool) {
 			}
 			return nil, errorf("incremental strategy '%s' is not known: no macro named '%s'", strategy, name)
 		}), true
+	case "builtin_materialization":
+		// kiln's own implementation of a built-in materialization, for the
+		// internal materialization_<kind>_default macros (materializations.sql).
+		return fn("adapter.builtin_materialization", func(r *renderer, a *callArgs) (any, error) {
+			kind := toStr(a.argOr(0, "kind", ""))
+			if !r.execute() {
+				return newDict(0), nil
+			}
+			if r.st.ctx.Builtin == nil {
+				return nil, errorf("materialization_%s_default can only be called from a {%% materialization %%} block while kiln builds a node", kind)
+			}
+			resp, err := r.st.ctx.Builtin(r.goCtx(), kind)
+			if err != nil {
+				return nil, err
+			}
+			r.storeResult("main", &responseObj{R: resp}, nil)
+			rels := &List{}
+			if this, ok := r.lookup("this").(*Relation); ok {
+				rels.Items = append(rels.Items, this)
+			}
+			d := newDict(1)
+			d.Set("relations", rels)
+			return d, nil
+		}), true
 	case "behavior":
 		return &objAttrs{name: "behavior", attrs: map[string]any{}}, true
 	case "config":

@@ -60,6 +60,10 @@ type Context struct {
 	Resolver Resolver       // callbacks for the dbt functions
 	Conn     adapters.Conn  // nil at parse time; run_query/statement/adapter.* use it at execute time
 	Ctx      context.Context
+	// Builtin, when set, runs kiln's own materialization kind for the node
+	// being built (dbt.materialization_<kind>_default() called from a
+	// {% materialization %} block) and returns the adapter's response.
+	Builtin func(ctx context.Context, kind string) (adapters.Response, error)
 	// Results, when set, receives the statement results of the render
 	// (load_result), so a caller can read e.g. a materialization's 'main'.
 	Results map[string]any

@@ -111,6 +111,24 @@ func (b *Build) runMacro(ctx context.Context, mm jinja.MaterializationMacro) (ad
 	g["post_hooks"] = hookDicts(n, "post-hook")
 	results := map[string]any{}
 	jctx.Results = results
+	// dbt.materialization_<kind>_default(): kiln's own implementation, on
+	// the plain connection after committing what the block did so far.
+	jctx.Builtin = func(ctx context.Context, kind string) (adapters.Response, error) {
+		mz, ok := materializations[kind]
+		if !ok {
+			return adapters.Response{}, fmt.Errorf("kiln has no built-in materialization '%s'", kind)
+		}
+		if err := tc.finish(ctx, true); err != nil {
+			return adapters.Response{}, err
+		}
+		pre, post, err := b.Runner.renderHooks(ctx, n, b.Conn, true)
+		if err != nil {
+			return adapters.Response{}, err
+		}
+		inner := *b
+		inner.PreHooks, inner.PostHooks = pre, post
+		return mz(ctx, &inner)
+	}
 	where := fmt.Sprintf("%s (%s:%d)", mm.Macro, mm.Path, mm.Line)
 	v, err := res.Env.CallMacro(jctx, mm.Package+"."+mm.Macro, nil, nil)
 	if err == nil {

@@ -45,3 +45,13 @@
   {%- endcall %}
   {{ return({'relations': [this.incorporate(type='view')]}) }}
 {% endmaterialization %}
+
+{#- The project wraps the built-in table materialization (as packages that
+    extend the built-ins do): kiln's own runs after the wrapper's work. -#}
+{% materialization table, adapter='postgres' %}
+  {{ return(dbt.materialization_table_default()) }}
+{% endmaterialization %}
+
+{% materialization table, adapter='duckdb' %}
+  {{ return(dbt.materialization_table_default()) }}
+{% endmaterialization %}
