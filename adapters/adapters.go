@@ -119,6 +119,13 @@ type Adapter interface {
 	TargetInfo(creds Credentials) map[string]any
 }
 
+// DialectProvider is implemented by adapters whose dialect is known before
+// connecting, so that compile-time Jinja (adapter.quote, Column.quoted)
+// quotes the warehouse's way. Without it, identifiers are double-quoted.
+type DialectProvider interface {
+	Dialect() Dialect
+}
+
 // DB is an open warehouse for one invocation.
 type DB interface {
 	// Conn returns a connection for one worker; callers Close it when done.
@@ -176,10 +183,33 @@ type Conn interface {
 	Close() error
 }
 
-// Hook is a pre- or post-hook already rendered to SQL.
+// Hook is a pre- or post-hook.
 type Hook struct {
 	SQL         string
 	Transaction bool // run inside the build transaction (dbt's default)
+	// Render, when set, renders the hook when it is about to run (SQL is
+	// then unused): post-hooks are rendered after the new relation exists,
+	// on the connection and inside the transaction that builds it, so that
+	// run_query/statement in their Jinja act on the new relation.
+	Render func(ctx context.Context) (string, error)
+}
+
+// Statement is the hook's SQL, rendered now when the hook is lazy.
+func (h Hook) Statement(ctx context.Context) (string, error) {
+	if h.Render != nil {
+		return h.Render(ctx)
+	}
+	return h.SQL, nil
+}
+
+// HasLazy reports whether a hook with Transaction == inTx renders late.
+func HasLazy(hooks []Hook, inTx bool) bool {
+	for _, h := range hooks {
+		if h.Transaction == inTx && h.Render != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // MaterializeRequest asks for a view or table.
@@ -191,6 +221,12 @@ type MaterializeRequest struct {
 	SQLHeader string
 	PreHooks  []Hook
 	PostHooks []Hook
+	// CreateSQL, when set, returns the statement that builds tmp — the
+	// adapter's temporary name for Target — in place of the adapter's own
+	// CREATE ... AS (SQL and SQLHeader are then unused): a project's
+	// create_table_as / create_view_as override. It runs where the
+	// adapter's statement would, inside the swap's transaction.
+	CreateSQL func(ctx context.Context, tmp Relation) (string, error)
 }
 
 // SeedRequest asks to load a CSV file.
@@ -205,12 +241,15 @@ type SeedRequest struct {
 	PostHooks    []Hook
 }
 
-// Dialect covers the SQL differences the compiler and runner need.
+// Dialect covers the SQL differences the compiler and runner need: how
+// identifiers are quoted and how long they may be, and the statements of
+// dbt's building blocks (SQLBuilder, see sqlgen.go; embed StandardSQL for
+// the portable ones).
 type Dialect interface {
 	Quote(identifier string) string
 	// MaxIdentifierLength is 0 for no practical limit (DuckDB), 63 on Postgres.
 	MaxIdentifierLength() int
-	// DefaultIncrementalStrategy and friends belong to the incremental issue.
+	SQLBuilder
 }
 
 // ErrLocked is returned (wrapped) by Open when another process holds the

@@ -40,7 +40,7 @@ import (
 const cacheFile = "kiln_parse_cache.gob"
 
 // cacheVersion changes whenever the entry format or render semantics change.
-const cacheVersion = "kiln-" + Version + "-cache-2"
+const cacheVersion = "kiln-" + Version + "-cache-3" // 3: hook refs are captured
 
 type renderEntry struct {
 	Key     string   // content + base config + global key

@@ -143,7 +143,14 @@ func Compile(ctx context.Context, opts Options) (*Result, error) {
 	for _, p := range pkgs {
 		pkgNames = append(pkgNames, p.Name)
 	}
+	var quote func(string) string
+	if a, ok := adapters.Lookup(opts.AdapterType); ok {
+		if dp, ok := a.(adapters.DialectProvider); ok {
+			quote = dp.Dialect().Quote
+		}
+	}
 	r.Env = jinja.New(jinja.Config{
+		Quote:          quote,
 		AdapterType:    opts.AdapterType,
 		RootPackage:    proj.Name,
 		Packages:       pkgNames,

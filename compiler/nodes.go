@@ -192,6 +192,7 @@ func (b *builder) parseSQLFile(p *project.Project, kind sqlKind, f project.File,
 			out.diag = append(out.diag, jinjaDiag(f.Path, err))
 			return out
 		}
+		b.captureHookRefs(n, base, res, ctx)
 		if cache != nil {
 			e := &renderEntry{Key: key, Calls: n.MacroCalls, Macros: cache.macroHash(b.r, p.Name, n.MacroCalls),
 				Refs: res.refs, Sources: res.sources, Config: res.config, Vars: map[string]string{}, Envs: map[string]string{}}
@@ -226,6 +227,24 @@ func (b *builder) parseSQLFile(p *project.Project, kind sqlKind, f project.File,
 	out.node = n
 	out.pend = &pending{node: n, proj: p}
 	return out
+}
+
+// captureHookRefs renders the node's pre- and post-hooks at parse time, as
+// dbt does, so that a ref() in a hook becomes a dependency of the node (and
+// resolves at run time). A hook that fails to render here is reported when
+// it runs.
+func (b *builder) captureHookRefs(n *manifest.Node, base manifest.Config, res *parseResolver, ctx *jinja.Context) {
+	cfg := base
+	if res.config != nil {
+		cfg = project.MergeConfig(base, res.config)
+	}
+	for _, key := range []string{"pre-hook", "post-hook"} {
+		for i, h := range cfg.Hooks(key) {
+			if jinja.HasJinja(h.SQL) {
+				_, _ = b.r.Env.RenderString(fmt.Sprintf("%s (%s %d)", n.OriginalFilePath, key, i), h.SQL, ctx)
+			}
+		}
+	}
 }
 
 var configCallRE = regexp.MustCompile(`config\s*\(`)

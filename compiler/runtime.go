@@ -96,7 +96,9 @@ func (rr *runtimeResolver) Ref(args []string, version any) (any, error) {
 	if disabled {
 		return nil, fmt.Errorf("'%s' refers to '%s', which is disabled", rr.node.Name, ra.Name)
 	}
-	if !contains(rr.node.DependsOn.Nodes, t.UniqueID) {
+	// Operations (on-run-* hooks, run-operation) are not in the DAG: they
+	// may ref any node, as in dbt.
+	if rr.node.ResourceType != manifest.Operation && !contains(rr.node.DependsOn.Nodes, t.UniqueID) {
 		return nil, fmt.Errorf("kiln could not infer every dependency of '%s' at parse time: ref('%s') is only reached at run time. Add `-- depends_on: {{ ref('%s') }}` to the top of %s", rr.node.Name, ra.Name, ra.Name, rr.node.OriginalFilePath)
 	}
 	if rel, ok := rr.r.Defer[t.UniqueID]; ok {

@@ -152,7 +152,9 @@ func (b *builder) checkSnapshot(n *manifest.Node, sp *project.NodePatch) {
 	case "":
 		bad("", "a snapshot needs a strategy: 'timestamp' (with updated_at) or 'check' (with check_cols)")
 	default:
-		bad("strategy", "unknown strategy '%s' (kiln supports 'timestamp' and 'check')", strategy)
+		if !b.r.Env.Resolves(n.PackageName, SnapshotStrategyMacro(c.String("strategy", ""))) {
+			bad("strategy", "unknown strategy '%s': use 'timestamp' or 'check', or define a macro %s(node, snapshotted_rel, current_rel, model_config, target_exists)", strategy, SnapshotStrategyMacro(strategy))
+		}
 	}
 	if u, ok := c["unique_key"]; !ok || u == nil || u == "" {
 		bad("", "a snapshot needs a unique_key: the column, or list of columns, that identifies a row")
@@ -168,4 +170,14 @@ func (b *builder) checkSnapshot(n *manifest.Node, sp *project.NodePatch) {
 	if m := c.Materialized(); m != "snapshot" {
 		bad("materialized", "snapshots are always materialized as 'snapshot', not '%s'", m)
 	}
+}
+
+// SnapshotStrategyMacro is the macro implementing a snapshot strategy:
+// snapshot_<name>_strategy, or <package>.snapshot_<name>_strategy for
+// strategy='package.name' (dbt's strategy_dispatch).
+func SnapshotStrategyMacro(strategy string) string {
+	if pkg, name, ok := strings.Cut(strategy, "."); ok {
+		return pkg + ".snapshot_" + name + "_strategy"
+	}
+	return "snapshot_" + strategy + "_strategy"
 }

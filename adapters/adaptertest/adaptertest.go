@@ -11,7 +11,10 @@
 // introspection and the catalog, error mapping, cancellation, transactions,
 // concurrent builds on several connections, and (with Harness.Profile) a
 // small dbt project with data tests and the cross-database macros built
-// through the compiler and the runner.
+// through the compiler and the runner, and a project with incremental models
+// (every strategy, a custom one, an overridden building block), snapshots
+// (timestamp, check, a custom strategy), a custom materialization and a unit
+// test, built twice (incremental.go).
 package adaptertest
 
 import (
@@ -66,6 +69,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("ConcurrentBuilds", s.concurrency)
 	if h.Profile != nil && h.Adapter != nil {
 		t.Run("Project", s.project)
+		t.Run("Incremental", s.incremental)
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -24,6 +25,55 @@ import (
 	"github.com/kiln-dev/kiln/compiler/project"
 	"github.com/kiln-dev/kiln/internal/run"
 )
+
+// build compiles the project in dir for the adapter under test (building
+// into schema) and runs every model, seed, snapshot, data test and unit test
+// with opts (Command, Threads, Selected, TargetDir and Printer filled in).
+// The caller closes the database.
+func (s *suite) build(t *testing.T, dir, schema string, opts run.Options, vars ...map[string]any) (*compiler.Result, adapters.DB, *run.Summary) {
+	t.Helper()
+	ctx := context.Background()
+	fields := s.h.Profile(t, schema)
+	a := s.h.Adapter
+	typ := a.Type()
+	fields["type"] = typ
+	prof := &project.Profile{Name: "conformance", Target: "dev", Output: fields, Type: typ, Threads: 4, Path: filepath.Join(dir, "profiles.yml")}
+	creds := adapters.Credentials{Profile: prof.Name, Target: prof.Target, Fields: fields, Dir: dir}
+	target := a.TargetInfo(creds)
+	target["name"], target["target_name"], target["profile_name"], target["threads"], target["type"] = "dev", "dev", "conformance", 4, typ
+	getenv := func(string) (string, bool) { return "", false }
+	var cliVars map[string]any
+	if len(vars) > 0 {
+		cliVars = vars[0]
+	}
+	res, err := compiler.Compile(ctx, compiler.Options{ProjectDir: dir, Profile: prof, Target: target, AdapterType: typ, Getenv: getenv, CLIVars: cliVars,
+		InvocationID: "00000000-0000-4000-8000-000000000000", Flags: map[string]any{"WHICH": "build", "FULL_REFRESH": false}})
+	if err != nil {
+		t.Fatalf("compile: %v", err)
+	}
+	db := s.h.Open(t, 4)
+	opts.Command, opts.Threads, opts.TargetDir, opts.TargetName = "build", 4, filepath.Join(dir, "target"), "dev"
+	opts.Printer, opts.Selected, opts.Args = run.NewPrinter(io.Discard, false), selectable(res), map[string]any{"which": "build"}
+	sum, err := run.New(res, db, opts).Execute(ctx)
+	if err != nil {
+		db.Close()
+		t.Fatalf("execute: %v", err)
+	}
+	return res, db, sum
+}
+
+// selectable lists the nodes a build runs.
+func selectable(res *compiler.Result) []string {
+	var selected []string
+	for id, n := range res.Manifest.Nodes {
+		switch n.ResourceType {
+		case manifest.Model, manifest.Seed, manifest.Test, manifest.Snapshot, manifest.UnitTest:
+			selected = append(selected, id)
+		}
+	}
+	sort.Strings(selected)
+	return selected
+}
 
 const crossDBModel = `{{ config(materialized='table') }}
 select
@@ -111,35 +161,9 @@ func (s *suite) project(t *testing.T) {
 	writeFile(t, dir, "models/schema.yml", schemaYML)
 	writeFile(t, dir, "tests/no_negative.sql", "select * from {{ ref('cross_db') }} where n_int < 0\n")
 
-	fields := s.h.Profile(t, schema)
-	a := s.h.Adapter
-	typ := a.Type()
-	fields["type"] = typ
-	prof := &project.Profile{Name: "conformance", Target: "dev", Output: fields, Type: typ, Threads: 4, Path: filepath.Join(dir, "profiles.yml")}
-	creds := adapters.Credentials{Profile: prof.Name, Target: prof.Target, Fields: fields, Dir: dir}
-	target := a.TargetInfo(creds)
-	target["name"], target["target_name"], target["profile_name"], target["threads"], target["type"] = "dev", "dev", "conformance", 4, typ
-	getenv := func(string) (string, bool) { return "", false }
-	res, err := compiler.Compile(ctx, compiler.Options{ProjectDir: dir, Profile: prof, Target: target, AdapterType: typ, Getenv: getenv,
-		InvocationID: "00000000-0000-4000-8000-000000000000", Flags: map[string]any{"WHICH": "build", "FULL_REFRESH": false}})
-	if err != nil {
-		t.Fatalf("compile: %v", err)
-	}
-	var selected []string
-	for id, n := range res.Manifest.Nodes {
-		switch n.ResourceType {
-		case manifest.Model, manifest.Seed, manifest.Test:
-			selected = append(selected, id)
-		}
-	}
-	db := s.h.Open(t, 4)
+	res, db, sum := s.build(t, dir, schema, run.Options{})
 	defer db.Close()
-	r := run.New(res, db, run.Options{Command: "build", Threads: 4, TargetDir: filepath.Join(dir, "target"), TargetName: "dev",
-		Printer: run.NewPrinter(io.Discard, false), Selected: selected, Args: map[string]any{"which": "build"}})
-	sum, err := r.Execute(ctx)
-	if err != nil {
-		t.Fatalf("execute: %v", err)
-	}
+	selected := selectable(res)
 	statuses := map[string]string{}
 	for _, rr := range sum.Results {
 		statuses[rr.UniqueID] = string(rr.Status)

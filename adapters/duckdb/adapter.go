@@ -45,6 +45,9 @@ const memoryPath = ":memory:"
 // New returns the DuckDB adapter.
 func New() adapters.Adapter { return adapter{} }
 
+// Dialect is the adapter's SQL dialect (adapters.DialectProvider).
+func (adapter) Dialect() adapters.Dialect { return Dialect{} }
+
 type adapter struct{}
 
 func (adapter) Type() string { return TypeName }

@@ -4,7 +4,10 @@ import "github.com/kiln-dev/kiln/adapters"
 
 // Dialect is DuckDB's SQL dialect: double-quoted identifiers (embedded quotes
 // doubled) and no practical identifier length limit.
-type Dialect struct{}
+type Dialect struct {
+	// The building blocks' SQL is the portable one (the default__ macros).
+	adapters.StandardSQL
+}
 
 var _ adapters.Dialect = Dialect{}
 

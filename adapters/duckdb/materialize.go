@@ -109,6 +109,9 @@ func (b *batch) String() string { return b.b.String() }
 // runHooks runs the hooks whose Transaction flag equals inTx, in order, as
 // one batch.
 func (c *Conn) runHooks(ctx context.Context, hooks []adapters.Hook, inTx bool) error {
+	if adapters.HasLazy(hooks, inTx) {
+		return c.execHooks(ctx, hooks, inTx)
+	}
 	var b batch
 	b.hooks(hooks, inTx)
 	if b.empty() {
@@ -116,6 +119,27 @@ func (c *Conn) runHooks(ctx context.Context, hooks []adapters.Hook, inTx bool) e
 	}
 	_, err := c.exec(ctx, b.String())
 	return err
+}
+
+// execHooks renders and runs hooks one at a time (lazy hooks may run SQL
+// while rendering, which must see everything before them).
+func (c *Conn) execHooks(ctx context.Context, hooks []adapters.Hook, inTx bool) error {
+	for _, h := range hooks {
+		if h.Transaction != inTx {
+			continue
+		}
+		q, err := h.Statement(ctx)
+		if err != nil {
+			return err
+		}
+		if strings.TrimSpace(q) == "" {
+			continue
+		}
+		if _, err := c.exec(ctx, q); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // swapPlan is what the build needs to know about the catalog.
@@ -185,12 +209,34 @@ func (c *Conn) buildAndSwap(ctx context.Context, req adapters.MaterializeRequest
 		create.WriteString("\n")
 	}
 	create.WriteString("CREATE " + kind + " " + tmp.Render() + " AS (\n" + trimSQL(req.SQL) + "\n)")
+	if req.CreateSQL != nil {
+		q, err := req.CreateSQL(ctx, tmp)
+		if err != nil {
+			return err
+		}
+		create.Reset()
+		create.WriteString(q)
+	}
 	b.add(create.String())
 	if p.existing != adapters.RelUnknown {
 		b.add("ALTER " + ddlType(p.existing) + " " + t.Render() + " RENAME TO " + renameTo(t, id+backupSuffix))
 	}
 	b.add("ALTER " + kind + " " + tmp.Render() + " RENAME TO " + renameTo(t, id))
-	b.hooks(req.PostHooks, true)
+	if adapters.HasLazy(req.PostHooks, true) {
+		// The new relation must exist before the post-hooks render: run
+		// what is batched so far, then the hooks, inside the transaction.
+		if _, err := c.exec(ctx, b.String()); err != nil {
+			c.rollbackQuietly()
+			return err
+		}
+		if err := c.execHooks(ctx, req.PostHooks, true); err != nil {
+			c.rollbackQuietly()
+			return err
+		}
+		b = batch{}
+	} else {
+		b.hooks(req.PostHooks, true)
+	}
 	if p.existing != adapters.RelUnknown {
 		b.add("DROP " + ddlType(p.existing) + " " + backup.Render())
 	}

@@ -50,6 +50,9 @@ const TypeName = "postgres"
 // New returns the PostgreSQL adapter.
 func New() adapters.Adapter { return adapter{} }
 
+// Dialect is the adapter's SQL dialect (adapters.DialectProvider).
+func (adapter) Dialect() adapters.Dialect { return Dialect{} }
+
 type adapter struct{}
 
 func (adapter) Type() string { return TypeName }

@@ -182,10 +182,17 @@ where n.nspname = $1 and c.relname = any($2)`, schema, names)
 
 func (c *Conn) runHooks(ctx context.Context, hooks []adapters.Hook, inTx bool) error {
 	for _, h := range hooks {
-		if h.Transaction != inTx || strings.TrimSpace(h.SQL) == "" {
+		if h.Transaction != inTx {
 			continue
 		}
-		if _, err := c.exec(ctx, h.SQL); err != nil {
+		q, err := h.Statement(ctx)
+		if err != nil {
+			return err
+		}
+		if strings.TrimSpace(q) == "" {
+			continue
+		}
+		if _, err := c.exec(ctx, q); err != nil {
 			return err
 		}
 	}
@@ -271,6 +278,11 @@ func (c *Conn) buildAndSwap(ctx context.Context, req adapters.MaterializeRequest
 	create := "create " + kind + " " + tmp.Render() + " as (\n" + trimSQL(req.SQL) + "\n)"
 	if strings.TrimSpace(req.SQLHeader) != "" {
 		create = req.SQLHeader + "\n" + create
+	}
+	if req.CreateSQL != nil {
+		if create, err = req.CreateSQL(ctx, tmp); err != nil {
+			return resp, err
+		}
 	}
 	tag, err := c.exec(ctx, create)
 	if err != nil {

@@ -220,8 +220,8 @@ func printSummary(s *session, sum *run.Summary) {
 	if sum.Errors == 0 && sum.Warnings == 0 && len(sum.HookErrors) == 0 {
 		s.p.Line("%s", s.p.Colored("green", "Completed successfully"))
 	} else {
-		if sum.Errors > 0 {
-			s.p.Line("%s", s.p.Colored("red", fmt.Sprintf("Completed with %d error%s, 0 partial successes, and %d warning%s:", sum.Errors, pl(sum.Errors), sum.Warnings, pl(sum.Warnings))))
+		if errs := sum.Errors + len(sum.HookErrors); errs > 0 {
+			s.p.Line("%s", s.p.Colored("red", fmt.Sprintf("Completed with %d error%s, 0 partial successes, and %d warning%s:", errs, pl(errs), sum.Warnings, pl(sum.Warnings))))
 		} else {
 			s.p.Line("%s", s.p.Colored("yellow", fmt.Sprintf("Completed with %d warning%s:", sum.Warnings, pl(sum.Warnings))))
 		}

@@ -429,19 +429,19 @@ func (adapterObj) getAttr(name string) (any, bool) {
 	case "type":
 		return fn("adapter.type", func(r *renderer, _ *callArgs) (any, error) { return r.st.env.cfg.AdapterType, nil }), true
 	case "quote":
-		return fn("adapter.quote", func(_ *renderer, a *callArgs) (any, error) {
-			return adapters.QuoteIdent(toStr(a.argOr(0, "identifier", ""))), nil
+		return fn("adapter.quote", func(r *renderer, a *callArgs) (any, error) {
+			return r.st.env.quote(toStr(a.argOr(0, "identifier", ""))), nil
 		}), true
 	case "quote_as_configured":
-		return fn("adapter.quote_as_configured", func(_ *renderer, a *callArgs) (any, error) {
-			return adapters.QuoteIdent(toStr(a.argOr(0, "identifier", ""))), nil
+		return fn("adapter.quote_as_configured", func(r *renderer, a *callArgs) (any, error) {
+			return r.st.env.quote(toStr(a.argOr(0, "identifier", ""))), nil
 		}), true
 	case "quote_seed_column":
-		return fn("adapter.quote_seed_column", func(_ *renderer, a *callArgs) (any, error) {
+		return fn("adapter.quote_seed_column", func(r *renderer, a *callArgs) (any, error) {
 			col := toStr(a.argOr(0, "column", ""))
 			q := a.argOr(1, "quote_config", nil)
 			if q == nil || truthy(q) {
-				return adapters.QuoteIdent(col), nil
+				return r.st.env.quote(col), nil
 			}
 			return col, nil
 		}), true
@@ -464,6 +464,9 @@ func (adapterObj) getAttr(name string) (any, bool) {
 		}), true
 	case "get_columns_in_relation", "get_columns_in_table":
 		return fn("adapter."+name, func(r *renderer, a *callArgs) (any, error) {
+			if v, ok, err := r.viaMacro("get_columns_in_relation", relArgs(a, name == "get_columns_in_relation", "relation"), nil); ok {
+				return v, err
+			}
 			if !r.execute() || r.st.ctx.Conn == nil {
 				return &List{}, nil
 			}
@@ -560,6 +563,9 @@ func (adapterObj) getAttr(name string) (any, bool) {
 		}), true
 	case "create_schema":
 		return fn("adapter.create_schema", func(r *renderer, a *callArgs) (any, error) {
+			if v, ok, err := r.viaMacro("create_schema", relArgs(a, true, "relation"), nil); ok {
+				return v, err
+			}
 			if !r.execute() || r.st.ctx.Conn == nil {
 				return "", nil
 			}
@@ -571,6 +577,9 @@ func (adapterObj) getAttr(name string) (any, bool) {
 		}), true
 	case "drop_relation":
 		return fn("adapter.drop_relation", func(r *renderer, a *callArgs) (any, error) {
+			if v, ok, err := r.viaMacro("drop_relation", relArgs(a, true, "relation"), nil); ok {
+				return v, err
+			}
 			if !r.execute() || r.st.ctx.Conn == nil {
 				return "", nil
 			}
@@ -582,6 +591,9 @@ func (adapterObj) getAttr(name string) (any, bool) {
 		}), true
 	case "rename_relation":
 		return fn("adapter.rename_relation", func(r *renderer, a *callArgs) (any, error) {
+			if v, ok, err := r.viaMacro("rename_relation", relArgs(a, true, "from_relation", "to_relation"), nil); ok {
+				return v, err
+			}
 			if !r.execute() || r.st.ctx.Conn == nil {
 				return "", nil
 			}
@@ -597,6 +609,9 @@ func (adapterObj) getAttr(name string) (any, bool) {
 		}), true
 	case "truncate_relation":
 		return fn("adapter.truncate_relation", func(r *renderer, a *callArgs) (any, error) {
+			if v, ok, err := r.viaMacro("truncate_relation", relArgs(a, true, "relation"), nil); ok {
+				return v, err
+			}
 			if !r.execute() || r.st.ctx.Conn == nil {
 				return "", nil
 			}
@@ -622,6 +637,9 @@ func (adapterObj) getAttr(name string) (any, bool) {
 		}), true
 	case "list_relations_without_caching":
 		return fn("adapter.list_relations_without_caching", func(r *renderer, a *callArgs) (any, error) {
+			if v, ok, err := r.viaMacro("list_relations_without_caching", relArgs(a, true, "schema_relation"), nil); ok {
+				return v, err
+			}
 			if !r.execute() || r.st.ctx.Conn == nil {
 				return &List{}, nil
 			}
@@ -655,12 +673,53 @@ func (adapterObj) getAttr(name string) (any, bool) {
 			}
 			return nil, errorf("incremental strategy '%s' is not known: no macro named '%s'", strategy, name)
 		}), true
+	case "builtin_materialization":
+		// kiln's own implementation of a built-in materialization, for the
+		// internal materialization_<kind>_default macros (materializations.sql).
+		return fn("adapter.builtin_materialization", func(r *renderer, a *callArgs) (any, error) {
+			kind := toStr(a.argOr(0, "kind", ""))
+			if !r.execute() {
+				return newDict(0), nil
+			}
+			if r.st.ctx.Builtin == nil {
+				return nil, errorf("materialization_%s_default can only be called from a {%% materialization %%} block while kiln builds a node", kind)
+			}
+			resp, err := r.st.ctx.Builtin(r.goCtx(), kind)
+			if err != nil {
+				return nil, err
+			}
+			r.storeResult("main", &responseObj{R: resp}, nil)
+			rels := &List{}
+			if this, ok := r.lookup("this").(*Relation); ok {
+				rels.Items = append(rels.Items, this)
+			}
+			d := newDict(1)
+			d.Set("relations", rels)
+			return d, nil
+		}), true
 	case "behavior":
 		return &objAttrs{name: "behavior", attrs: map[string]any{}}, true
 	case "config":
 		return &objAttrs{name: "config", attrs: map[string]any{}}, true
 	}
 	return nil, false
+}
+
+// relArgs are the arguments an adapter method passes on to the macro that
+// implements it (see viaMacro): nil when use is false or one is missing.
+func relArgs(a *callArgs, use bool, names ...string) []any {
+	if !use {
+		return nil
+	}
+	out := make([]any, len(names))
+	for i, n := range names {
+		v, ok := a.arg(i, n)
+		if !ok {
+			return nil
+		}
+		out[i] = v
+	}
+	return out
 }
 
 func catalogFilter(db string) string {

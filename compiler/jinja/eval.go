@@ -26,6 +26,7 @@ type renderState struct {
 	snap    *snapshot
 	lookup  map[string]*macroDef // macro names visible from ctx.Package
 	results map[string]any       // statement results (load_result)
+	inMacro map[string]int       // adapter methods running their macro (see viaMacro)
 	depth   int
 	native  bool // dbt's native rendering (RenderNative): as_* filters mark values
 }
@@ -662,6 +663,11 @@ func (r *renderer) lookup(name string) any {
 		}
 	}
 	if m := st.lookup[name]; m != nil {
+		if m.pkg == "dbt" {
+			if f := st.snap.native(name); f != nil {
+				return f
+			}
+		}
 		return m.value()
 	}
 	if g := st.ctx.Globals; g != nil {

@@ -29,6 +29,17 @@ type Config struct {
 	RootPackage    string              // root project name
 	Packages       []string            // installed non-root package names, lookup order
 	DispatchOrders map[string][]string // project `dispatch:` config: macro_namespace -> search_order
+	// Quote quotes an identifier the warehouse's way (adapter.quote and
+	// the internal macros); nil: double quotes (adapters.QuoteIdent).
+	Quote func(string) string
+}
+
+// quote quotes an identifier with the configured dialect.
+func (e *Env) quote(id string) string {
+	if e.cfg.Quote != nil {
+		return e.cfg.Quote(id)
+	}
+	return adapters.QuoteIdent(id)
 }
 
 // Macro describes one registered macro.
@@ -49,6 +60,13 @@ type Context struct {
 	Resolver Resolver       // callbacks for the dbt functions
 	Conn     adapters.Conn  // nil at parse time; run_query/statement/adapter.* use it at execute time
 	Ctx      context.Context
+	// Builtin, when set, runs kiln's own materialization kind for the node
+	// being built (dbt.materialization_<kind>_default() called from a
+	// {% materialization %} block) and returns the adapter's response.
+	Builtin func(ctx context.Context, kind string) (adapters.Response, error)
+	// Results, when set, receives the statement results of the render
+	// (load_result), so a caller can read e.g. a materialization's 'main'.
+	Results map[string]any
 	// Overrides replace names before macros and globals are looked up (unit
 	// test `overrides.macros`): a macro name becomes a function returning
 	// the value, any other name the value itself.
@@ -103,7 +121,10 @@ type snapshot struct {
 	byPkg     map[string]map[string]*macroDef
 	lookups   sync.Map // package → map[string]*macroDef
 	dispatch  sync.Map // "ns\x00name\x00pkg" → *macroDef (or nil marker)
-	nsObjects map[string]*pkgNamespace
+	overrides sync.Map // name → bool (see overridden)
+	// materializations caches Env.Materialization: name → *MaterializationMacro
+	materializations sync.Map
+	nsObjects        map[string]*pkgNamespace
 }
 
 // New creates an environment with the internal dbt package loaded.
@@ -267,29 +288,6 @@ func (e *Env) HasMacro(pkg, name string) bool {
 	return ok
 }
 
-// IsOverridden reports whether any non-dbt package defines name or a
-// dispatch variant of it (default__name, <adapter>__name), i.e. whether the
-// internal default implementation may not be the one that runs.
-func (e *Env) IsOverridden(name string) bool {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	suffix := "__" + name
-	for pkg, m := range e.pkgs {
-		if pkg == "dbt" {
-			continue
-		}
-		if _, ok := m[name]; ok {
-			return true
-		}
-		for n := range m {
-			if strings.HasSuffix(n, suffix) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
 func (e *Env) snapshot() *snapshot {
 	if s := e.snap.Load(); s != nil {
 		return s
@@ -382,6 +380,11 @@ type pkgNamespace struct {
 
 func (p *pkgNamespace) getAttr(name string) (any, bool) {
 	if d := p.snap.byPkg[p.pkg][name]; d != nil {
+		if p.pkg == "dbt" {
+			if f := p.snap.native(name); f != nil {
+				return f, true
+			}
+		}
 		return d.value(), true
 	}
 	return &Undefined{Name: p.pkg + "." + name, Hint: fmt.Sprintf("'%s' has no macro named '%s'", p.pkg, name)}, true
@@ -493,6 +496,9 @@ func hasRenderChars(s string) bool {
 	return false
 }
 
+// HasJinja reports whether s contains a Jinja tag, expression or comment.
+func HasJinja(s string) bool { return hasJinja(s) }
+
 func hasJinja(s string) bool {
 	for i := 0; i+1 < len(s); i++ {
 		if s[i] == '{' {
@@ -513,7 +519,7 @@ func (e *Env) newState(ctx *Context) *renderState {
 		ctx = &Context{}
 	}
 	s := e.snapshot()
-	return &renderState{env: e, ctx: ctx, snap: s, lookup: s.lookupFor(ctx.Package)}
+	return &renderState{env: e, ctx: ctx, snap: s, lookup: s.lookupFor(ctx.Package), results: ctx.Results}
 }
 
 // Render executes the template with ctx.

@@ -204,7 +204,7 @@ func (r *Runner) contractTable(ctx context.Context, b *Build) (adapters.Response
 	fail := adapters.Response{Message: "ERROR", RowsAffected: -1}
 	for _, h := range b.PreHooks {
 		if !h.Transaction {
-			if _, err := c.Exec(ctx, h.SQL); err != nil {
+			if err := runHook(ctx, c, h); err != nil {
 				return fail, err
 			}
 		}
@@ -224,7 +224,7 @@ func (r *Runner) contractTable(ctx context.Context, b *Build) (adapters.Response
 	resp, err := func() (adapters.Response, error) {
 		for _, h := range b.PreHooks {
 			if h.Transaction {
-				if _, err := c.Exec(ctx, h.SQL); err != nil {
+				if err := runHook(ctx, c, h); err != nil {
 					return fail, err
 				}
 			}
@@ -253,7 +253,7 @@ func (r *Runner) contractTable(ctx context.Context, b *Build) (adapters.Response
 		}
 		for _, h := range b.PostHooks {
 			if h.Transaction {
-				if _, err := c.Exec(ctx, h.SQL); err != nil {
+				if err := runHook(ctx, c, h); err != nil {
 					return fail, err
 				}
 			}
@@ -277,7 +277,7 @@ func (r *Runner) contractTable(ctx context.Context, b *Build) (adapters.Response
 	}
 	for _, h := range b.PostHooks {
 		if !h.Transaction {
-			if _, err := c.Exec(ctx, h.SQL); err != nil {
+			if err := runHook(ctx, c, h); err != nil {
 				return fail, err
 			}
 		}

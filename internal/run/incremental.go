@@ -42,6 +42,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/kiln-dev/kiln/adapters"
 	"github.com/kiln-dev/kiln/compiler"
@@ -102,6 +103,16 @@ type incrConfig struct {
 	mb             *microbatchConfig
 }
 
+// strategyBlocks are the macros the internal get_incremental_<strategy>_sql
+// calls: when a project or package overrides one, the strategy's SQL comes
+// from the macros (which then reach the override) instead of from Go.
+var strategyBlocks = map[string][]string{
+	"append":        {"get_insert_into_sql", "get_quoted_csv"},
+	"delete+insert": {"get_delete_insert_merge_sql", "get_insert_into_sql", "get_quoted_csv"},
+	"merge":         {"get_merge_sql", "get_merge_update_columns", "get_quoted_csv"},
+	"microbatch":    {"get_insert_into_sql", "get_quoted_csv"},
+}
+
 var onSchemaChangeModes = []string{"ignore", "fail", "append_new_columns", "sync_all_columns"}
 
 func (b *Build) incrementalConfig(ic adapters.IncrementalConn) (*incrConfig, error) {
@@ -130,6 +141,9 @@ func (b *Build) incrementalConfig(ic adapters.IncrementalConn) (*incrConfig, err
 		return nil, cfgErr(n, "on_schema_change", "on_schema_change '%s' is not one of %s", c.String("on_schema_change", ""), strings.Join(onSchemaChangeModes, ", "))
 	}
 	s := strings.ToLower(strings.TrimSpace(c.String("incremental_strategy", "default")))
+	if s == "default" && b.overridden("get_incremental_default_sql") {
+		cfg.macro = "get_incremental_default_sql"
+	}
 	if s == "default" {
 		// dbt-duckdb and dbt-postgres: delete+insert (which is a plain
 		// append without a unique_key).
@@ -140,7 +154,7 @@ func (b *Build) incrementalConfig(ic adapters.IncrementalConn) (*incrConfig, err
 	}
 	cfg.strategy = s
 	macro := "get_incremental_" + strings.ReplaceAll(s, "+", "_") + "_sql"
-	if b.Runner.res.Env.IsOverridden(macro) {
+	if cfg.macro == "" && b.overridden(append([]string{macro}, strategyBlocks[s]...)...) {
 		cfg.macro = macro
 	}
 	builtin := []string{"append", "delete+insert", "merge", "microbatch"}
@@ -266,11 +280,21 @@ func execHooks(ctx context.Context, c adapters.Conn, hooks []adapters.Hook, inTx
 		if h.Transaction != inTx {
 			continue
 		}
-		if _, err := c.Exec(ctx, h.SQL); err != nil {
+		if err := runHook(ctx, c, h); err != nil {
 			return fmt.Errorf("%s %d failed (the transaction was rolled back): %w", what, i, err)
 		}
 	}
 	return nil
+}
+
+// runHook renders (when lazy) and runs one hook.
+func runHook(ctx context.Context, c adapters.Conn, h adapters.Hook) error {
+	q, err := h.Statement(ctx)
+	if err != nil || strings.TrimSpace(q) == "" {
+		return err
+	}
+	_, err = c.Exec(ctx, q)
+	return err
 }
 
 // applyIncremental is one incremental transaction (see the file comment).
@@ -414,100 +438,57 @@ func planSchemaChange(ic adapters.IncrementalConn, n *manifest.Node, mode string
 		}
 	}
 	for _, c := range added {
-		p.ddl = append(p.ddl, "ALTER TABLE "+target.Render()+" ADD COLUMN "+adapters.QuoteIdent(c.Name)+" "+c.DataType)
+		p.ddl = append(p.ddl, ic.Dialect().AddColumn(target, c))
 	}
 	if mode == "sync_all_columns" {
 		for _, c := range removed {
-			p.ddl = append(p.ddl, "ALTER TABLE "+target.Render()+" DROP COLUMN "+adapters.QuoteIdent(c.Name))
+			p.ddl = append(p.ddl, ic.Dialect().DropColumn(target, c.Name))
 		}
 	}
 	p.dest = src
 	return p, nil
 }
 
-// strategySQL returns the statements that apply the new rows in tmp.
+// strategySQL returns the statements that apply the new rows in tmp: the
+// strategy's macros when a project or package overrides one of them (see
+// strategyBlocks), else the same statements built by the warehouse's
+// dialect (adapters.SQLBuilder, the macros' fast path).
 func (b *Build) strategySQL(ctx context.Context, ic adapters.IncrementalConn, cfg *incrConfig, target, tmp adapters.Relation, dest []adapters.Column, window *compiler.Batch) ([]string, error) {
 	if cfg.macro != "" {
 		return b.customStrategy(ctx, cfg, target, tmp, dest, window)
 	}
-	cols := quotedCols(dest)
-	insert := "INSERT INTO " + target.Render() + " (" + cols + ")\n(SELECT " + cols + " FROM " + tmp.Render() + ")"
-	preds := ""
-	for _, p := range cfg.predicates {
-		preds += "\n  AND (" + p + ")"
-	}
+	d := ic.Dialect()
 	switch cfg.strategy {
 	case "append":
-		return []string{insert}, nil
+		return []string{d.InsertInto(target, tmp, dest)}, nil
 	case "delete+insert":
-		if len(cfg.uniqueKey) == 0 {
-			return []string{insert}, nil
-		}
-		var del string
-		if len(cfg.uniqueKey) == 1 {
-			k := cfg.uniqueKey[0]
-			del = "DELETE FROM " + target.Render() + " AS DBT_INTERNAL_DEST\nWHERE (" + k + ") IN (SELECT DISTINCT (" + k + ") FROM " + tmp.Render() + " AS DBT_INTERNAL_SOURCE)" + preds
-		} else {
-			on := make([]string, len(cfg.uniqueKey))
-			for i, k := range cfg.uniqueKey {
-				on[i] = "DBT_INTERNAL_SOURCE." + k + " = DBT_INTERNAL_DEST." + k
-			}
-			del = "DELETE FROM " + target.Render() + " AS DBT_INTERNAL_DEST\nUSING " + tmp.Render() + " AS DBT_INTERNAL_SOURCE\nWHERE " + strings.Join(on, " AND ") + preds
-		}
-		return []string{del, insert}, nil
+		return d.DeleteInsert(target, tmp, cfg.uniqueKey, dest, cfg.predicates), nil
 	case "merge":
-		return []string{b.mergeSQL(cfg, target, tmp, dest)}, nil
+		return []string{d.Merge(target, tmp, cfg.uniqueKey, dest, mergeUpdateColumns(cfg, dest), cfg.predicates)}, nil
 	case "microbatch":
 		if window == nil {
 			return nil, errors.New("internal error: microbatch without a batch window")
 		}
-		et := cfg.mb.eventTime
-		del := "DELETE FROM " + target.Render() + " AS DBT_INTERNAL_DEST\nWHERE DBT_INTERNAL_DEST." + et + " >= '" + compiler.BatchLiteral(window.Start) + "' AND DBT_INTERNAL_DEST." + et + " < '" + compiler.BatchLiteral(window.End) + "'" + preds
-		return []string{del, insert}, nil
+		lit := func(t time.Time) string { return "'" + compiler.BatchLiteral(t) + "'" }
+		return d.ReplaceWindow(target, tmp, cfg.mb.eventTime, lit(window.Start), lit(window.End), dest, cfg.predicates), nil
 	}
 	return nil, cfg.unknownStrategy(b.Node, ic)
 }
 
-func quotedCols(cols []adapters.Column) string {
-	q := make([]string, len(cols))
-	for i, c := range cols {
-		q[i] = adapters.QuoteIdent(c.Name)
-	}
-	return strings.Join(q, ", ")
-}
-
-func (b *Build) mergeSQL(cfg *incrConfig, target, tmp adapters.Relation, dest []adapters.Column) string {
-	var on []string
-	for _, p := range cfg.predicates {
-		on = append(on, "("+p+")")
-	}
-	if len(cfg.uniqueKey) == 0 {
-		on = append(on, "FALSE")
-	}
-	for _, k := range cfg.uniqueKey {
-		on = append(on, "DBT_INTERNAL_SOURCE."+k+" = DBT_INTERNAL_DEST."+k)
-	}
-	var sb strings.Builder
-	sb.WriteString("MERGE INTO " + target.Render() + " AS DBT_INTERNAL_DEST\nUSING " + tmp.Render() + " AS DBT_INTERNAL_SOURCE\nON " + strings.Join(on, " AND "))
+// mergeUpdateColumns is get_merge_update_columns: merge_update_columns, or
+// every column but merge_exclude_columns.
+func mergeUpdateColumns(cfg *incrConfig, dest []adapters.Column) []string {
 	update := dest
 	if len(cfg.updateCols) > 0 {
 		update = pickColumns(dest, cfg.updateCols, true)
 	} else if len(cfg.excludeCols) > 0 {
 		update = pickColumns(dest, cfg.excludeCols, false)
 	}
-	if len(cfg.uniqueKey) > 0 && len(update) > 0 {
-		set := make([]string, len(update))
-		for i, c := range update {
-			set[i] = adapters.QuoteIdent(c.Name) + " = DBT_INTERNAL_SOURCE." + adapters.QuoteIdent(c.Name)
-		}
-		sb.WriteString("\nWHEN MATCHED THEN UPDATE SET " + strings.Join(set, ", "))
+	names := make([]string, len(update))
+	for i, c := range update {
+		names[i] = c.Name
 	}
-	vals := make([]string, len(dest))
-	for i, c := range dest {
-		vals[i] = "DBT_INTERNAL_SOURCE." + adapters.QuoteIdent(c.Name)
-	}
-	sb.WriteString("\nWHEN NOT MATCHED THEN INSERT (" + quotedCols(dest) + ") VALUES (" + strings.Join(vals, ", ") + ")")
-	return sb.String()
+	return names
 }
 
 // pickColumns keeps (keep=true) or drops the named columns, case-insensitively.

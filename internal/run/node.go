@@ -4,11 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
 	"github.com/kiln-dev/kiln/adapters"
+	"github.com/kiln-dev/kiln/compiler/jinja"
 	"github.com/kiln-dev/kiln/compiler/manifest"
+	"github.com/kiln-dev/kiln/compiler/project"
 )
 
 // nodeRun tracks one node's execution for its result.
@@ -129,13 +132,12 @@ func (r *Runner) runModel(ctx context.Context, nr *nodeRun) error {
 	}
 	broken := false
 	defer func() { r.release(c, broken) }()
-	mz, ok := materializations[mat]
-	if !ok {
-		err := fmt.Errorf("materialization '%s' is not supported by kiln (supported: %s)", mat, strings.Join(materializationNames(), ", "))
+	mz, custom, err := r.materialization(mat)
+	if err != nil {
 		r.fail(nr, "ERROR", "ERROR creating "+desc, err, path)
 		return err
 	}
-	if contractEnforced(n) {
+	if contractEnforced(n) && !custom {
 		if err := r.checkContract(ctx, c, n, sql); err != nil {
 			r.fail(nr, "ERROR", "ERROR creating "+desc, err, path)
 			return err
@@ -144,10 +146,12 @@ func (r *Runner) runModel(ctx context.Context, nr *nodeRun) error {
 			mz = r.contractTable
 		}
 	}
-	pre, post, err := r.renderHooks(ctx, n, c)
-	if err != nil {
-		r.fail(nr, "ERROR", "ERROR creating "+desc, err, path)
-		return err
+	var pre, post []adapters.Hook
+	if !custom { // a custom materialization renders its hooks with run_hooks
+		if pre, post, err = r.renderHooks(ctx, n, c, true); err != nil {
+			r.fail(nr, "ERROR", "ERROR creating "+desc, err, path)
+			return err
+		}
 	}
 	var resp adapters.Response
 	b := &Build{Runner: r, Node: n, Conn: c, SQL: sql, PreHooks: pre, PostHooks: post}
@@ -172,15 +176,32 @@ func (r *Runner) runModel(ctx context.Context, nr *nodeRun) error {
 	return nil
 }
 
-// renderHooks renders pre- and post-hooks at execution time.
-func (r *Runner) renderHooks(ctx context.Context, n *manifest.Node, c adapters.Conn) (pre, post []adapters.Hook, err error) {
-	render := func(key string) ([]adapters.Hook, error) {
+// renderHooks renders pre-hooks now (right before the node is built) and
+// post-hooks too, or — lazyPost — when the adapter reaches them, after the
+// new relation exists and before it is committed: `{{ this }}` and the
+// queries a post-hook runs while rendering then act on the new relation.
+func (r *Runner) renderHooks(ctx context.Context, n *manifest.Node, c adapters.Conn, lazyPost ...bool) (pre, post []adapters.Hook, err error) {
+	renderOne := func(ctx context.Context, key string, i int, src string) (string, error) {
+		jctx, _ := r.res.RuntimeContext(ctx, n, c)
+		sql, err := r.res.Env.RenderString(fmt.Sprintf("%s (%s %d)", n.OriginalFilePath, key, i), src, jctx)
+		if err != nil {
+			return "", fmt.Errorf("rendering %s %d of %s: %w", key, i, n.Name, err)
+		}
+		return sql, nil
+	}
+	render := func(key string, lazy bool) ([]adapters.Hook, error) {
 		var out []adapters.Hook
 		for i, h := range n.Config.Hooks(key) {
-			jctx, _ := r.res.RuntimeContext(ctx, n, c)
-			sql, err := r.res.Env.RenderString(fmt.Sprintf("%s (%s %d)", n.OriginalFilePath, key, i), h.SQL, jctx)
+			if lazy && jinja.HasJinja(h.SQL) {
+				i, src := i, h.SQL
+				out = append(out, adapters.Hook{Transaction: h.Transaction, Render: func(ctx context.Context) (string, error) {
+					return renderOne(ctx, key, i, src)
+				}})
+				continue
+			}
+			sql, err := renderOne(ctx, key, i, h.SQL)
 			if err != nil {
-				return nil, fmt.Errorf("rendering %s %d of %s: %w", key, i, n.Name, err)
+				return nil, err
 			}
 			if strings.TrimSpace(sql) != "" {
 				out = append(out, adapters.Hook{SQL: sql, Transaction: h.Transaction})
@@ -188,10 +209,10 @@ func (r *Runner) renderHooks(ctx context.Context, n *manifest.Node, c adapters.C
 		}
 		return out, nil
 	}
-	if pre, err = render("pre-hook"); err != nil {
+	if pre, err = render("pre-hook", false); err != nil {
 		return
 	}
-	post, err = render("post-hook")
+	post, err = render("post-hook", len(lazyPost) > 0 && lazyPost[0])
 	return
 }
 
@@ -239,37 +260,97 @@ func (r *Runner) runSeed(ctx context.Context, nr *nodeRun) error {
 	return nil
 }
 
-// runProjectHooks runs on-run-start / on-run-end statements.
-func (r *Runner) runProjectHooks(ctx context.Context, kind string, hooks []string) error {
+// projectHook is one on-run-start / on-run-end statement of the root
+// project or an installed package.
+type projectHook struct {
+	pkg   string
+	sql   string
+	index int // position within its own project's list
+}
+
+// projectHooks lists the hooks of kind in dbt's order: the root project's,
+// then each installed package's, packages by name. (Verified against dbt
+// 1.11; compile runs none.)
+func (r *Runner) projectHooks(kind string) []projectHook {
+	var out []projectHook
+	root := r.opts.OnRunStart
+	if kind == "on-run-end" {
+		root = r.opts.OnRunEnd
+	}
+	for i, h := range root {
+		out = append(out, projectHook{pkg: r.res.Project.Name, sql: h, index: i})
+	}
+	if r.opts.Command == "compile" {
+		return out
+	}
+	pkgs := append([]*project.Project(nil), r.res.Packages...)
+	sort.Slice(pkgs, func(i, j int) bool { return pkgs[i].Name < pkgs[j].Name })
+	for _, p := range pkgs {
+		hooks := p.OnRunStart
+		if kind == "on-run-end" {
+			hooks = p.OnRunEnd
+		}
+		for i, h := range hooks {
+			out = append(out, projectHook{pkg: p.Name, sql: h.SQL, index: i})
+		}
+	}
+	return out
+}
+
+// runProjectHooks runs on-run-start / on-run-end statements, each rendered
+// in its own package's context. After a failure the remaining hooks are
+// skipped, as in dbt.
+func (r *Runner) runProjectHooks(ctx context.Context, kind string, hooks []projectHook) error {
 	c, err := r.conn(ctx)
 	if err != nil {
 		return err
 	}
 	defer r.release(c, false)
-	proj := r.res.Project.Name
+	var failed error
 	for i, h := range hooks {
-		name := fmt.Sprintf("%s.%s.%d", proj, kind, i)
+		name := fmt.Sprintf("%s.%s.%d", h.pkg, kind, i)
+		if failed != nil {
+			r.p.Progress(i+1, len(hooks), "SKIP hook: "+name, "SKIP", 0, false)
+			continue
+		}
 		start := time.Now()
 		r.p.Progress(i+1, len(hooks), "START hook: "+name, "RUN", 0, false)
-		node := &manifest.Node{UniqueID: "operation." + proj + "." + proj + "-" + kind + "-" + fmt.Sprint(i), Name: proj + "-" + kind + "-" + fmt.Sprint(i), ResourceType: manifest.Operation, PackageName: proj, OriginalFilePath: "dbt_project.yml", Config: manifest.Config{}}
+		id := fmt.Sprintf("%s-%s-%d", h.pkg, kind, h.index)
+		node := &manifest.Node{UniqueID: "operation." + h.pkg + "." + id, Name: id, ResourceType: manifest.Operation, PackageName: h.pkg, OriginalFilePath: "dbt_project.yml", Config: manifest.Config{}}
 		jctx, _ := r.res.RuntimeContext(ctx, node, c)
 		if kind == "on-run-end" {
 			jctx.Globals["results"] = r.hookResults()
 		}
-		sql, err := r.res.Env.RenderString("dbt_project.yml ("+kind+")", h, jctx)
+		where := "dbt_project.yml"
+		if h.pkg != r.res.Project.Name {
+			where = "dbt_packages/" + h.pkg + "/dbt_project.yml"
+		}
+		sql, err := r.res.Env.RenderString(where+" ("+kind+")", h.sql, jctx)
 		if err == nil && strings.TrimSpace(sql) != "" {
 			_, err = c.Exec(ctx, sql)
 		}
 		if err != nil {
 			r.p.Progress(i+1, len(hooks), "ERROR hook: "+name, "ERROR", time.Since(start), true)
-			r.p.Line("Error in %s hook %d (dbt_project.yml): %v", kind, i, err)
-			r.hookErr = append(r.hookErr, fmt.Sprintf("%s hook %d: %v", kind, i, err))
-			return err
+			r.p.Line("Error in %s hook %d of package %s (%s): %v", kind, h.index, h.pkg, where, err)
+			r.hookErr = append(r.hookErr, fmt.Sprintf("%s hook %s: %v", kind, name, err))
+			failed = err
+			continue
 		}
 		r.p.Progress(i+1, len(hooks), "OK hook: "+name, "OK", time.Since(start), true)
 	}
 	r.p.Line("")
-	return nil
+	return failed
+}
+
+// skipAfterStartHooks is dbt's skip_nodes_if_on_run_start_fails flag: kiln
+// defaults it to true (dbt 2.0's behaviour): nodes built after a failed
+// setup hook could be wrong. `flags: {skip_nodes_if_on_run_start_fails:
+// false}` restores dbt 1.x's default, which builds them anyway.
+func (r *Runner) skipAfterStartHooks() bool {
+	if v, ok := r.res.Project.Flags["skip_nodes_if_on_run_start_fails"].(bool); ok {
+		return v
+	}
+	return true
 }
 
 func (r *Runner) hookResults() []any {

@@ -144,15 +144,14 @@ func (r *Runner) Execute(ctx context.Context) (*Summary, error) {
 		return nil, err
 	}
 
-	hooksFailed := false
-	if len(r.opts.OnRunStart) > 0 {
-		if err := r.runProjectHooks(ctx, "on-run-start", r.opts.OnRunStart); err != nil {
-			hooksFailed = true
-		}
-	}
+	// As in dbt: the schemas exist before on-run-start runs.
 	if err := r.createSchemas(ctx, runnable); err != nil {
 		r.writeResults()
 		return nil, err
+	}
+	hooksFailed := false
+	if hooks := r.projectHooks("on-run-start"); len(hooks) > 0 {
+		hooksFailed = r.runProjectHooks(ctx, "on-run-start", hooks) != nil && r.skipAfterStartHooks()
 	}
 
 	g := r.execGraph(runnable)
@@ -163,14 +162,21 @@ func (r *Runner) Execute(ctx context.Context) (*Summary, error) {
 		Run:      r.runNode,
 		OnSkip:   r.skipNode,
 	}
-	_ = hooksFailed
-	walkErr := w.Walk(ctx, g, runnable)
+	var walkErr error
+	if hooksFailed {
+		for _, id := range runnable {
+			r.skipNode(id, "an on-run-start hook")
+		}
+		r.p.Line("")
+	} else {
+		walkErr = w.Walk(ctx, g, runnable)
+	}
 	cancelled := ctx.Err() != nil
 	if cancelled {
 		r.markCancelled(runnable)
 	}
-	if len(r.opts.OnRunEnd) > 0 && !cancelled {
-		_ = r.runProjectHooks(context.WithoutCancel(ctx), "on-run-end", r.opts.OnRunEnd)
+	if hooks := r.projectHooks("on-run-end"); len(hooks) > 0 && !cancelled {
+		_ = r.runProjectHooks(context.WithoutCancel(ctx), "on-run-end", hooks)
 	}
 	var ff *graph.FailFastError
 	if walkErr != nil && !errors.As(walkErr, &ff) && !cancelled {

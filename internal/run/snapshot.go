@@ -31,6 +31,8 @@ import (
 	"time"
 
 	"github.com/kiln-dev/kiln/adapters"
+	"github.com/kiln-dev/kiln/compiler"
+	"github.com/kiln-dev/kiln/compiler/jinja"
 	"github.com/kiln-dev/kiln/compiler/manifest"
 )
 
@@ -43,6 +45,11 @@ type snapConfig struct {
 	hardDeletes                                         string // ignore | invalidate | new_record
 	validToCurrent                                      string // SQL expression or ""
 	scdID, metaUpdatedAt, validFrom, validTo, isDeleted string
+	// custom is the strategy macro of a custom (or overridden built-in)
+	// strategy; rowChanged is the change condition it returned, over the
+	// aliases cur (the current version) and src (the source row).
+	custom     string
+	rowChanged string
 }
 
 // SnapshotMetaColumns are the default names of the snapshot meta columns.
@@ -51,7 +58,9 @@ var SnapshotMetaColumns = map[string]string{
 	"dbt_valid_to": "dbt_valid_to", "dbt_is_deleted": "dbt_is_deleted",
 }
 
-func snapshotConfig(n *manifest.Node) (*snapConfig, error) {
+// snapshotConfig validates a snapshot's configuration; env (nil in some
+// tests) resolves custom strategy macros.
+func snapshotConfig(n *manifest.Node, env *jinja.Env) (*snapConfig, error) {
 	c := n.Config
 	sc := &snapConfig{strategy: strings.ToLower(c.String("strategy", "")), updatedAt: c.String("updated_at", "")}
 	switch sc.strategy {
@@ -77,7 +86,14 @@ func snapshotConfig(n *manifest.Node) (*snapConfig, error) {
 	case "":
 		return nil, cfgErr(n, "", "snapshot '%s' needs a strategy: 'timestamp' (with updated_at) or 'check' (with check_cols)", n.Name)
 	default:
-		return nil, cfgErr(n, "strategy", "unknown snapshot strategy '%s': kiln supports 'timestamp' and 'check' (custom snapshot_<name>_strategy macros are not supported yet)", sc.strategy)
+		sc.custom = compiler.SnapshotStrategyMacro(c.String("strategy", ""))
+		if env == nil || !env.Resolves(n.PackageName, sc.custom) {
+			return nil, cfgErr(n, "strategy", "unknown snapshot strategy '%s': use 'timestamp' or 'check', or define a macro %s(node, snapshotted_rel, current_rel, model_config, target_exists)", sc.strategy, sc.custom)
+		}
+	}
+	// An overridden built-in strategy runs as the project wrote it.
+	if sc.custom == "" && env != nil && env.IsOverridden("snapshot_"+sc.strategy+"_strategy") {
+		sc.custom = "snapshot_" + sc.strategy + "_strategy"
 	}
 	sc.keys = keyList(c["unique_key"])
 	if len(sc.keys) == 0 {
@@ -124,7 +140,7 @@ func (r *Runner) runSnapshot(ctx context.Context, nr *nodeRun) error {
 	}
 	broken := false
 	defer func() { r.release(c, broken) }()
-	pre, post, err := r.renderHooks(ctx, n, c)
+	pre, post, err := r.renderHooks(ctx, n, c, true)
 	if err != nil {
 		r.fail(nr, "ERROR", "ERROR snapshotting "+desc, err, path)
 		return err
@@ -148,6 +164,7 @@ func (r *Runner) runSnapshot(ctx context.Context, nr *nodeRun) error {
 
 // snapshotter holds the names one snapshot run works with.
 type snapshotter struct {
+	r        *Runner
 	ic       adapters.IncrementalConn
 	n        *manifest.Node
 	sc       *snapConfig
@@ -165,12 +182,12 @@ func (r *Runner) snapshot(ctx context.Context, n *manifest.Node, c adapters.Conn
 	if !ok {
 		return fail, fmt.Errorf("snapshots are not supported on this warehouse yet")
 	}
-	sc, err := snapshotConfig(n)
+	sc, err := snapshotConfig(n, r.res.Env)
 	if err != nil {
 		return fail, err
 	}
 	target := r.res.Relation(n)
-	s := &snapshotter{ic: ic, n: n, sc: sc, target: target, now: tsLiteral(time.Now().UTC().Truncate(time.Microsecond)),
+	s := &snapshotter{r: r, ic: ic, n: n, sc: sc, target: target, now: tsLiteral(time.Now().UTC().Truncate(time.Microsecond)),
 		src: ic.TempRelation(target, "snap_src"), cur: ic.TempRelation(target, "snap_cur"),
 		chg: ic.TempRelation(target, "snap_chg"), del: ic.TempRelation(target, "snap_del")}
 	err = inTx(ctx, ic, target, pre, post, func() error { return s.run(ctx, sql) })
@@ -184,7 +201,17 @@ func (r *Runner) snapshot(ctx context.Context, n *manifest.Node, c adapters.Conn
 const keyPrefix = "__kiln_key_"
 const fromCol = "__kiln_from"
 
-func q(s string) string { return adapters.QuoteIdent(s) }
+// q quotes an identifier the warehouse's way.
+func (s *snapshotter) q(id string) string { return s.ic.Dialect().Quote(id) }
+
+// cols is the quoted, comma-separated list of the columns' names.
+func (s *snapshotter) cols(cols []adapters.Column) string {
+	out := make([]string, len(cols))
+	for i, c := range cols {
+		out[i] = s.q(c.Name)
+	}
+	return strings.Join(out, ", ")
+}
 
 func (s *snapshotter) exec(ctx context.Context, sql string) (int64, error) {
 	resp, err := s.ic.Exec(ctx, sql)
@@ -199,13 +226,18 @@ func (s *snapshotter) run(ctx context.Context, sql string) error {
 	// 1. The source rows, once, with key parts and valid-from computed.
 	var sel []string
 	for i, k := range sc.keys {
-		sel = append(sel, "("+k+") AS "+q(fmt.Sprint(keyPrefix, i+1)))
+		sel = append(sel, "("+k+") AS "+s.q(fmt.Sprint(keyPrefix, i+1)))
+	}
+	if sc.custom != "" {
+		if err := s.callStrategy(ctx); err != nil {
+			return err
+		}
 	}
 	from := s.now
 	if sc.updatedAt != "" {
 		from = "(" + sc.updatedAt + ")"
 	}
-	sel = append(sel, from+" AS "+q(fromCol))
+	sel = append(sel, from+" AS "+s.q(fromCol))
 	if _, err := s.exec(ctx, s.ic.CreateTempTableSQL(s.src, "SELECT snapshot_query.*, "+strings.Join(sel, ", ")+" FROM (\n"+trimSemi(sql)+"\n) AS snapshot_query")); err != nil {
 		return err
 	}
@@ -222,7 +254,7 @@ func (s *snapshotter) run(ctx context.Context, sql string) error {
 	for _, m := range []string{sc.scdID, sc.metaUpdatedAt, sc.validFrom, sc.validTo, sc.isDeleted} {
 		for _, c := range data {
 			if strings.EqualFold(c.Name, m) {
-				return fmt.Errorf("the snapshot query already has a column %s, which is a snapshot meta column; rename it in the query (or rename the meta column with snapshot_meta_column_names)", q(c.Name))
+				return fmt.Errorf("the snapshot query already has a column %s, which is a snapshot meta column; rename it in the query (or rename the meta column with snapshot_meta_column_names)", s.q(c.Name))
 			}
 		}
 	}
@@ -238,7 +270,7 @@ func (s *snapshotter) run(ctx context.Context, sql string) error {
 	}
 	// 2. First run: the table is the source plus meta columns.
 	if existing == nil {
-		n, err := s.exec(ctx, "CREATE TABLE "+s.target.Render()+" AS\nSELECT "+quotedCols(data)+", "+s.metaSelect("", false)+"\nFROM "+s.src.Render())
+		n, err := s.exec(ctx, "CREATE TABLE "+s.target.Render()+" AS\nSELECT "+s.cols(data)+", "+s.metaSelect("", false)+"\nFROM "+s.src.Render())
 		s.inserted = n
 		if err == nil {
 			_, err = s.exec(ctx, "DROP TABLE "+s.src.Render())
@@ -258,22 +290,22 @@ func (s *snapshotter) metaSelect(alias string, deleted bool) string {
 	}
 	var parts []string
 	for i := range sc.keys {
-		parts = append(parts, "coalesce(cast("+p+q(fmt.Sprint(keyPrefix, i+1))+" as varchar), '')")
+		parts = append(parts, p+s.q(fmt.Sprint(keyPrefix, i+1)))
 	}
-	f := p + q(fromCol)
-	parts = append(parts, "coalesce(cast("+f+" as varchar), '')")
+	f := p + s.q(fromCol)
+	parts = append(parts, f)
 	validTo := "nullif(" + f + ", " + f + ")"
 	if sc.validToCurrent != "" {
 		validTo = "coalesce(" + validTo + ", " + sc.validToCurrent + ")"
 	}
-	out := "md5(" + strings.Join(parts, " || '|' || ") + ") AS " + q(sc.scdID) +
-		", " + f + " AS " + q(sc.metaUpdatedAt) + ", " + f + " AS " + q(sc.validFrom) + ", " + validTo + " AS " + q(sc.validTo)
+	out := s.ic.Dialect().HashArguments(parts) + " AS " + s.q(sc.scdID) +
+		", " + f + " AS " + s.q(sc.metaUpdatedAt) + ", " + f + " AS " + s.q(sc.validFrom) + ", " + validTo + " AS " + s.q(sc.validTo)
 	if sc.hardDeletes == "new_record" || deleted {
 		flag := "'False'"
 		if deleted {
 			flag = "'True'"
 		}
-		out += ", " + flag + " AS " + q(sc.isDeleted)
+		out += ", " + flag + " AS " + s.q(sc.isDeleted)
 	}
 	return out
 }
@@ -285,7 +317,7 @@ func (s *snapshotter) validateSource(ctx context.Context, data []adapters.Column
 	sc := s.sc
 	var keyCols, nullConds []string
 	for i := range sc.keys {
-		k := q(fmt.Sprint(keyPrefix, i+1))
+		k := s.q(fmt.Sprint(keyPrefix, i+1))
 		keyCols = append(keyCols, k)
 		nullConds = append(nullConds, k+" IS NULL")
 	}
@@ -318,14 +350,14 @@ func (s *snapshotter) validateSource(ctx context.Context, data []adapters.Column
 		}
 		return fmt.Errorf("unique_key (%s) is not unique in the snapshot's query: %d key(s) appear more than once, e.g. %s. Each would get several current rows; deduplicate the query or extend unique_key. Nothing was changed", keyDesc, toInt(t.Rows[0][0]), strings.Join(rows, ", "))
 	}
-	if sc.strategy == "timestamp" {
-		if cnt, rows, err := sample(q(fromCol) + " IS NULL"); err != nil {
+	if sc.strategy == "timestamp" && sc.custom == "" {
+		if cnt, rows, err := sample(s.q(fromCol) + " IS NULL"); err != nil {
 			return err
 		} else if cnt > 0 {
 			return fmt.Errorf("%d source row(s) have a NULL updated_at (%s), e.g. keys %s. The timestamp strategy could never see them change; coalesce updated_at in the query or use the check strategy. Nothing was changed", cnt, sc.updatedAt, rows)
 		}
 	}
-	if !sc.checkAll {
+	if !sc.checkAll && sc.custom == "" {
 		have := map[string]bool{}
 		for _, c := range data {
 			have[strings.ToLower(c.Name)] = true
@@ -355,7 +387,7 @@ func trimSemi(sql string) string { return adapters.TrimStatement(sql) }
 
 // current is the predicate of a current row, on alias.
 func (s *snapshotter) current(alias string) string {
-	vt := alias + "." + q(s.sc.validTo)
+	vt := alias + "." + s.q(s.sc.validTo)
 	if s.sc.validToCurrent != "" {
 		return "(" + vt + " IS NULL OR " + vt + " = " + s.sc.validToCurrent + ")"
 	}
@@ -366,11 +398,11 @@ func (s *snapshotter) current(alias string) string {
 func (s *snapshotter) dupCurrent(ctx context.Context) (int64, string, error) {
 	var keys []string
 	for i, k := range s.sc.keys {
-		keys = append(keys, "("+k+") AS "+q(fmt.Sprint(keyPrefix, i+1)))
+		keys = append(keys, "("+k+") AS "+s.q(fmt.Sprint(keyPrefix, i+1)))
 	}
 	var kc []string
 	for i := range s.sc.keys {
-		kc = append(kc, q(fmt.Sprint(keyPrefix, i+1)))
+		kc = append(kc, s.q(fmt.Sprint(keyPrefix, i+1)))
 	}
 	inner := "SELECT " + strings.Join(keys, ", ") + " FROM " + s.target.Render() + " AS t WHERE " + s.current("t")
 	t, _, err := s.ic.Query(ctx, "SELECT count(*) OVER (), "+strings.Join(kc, ", ")+" FROM ("+inner+") d GROUP BY "+strings.Join(kc, ", ")+" HAVING count(*) > 1 LIMIT 5", 0)
@@ -396,7 +428,7 @@ func (s *snapshotter) update(ctx context.Context, data []adapters.Column) error 
 	}
 	for _, m := range []string{sc.scdID, sc.metaUpdatedAt, sc.validFrom, sc.validTo} {
 		if _, ok := tgtBy[strings.ToLower(m)]; !ok {
-			return fmt.Errorf("%s has no column %s: it is not a snapshot table (or its meta columns were renamed; see snapshot_meta_column_names)", s.target.Render(), q(m))
+			return fmt.Errorf("%s has no column %s: it is not a snapshot table (or its meta columns were renamed; see snapshot_meta_column_names)", s.target.Render(), s.q(m))
 		}
 	}
 	// Schema evolution first: DuckDB wants DDL before DML in a transaction.
@@ -404,7 +436,7 @@ func (s *snapshotter) update(ctx context.Context, data []adapters.Column) error 
 	for _, c := range data {
 		t, ok := tgtBy[strings.ToLower(c.Name)]
 		if !ok {
-			ddl = append(ddl, "ALTER TABLE "+s.target.Render()+" ADD COLUMN "+q(c.Name)+" "+c.DataType)
+			ddl = append(ddl, s.ic.Dialect().AddColumn(s.target, c))
 			continue
 		}
 		if strings.EqualFold(t.DataType, c.DataType) {
@@ -425,7 +457,7 @@ func (s *snapshotter) update(ctx context.Context, data []adapters.Column) error 
 	if _, ok := tgtBy[strings.ToLower(sc.isDeleted)]; ok {
 		hasDeleted = true
 	} else if sc.hardDeletes == "new_record" {
-		ddl = append(ddl, "ALTER TABLE "+s.target.Render()+" ADD COLUMN "+q(sc.isDeleted)+" VARCHAR")
+		ddl = append(ddl, s.ic.Dialect().AddColumn(s.target, adapters.Column{Name: sc.isDeleted, DataType: "VARCHAR"}))
 		hasDeleted = true
 	}
 	for _, d := range ddl {
@@ -441,7 +473,7 @@ func (s *snapshotter) update(ctx context.Context, data []adapters.Column) error 
 	// Current rows with their key parts.
 	var keySel, join, srcJoin []string
 	for i, k := range sc.keys {
-		kc := q(fmt.Sprint(keyPrefix, i+1))
+		kc := s.q(fmt.Sprint(keyPrefix, i+1))
 		keySel = append(keySel, "("+k+") AS "+kc)
 		join = append(join, "src."+kc+" = cur."+kc)
 		srcJoin = append(srcJoin, "src."+kc+" = d."+kc)
@@ -451,14 +483,16 @@ func (s *snapshotter) update(ctx context.Context, data []adapters.Column) error 
 	}
 	marker := "FALSE"
 	if hasDeleted {
-		marker = "coalesce(cur." + q(sc.isDeleted) + ", 'False') = 'True'"
+		marker = "coalesce(cur." + s.q(sc.isDeleted) + ", 'False') = 'True'"
 	}
 	// What changed.
 	var changed []string
-	switch sc.strategy {
-	case "timestamp":
-		changed = append(changed, "cur."+q(sc.validFrom)+" < src."+q(fromCol))
-	case "check":
+	switch {
+	case sc.rowChanged != "":
+		changed = append(changed, "("+sc.rowChanged+")")
+	case sc.strategy == "timestamp":
+		changed = append(changed, "cur."+s.q(sc.validFrom)+" < src."+s.q(fromCol))
+	case sc.strategy == "check":
 		cols := sc.checkCols
 		if sc.checkAll {
 			cols = nil
@@ -468,12 +502,12 @@ func (s *snapshotter) update(ctx context.Context, data []adapters.Column) error 
 		}
 		for _, c := range cols {
 			name := strings.Trim(c, `"`)
-			changed = append(changed, "src."+q(name)+" IS DISTINCT FROM cur."+q(name))
+			changed = append(changed, "src."+s.q(name)+" IS DISTINCT FROM cur."+s.q(name))
 		}
 	}
 	changed = append(changed, marker)
-	chgSQL := "SELECT src.*, cur." + q(sc.scdID) + " AS __kiln_cur_scd\nFROM " + s.src.Render() + " AS src\nLEFT JOIN " + s.cur.Render() + " AS cur ON " + strings.Join(join, " AND ") +
-		"\nWHERE cur." + q(keyPrefix+"1") + " IS NULL OR " + strings.Join(changed, " OR ")
+	chgSQL := "SELECT src.*, cur." + s.q(sc.scdID) + " AS __kiln_cur_scd\nFROM " + s.src.Render() + " AS src\nLEFT JOIN " + s.cur.Render() + " AS cur ON " + strings.Join(join, " AND ") +
+		"\nWHERE cur." + s.q(keyPrefix+"1") + " IS NULL OR " + strings.Join(changed, " OR ")
 	if _, err := s.exec(ctx, s.ic.CreateTempTableSQL(s.chg, chgSQL)); err != nil {
 		return err
 	}
@@ -487,30 +521,31 @@ func (s *snapshotter) update(ctx context.Context, data []adapters.Column) error 
 
 	dest := "DBT_INTERNAL_DEST"
 	// Close the current version of changed keys at the new version's start.
-	n, err := s.exec(ctx, "UPDATE "+s.target.Render()+" AS "+dest+" SET "+q(sc.validTo)+" = chg."+q(fromCol)+
-		"\nFROM "+s.chg.Render()+" AS chg WHERE chg.__kiln_cur_scd IS NOT NULL AND "+dest+"."+q(sc.scdID)+" = chg.__kiln_cur_scd AND "+s.current(dest))
+	d := s.ic.Dialect()
+	n, err := s.exec(ctx, d.UpdateFrom(s.target, dest, s.q(sc.validTo)+" = chg."+s.q(fromCol), s.chg, "chg",
+		"chg.__kiln_cur_scd IS NOT NULL AND "+dest+"."+s.q(sc.scdID)+" = chg.__kiln_cur_scd AND "+s.current(dest)))
 	if err != nil {
 		return err
 	}
 	s.updated += n
 	if sc.hardDeletes != "ignore" {
-		n, err := s.exec(ctx, "UPDATE "+s.target.Render()+" AS "+dest+" SET "+q(sc.validTo)+" = "+s.now+
-			"\nFROM "+s.del.Render()+" AS d WHERE "+dest+"."+q(sc.scdID)+" = d."+q(sc.scdID)+" AND "+s.current(dest))
+		n, err := s.exec(ctx, d.UpdateFrom(s.target, dest, s.q(sc.validTo)+" = "+s.now, s.del, "d",
+			dest+"."+s.q(sc.scdID)+" = d."+s.q(sc.scdID)+" AND "+s.current(dest)))
 		if err != nil {
 			return err
 		}
 		s.updated += n
 	}
 	// New versions.
-	metaCols := []string{q(sc.scdID), q(sc.metaUpdatedAt), q(sc.validFrom), q(sc.validTo)}
+	metaCols := []string{s.q(sc.scdID), s.q(sc.metaUpdatedAt), s.q(sc.validFrom), s.q(sc.validTo)}
 	meta := s.metaSelect("chg", false)
 	if hasDeleted {
-		metaCols = append(metaCols, q(sc.isDeleted))
+		metaCols = append(metaCols, s.q(sc.isDeleted))
 		if sc.hardDeletes != "new_record" {
 			meta += ", 'False'"
 		}
 	}
-	n, err = s.exec(ctx, "INSERT INTO "+s.target.Render()+" ("+quotedCols(data)+", "+strings.Join(metaCols, ", ")+")\nSELECT "+prefixed("chg", data)+", "+meta+" FROM "+s.chg.Render()+" AS chg")
+	n, err = s.exec(ctx, "INSERT INTO "+s.target.Render()+" ("+s.cols(data)+", "+strings.Join(metaCols, ", ")+")\nSELECT "+s.prefixed("chg", data)+", "+meta+" FROM "+s.chg.Render()+" AS chg")
 	if err != nil {
 		return err
 	}
@@ -524,7 +559,7 @@ func (s *snapshotter) update(ctx context.Context, data []adapters.Column) error 
 			}
 		}
 		delMeta := s.deletedMeta()
-		n, err := s.exec(ctx, "INSERT INTO "+s.target.Render()+" ("+quotedCols(keep)+", "+strings.Join(metaCols, ", ")+")\nSELECT "+prefixed("d", keep)+", "+delMeta+" FROM "+s.del.Render()+" AS d")
+		n, err := s.exec(ctx, "INSERT INTO "+s.target.Render()+" ("+s.cols(keep)+", "+strings.Join(metaCols, ", ")+")\nSELECT "+s.prefixed("d", keep)+", "+delMeta+" FROM "+s.del.Render()+" AS d")
 		if err != nil {
 			return err
 		}
@@ -557,14 +592,14 @@ func (s *snapshotter) deletedMeta() string {
 	sc := s.sc
 	var parts []string
 	for i := range sc.keys {
-		parts = append(parts, "coalesce(cast(d."+q(fmt.Sprint(keyPrefix, i+1))+" as varchar), '')")
+		parts = append(parts, "d."+s.q(fmt.Sprint(keyPrefix, i+1)))
 	}
-	parts = append(parts, "coalesce(cast("+s.now+" as varchar), '')")
+	parts = append(parts, s.now)
 	validTo := "cast(NULL as timestamp)"
 	if sc.validToCurrent != "" {
 		validTo = sc.validToCurrent
 	}
-	return "md5(" + strings.Join(parts, " || '|' || ") + "), " + s.now + ", " + s.now + ", " + validTo + ", 'True'"
+	return s.ic.Dialect().HashArguments(parts) + ", " + s.now + ", " + s.now + ", " + validTo + ", 'True'"
 }
 
 func isMeta(sc *snapConfig, name string) bool {
@@ -576,10 +611,40 @@ func isMeta(sc *snapConfig, name string) bool {
 	return false
 }
 
-func prefixed(alias string, cols []adapters.Column) string {
+func (s *snapshotter) prefixed(alias string, cols []adapters.Column) string {
 	out := make([]string, len(cols))
 	for i, c := range cols {
-		out[i] = alias + "." + q(c.Name)
+		out[i] = alias + "." + s.q(c.Name)
 	}
 	return strings.Join(out, ", ")
+}
+
+// callStrategy calls a custom strategy macro the way dbt's snapshot
+// materialization does, with snapshotted_rel "cur" and current_rel "src"
+// (kiln's aliases for the current versions and the source rows), and takes
+// its updated_at and row_changed.
+func (s *snapshotter) callStrategy(ctx context.Context) error {
+	res := s.r.res
+	jctx, _ := res.RuntimeContext(ctx, s.n, s.ic)
+	cfg := map[string]any{}
+	for k, v := range s.n.Config {
+		cfg[k] = v
+	}
+	v, err := res.Env.CallMacro(jctx, s.sc.custom, []any{jctx.Globals["model"], "cur", "src", cfg, true}, nil)
+	if err != nil {
+		return fmt.Errorf("snapshot strategy %s: %w", s.sc.custom, err)
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return cfgErr(s.n, "strategy", "%s must return a dict with updated_at and row_changed (as dbt's snapshot_timestamp_strategy does), got %v", s.sc.custom, v)
+	}
+	rc, _ := m["row_changed"].(string)
+	if strings.TrimSpace(rc) == "" {
+		return cfgErr(s.n, "strategy", "%s returned no row_changed: the SQL condition, over %s and %s, that is true when a source row differs from its current version", s.sc.custom, "snapshotted_rel", "current_rel")
+	}
+	s.sc.rowChanged = strings.TrimSpace(rc)
+	if u, ok := m["updated_at"].(string); ok && strings.TrimSpace(u) != "" {
+		s.sc.updatedAt = strings.TrimSpace(u)
+	}
+	return nil
 }

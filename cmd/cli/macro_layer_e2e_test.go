@@ -1,0 +1,127 @@
+package cli
+
+// End-to-end tests of the macro layer (compiler/jinja/fastpath.go,
+// internal/run/jinjamat.go): custom {% materialization %} blocks of the
+// project and of a package, run inside kiln's transaction envelope, and
+// overridden building blocks run inside kiln's own materializations; on
+// DuckDB and PostgreSQL.
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestCustomMaterializations(t *testing.T) {
+	forEachTarget(t, "macro_layer", func(t *testing.T, tg *e2eTarget) {
+		tg.mustKiln(t, 0, "build")
+		// A post-hook sees the new relation: its row lands in the table
+		// that is swapped in, not in the old one (issue 13).
+		wantRows(t, "audited after run 1", tg.rows(t, "select id, note from "+tg.model("audited")), "1|model", "99|post-hook")
+		wantRows(t, "appended after run 1", tg.rows(t, "select id from "+tg.model("appended")), "1")
+
+		tg.mustKiln(t, 0, "build", "--vars", "{id: 2}")
+		wantRows(t, "audited after run 2", tg.rows(t, "select id, note from "+tg.model("audited")), "2|model", "99|post-hook")
+		wantRows(t, "appended after run 2", tg.rows(t, "select id from "+tg.model("appended")), "1", "2")
+
+		// The materialization fails after renaming the new table in: kiln
+		// rolls its transaction back and the old table is untouched.
+		res := tg.mustKiln(t, 1, "build", "--vars", "{id: 3, fail: true}")
+		if !strings.Contains(res.stdout, "failing on purpose after the build") || !strings.Contains(res.stdout, "macros/audited_table.sql:19") {
+			t.Errorf("the failure should name the macro's file and line:\n%s", res.stdout)
+		}
+		wantRows(t, "audited after the failed run", tg.rows(t, "select id, note from "+tg.model("audited")), "2|model", "99|post-hook")
+		left := tg.rows(t, "select table_name from information_schema.tables where table_schema = '"+tg.schema+"' and table_name like 'audited%'")
+		wantRows(t, "relations left behind", left, "audited")
+
+		// A package's {% materialization view %} cannot replace the
+		// built-in one (it would raise): plain_view builds as a view.
+		if !strings.Contains(res.stdout, "OK created sql view model "+tg.schema+".plain_view") {
+			t.Errorf("plain_view should build with kiln's view materialization:\n%s", res.stdout)
+		}
+	})
+}
+
+func TestCustomMaterializationMistakes(t *testing.T) {
+	dir := copyDir(t, repoRoot(t)+"/testdata/macro_layer")
+	res := kiln(t, dir, nil, "run", "-s", "no_relations", "--vars", "{bad: true}")
+	if res.code != 1 || !strings.Contains(res.stdout, "Compilation Error in model no_relations") || !strings.Contains(res.stdout, "materialization_no_relations_default (macros/audited_table.sql:28) must end with {{ return({'relations': [this]}) }}") {
+		t.Errorf("a materialization that returns nothing: exit %d\n%s", res.code, res.all())
+	}
+}
+
+func TestPostHookSeesNewRelation(t *testing.T) {
+	forEachTarget(t, "macro_layer", func(t *testing.T, tg *e2eTarget) {
+		tg.mustKiln(t, 0, "run", "-s", "hooked_table")
+		wantRows(t, "run 1", tg.rows(t, "select id from "+tg.model("hooked_table")), "1", "42")
+		tg.mustKiln(t, 0, "run", "-s", "hooked_table", "--vars", "{id: 2}")
+		wantRows(t, "run 2", tg.rows(t, "select id from "+tg.model("hooked_table")), "2", "42")
+		// ref() in a model's hook: captured at parse time, so the referenced
+		// model is built first.
+		tg.mustKiln(t, 0, "run", "-s", "hook_target hook_ref", "--threads", "1")
+		wantRows(t, "hook_target", tg.rows(t, "select id from "+tg.model("hook_target")), "1", "7")
+	})
+}
+
+func TestOverriddenBuildingBlocks(t *testing.T) {
+	forEachTarget(t, "macro_overrides", func(t *testing.T, tg *e2eTarget) {
+		tg.mustKiln(t, 0, "build")
+		tg.mustKiln(t, 0, "build", "--vars", "{id: 2}")
+		// create_table_as: the project's SQL built the table, swapped in.
+		wantRows(t, "tbl", tg.rows(t, "select id, val, built_by from "+tg.model("tbl")), "2|v|create_table_as override")
+		// get_delete_insert_merge_sql: the project's statements applied
+		// the new rows inside kiln's incremental transaction.
+		wantRows(t, "inc_di", tg.rows(t, "select id, note from "+tg.model("inc_di")), "1|delete+insert override", "2|delete+insert override")
+		// The project's own view materialization replaced kiln's.
+		wantRows(t, "vw", tg.rows(t, "select id, built_by from "+tg.model("vw")), "2|project view")
+		// adapter.get_columns_in_relation went through the project's macro.
+		wantRows(t, "cols", tg.rows(t, "select names from "+tg.model("cols")), "id,val")
+	})
+}
+
+func TestProjectHooksOfPackages(t *testing.T) {
+	forEachTarget(t, "project_hooks", func(t *testing.T, tg *e2eTarget) {
+		res := tg.mustKiln(t, 0, "run")
+		// dbt's order: the root project's hooks, then each package's by name.
+		for _, line := range []string{"START hook: project_hooks.on-run-start.0", "START hook: apkg.on-run-start.2", "START hook: zpkg.on-run-start.3", "START hook: zpkg.on-run-end.2"} {
+			if !strings.Contains(res.stdout, line) {
+				t.Errorf("missing %q:\n%s", line, res.stdout)
+			}
+		}
+		// Each start hook counts the rows before it; end hooks ref() a model.
+		wantRows(t, "hook_log", tg.rows(t, "select who, n from "+tg.model("hook_log")),
+			"root-start|0", "apkg-start|1", "zpkg-start|2", "root-end|1", "apkg-end|1", "zpkg-end|1")
+		// ref() in a run-operation macro.
+		tg.mustKiln(t, 0, "run-operation", "log_rows")
+		wantRows(t, "operation", tg.rows(t, "select n from "+tg.model("hook_log")+" where who = 'operation'"), "1")
+
+		// A failing on-run-start hook skips the hooks after it and every
+		// node; on-run-end still runs (and fails here: m was not built); exit 1.
+		tg.exec(t, "drop view "+tg.model("m"))
+		res = tg.mustKiln(t, 1, "run", "--vars", "{fail_hook: true}")
+		for _, line := range []string{"ERROR hook: apkg.on-run-start.2", "SKIP hook: zpkg.on-run-start.3", "SKIP relation " + tg.schema + ".m", "Completed with 2 errors"} {
+			if !strings.Contains(res.stdout, line) {
+				t.Errorf("missing %q:\n%s", line, res.stdout)
+			}
+		}
+		if got := runResults(t, tg.dir)["model.project_hooks.m"]; got != "skipped" {
+			t.Errorf("model m: %s, want skipped", got)
+		}
+		if n := tg.rows(t, "select count(*) from information_schema.tables where table_schema = '"+tg.schema+"' and table_name = 'm'"); n[0] != "0" {
+			t.Errorf("m was built after the failed on-run-start hook")
+		}
+	})
+}
+
+func TestCustomSnapshotStrategy(t *testing.T) {
+	forEachTarget(t, "macro_overrides", func(t *testing.T, tg *e2eTarget) {
+		snap := "select version, dbt_valid_to is null from " + tg.model("versioned")
+		tg.mustKiln(t, 0, "build", "--vars", "{v: 1}")
+		tg.mustKiln(t, 0, "build", "--vars", "{v: 1}")
+		wantRows(t, "unchanged", tg.rows(t, snap), "1|true")
+		tg.mustKiln(t, 0, "build", "--vars", "{v: 2}")
+		wantRows(t, "version grew", tg.rows(t, snap), "1|false", "2|true")
+		// The strategy's row_changed only sees growth: going back is no change.
+		tg.mustKiln(t, 0, "build", "--vars", "{v: 1}")
+		wantRows(t, "version went back", tg.rows(t, snap), "1|false", "2|true")
+	})
+}

@@ -1,0 +1,1 @@
+select {{ var('id', 1) }} as id
