@@ -186,6 +186,15 @@ func (rr *runtimeResolver) EnvVar(name string) (string, bool) {
 func (rr *runtimeResolver) Doc(args []string) (string, error) {
 	return rr.r.doc(rr.node.PackageName, args)
 }
+// Print is print(): dbt shows it even with --quiet.
+func (rr *runtimeResolver) Print(msg string) {
+	if o := rr.r.opts; o.Print != nil {
+		o.Print(msg)
+	} else if o.Log != nil {
+		o.Log(msg, true)
+	}
+}
+
 func (rr *runtimeResolver) Log(msg string, info bool) {
 	if rr.r.opts.Log != nil {
 		rr.r.opts.Log(msg, info)

@@ -83,6 +83,7 @@ func (s *session) execute(ctx context.Context, which string, only []string) erro
 	if err := s.writeManifest(); err != nil {
 		return writingManifest(err)
 	}
+	s.found()
 	selected, err := s.selectNodes(commandTypes[which])
 	if err != nil {
 		return exitWith(ExitUsage, err)
@@ -90,9 +91,8 @@ func (s *session) execute(ctx context.Context, which string, only []string) erro
 	if only != nil {
 		selected = s.retryable(only, commandTypes[which])
 	}
-	s.found()
 	if len(selected) == 0 {
-		s.p.Line("Nothing to do. Try checking your model configs and model specification args")
+		s.p.Event("NothingToDo", "Q035", "warn", "Nothing to do. Try checking your model configs and model specification args", nil)
 		if err := writeEmptyResults(s, which); err != nil {
 			return exitWith(ExitUsage, artifactErr(fmt.Errorf("writing run_results.json: %w", err), false))
 		}
@@ -110,7 +110,7 @@ func (s *session) execute(ctx context.Context, which string, only []string) erro
 		return err
 	}
 	defer release()
-	s.p.Line("Registered adapter: %s=%s", s.adapter.Type(), db.Version())
+	s.adapterRegistered(db)
 	if s.res.Defer, err = s.deferRelations(ctx, db, selected); err != nil {
 		_ = writeEmptyResults(s, which) // failing anyway
 		return exitWith(ExitUsage, fmt.Errorf("--defer: %v", err))
@@ -150,7 +150,8 @@ func (s *session) execute(ctx context.Context, which string, only []string) erro
 		return err
 	}
 	if sum.Cancelled {
-		return exitWith(ExitInterrupt, fmt.Errorf("interrupted: running statements were cancelled and rolled back; target/run_results.json lists what finished"))
+		s.p.Event("MainKeyboardInterrupt", "Z001", "info", "ctrl-c: running statements were cancelled and rolled back; target/run_results.json lists what finished", nil)
+		return exitWith(ExitInterrupt, nil)
 	}
 	var art error
 	if werr := firstErr(sum.ArtifactError, merr); werr != nil {
@@ -212,18 +213,25 @@ func printSummary(s *session, sum *run.Summary) {
 	}
 	el := sum.Elapsed.Seconds()
 	s.p.Line("")
-	s.p.Line("Finished running %s in %d hours %d minutes and %.2f seconds (%.2fs).", strings.Join(parts, ", "), int(el)/3600, (int(el)%3600)/60, el-float64(int(el)/60*60), el)
+	execution := fmt.Sprintf(" in %d hours %d minutes and %.2f seconds", int(el)/3600, (int(el)%3600)/60, el-float64(int(el)/60*60))
+	s.p.Event("FinishedRunningStats", "E047", "info", fmt.Sprintf("Finished running %s%s (%.2fs).", strings.Join(parts, ", "), execution, el),
+		map[string]any{"stat_line": strings.Join(parts, ", "), "execution": execution, "execution_time": el})
 	s.p.Line("")
 	for _, h := range sum.HookErrors {
-		s.p.Line("%s", s.p.Colored("red", "Error in "+h))
+		s.p.Event("Note", "Z050", "error", s.p.Colored("red", "Error in "+h), map[string]any{"msg": "Error in " + h})
+	}
+	summary := map[string]any{"num_errors": sum.Errors, "num_warnings": sum.Warnings, "num_partial_success": partialSuccesses(sum), "keyboard_interrupt": sum.Cancelled}
+	if sum.Cancelled {
+		s.interrupted(sum, summary)
+		return
 	}
 	if sum.Errors == 0 && sum.Warnings == 0 && len(sum.HookErrors) == 0 {
-		s.p.Line("%s", s.p.Colored("green", "Completed successfully"))
+		s.p.Event("EndOfRunSummary", "Z030", "info", s.p.Colored("green", "Completed successfully"), summary)
 	} else {
 		if sum.Errors > 0 {
-			s.p.Line("%s", s.p.Colored("red", fmt.Sprintf("Completed with %d error%s, 0 partial successes, and %d warning%s:", sum.Errors, pl(sum.Errors), sum.Warnings, pl(sum.Warnings))))
+			s.p.Event("EndOfRunSummary", "Z030", "info", s.p.Colored("red", fmt.Sprintf("Completed with %d error%s, %d partial successes, and %d warning%s:", sum.Errors, pl(sum.Errors), partialSuccesses(sum), sum.Warnings, pl(sum.Warnings))), summary)
 		} else {
-			s.p.Line("%s", s.p.Colored("yellow", fmt.Sprintf("Completed with %d warning%s:", sum.Warnings, pl(sum.Warnings))))
+			s.p.Event("EndOfRunSummary", "Z030", "info", s.p.Colored("yellow", fmt.Sprintf("Completed with %d warning%s:", sum.Warnings, pl(sum.Warnings))), summary)
 		}
 		for _, r := range sum.Results {
 			n := m.Nodes[r.UniqueID]
@@ -234,19 +242,21 @@ func printSummary(s *session, sum *run.Summary) {
 			if r.Message != nil {
 				msg = *r.Message
 			}
+			head := map[string]any{"resource_type": n.ResourceType, "node_name": n.Name, "path": n.OriginalFilePath}
+			body := "  " + strings.ReplaceAll(msg, "\n", "\n  ")
 			switch r.Status {
 			case manifest.StatusError, run.StatusPartialSuccess:
 				s.p.Line("")
-				s.p.Line("%s", s.p.Colored("red", fmt.Sprintf("Error in %s %s (%s)", n.ResourceType, n.Name, n.OriginalFilePath)))
-				s.p.Line("  %s", strings.ReplaceAll(msg, "\n", "\n  "))
+				s.p.Event("RunResultFailure", "Z022", "error", s.p.Colored("red", fmt.Sprintf("Error in %s %s (%s)", n.ResourceType, n.Name, n.OriginalFilePath)), head)
+				s.p.Event("RunResultError", "Z024", "error", body, map[string]any{"msg": msg})
 			case manifest.StatusFail:
 				s.p.Line("")
-				s.p.Line("%s", s.p.Colored("red", fmt.Sprintf("Failure in %s %s (%s)", n.ResourceType, n.Name, n.OriginalFilePath)))
-				s.p.Line("  %s", strings.ReplaceAll(msg, "\n", "\n  "))
+				s.p.Event("RunResultFailure", "Z022", "error", s.p.Colored("red", fmt.Sprintf("Failure in %s %s (%s)", n.ResourceType, n.Name, n.OriginalFilePath)), head)
+				s.p.Event("RunResultError", "Z024", "error", body, map[string]any{"msg": msg})
 			case manifest.StatusWarn:
 				s.p.Line("")
-				s.p.Line("%s", s.p.Colored("yellow", fmt.Sprintf("Warning in %s %s (%s)", n.ResourceType, n.Name, n.OriginalFilePath)))
-				s.p.Line("  %s", strings.ReplaceAll(msg, "\n", "\n  "))
+				s.p.Event("RunResultWarning", "Z021", "warn", s.p.Colored("yellow", fmt.Sprintf("Warning in %s %s (%s)", n.ResourceType, n.Name, n.OriginalFilePath)), head)
+				s.p.Event("RunResultWarningMessage", "Z046", "warn", body, map[string]any{"msg": msg})
 			}
 		}
 	}
@@ -259,4 +269,33 @@ func pl(n int) string {
 		return ""
 	}
 	return "s"
+}
+
+func partialSuccesses(sum *run.Summary) int {
+	n := 0
+	for _, r := range sum.Results {
+		if r.Status == run.StatusPartialSuccess {
+			n++
+		}
+	}
+	return n
+}
+
+// interrupted is dbt's summary after Ctrl-C: "Exited because of keyboard
+// interrupt" and the errors of nodes that finished before it — not a SKIP
+// line for every node that never ran.
+func (s *session) interrupted(sum *run.Summary, summary map[string]any) {
+	s.p.Event("EndOfRunSummary", "Z030", "info", s.p.Colored("yellow", "Exited because of keyboard interrupt"), summary)
+	m := s.res.Manifest
+	for _, r := range sum.Results {
+		n := m.Nodes[r.UniqueID]
+		if n == nil || r.Message == nil || (r.Status != manifest.StatusError && r.Status != manifest.StatusFail) || run.IsCancelled(r) {
+			continue
+		}
+		s.p.Line("")
+		s.p.Event("RunResultFailure", "Z022", "error", s.p.Colored("red", fmt.Sprintf("Failure in %s %s (%s)", n.ResourceType, n.Name, n.OriginalFilePath)),
+			map[string]any{"resource_type": n.ResourceType, "node_name": n.Name, "path": n.OriginalFilePath})
+		s.p.Event("RunResultError", "Z024", "error", "  "+strings.ReplaceAll(*r.Message, "\n", "\n  "), map[string]any{"msg": *r.Message})
+	}
+	s.p.Line("")
 }

@@ -34,12 +34,12 @@ func newRetryCmd(e *env) *cobra.Command {
 	fl := cmd.Flags()
 	fl.StringVar(&f.stateDir, "state", "", "read run_results.json from this directory instead of the target path")
 	fl.IntVar(&f.threads, "threads", 0, "parallel workers (default: as in the previous run)")
-	fl.BoolVarP(&f.failFast, "fail-fast", "x", false, "stop at the first failure and cancel running nodes")
 	return cmd
 }
 
 func runRetry(cmd *cobra.Command, e *env, f *commonFlags) error {
 	ctx := cmd.Context()
+	f.mergeGlobals(e.g)
 	dir, err := project.FindProjectDir(f.projectDir, e.lookup("DBT_PROJECT_DIR"), e.cwd)
 	if err != nil {
 		return exitWith(ExitUsage, err)
