@@ -186,6 +186,7 @@ func (rr *runtimeResolver) EnvVar(name string) (string, bool) {
 func (rr *runtimeResolver) Doc(args []string) (string, error) {
 	return rr.r.doc(rr.node.PackageName, args)
 }
+
 // Print is print(): dbt shows it even with --quiet.
 func (rr *runtimeResolver) Print(msg string) {
 	if o := rr.r.opts; o.Print != nil {

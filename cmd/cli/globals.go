@@ -33,8 +33,8 @@ type globalFlags struct {
 
 	// Accepted for compatibility; kiln has no such machinery.
 	sendStats, noSendStats, versionCheck, noVersionCheck, staticParser, noStaticParser bool
-	cacheSelectedOnly, noCacheSelectedOnly, populateCache, noPopulateCache           bool
-	partialParseFilePath                                                             string
+	cacheSelectedOnly, noCacheSelectedOnly, populateCache, noPopulateCache             bool
+	partialParseFilePath                                                               string
 
 	// Also per-command flags; here so `kiln --target prod run` parses.
 	target, profile, profilesDir, projectDir, state, deferState, indirect string

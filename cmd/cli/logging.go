@@ -41,7 +41,7 @@ func (e *env) startLogging() error {
 		level = report.LevelError
 	}
 	console := &report.Sink{W: e.stdout, Format: format, Level: level, Console: true,
-		Color: format != report.FormatJSON && pick(g.useColors, g.noUseColors, e.isTerminal),
+		Color:       format != report.FormatJSON && pick(g.useColors, g.noUseColors, e.isTerminal),
 		PrintAlways: true, BarePrint: !e.isTerminal}
 	if format != report.FormatJSON {
 		console.ErrW = e.stderr

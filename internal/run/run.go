@@ -74,7 +74,7 @@ type Runner struct {
 	// interrupted is set on Ctrl-C: nodes that never ran are recorded as
 	// skipped without a console line each (dbt prints one summary).
 	interrupted atomic.Bool
-	hookErr []string
+	hookErr     []string
 
 	// run_results.json is rewritten as nodes finish (see progressResults).
 	writeMu   sync.Mutex
