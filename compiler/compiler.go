@@ -59,6 +59,8 @@ type Options struct {
 	SkipIfUnchanged bool
 	// Log receives log()/print() output at parse time (may be nil).
 	Log func(msg string, info bool)
+	// Empty is --empty: refs and sources render as zero-row subqueries.
+	Empty bool
 	// Print receives print() output (nil: it goes to Log as info).
 	Print func(msg string)
 }

@@ -100,7 +100,7 @@ func (rr *runtimeResolver) Ref(args []string, version any) (any, error) {
 		return nil, fmt.Errorf("kiln could not infer every dependency of '%s' at parse time: ref('%s') is only reached at run time. Add `-- depends_on: {{ ref('%s') }}` to the top of %s", rr.node.Name, ra.Name, ra.Name, rr.node.OriginalFilePath)
 	}
 	if rel, ok := rr.r.Defer[t.UniqueID]; ok {
-		return jinja.NewRelation(rel), nil
+		return rr.empty(jinja.NewRelation(rel), t.Name), nil
 	}
 	if cte, ok := rr.sub.relation(t.UniqueID); ok {
 		return jinja.NewRelation(adapters.Relation{CTEName: cte}), nil
@@ -114,7 +114,22 @@ func (rr *runtimeResolver) Ref(args []string, version any) (any, error) {
 			rr.ctes = append(rr.ctes, t.UniqueID)
 		}
 	}
-	return rr.batch.filter(jinja.NewRelation(nodeRelation(t)), t.Config["event_time"], t.Name), nil
+	return rr.empty(rr.batch.filter(jinja.NewRelation(nodeRelation(t)), t.Config["event_time"], t.Name), t.Name), nil
+}
+
+// empty is --empty: a ref or source reads no rows, as dbt renders it,
+// "(select * from x where false limit 0)", so a build checks the SQL and
+// the schema without moving data. PostgreSQL needs an alias on the
+// subquery (dbt's require_alias); DuckDB and Trino do not.
+func (rr *runtimeResolver) empty(rel *jinja.Relation, name string) *jinja.Relation {
+	if !rr.r.opts.Empty {
+		return rel
+	}
+	rel.Limited = "(select * from " + rel.String() + " where false limit 0)"
+	if rr.r.opts.AdapterType == "postgres" {
+		rel.Limited += " _dbt_limit_subq_" + name
+	}
+	return rel
 }
 
 func contains(list []string, s string) bool {
@@ -140,7 +155,7 @@ func (rr *runtimeResolver) Source(src, table string) (any, error) {
 	if q, ok := s.Quoting["database"].(bool); ok && !q {
 		rel.NoQuoteDatabase = true
 	}
-	return rr.batch.filter(jinja.NewRelation(rel), s.Config["event_time"], s.Name), nil
+	return rr.empty(rr.batch.filter(jinja.NewRelation(rel), s.Config["event_time"], s.Name), s.Name), nil
 }
 
 // Config: a generic test macro may call config() (dbt_utils sets fail_calc

@@ -29,12 +29,16 @@ func (f *commonFlags) registerCI(cmd *cobra.Command, tests bool) {
 		return
 	}
 	fl.BoolVar(&f.ci.storeFailures, "store-failures", false, "store the failing rows of every test in the <schema>_dbt_test__audit schema")
+	fl.BoolVar(&f.noStoreFailures, "no-store-failures", false, "undo --store-failures / DBT_STORE_FAILURES")
 	fl.StringVar(&f.ci.junitXML, "junit-xml", "", "write a JUnit XML report to this path (one testcase per model and test)")
 }
 
 // applyCI validates --warn-error-options.
 func (s *session) applyCI() error {
 	c := &s.flags.ci
+	if s.flags.noStoreFailures {
+		c.storeFailures = false
+	}
 	weo, err := run.ParseWarnErrorOptions(c.warnErrorOptions, yaml.Unmarshal)
 	if err != nil {
 		return exitWith(ExitUsage, err)

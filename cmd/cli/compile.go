@@ -27,6 +27,7 @@ func newCompileCmd(e *env) *cobra.Command {
 	}
 	f.register(cmd, true)
 	cmd.Flags().IntVar(&f.threads, "threads", 0, "parallel workers (default: the profile's threads)")
+	f.registerEmpty(cmd)
 	cmd.Flags().StringVar(&f.inline, "inline", "", "compile this SQL instead of project nodes, e.g. --inline \"select * from {{ ref('orders') }}\"")
 	return cmd
 }

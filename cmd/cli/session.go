@@ -55,6 +55,16 @@ type commonFlags struct {
 
 	// --event-time-start/--event-time-end (run, build): microbatch range.
 	eventTimeStart, eventTimeEnd string
+	// --empty: refs and sources read no rows (schema-only builds).
+	empty, noEmpty bool
+	// --no-store-failures undoes --store-failures / DBT_STORE_FAILURES.
+	noStoreFailures bool
+}
+
+// registerEmpty adds --empty/--no-empty (run, build, compile, snapshot, test).
+func (f *commonFlags) registerEmpty(cmd *cobra.Command) {
+	cmd.Flags().BoolVar(&f.empty, "empty", false, "refs and sources read no rows: build and test every relation's SQL and schema without data (default: DBT_EMPTY)")
+	cmd.Flags().BoolVar(&f.noEmpty, "no-empty", false, "undo --empty / DBT_EMPTY")
 }
 
 func (f *commonFlags) register(cmd *cobra.Command, selection bool) {
@@ -71,6 +81,7 @@ func (f *commonFlags) register(cmd *cobra.Command, selection bool) {
 		_ = fl.MarkHidden("models")
 		fl.StringArrayVar(&f.excludes, "exclude", nil, "nodes to leave out (dbt selection syntax; repeatable)")
 		fl.StringSliceVar(&f.resourceTypes, "resource-type", nil, "only these resource types (model, seed, test, snapshot, source, analysis, exposure)")
+		fl.StringSliceVar(&f.resourceTypes, "resource-types", nil, "alias of --resource-type")
 		fl.StringVar(&f.indirect, "indirect-selection", "eager", "how tests of selected nodes are pulled in: eager, cautious, buildable, empty")
 		f.registerState(cmd)
 	}
@@ -81,6 +92,7 @@ func (f *commonFlags) registerExec(cmd *cobra.Command) {
 	fl.IntVar(&f.threads, "threads", 0, "parallel workers (default: the profile's threads)")
 	fl.BoolVarP(&f.fullRefresh, "full-refresh", "f", false, "rebuild seeds (drop and recreate) and incremental models from scratch")
 	f.registerCI(cmd, true)
+	f.registerEmpty(cmd)
 }
 
 // session is a loaded project ready for a command.
@@ -239,7 +251,8 @@ func (e *env) loadOpts(ctx context.Context, f *commonFlags, which string, skipUn
 		ProjectDir: dir, Profile: prof, Project: proj, Target: s.target, AdapterType: typ,
 		CLIVars: cliVars, Getenv: e.getenv, InvocationID: s.invID, RunStartedAt: s.started,
 		CacheDir: s.targetDir, SkipIfUnchanged: skipUnchanged,
-		Flags: map[string]any{"FULL_REFRESH": f.fullRefresh, "STORE_FAILURES": f.ci.storeFailures, "WHICH": which, "EMPTY": false, "WARN_ERROR": f.warnError},
+		Empty: pick(f.empty, f.noEmpty, false),
+		Flags: map[string]any{"FULL_REFRESH": f.fullRefresh, "STORE_FAILURES": f.ci.storeFailures, "WHICH": which, "EMPTY": pick(f.empty, f.noEmpty, false), "WARN_ERROR": f.warnError},
 		Log: func(msg string, info bool) {
 			if info {
 				s.p.Event("JinjaLogInfo", "I062", "info", msg, map[string]any{"msg": msg})
