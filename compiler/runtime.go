@@ -114,7 +114,16 @@ func (rr *runtimeResolver) Ref(args []string, version any) (any, error) {
 			rr.ctes = append(rr.ctes, t.UniqueID)
 		}
 	}
-	return rr.empty(rr.batch.filter(jinja.NewRelation(nodeRelation(t)), t.Config["event_time"], t.Name), t.Name), nil
+	return rr.empty(rr.window().filter(jinja.NewRelation(nodeRelation(t)), t.Config["event_time"], t.Name), t.Name), nil
+}
+
+// window is the event-time window refs and sources are restricted to: the
+// microbatch being rendered, else --sample's (nil: none).
+func (rr *runtimeResolver) window() *Batch {
+	if rr.batch != nil {
+		return rr.batch
+	}
+	return rr.r.opts.Sample
 }
 
 // empty is --empty: a ref or source reads no rows, as dbt renders it,
@@ -155,7 +164,7 @@ func (rr *runtimeResolver) Source(src, table string) (any, error) {
 	if q, ok := s.Quoting["database"].(bool); ok && !q {
 		rel.NoQuoteDatabase = true
 	}
-	return rr.empty(rr.batch.filter(jinja.NewRelation(rel), s.Config["event_time"], s.Name), s.Name), nil
+	return rr.empty(rr.window().filter(jinja.NewRelation(rel), s.Config["event_time"], s.Name), s.Name), nil
 }
 
 // Config: a generic test macro may call config() (dbt_utils sets fail_calc

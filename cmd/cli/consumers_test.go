@@ -11,10 +11,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/kiln-dev/kiln/compiler/manifest"
@@ -34,34 +32,6 @@ func consumersPython(t *testing.T) string {
 	}
 	t.Skip("KILN_CONSUMERS_VENV not set (run .ci/setup-consumers.sh); consumer test skipped")
 	return ""
-}
-
-var (
-	binOnce sync.Once
-	binPath string
-	binErr  error
-	binOut  []byte
-)
-
-// kilnBinary builds cmd/kiln once per test binary, for tests that run kiln
-// as a separate process (orchestrators, signals, file modes).
-func kilnBinary(t *testing.T) string {
-	t.Helper()
-	binOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "kiln-bin-")
-		if err != nil {
-			binErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "kiln")
-		cmd := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", binPath, "./cmd/kiln")
-		cmd.Dir = repoRoot(t)
-		binOut, binErr = cmd.CombinedOutput()
-	})
-	if binErr != nil {
-		t.Fatalf("building kiln: %v\n%s", binErr, binOut)
-	}
-	return binPath
 }
 
 // manifestNodes reads manifest.json's nodes as a consumer sees them.
@@ -98,7 +68,7 @@ func manifestNodes(t *testing.T, path string) map[string]struct {
 // result for every test on one model.
 func TestDagsterDbtRunsKiln(t *testing.T) {
 	py := consumersPython(t)
-	bin := kilnBinary(t)
+	bin := builtKiln(t)
 	dir := copyDir(t, filepath.Join(repoRoot(t), "example_project"))
 	mustRun(t, dir, nil, "parse")
 	out := filepath.Join(t.TempDir(), "dagster.json")

@@ -35,8 +35,9 @@ func newDocsCmd(e *env) *cobra.Command {
 
 type docsGenerateFlags struct {
 	commonFlags
-	static    bool
-	noCompile bool
+	static       bool
+	noCompile    bool
+	emptyCatalog bool
 }
 
 func newDocsGenerateCmd(e *env) *cobra.Command {
@@ -52,6 +53,7 @@ func newDocsGenerateCmd(e *env) *cobra.Command {
 	fl.IntVar(&f.threads, "threads", 0, "parallel workers for compiling and catalog queries (default: the profile's threads)")
 	fl.BoolVar(&f.static, "static", false, "also write target/static_index.html: one self-contained file with all data inline")
 	fl.BoolVar(&f.noCompile, "no-compile", false, "skip compiling; the site shows source SQL only")
+	fl.BoolVar(&f.emptyCatalog, "empty-catalog", false, "write catalog.json without querying the warehouse (no column types or statistics)")
 	return cmd
 }
 
@@ -102,8 +104,12 @@ func runDocsGenerate(ctx context.Context, e *env, f *docsGenerateFlags) error {
 	}
 
 	s.p.Line("Building catalog")
+	catOnly := only
+	if f.emptyCatalog {
+		catOnly = map[string]bool{} // nothing to look up
+	}
 	cat, err := docs.BuildCatalog(ctx, s.res.Manifest, db, docs.CatalogOptions{
-		Workers: f.threads, Only: only, DbtVersion: compiler.DbtVersion, InvocationID: s.invID, InvocationStartedAt: s.started,
+		Workers: f.threads, Only: catOnly, DbtVersion: compiler.DbtVersion, InvocationID: s.invID, InvocationStartedAt: s.started,
 	})
 	if err != nil {
 		if ctx.Err() != nil {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/kiln-dev/kiln/adapters"
 	"github.com/kiln-dev/kiln/compiler/manifest"
 	"github.com/kiln-dev/kiln/internal/run"
 )
@@ -35,9 +36,13 @@ func newExecCmd(e *env, name, short string) *cobra.Command {
 	}
 	f.register(cmd, true)
 	f.registerExec(cmd)
+	if name == "seed" || name == "build" {
+		cmd.Flags().BoolVar(&f.show, "show", false, "after loading, print a random sample of up to 10 rows of each seed")
+	}
 	if name == "run" || name == "build" {
 		cmd.Flags().StringVar(&f.eventTimeStart, "event-time-start", "", "microbatch models: rebuild batches from this time (e.g. 2024-01-01 or '2024-01-01 06:00:00', UTC)")
 		cmd.Flags().StringVar(&f.eventTimeEnd, "event-time-end", "", "microbatch models: rebuild batches up to this time, exclusive (UTC)")
+		cmd.Flags().StringVar(&f.sample, "sample", "", "build on recent data: refs and sources with an event_time read only this window ('3 days', or '{start: 2024-01-01, end: 2024-02-01}'; default: DBT_SAMPLE)")
 	}
 	return cmd
 }
@@ -130,11 +135,14 @@ func (s *session) execute(ctx context.Context, which string, only []string) erro
 		Selected: selected, OnRunStart: onStart, OnRunEnd: onEnd,
 		Args:  s.invocationArgs(which),
 		Debug: f.ci.debug, StoreFailures: f.ci.storeFailures, WarnErrorOptions: f.ci.weo, Observer: s.observer(),
-		EventTimeStart: etStart, EventTimeEnd: etEnd,
+		EventTimeStart: etStart, EventTimeEnd: etEnd, NoArtifacts: !s.writeJSON(),
 	})
 	sum, err := r.Execute(ctx)
 	// The manifest now holds compiled code; rewrite it.
 	merr := s.writeManifest()
+	if err == nil && f.show && !sum.Cancelled {
+		s.showSeeds(ctx, db, sum)
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return exitWith(ExitInterrupt, fmt.Errorf("interrupted: running statements were cancelled and rolled back"))
@@ -170,6 +178,9 @@ func (s *session) execute(ctx context.Context, which string, only []string) erro
 }
 
 func writeEmptyResults(s *session, which string) error {
+	if !s.writeJSON() {
+		return nil
+	}
 	rr := manifest.RunResults{
 		Metadata: manifest.BaseMetadata{DbtSchemaVersion: manifest.RunResultsSchema, DbtVersion: "1.11.0",
 			GeneratedAt: manifest.FormatTime(time.Now()), InvocationID: s.invID, InvocationStartedAt: manifest.FormatTime(s.started), Env: map[string]string{}},
@@ -298,4 +309,34 @@ func (s *session) interrupted(sum *run.Summary, summary map[string]any) {
 		s.p.Event("RunResultError", "Z024", "error", "  "+strings.ReplaceAll(*r.Message, "\n", "\n  "), map[string]any{"msg": *r.Message})
 	}
 	s.p.Line("")
+}
+
+// showSeeds is seed --show: "Random sample of table: schema.alias" and up
+// to 10 random rows of every seed that loaded (dbt's SeedHeader, Q004).
+func (s *session) showSeeds(ctx context.Context, db adapters.DB, sum *run.Summary) {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return
+	}
+	defer conn.Close()
+	for _, r := range sum.Results {
+		n := s.res.Manifest.Nodes[r.UniqueID]
+		if n == nil || n.ResourceType != manifest.Seed || r.Status != manifest.StatusSuccess {
+			continue
+		}
+		rel := adapters.Relation{Database: n.Database, Schema: n.Schema, Identifier: n.Alias}
+		tbl, _, err := conn.Query(ctx, "select * from "+rel.Render()+" order by random() limit 10", 0)
+		if err != nil {
+			s.warnEvent("Note", "Z050", fmt.Sprintf("Warning: could not sample seed %s: %v", n.Name, err), nil)
+			continue
+		}
+		header := fmt.Sprintf("Random sample of table: %s.%s", n.Schema, n.Alias)
+		s.p.Line("")
+		s.p.Event("SeedHeader", "Q004", "info", header, map[string]any{"header": header})
+		s.p.Event("Formatting", "Z017", "info", strings.Repeat("-", len(header)), map[string]any{"msg": strings.Repeat("-", len(header))})
+		var buf strings.Builder
+		printTable(&buf, tbl)
+		s.e.dataLine(strings.TrimRight(buf.String(), "\n"))
+		s.p.Line("")
+	}
 }

@@ -55,6 +55,10 @@ type commonFlags struct {
 
 	// --event-time-start/--event-time-end (run, build): microbatch range.
 	eventTimeStart, eventTimeEnd string
+	// seed --show: print a sample of each seed.
+	show bool
+	// --sample: an event-time window for refs and sources (sample.go).
+	sample string
 	// --empty: refs and sources read no rows (schema-only builds).
 	empty, noEmpty bool
 	// --no-store-failures undoes --store-failures / DBT_STORE_FAILURES.
@@ -247,11 +251,15 @@ func (e *env) loadOpts(ctx context.Context, f *commonFlags, which string, skipUn
 	s.target["type"] = typ
 	f.threads = threads
 
+	sample, err := parseSample(f.sample, time.Now())
+	if err != nil {
+		return nil, exitWith(ExitUsage, err)
+	}
 	opts := compiler.Options{
 		ProjectDir: dir, Profile: prof, Project: proj, Target: s.target, AdapterType: typ,
 		CLIVars: cliVars, Getenv: e.getenv, InvocationID: s.invID, RunStartedAt: s.started,
-		CacheDir: s.targetDir, SkipIfUnchanged: skipUnchanged,
-		Empty: pick(f.empty, f.noEmpty, false),
+		CacheDir: s.cacheDir(), SkipIfUnchanged: skipUnchanged && s.cacheDir() != "",
+		Empty: pick(f.empty, f.noEmpty, false), Sample: sample,
 		Flags: map[string]any{"FULL_REFRESH": f.fullRefresh, "STORE_FAILURES": f.ci.storeFailures, "WHICH": which, "EMPTY": pick(f.empty, f.noEmpty, false), "WARN_ERROR": f.warnError},
 		Log: func(msg string, info bool) {
 			if info {
@@ -343,8 +351,25 @@ func normalizeYAML(v any) any {
 	return v
 }
 
+// cacheDir is where the parse cache lives; "" with --no-partial-parse.
+func (s *session) cacheDir() string {
+	if s.e.g != nil && pick(s.e.g.partialParse, s.e.g.noPartialParse, true) == false {
+		return ""
+	}
+	return s.targetDir
+}
+
+// writeJSON is --write-json/--no-write-json (DBT_WRITE_JSON): whether the
+// JSON artifacts are written.
+func (s *session) writeJSON() bool {
+	return s.e.g == nil || pick(s.e.g.writeJSON, s.e.g.noWriteJSON, true)
+}
+
 // writeManifest writes target/manifest.json.
 func (s *session) writeManifest() error {
+	if !s.writeJSON() {
+		return nil
+	}
 	if err := s.res.Manifest.WriteManifest(filepath.Join(s.targetDir, "manifest.json")); err != nil {
 		return err
 	}

@@ -489,3 +489,68 @@ func TestDepsSemver(t *testing.T) {
 		t.Error("numeric prerelease order")
 	}
 }
+
+func TestDepsTarball(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/pkgs/tools-1.2.tar.gz" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Write(tarball("tools-1.2", map[string]string{"dbt_project.yml": proj("tools"), "macros/version.sql": "{% macro tools_version() %}1.2{% endmacro %}"}))
+	}))
+	defer srv.Close()
+	root := t.TempDir()
+	write(t, root, map[string]string{
+		"dbt_project.yml": proj("app"),
+		"packages.yml":    "packages:\n  - tarball: " + srv.URL + "/pkgs/tools-1.2.tar.gz\n    name: tools\n",
+	})
+	res, _ := run(t, opts(root, nil))
+	if len(res.Packages) != 1 || res.Packages[0].Name != "tools" || installedVersion(t, root, "tools") != "1.2" {
+		t.Fatalf("installed %+v", res.Packages)
+	}
+	if lock := read(t, filepath.Join(root, LockFile)); !strings.Contains(lock, "tarball: "+srv.URL+"/pkgs/tools-1.2.tar.gz") || !strings.Contains(lock, "name: tools") {
+		t.Errorf("lock file:\n%s", lock)
+	}
+	// reinstalling from the lock file downloads the same tarball
+	os.RemoveAll(filepath.Join(root, "dbt_packages"))
+	if res, _ := run(t, opts(root, nil)); !res.FromLock || installedVersion(t, root, "tools") != "1.2" {
+		t.Errorf("from lock: %+v", res)
+	}
+	// a tarball without name: and one that is not there are clear errors
+	write(t, root, map[string]string{"packages.yml": "packages:\n  - tarball: " + srv.URL + "/pkgs/tools-1.2.tar.gz\n"})
+	if msg := runErr(t, opts(root, nil)); !strings.Contains(msg, "packages.yml:2:5") || !strings.Contains(msg, "has no name:") {
+		t.Errorf("missing name: %s", msg)
+	}
+	write(t, root, map[string]string{"packages.yml": "packages:\n  - tarball: " + srv.URL + "/pkgs/gone.tar.gz\n    name: gone\n"})
+	if msg := runErr(t, Options{ProjectDir: root, InstallPath: "dbt_packages", Render: opts(root, nil).Render, Upgrade: true}); !strings.Contains(msg, "gone.tar.gz") || !strings.Contains(msg, "404") {
+		t.Errorf("missing tarball: %s", msg)
+	}
+	if installedVersion(t, root, "tools") != "1.2" {
+		t.Error("a failed install removed the installed package")
+	}
+}
+
+func TestAddPackage(t *testing.T) {
+	root := t.TempDir()
+	write(t, root, map[string]string{"dbt_project.yml": proj("app")})
+	if _, err := AddPackage(root, "dbt-labs/dbt_utils@1.1.0", "hub"); err != nil {
+		t.Fatal(err)
+	}
+	write(t, root, map[string]string{"packages.yml": "# our packages\n" + read(t, filepath.Join(root, "packages.yml"))})
+	for _, a := range [][2]string{{"dbt-labs/dbt_utils@1.3.0", "hub"}, {"https://example.com/x.git@v2", "git"}, {"../shared", "local"}} {
+		if _, err := AddPackage(root, a[0], a[1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := read(t, filepath.Join(root, "packages.yml"))
+	want := "# our packages\npackages:\n  - package: dbt-labs/dbt_utils\n    version: 1.3.0\n  - git: https://example.com/x.git\n    revision: v2\n  - local: ../shared\n"
+	if got != want {
+		t.Errorf("packages.yml:\n%s\nwant:\n%s", got, want)
+	}
+	if _, err := AddPackage(root, "dbt_utils", "hub"); err == nil || !strings.Contains(err.Error(), "org/name@version") {
+		t.Errorf("bad hub spec: %v", err)
+	}
+	if _, err := AddPackage(root, "x", "ftp"); err == nil {
+		t.Error("bad --source accepted")
+	}
+}

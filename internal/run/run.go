@@ -49,6 +49,8 @@ type Options struct {
 	// Observer, if set, is told when each node starts and finishes (JSON
 	// log events); calls may come from several workers at once.
 	Observer Observer
+	// NoArtifacts is --no-write-json: run_results.json is not written.
+	NoArtifacts bool
 	// EventTimeStart/End are --event-time-start/--event-time-end: the
 	// range microbatch models rebuild (nil: computed from lookback/begin).
 	EventTimeStart, EventTimeEnd *time.Time
@@ -381,7 +383,7 @@ func (r *Runner) writeResults() {
 }
 
 func (r *Runner) writeResultsLocked() {
-	if r.opts.TargetDir == "" {
+	if r.opts.TargetDir == "" || r.opts.NoArtifacts {
 		return
 	}
 	s := r.summaryNoLock()
