@@ -119,7 +119,7 @@ func newRootCmd(ctx context.Context, e *env) *cobra.Command {
 		Use:           "kiln",
 		Short:         "kiln — a fast, dbt-compatible SQL transformation compiler",
 		Long:          "kiln builds existing dbt projects unchanged: models, seeds, tests and docs, on embedded DuckDB or PostgreSQL.",
-		Version:       fmt.Sprintf("%s (dbt %s compatible)", compiler.Version, compiler.DbtVersion),
+		Version:       fmt.Sprintf("%s (dbt %s compatible)", Version(), compiler.DbtVersion),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		// Global flags read their DBT_ variables, then the logger starts:

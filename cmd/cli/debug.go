@@ -31,7 +31,7 @@ func newDebugCmd(e *env) *cobra.Command {
 				}
 				return testConnection(cmd.Context(), out, s)
 			}
-			fmt.Fprintf(out, "kiln version: %s (dbt %s compatible)\n", compiler.Version, compiler.DbtVersion)
+			fmt.Fprintf(out, "kiln version: %s (dbt %s compatible)\n", Version(), compiler.DbtVersion)
 			fmt.Fprintf(out, "go version: %s %s/%s\n", runtime.Version(), runtime.GOOS, runtime.GOARCH)
 			dir, err := project.FindProjectDir(f.projectDir, e.lookup("DBT_PROJECT_DIR"), e.cwd)
 			if err != nil {

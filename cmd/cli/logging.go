@@ -150,7 +150,7 @@ func (e *env) encounteredError(err error) {
 
 // mainReport emits MainReportVersion (A001) and MainReportArgs (A002).
 func (s *session) mainReport(which string) {
-	s.p.Event("MainReportVersion", "A001", "info", fmt.Sprintf("Running with kiln=%s (dbt=%s compatible)", compiler.Version, compiler.DbtVersion),
+	s.p.Event("MainReportVersion", "A001", "info", fmt.Sprintf("Running with kiln=%s (dbt=%s compatible)", Version(), compiler.DbtVersion),
 		map[string]any{"log_version": 3, "version": "=" + compiler.DbtVersion})
 	args := map[string]any{"which": which, "invocation_command": "kiln " + strings.Join(s.e.args, " ")}
 	for k, v := range s.invocationArgs(which) {
