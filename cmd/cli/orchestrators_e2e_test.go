@@ -333,7 +333,7 @@ func TestMoreDbtFlags(t *testing.T) {
 // TestArtifactModes runs the kiln binary under umask 027: artifacts and
 // the log file are 0640, i.e. 0644 minus the umask, never 0600.
 func TestArtifactModes(t *testing.T) {
-	bin := kilnBinary(t)
+	bin := builtKiln(t)
 	dir := orchDir(t)
 	cmd := exec.Command("sh", "-c", "umask 027 && exec \"$0\" build", bin)
 	cmd.Dir = dir
@@ -352,7 +352,7 @@ func TestArtifactModes(t *testing.T) {
 // TestInterruptSummary sends SIGINT to a kiln process during a slow model:
 // dbt's interrupt summary, one CANCEL line, no SKIP line per node, exit 130.
 func TestInterruptSummary(t *testing.T) {
-	bin := kilnBinary(t)
+	bin := builtKiln(t)
 	dir := orchDir(t)
 	writeFile(t, filepath.Join(dir, "models", "recent.sql"), "{{ config(materialized='table') }} select count(*) as id, 'x' as kind from range(100000000000) a")
 	for i := 0; i < 3; i++ {
