@@ -93,6 +93,11 @@ func RunEnv(ctx context.Context, e *env, args []string) int {
 	root.SetErr(e.stderr)
 	cmd, err := root.ExecuteContextC(ctx)
 	code := ExitOK
+	if err != nil && e.log == nil && wantsJSON(args, e.lookup) {
+		// A usage error before the logger started: still one JSON event.
+		e.g.logFormat = "json"
+		_ = e.startLogging()
+	}
 	if err != nil {
 		code = ExitUsage
 		var ee *exitError
@@ -154,4 +159,15 @@ func newRootCmd(ctx context.Context, e *env) *cobra.Command {
 		newDepsCmd(e),
 	)
 	return root
+}
+
+// wantsJSON reports whether the command line or DBT_LOG_FORMAT asks for
+// JSON logs (read before the flags parse, for errors in parsing them).
+func wantsJSON(args []string, lookup func(string) string) bool {
+	for i, a := range args {
+		if a == "--log-format=json" || (a == "--log-format" && i+1 < len(args) && args[i+1] == "json") {
+			return true
+		}
+	}
+	return firstNonEmpty(lookup("DBT_ENGINE_LOG_FORMAT"), lookup("DBT_LOG_FORMAT")) == "json"
 }

@@ -89,7 +89,7 @@ func runCompile(cmd *cobra.Command, e *env, f *compileFlags) error {
 		sql, err := s.res.CompileNode(ctx, n, conn)
 		if err != nil {
 			failed++
-			fmt.Fprintln(e.stderr, err)
+			e.errLine(err.Error())
 			continue
 		}
 		if err := writeCompiled(s.targetDir, n, sql); err != nil && werr == nil {

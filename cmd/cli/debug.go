@@ -21,7 +21,7 @@ func newDebugCmd(e *env) *cobra.Command {
 		Short: "Show versions, where the project and profile were found, and test the connection",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			out := e.stdout
+			out := e.debugOut()
 			if connectionOnly {
 				// --connection: only the connection test, as dbt's.
 				f.quiet = true

@@ -30,7 +30,7 @@ func newDepsCmd(e *env) *cobra.Command {
 				if err != nil {
 					return exitWith(ExitUsage, err)
 				}
-				fmt.Fprintf(e.stdout, "Added %s to %s\n", addPackage, file)
+				e.dataLine(fmt.Sprintf("Added %s to %s", addPackage, file))
 			}
 			proj, diags := compiler.LoadProject(dir, nil, e.getenv)
 			if diags.HasErrors() {
@@ -44,8 +44,8 @@ func newDepsCmd(e *env) *cobra.Command {
 				HubURL:      e.lookup("DBT_PACKAGE_HUB_URL"),
 				Upgrade:     upgrade,
 				LockOnly:    lockOnly,
-				Warn:        func(s string) { fmt.Fprintln(e.stderr, "warning: "+s) },
-				Info:        func(s string) { fmt.Fprintln(e.stdout, s) },
+				Warn:        func(s string) { e.warn("warning: " + s) },
+				Info:        e.dataLine,
 			})
 			if err != nil {
 				var d diag.Diagnostic
@@ -56,7 +56,7 @@ func newDepsCmd(e *env) *cobra.Command {
 				return exitWith(ExitUsage, fmt.Errorf("error: %v\nkiln deps failed; %s was left unchanged", err, proj.PackagesInstallPath))
 			}
 			if res.NoSpec {
-				fmt.Fprintln(e.stdout, "No packages to install: the project has no packages.yml (or dependencies.yml packages:)")
+				e.dataLine("No packages to install: the project has no packages.yml (or dependencies.yml packages:)")
 				return nil
 			}
 			for _, p := range res.Packages {
@@ -71,10 +71,10 @@ func newDepsCmd(e *env) *cobra.Command {
 				if lockOnly {
 					verb = "Locked"
 				}
-				fmt.Fprintf(e.stdout, "%s %s %s\n", verb, p.Name, v)
+				e.dataLine(fmt.Sprintf("%s %s %s", verb, p.Name, v))
 			}
 			if !res.FromLock {
-				fmt.Fprintln(e.stdout, "Wrote "+deps.LockFile)
+				e.dataLine("Wrote " + deps.LockFile)
 			}
 			return nil
 		},

@@ -84,10 +84,10 @@ func newInitCmd(e *env) *cobra.Command {
 				}
 			}
 			if skipProfile {
-				fmt.Fprintf(e.stdout, "Created %s without a profile. Next: add a '%s' profile to your profiles.yml (~/.dbt/ or DBT_PROFILES_DIR), then\n  cd %s && kiln build\n", dir, name, name)
+				e.dataLine(fmt.Sprintf("Created %s without a profile. Next: add a '%s' profile to your profiles.yml (~/.dbt/ or DBT_PROFILES_DIR), then\n  cd %s && kiln build", dir, name, name))
 				return nil
 			}
-			fmt.Fprintf(e.stdout, "Created %s. Next:\n  cd %s && kiln build\n", dir, name)
+			e.dataLine(fmt.Sprintf("Created %s. Next:\n  cd %s && kiln build", dir, name))
 			return nil
 		},
 	}

@@ -6,6 +6,7 @@ package cli
 
 import (
 	"fmt"
+	"io"
 	"path/filepath"
 	"strings"
 	"time"
@@ -167,4 +168,35 @@ func (e *env) dataLine(line string) {
 		return
 	}
 	fmt.Fprintln(e.stdout, line)
+}
+
+// errLine reports an error that does not end the command (one node of
+// several): stderr in text mode, a Note at error level in JSON.
+func (e *env) errLine(msg string) {
+	if e.log == nil {
+		fmt.Fprintln(e.stderr, msg)
+		return
+	}
+	e.log.Fire(report.Event{Name: "Note", Code: "Z050", Level: "error", Msg: msg, Data: map[string]any{"msg": msg}, Stderr: true})
+}
+
+// debugOut is where `kiln debug` writes: stdout, or one DebugCmdOut
+// (Z047) event per line in JSON logs.
+func (e *env) debugOut() io.Writer {
+	if e.log == nil || e.format != report.FormatJSON {
+		return e.stdout
+	}
+	return lineWriter(func(line string) {
+		e.log.Emit("DebugCmdOut", "Z047", "info", line, map[string]any{"msg": line})
+	})
+}
+
+// lineWriter calls fn for every complete line written to it.
+type lineWriter func(string)
+
+func (w lineWriter) Write(p []byte) (int, error) {
+	for _, l := range strings.Split(strings.TrimSuffix(string(p), "\n"), "\n") {
+		w(l)
+	}
+	return len(p), nil
 }

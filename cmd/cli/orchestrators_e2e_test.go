@@ -118,6 +118,11 @@ func TestJSONLogEventsAsDbt(t *testing.T) {
 		t.Errorf("failure events: %+v %+v", f, e)
 	}
 
+	// so is a usage error
+	res = kiln(t, dir, map[string]string{"DBT_LOG_FORMAT": "json"}, "run", "--no-such-flag")
+	if res.code != 2 || res.stderr != "" || !strings.Contains(res.stdout, `"name":"MainEncounteredError"`) {
+		t.Errorf("usage error in JSON mode: exit %d\n%s", res.code, res.all())
+	}
 	// a parse error is a JSON event too, on stdout
 	writeFile(t, filepath.Join(dir, "models", "recent.sql"), "select * from {{ ref('nope') }}")
 	res = kiln(t, dir, map[string]string{"DBT_LOG_FORMAT": "json"}, "parse")

@@ -90,7 +90,7 @@ func runRetry(cmd *cobra.Command, e *env, f *commonFlags) error {
 	sort.Strings(failed)
 	nf := flagsFromArgs(prev.Args, f)
 	if len(failed) == 0 {
-		fmt.Fprintf(e.stdout, "Nothing to retry: every node of the previous '%s' succeeded.\n", which)
+		e.dataLine(fmt.Sprintf("Nothing to retry: every node of the previous '%s' succeeded.", which))
 		return nil
 	}
 	s, err := e.load(ctx, nf, which)
