@@ -59,6 +59,13 @@ type Options struct {
 	SkipIfUnchanged bool
 	// Log receives log()/print() output at parse time (may be nil).
 	Log func(msg string, info bool)
+	// Empty is --empty: refs and sources render as zero-row subqueries.
+	Empty bool
+	// Sample is --sample: refs and sources with an event_time read only
+	// this window, as a microbatch does (nil: everything).
+	Sample *Batch
+	// Print receives print() output (nil: it goes to Log as info).
+	Print func(msg string)
 }
 
 // Result is a compiled project.

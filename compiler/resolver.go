@@ -143,6 +143,15 @@ func (p *parseResolver) EnvVar(name string) (string, bool) {
 
 func (p *parseResolver) Doc(args []string) (string, error) { return p.b.r.doc(p.pkg, args) }
 
+// Print is print(): dbt shows it even with --quiet.
+func (p *parseResolver) Print(msg string) {
+	if o := p.b.r.opts; o.Print != nil {
+		o.Print(msg)
+	} else if o.Log != nil {
+		o.Log(msg, true)
+	}
+}
+
 func (p *parseResolver) Log(msg string, info bool) {
 	if p.b.r.opts.Log != nil {
 		p.b.r.opts.Log(msg, info)

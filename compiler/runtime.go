@@ -102,7 +102,7 @@ func (rr *runtimeResolver) Ref(args []string, version any) (any, error) {
 		return nil, fmt.Errorf("kiln could not infer every dependency of '%s' at parse time: ref('%s') is only reached at run time. Add `-- depends_on: {{ ref('%s') }}` to the top of %s", rr.node.Name, ra.Name, ra.Name, rr.node.OriginalFilePath)
 	}
 	if rel, ok := rr.r.Defer[t.UniqueID]; ok {
-		return jinja.NewRelation(rel), nil
+		return rr.empty(jinja.NewRelation(rel), t.Name), nil
 	}
 	if cte, ok := rr.sub.relation(t.UniqueID); ok {
 		return jinja.NewRelation(adapters.Relation{CTEName: cte}), nil
@@ -116,7 +116,31 @@ func (rr *runtimeResolver) Ref(args []string, version any) (any, error) {
 			rr.ctes = append(rr.ctes, t.UniqueID)
 		}
 	}
-	return rr.batch.filter(jinja.NewRelation(nodeRelation(t)), t.Config["event_time"], t.Name), nil
+	return rr.empty(rr.window().filter(jinja.NewRelation(nodeRelation(t)), t.Config["event_time"], t.Name), t.Name), nil
+}
+
+// window is the event-time window refs and sources are restricted to: the
+// microbatch being rendered, else --sample's (nil: none).
+func (rr *runtimeResolver) window() *Batch {
+	if rr.batch != nil {
+		return rr.batch
+	}
+	return rr.r.opts.Sample
+}
+
+// empty is --empty: a ref or source reads no rows, as dbt renders it,
+// "(select * from x where false limit 0)", so a build checks the SQL and
+// the schema without moving data. PostgreSQL needs an alias on the
+// subquery (dbt's require_alias); DuckDB and Trino do not.
+func (rr *runtimeResolver) empty(rel *jinja.Relation, name string) *jinja.Relation {
+	if !rr.r.opts.Empty {
+		return rel
+	}
+	rel.Limited = "(select * from " + rel.String() + " where false limit 0)"
+	if rr.r.opts.AdapterType == "postgres" {
+		rel.Limited += " _dbt_limit_subq_" + name
+	}
+	return rel
 }
 
 func contains(list []string, s string) bool {
@@ -142,7 +166,7 @@ func (rr *runtimeResolver) Source(src, table string) (any, error) {
 	if q, ok := s.Quoting["database"].(bool); ok && !q {
 		rel.NoQuoteDatabase = true
 	}
-	return rr.batch.filter(jinja.NewRelation(rel), s.Config["event_time"], s.Name), nil
+	return rr.empty(rr.window().filter(jinja.NewRelation(rel), s.Config["event_time"], s.Name), s.Name), nil
 }
 
 // Config: a generic test macro may call config() (dbt_utils sets fail_calc
@@ -188,6 +212,16 @@ func (rr *runtimeResolver) EnvVar(name string) (string, bool) {
 func (rr *runtimeResolver) Doc(args []string) (string, error) {
 	return rr.r.doc(rr.node.PackageName, args)
 }
+
+// Print is print(): dbt shows it even with --quiet.
+func (rr *runtimeResolver) Print(msg string) {
+	if o := rr.r.opts; o.Print != nil {
+		o.Print(msg)
+	} else if o.Log != nil {
+		o.Log(msg, true)
+	}
+}
+
 func (rr *runtimeResolver) Log(msg string, info bool) {
 	if rr.r.opts.Log != nil {
 		rr.r.opts.Log(msg, info)

@@ -20,33 +20,24 @@ type ciFlags struct {
 	warnErrorOptions string
 	debug            bool
 
-	weo    *run.WarnErrorOptions
-	events *report.EventLog
+	weo *run.WarnErrorOptions
 }
 
 func (f *commonFlags) registerCI(cmd *cobra.Command, tests bool) {
 	fl := cmd.Flags()
-	fl.StringVar(&f.ci.logFormat, "log-format", "text", "console output: text, or json (one dbt-style JSON event per line)")
-	fl.BoolVarP(&f.ci.debug, "debug", "d", false, "print debug lines (e.g. where unit tests learned their column types)")
 	if !tests {
 		return
 	}
 	fl.BoolVar(&f.ci.storeFailures, "store-failures", false, "store the failing rows of every test in the <schema>_dbt_test__audit schema")
+	fl.BoolVar(&f.noStoreFailures, "no-store-failures", false, "undo --store-failures / DBT_STORE_FAILURES")
 	fl.StringVar(&f.ci.junitXML, "junit-xml", "", "write a JUnit XML report to this path (one testcase per model and test)")
-	fl.StringVar(&f.ci.warnErrorOptions, "warn-error-options", "", `which warnings are errors: '{"error": "all" | [names], "warn": [names]}'`)
 }
 
-// applyCI validates the CI flags and switches the printer to JSON events.
-// It runs right after the printer is created, so every line is an event.
+// applyCI validates --warn-error-options.
 func (s *session) applyCI() error {
 	c := &s.flags.ci
-	switch c.logFormat {
-	case "", "text", "default":
-	case "json":
-		c.events = report.NewEventLog(s.e.stdout, s.invID)
-		s.p.Events = c.events
-	default:
-		return exitWith(ExitUsage, fmt.Errorf("--log-format must be text or json, not '%s'", c.logFormat))
+	if s.flags.noStoreFailures {
+		c.storeFailures = false
 	}
 	weo, err := run.ParseWarnErrorOptions(c.warnErrorOptions, yaml.Unmarshal)
 	if err != nil {
@@ -56,21 +47,19 @@ func (s *session) applyCI() error {
 	return nil
 }
 
-// observer is the runner's event observer (nil unless --log-format json).
+// observer is the runner's node event observer: the logger.
 func (s *session) observer() run.Observer {
-	if s.flags.ci.events == nil {
+	if s.e.log == nil {
 		return nil
 	}
-	return s.flags.ci.events
+	return s.e.log
 }
 
-// statsLine prints dbt's "Done. PASS=..." line (StatsLine Z023 in JSON).
+// statsLine prints dbt's "Done. PASS=..." line (StatsLine Z023).
 func (s *session) statsLine(sum *run.Summary) {
-	if ev := s.flags.ci.events; ev != nil {
-		ev.Stats(sum.Passed, sum.Warnings, sum.Errors, sum.Skipped, sum.NoOp, len(sum.Results))
-		return
-	}
-	s.p.Line("Done. PASS=%d WARN=%d ERROR=%d SKIP=%d NO-OP=%d TOTAL=%d", sum.Passed, sum.Warnings, sum.Errors, sum.Skipped, sum.NoOp, len(sum.Results))
+	s.p.Event("StatsLine", "Z023", "info",
+		fmt.Sprintf("Done. PASS=%d WARN=%d ERROR=%d SKIP=%d NO-OP=%d TOTAL=%d", sum.Passed, sum.Warnings, sum.Errors, sum.Skipped, sum.NoOp, len(sum.Results)),
+		map[string]any{"stats": map[string]any{"pass": sum.Passed, "warn": sum.Warnings, "error": sum.Errors, "skip": sum.Skipped, "noop": sum.NoOp, "total": len(sum.Results)}})
 }
 
 // ciReport writes --junit-xml and, on GitHub Actions, annotations.

@@ -46,7 +46,7 @@ func newCleanCmd(e *env) *cobra.Command {
 				if err := os.RemoveAll(p); err != nil {
 					return exitWith(ExitFailure, err)
 				}
-				fmt.Fprintf(e.stdout, "Cleaned %s\n", t)
+				e.dataLine("Cleaned " + t)
 			}
 			return nil
 		},

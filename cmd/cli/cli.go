@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -17,6 +19,7 @@ import (
 	"github.com/kiln-dev/kiln/adapters/duckdb"
 	"github.com/kiln-dev/kiln/adapters/postgres"
 	"github.com/kiln-dev/kiln/compiler"
+	"github.com/kiln-dev/kiln/internal/report"
 )
 
 // Exit codes, as dbt's.
@@ -55,6 +58,15 @@ type env struct {
 	environ        func() []string // the whole environment, for secret values (nil: only what getenv reads)
 	cwd            string
 	isTerminal     bool
+
+	// Per invocation (RunEnv fills these in).
+	g       *globalFlags
+	log     *report.Logger
+	logFile *report.RotatingFile
+	format  string // console format: text, debug or json
+	invID   string
+	started time.Time
+	args    []string
 }
 
 // Run executes kiln with args and returns the process exit code.
@@ -66,27 +78,45 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 
 // RunEnv is Run with an explicit environment (tests use it).
 func RunEnv(ctx context.Context, e *env, args []string) int {
+	if e.getenv == nil {
+		e.getenv = func(string) (string, bool) { return "", false }
+	}
 	e = e.maskSecrets()
+	e.g = &globalFlags{}
+	e.invID = newInvocationID()
+	e.started = time.Now()
+	e.args = args
 	root := newRootCmd(ctx, e)
-	root.SetArgs(args)
+	root.SetArgs(spreadMultiValues(args))
 	root.SetIn(e.stdin)
 	root.SetOut(e.stdout)
 	root.SetErr(e.stderr)
-	err := root.ExecuteContext(ctx)
-	if err == nil {
-		return ExitOK
+	cmd, err := root.ExecuteContextC(ctx)
+	code := ExitOK
+	if err != nil && e.log == nil && wantsJSON(args, e.lookup) {
+		// A usage error before the logger started: still one JSON event.
+		e.g.logFormat = "json"
+		_ = e.startLogging()
 	}
-	var ee *exitError
-	if errors.As(err, &ee) {
-		if ee.err != nil {
-			fmt.Fprintln(e.stderr, ee.err)
+	if err != nil {
+		code = ExitUsage
+		var ee *exitError
+		if errors.As(err, &ee) {
+			code = ee.code
+			if ee.err != nil {
+				e.encounteredError(ee.err)
+			}
+		} else {
+			// cobra usage errors (unknown flag, bad args)
+			e.encounteredError(fmt.Errorf("Error: %v\nRun 'kiln --help' for usage.", err))
 		}
-		return ee.code
 	}
-	// cobra usage errors (unknown flag, bad args)
-	fmt.Fprintln(e.stderr, "Error:", err)
-	fmt.Fprintln(e.stderr, "Run 'kiln --help' for usage.")
-	return ExitUsage
+	name := "kiln"
+	if cmd != nil {
+		name = cmd.CommandPath()
+	}
+	e.closeLog(strings.TrimPrefix(name, "kiln "), code)
+	return code
 }
 
 func newRootCmd(ctx context.Context, e *env) *cobra.Command {
@@ -94,10 +124,19 @@ func newRootCmd(ctx context.Context, e *env) *cobra.Command {
 		Use:           "kiln",
 		Short:         "kiln — a fast, dbt-compatible SQL transformation compiler",
 		Long:          "kiln builds existing dbt projects unchanged: models, seeds, tests and docs, on embedded DuckDB or PostgreSQL.",
-		Version:       fmt.Sprintf("%s (dbt %s compatible)", compiler.Version, compiler.DbtVersion),
+		Version:       fmt.Sprintf("%s (dbt %s compatible)", Version(), compiler.DbtVersion),
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// Global flags read their DBT_ variables, then the logger starts:
+		// every later line, error or not, is an event.
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			if err := applyEnv(cmd, e.lookup); err != nil {
+				return exitWith(ExitUsage, err)
+			}
+			return e.startLogging()
+		},
 	}
+	e.g.register(root.PersistentFlags())
 	root.SetVersionTemplate("kiln {{.Version}}\n")
 	root.AddCommand(
 		newExecCmd(e, "run", "Run models: build views and tables in dependency order"),
@@ -120,4 +159,15 @@ func newRootCmd(ctx context.Context, e *env) *cobra.Command {
 		newDepsCmd(e),
 	)
 	return root
+}
+
+// wantsJSON reports whether the command line or DBT_LOG_FORMAT asks for
+// JSON logs (read before the flags parse, for errors in parsing them).
+func wantsJSON(args []string, lookup func(string) string) bool {
+	for i, a := range args {
+		if a == "--log-format=json" || (a == "--log-format" && i+1 < len(args) && args[i+1] == "json") {
+			return true
+		}
+	}
+	return firstNonEmpty(lookup("DBT_ENGINE_LOG_FORMAT"), lookup("DBT_LOG_FORMAT")) == "json"
 }

@@ -127,7 +127,7 @@ func runClone(cmd *cobra.Command, e *env, f *commonFlags) error {
 			if status == manifest.StatusError {
 				errorsN++
 				s.p.Progress(i+1, len(jobs), "ERROR cloning "+j.n.ResourceType+" "+label, "ERROR", el, true)
-				fmt.Fprintf(e.stderr, "Error in %s %s: %s\n", j.n.ResourceType, j.n.Name, msg)
+				e.errLine(fmt.Sprintf("Error in %s %s: %s", j.n.ResourceType, j.n.Name, msg))
 			} else {
 				s.p.Progress(i+1, len(jobs), "OK cloned "+j.n.ResourceType+" "+label, "OK", el, true)
 			}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,12 +10,14 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kiln-dev/kiln/compiler/manifest"
+	"github.com/kiln-dev/kiln/internal/report"
 	"github.com/kiln-dev/kiln/internal/secret"
 )
 
 type compileFlags struct {
 	commonFlags
 	inline string
+	output string
 }
 
 func newCompileCmd(e *env) *cobra.Command {
@@ -27,6 +30,8 @@ func newCompileCmd(e *env) *cobra.Command {
 	}
 	f.register(cmd, true)
 	cmd.Flags().IntVar(&f.threads, "threads", 0, "parallel workers (default: the profile's threads)")
+	f.registerEmpty(cmd)
+	cmd.Flags().StringVarP(&f.output, "output", "o", "text", "how to print a compiled node: text, or json ({\"node\": name, \"compiled\": sql})")
 	cmd.Flags().StringVar(&f.inline, "inline", "", "compile this SQL instead of project nodes, e.g. --inline \"select * from {{ ref('orders') }}\"")
 	return cmd
 }
@@ -42,6 +47,9 @@ func runCompile(cmd *cobra.Command, e *env, f *compileFlags) error {
 		return err
 	}
 	defer closeConn()
+	if f.output != "text" && f.output != "json" {
+		return exitWith(ExitUsage, fmt.Errorf("--output must be text or json, not '%s'", f.output))
+	}
 	if f.inline != "" {
 		n, err := s.res.InlineNode(ctx, f.inline)
 		if err != nil {
@@ -51,8 +59,7 @@ func runCompile(cmd *cobra.Command, e *env, f *compileFlags) error {
 		if err != nil {
 			return exitWith(ExitFailure, err)
 		}
-		s.p.Line("Compiled inline node is:")
-		fmt.Fprintln(e.stdout, sql)
+		s.compiledNode("inline_query", "", sql, true, f.output)
 		return nil
 	}
 	ids, err := s.selectNodes([]string{manifest.Model, manifest.Analysis, manifest.Test, manifest.Snapshot})
@@ -82,7 +89,7 @@ func runCompile(cmd *cobra.Command, e *env, f *compileFlags) error {
 		sql, err := s.res.CompileNode(ctx, n, conn)
 		if err != nil {
 			failed++
-			fmt.Fprintln(e.stderr, err)
+			e.errLine(err.Error())
 			continue
 		}
 		if err := writeCompiled(s.targetDir, n, sql); err != nil && werr == nil {
@@ -96,8 +103,7 @@ func runCompile(cmd *cobra.Command, e *env, f *compileFlags) error {
 		werr = fmt.Errorf("writing manifest.json: %w", err)
 	}
 	for _, n := range printed {
-		s.p.Line("Compiled node '%s' is:", n.Name)
-		fmt.Fprintln(e.stdout, n.CompiledCode)
+		s.compiledNode(n.Name, n.UniqueID, n.CompiledCode, false, f.output)
 	}
 	if failed > 0 {
 		return exitWith(ExitFailure, fmt.Errorf("%d node%s failed to compile", failed, pl(failed)))
@@ -128,4 +134,26 @@ func writeCompiled(targetDir string, n *manifest.Node, sql string) error {
 		return err
 	}
 	return os.WriteFile(full, []byte(secret.Scrub(sql)), 0o644)
+}
+
+// compiledNode prints a compiled node as dbt does (CompiledNode Q042): a
+// heading and the SQL, or with --output json {"node": ..., "compiled": ...}.
+// In JSON logs the SQL travels in the event's data.
+func (s *session) compiledNode(name, id, sql string, inline bool, output string) {
+	data := map[string]any{"node_name": name, "compiled": sql, "is_inline": inline, "output_format": output, "unique_id": id, "quiet": false}
+	if s.e.format == report.FormatJSON {
+		s.p.Event("CompiledNode", "Q042", "info", "Compiled node '"+name+"' is:\n"+sql, data)
+		return
+	}
+	if output == "json" {
+		b, _ := json.MarshalIndent(map[string]string{"node": name, "compiled": sql}, "", "  ")
+		fmt.Fprintln(s.e.stdout, string(b))
+		return
+	}
+	if inline {
+		s.p.Line("Compiled inline node is:")
+	} else {
+		s.p.Line("Compiled node '%s' is:", name)
+	}
+	fmt.Fprintln(s.e.stdout, sql)
 }

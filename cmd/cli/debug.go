@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"context"
 	"fmt"
+	"io"
 	"path/filepath"
 	"runtime"
 
@@ -13,13 +15,23 @@ import (
 
 func newDebugCmd(e *env) *cobra.Command {
 	f := &commonFlags{}
+	var connectionOnly bool
 	cmd := &cobra.Command{
 		Use:   "debug",
 		Short: "Show versions, where the project and profile were found, and test the connection",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			out := e.stdout
-			fmt.Fprintf(out, "kiln version: %s (dbt %s compatible)\n", compiler.Version, compiler.DbtVersion)
+			out := e.debugOut()
+			if connectionOnly {
+				// --connection: only the connection test, as dbt's.
+				f.quiet = true
+				s, err := e.load(cmd.Context(), f, "debug")
+				if err != nil {
+					return err
+				}
+				return testConnection(cmd.Context(), out, s)
+			}
+			fmt.Fprintf(out, "kiln version: %s (dbt %s compatible)\n", Version(), compiler.DbtVersion)
 			fmt.Fprintf(out, "go version: %s %s/%s\n", runtime.Version(), runtime.GOOS, runtime.GOARCH)
 			dir, err := project.FindProjectDir(f.projectDir, e.lookup("DBT_PROJECT_DIR"), e.cwd)
 			if err != nil {
@@ -41,26 +53,35 @@ func newDebugCmd(e *env) *cobra.Command {
 					fmt.Fprintf(out, "  %s: %v\n", k, v)
 				}
 			}
-			db, err := s.adapter.Open(cmd.Context(), s.creds, 1)
-			if err != nil {
-				fmt.Fprintf(out, "Connection test: [ERROR] %v\n", err)
-				return exitWith(ExitFailure, nil)
+			if err := testConnection(cmd.Context(), out, s); err != nil {
+				return err
 			}
-			defer db.Close()
-			c, err := db.Conn(cmd.Context())
-			if err == nil {
-				_, _, err = c.Query(cmd.Context(), "select 1 as id", 1)
-				c.Close()
-			}
-			if err != nil {
-				fmt.Fprintf(out, "Connection test: [ERROR] %v\n", err)
-				return exitWith(ExitFailure, nil)
-			}
-			fmt.Fprintf(out, "Connection test: [OK connection ok] (%s %s)\n", s.adapter.Type(), db.Version())
 			fmt.Fprintln(out, "All checks passed!")
 			return nil
 		},
 	}
 	f.register(cmd, false)
+	cmd.Flags().BoolVar(&connectionOnly, "connection", false, "only test the connection to the target")
 	return cmd
+}
+
+// testConnection runs `select 1` on the target and reports the outcome.
+func testConnection(ctx context.Context, out io.Writer, s *session) error {
+	db, err := s.adapter.Open(ctx, s.creds, 1)
+	if err != nil {
+		fmt.Fprintf(out, "Connection test: [ERROR] %v\n", err)
+		return exitWith(ExitFailure, nil)
+	}
+	defer db.Close()
+	c, err := db.Conn(ctx)
+	if err == nil {
+		_, _, err = c.Query(ctx, "select 1 as id", 1)
+		c.Close()
+	}
+	if err != nil {
+		fmt.Fprintf(out, "Connection test: [ERROR] %v\n", err)
+		return exitWith(ExitFailure, nil)
+	}
+	fmt.Fprintf(out, "Connection test: [OK connection ok] (%s %s)\n", s.adapter.Type(), db.Version())
+	return nil
 }

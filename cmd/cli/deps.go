@@ -15,6 +15,7 @@ import (
 func newDepsCmd(e *env) *cobra.Command {
 	var projectDir string
 	var upgrade, lockOnly bool
+	var addPackage, source string
 	cmd := &cobra.Command{
 		Use:   "deps",
 		Short: "Install the packages of packages.yml (or dependencies.yml) into dbt_packages/",
@@ -23,6 +24,13 @@ func newDepsCmd(e *env) *cobra.Command {
 			dir, err := project.FindProjectDir(projectDir, e.lookup("DBT_PROJECT_DIR"), e.cwd)
 			if err != nil {
 				return exitWith(ExitUsage, err)
+			}
+			if addPackage != "" {
+				file, err := deps.AddPackage(dir, addPackage, source)
+				if err != nil {
+					return exitWith(ExitUsage, err)
+				}
+				e.dataLine(fmt.Sprintf("Added %s to %s", addPackage, file))
 			}
 			proj, diags := compiler.LoadProject(dir, nil, e.getenv)
 			if diags.HasErrors() {
@@ -36,8 +44,8 @@ func newDepsCmd(e *env) *cobra.Command {
 				HubURL:      e.lookup("DBT_PACKAGE_HUB_URL"),
 				Upgrade:     upgrade,
 				LockOnly:    lockOnly,
-				Warn:        func(s string) { fmt.Fprintln(e.stderr, "warning: "+s) },
-				Info:        func(s string) { fmt.Fprintln(e.stdout, s) },
+				Warn:        func(s string) { e.warn("warning: " + s) },
+				Info:        e.dataLine,
 			})
 			if err != nil {
 				var d diag.Diagnostic
@@ -48,7 +56,7 @@ func newDepsCmd(e *env) *cobra.Command {
 				return exitWith(ExitUsage, fmt.Errorf("error: %v\nkiln deps failed; %s was left unchanged", err, proj.PackagesInstallPath))
 			}
 			if res.NoSpec {
-				fmt.Fprintln(e.stdout, "No packages to install: the project has no packages.yml (or dependencies.yml packages:)")
+				e.dataLine("No packages to install: the project has no packages.yml (or dependencies.yml packages:)")
 				return nil
 			}
 			for _, p := range res.Packages {
@@ -56,17 +64,17 @@ func newDepsCmd(e *env) *cobra.Command {
 				switch p.Spec.Kind {
 				case deps.Git:
 					v = "revision " + p.Revision[:min(12, len(p.Revision))]
-				case deps.Local:
+				case deps.Local, deps.Tarball:
 					v = "from " + p.Spec.Source
 				}
 				verb := "Installed"
 				if lockOnly {
 					verb = "Locked"
 				}
-				fmt.Fprintf(e.stdout, "%s %s %s\n", verb, p.Name, v)
+				e.dataLine(fmt.Sprintf("%s %s %s", verb, p.Name, v))
 			}
 			if !res.FromLock {
-				fmt.Fprintln(e.stdout, "Wrote "+deps.LockFile)
+				e.dataLine("Wrote " + deps.LockFile)
 			}
 			return nil
 		},
@@ -74,5 +82,7 @@ func newDepsCmd(e *env) *cobra.Command {
 	cmd.Flags().StringVar(&projectDir, "project-dir", "", "directory holding dbt_project.yml")
 	cmd.Flags().BoolVar(&upgrade, "upgrade", false, "resolve packages again, ignoring package-lock.yml")
 	cmd.Flags().BoolVar(&lockOnly, "lock", false, "only resolve and write package-lock.yml, installing nothing")
+	cmd.Flags().StringVar(&addPackage, "add-package", "", "add (or update) a package in packages.yml, then install: org/name@version, or with --source git URL@revision, --source local PATH")
+	cmd.Flags().StringVar(&source, "source", "hub", "where --add-package's package comes from: hub, git or local")
 	return cmd
 }

@@ -35,8 +35,9 @@ func newDocsCmd(e *env) *cobra.Command {
 
 type docsGenerateFlags struct {
 	commonFlags
-	static    bool
-	noCompile bool
+	static       bool
+	noCompile    bool
+	emptyCatalog bool
 }
 
 func newDocsGenerateCmd(e *env) *cobra.Command {
@@ -52,6 +53,7 @@ func newDocsGenerateCmd(e *env) *cobra.Command {
 	fl.IntVar(&f.threads, "threads", 0, "parallel workers for compiling and catalog queries (default: the profile's threads)")
 	fl.BoolVar(&f.static, "static", false, "also write target/static_index.html: one self-contained file with all data inline")
 	fl.BoolVar(&f.noCompile, "no-compile", false, "skip compiling; the site shows source SQL only")
+	fl.BoolVar(&f.emptyCatalog, "empty-catalog", false, "write catalog.json without querying the warehouse (no column types or statistics)")
 	return cmd
 }
 
@@ -102,8 +104,12 @@ func runDocsGenerate(ctx context.Context, e *env, f *docsGenerateFlags) error {
 	}
 
 	s.p.Line("Building catalog")
+	catOnly := only
+	if f.emptyCatalog {
+		catOnly = map[string]bool{} // nothing to look up
+	}
 	cat, err := docs.BuildCatalog(ctx, s.res.Manifest, db, docs.CatalogOptions{
-		Workers: f.threads, Only: only, DbtVersion: compiler.DbtVersion, InvocationID: s.invID, InvocationStartedAt: s.started,
+		Workers: f.threads, Only: catOnly, DbtVersion: compiler.DbtVersion, InvocationID: s.invID, InvocationStartedAt: s.started,
 	})
 	if err != nil {
 		if ctx.Err() != nil {
@@ -112,7 +118,7 @@ func runDocsGenerate(ctx context.Context, e *env, f *docsGenerateFlags) error {
 		return exitWith(ExitFailure, fmt.Errorf("building the catalog: %v", err))
 	}
 	for _, msg := range cat.Errors {
-		fmt.Fprintf(e.stderr, "warning: catalog: %s\n", msg)
+		e.warn("warning: catalog: " + msg)
 	}
 	catPath := filepath.Join(s.targetDir, "catalog.json")
 	if err := manifest.WriteJSONFile(catPath, cat); err != nil {
@@ -134,7 +140,7 @@ func runDocsGenerate(ctx context.Context, e *env, f *docsGenerateFlags) error {
 	}
 	for _, ap := range s.proj.AssetPaths {
 		if err := copyAssets(s.dir, ap, s.targetDir); err != nil {
-			fmt.Fprintf(e.stderr, "%s: warning: asset-paths entry '%s': %v\n", filepath.Join(s.dir, "dbt_project.yml"), ap, err)
+			e.warn(fmt.Sprintf("%s: warning: asset-paths entry '%s': %v", filepath.Join(s.dir, "dbt_project.yml"), ap, err))
 		}
 	}
 	s.p.Line("Docs site written to %s (%.2fs); open it in a browser or run `kiln docs serve`", filepath.Join(s.targetDir, "index.html"), time.Since(start).Seconds())
@@ -375,12 +381,12 @@ func runDocsServe(ctx context.Context, e *env, f *docsServeFlags) error {
 		return exitWith(ExitUsage, fmt.Errorf("cannot serve docs on %s:%d: %v", f.host, f.port, err))
 	}
 	url := "http://" + l.Addr().String() + "/"
-	fmt.Fprintf(e.stdout, "Serving %s at %s (press Ctrl-C to stop)\n", dir, url)
+	e.dataLine(fmt.Sprintf("Serving %s at %s (press Ctrl-C to stop)", dir, url))
 	if f.host != "127.0.0.1" && f.host != "localhost" && f.host != "::1" {
-		fmt.Fprintf(e.stderr, "warning: listening on %s: anyone who can reach this machine can read the docs\n", f.host)
+		e.warn(fmt.Sprintf("warning: listening on %s: anyone who can reach this machine can read the docs", f.host))
 	}
 	if !f.noBrowser && !docs.OpenBrowser(url) {
-		fmt.Fprintln(e.stdout, "No browser to open here; visit the address above.")
+		e.dataLine("No browser to open here; visit the address above.")
 	}
 	if err := docs.Serve(ctx, l, dir, assets...); err != nil {
 		return exitWith(ExitFailure, err)

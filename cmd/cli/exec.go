@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/kiln-dev/kiln/adapters"
 	"github.com/kiln-dev/kiln/compiler/manifest"
 	"github.com/kiln-dev/kiln/internal/run"
 )
@@ -35,9 +36,13 @@ func newExecCmd(e *env, name, short string) *cobra.Command {
 	}
 	f.register(cmd, true)
 	f.registerExec(cmd)
+	if name == "seed" || name == "build" {
+		cmd.Flags().BoolVar(&f.show, "show", false, "after loading, print a random sample of up to 10 rows of each seed")
+	}
 	if name == "run" || name == "build" {
 		cmd.Flags().StringVar(&f.eventTimeStart, "event-time-start", "", "microbatch models: rebuild batches from this time (e.g. 2024-01-01 or '2024-01-01 06:00:00', UTC)")
 		cmd.Flags().StringVar(&f.eventTimeEnd, "event-time-end", "", "microbatch models: rebuild batches up to this time, exclusive (UTC)")
+		cmd.Flags().StringVar(&f.sample, "sample", "", "build on recent data: refs and sources with an event_time read only this window ('3 days', or '{start: 2024-01-01, end: 2024-02-01}'; default: DBT_SAMPLE)")
 	}
 	return cmd
 }
@@ -83,6 +88,7 @@ func (s *session) execute(ctx context.Context, which string, only []string) erro
 	if err := s.writeManifest(); err != nil {
 		return writingManifest(err)
 	}
+	s.found()
 	selected, err := s.selectNodes(commandTypes[which])
 	if err != nil {
 		return exitWith(ExitUsage, err)
@@ -90,9 +96,8 @@ func (s *session) execute(ctx context.Context, which string, only []string) erro
 	if only != nil {
 		selected = s.retryable(only, commandTypes[which])
 	}
-	s.found()
 	if len(selected) == 0 {
-		s.p.Line("Nothing to do. Try checking your model configs and model specification args")
+		s.p.Event("NothingToDo", "Q035", "warn", "Nothing to do. Try checking your model configs and model specification args", nil)
 		if err := writeEmptyResults(s, which); err != nil {
 			return exitWith(ExitUsage, artifactErr(fmt.Errorf("writing run_results.json: %w", err), false))
 		}
@@ -110,7 +115,7 @@ func (s *session) execute(ctx context.Context, which string, only []string) erro
 		return err
 	}
 	defer release()
-	s.p.Line("Registered adapter: %s=%s", s.adapter.Type(), db.Version())
+	s.adapterRegistered(db)
 	if s.res.Defer, err = s.deferRelations(ctx, db, selected); err != nil {
 		_ = writeEmptyResults(s, which) // failing anyway
 		return exitWith(ExitUsage, fmt.Errorf("--defer: %v", err))
@@ -130,11 +135,14 @@ func (s *session) execute(ctx context.Context, which string, only []string) erro
 		Selected: selected, OnRunStart: onStart, OnRunEnd: onEnd,
 		Args:  s.invocationArgs(which),
 		Debug: f.ci.debug, StoreFailures: f.ci.storeFailures, WarnErrorOptions: f.ci.weo, Observer: s.observer(),
-		EventTimeStart: etStart, EventTimeEnd: etEnd,
+		EventTimeStart: etStart, EventTimeEnd: etEnd, NoArtifacts: !s.writeJSON(),
 	})
 	sum, err := r.Execute(ctx)
 	// The manifest now holds compiled code; rewrite it.
 	merr := s.writeManifest()
+	if err == nil && f.show && !sum.Cancelled {
+		s.showSeeds(ctx, db, sum)
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return exitWith(ExitInterrupt, fmt.Errorf("interrupted: running statements were cancelled and rolled back"))
@@ -150,7 +158,8 @@ func (s *session) execute(ctx context.Context, which string, only []string) erro
 		return err
 	}
 	if sum.Cancelled {
-		return exitWith(ExitInterrupt, fmt.Errorf("interrupted: running statements were cancelled and rolled back; target/run_results.json lists what finished"))
+		s.p.Event("MainKeyboardInterrupt", "Z001", "info", "ctrl-c: running statements were cancelled and rolled back; target/run_results.json lists what finished", nil)
+		return exitWith(ExitInterrupt, nil)
 	}
 	var art error
 	if werr := firstErr(sum.ArtifactError, merr); werr != nil {
@@ -169,6 +178,9 @@ func (s *session) execute(ctx context.Context, which string, only []string) erro
 }
 
 func writeEmptyResults(s *session, which string) error {
+	if !s.writeJSON() {
+		return nil
+	}
 	rr := manifest.RunResults{
 		Metadata: manifest.BaseMetadata{DbtSchemaVersion: manifest.RunResultsSchema, DbtVersion: "1.11.0",
 			GeneratedAt: manifest.FormatTime(time.Now()), InvocationID: s.invID, InvocationStartedAt: manifest.FormatTime(s.started), Env: map[string]string{}},
@@ -212,18 +224,25 @@ func printSummary(s *session, sum *run.Summary) {
 	}
 	el := sum.Elapsed.Seconds()
 	s.p.Line("")
-	s.p.Line("Finished running %s in %d hours %d minutes and %.2f seconds (%.2fs).", strings.Join(parts, ", "), int(el)/3600, (int(el)%3600)/60, el-float64(int(el)/60*60), el)
+	execution := fmt.Sprintf(" in %d hours %d minutes and %.2f seconds", int(el)/3600, (int(el)%3600)/60, el-float64(int(el)/60*60))
+	s.p.Event("FinishedRunningStats", "E047", "info", fmt.Sprintf("Finished running %s%s (%.2fs).", strings.Join(parts, ", "), execution, el),
+		map[string]any{"stat_line": strings.Join(parts, ", "), "execution": execution, "execution_time": el})
 	s.p.Line("")
 	for _, h := range sum.HookErrors {
-		s.p.Line("%s", s.p.Colored("red", "Error in "+h))
+		s.p.Event("Note", "Z050", "error", s.p.Colored("red", "Error in "+h), map[string]any{"msg": "Error in " + h})
+	}
+	summary := map[string]any{"num_errors": sum.Errors, "num_warnings": sum.Warnings, "num_partial_success": partialSuccesses(sum), "keyboard_interrupt": sum.Cancelled}
+	if sum.Cancelled {
+		s.interrupted(sum, summary)
+		return
 	}
 	if sum.Errors == 0 && sum.Warnings == 0 && len(sum.HookErrors) == 0 {
-		s.p.Line("%s", s.p.Colored("green", "Completed successfully"))
+		s.p.Event("EndOfRunSummary", "Z030", "info", s.p.Colored("green", "Completed successfully"), summary)
 	} else {
 		if errs := sum.Errors + len(sum.HookErrors); errs > 0 {
-			s.p.Line("%s", s.p.Colored("red", fmt.Sprintf("Completed with %d error%s, 0 partial successes, and %d warning%s:", errs, pl(errs), sum.Warnings, pl(sum.Warnings))))
+			s.p.Event("EndOfRunSummary", "Z030", "info", s.p.Colored("red", fmt.Sprintf("Completed with %d error%s, %d partial successes, and %d warning%s:", errs, pl(errs), partialSuccesses(sum), sum.Warnings, pl(sum.Warnings))), summary)
 		} else {
-			s.p.Line("%s", s.p.Colored("yellow", fmt.Sprintf("Completed with %d warning%s:", sum.Warnings, pl(sum.Warnings))))
+			s.p.Event("EndOfRunSummary", "Z030", "info", s.p.Colored("yellow", fmt.Sprintf("Completed with %d warning%s:", sum.Warnings, pl(sum.Warnings))), summary)
 		}
 		for _, r := range sum.Results {
 			n := m.Nodes[r.UniqueID]
@@ -234,19 +253,21 @@ func printSummary(s *session, sum *run.Summary) {
 			if r.Message != nil {
 				msg = *r.Message
 			}
+			head := map[string]any{"resource_type": n.ResourceType, "node_name": n.Name, "path": n.OriginalFilePath}
+			body := "  " + strings.ReplaceAll(msg, "\n", "\n  ")
 			switch r.Status {
 			case manifest.StatusError, run.StatusPartialSuccess:
 				s.p.Line("")
-				s.p.Line("%s", s.p.Colored("red", fmt.Sprintf("Error in %s %s (%s)", n.ResourceType, n.Name, n.OriginalFilePath)))
-				s.p.Line("  %s", strings.ReplaceAll(msg, "\n", "\n  "))
+				s.p.Event("RunResultFailure", "Z022", "error", s.p.Colored("red", fmt.Sprintf("Error in %s %s (%s)", n.ResourceType, n.Name, n.OriginalFilePath)), head)
+				s.p.Event("RunResultError", "Z024", "error", body, map[string]any{"msg": msg})
 			case manifest.StatusFail:
 				s.p.Line("")
-				s.p.Line("%s", s.p.Colored("red", fmt.Sprintf("Failure in %s %s (%s)", n.ResourceType, n.Name, n.OriginalFilePath)))
-				s.p.Line("  %s", strings.ReplaceAll(msg, "\n", "\n  "))
+				s.p.Event("RunResultFailure", "Z022", "error", s.p.Colored("red", fmt.Sprintf("Failure in %s %s (%s)", n.ResourceType, n.Name, n.OriginalFilePath)), head)
+				s.p.Event("RunResultError", "Z024", "error", body, map[string]any{"msg": msg})
 			case manifest.StatusWarn:
 				s.p.Line("")
-				s.p.Line("%s", s.p.Colored("yellow", fmt.Sprintf("Warning in %s %s (%s)", n.ResourceType, n.Name, n.OriginalFilePath)))
-				s.p.Line("  %s", strings.ReplaceAll(msg, "\n", "\n  "))
+				s.p.Event("RunResultWarning", "Z021", "warn", s.p.Colored("yellow", fmt.Sprintf("Warning in %s %s (%s)", n.ResourceType, n.Name, n.OriginalFilePath)), head)
+				s.p.Event("RunResultWarningMessage", "Z046", "warn", body, map[string]any{"msg": msg})
 			}
 		}
 	}
@@ -259,4 +280,63 @@ func pl(n int) string {
 		return ""
 	}
 	return "s"
+}
+
+func partialSuccesses(sum *run.Summary) int {
+	n := 0
+	for _, r := range sum.Results {
+		if r.Status == run.StatusPartialSuccess {
+			n++
+		}
+	}
+	return n
+}
+
+// interrupted is dbt's summary after Ctrl-C: "Exited because of keyboard
+// interrupt" and the errors of nodes that finished before it — not a SKIP
+// line for every node that never ran.
+func (s *session) interrupted(sum *run.Summary, summary map[string]any) {
+	s.p.Event("EndOfRunSummary", "Z030", "info", s.p.Colored("yellow", "Exited because of keyboard interrupt"), summary)
+	m := s.res.Manifest
+	for _, r := range sum.Results {
+		n := m.Nodes[r.UniqueID]
+		if n == nil || r.Message == nil || (r.Status != manifest.StatusError && r.Status != manifest.StatusFail) || run.IsCancelled(r) {
+			continue
+		}
+		s.p.Line("")
+		s.p.Event("RunResultFailure", "Z022", "error", s.p.Colored("red", fmt.Sprintf("Failure in %s %s (%s)", n.ResourceType, n.Name, n.OriginalFilePath)),
+			map[string]any{"resource_type": n.ResourceType, "node_name": n.Name, "path": n.OriginalFilePath})
+		s.p.Event("RunResultError", "Z024", "error", "  "+strings.ReplaceAll(*r.Message, "\n", "\n  "), map[string]any{"msg": *r.Message})
+	}
+	s.p.Line("")
+}
+
+// showSeeds is seed --show: "Random sample of table: schema.alias" and up
+// to 10 random rows of every seed that loaded (dbt's SeedHeader, Q004).
+func (s *session) showSeeds(ctx context.Context, db adapters.DB, sum *run.Summary) {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return
+	}
+	defer conn.Close()
+	for _, r := range sum.Results {
+		n := s.res.Manifest.Nodes[r.UniqueID]
+		if n == nil || n.ResourceType != manifest.Seed || r.Status != manifest.StatusSuccess {
+			continue
+		}
+		rel := adapters.Relation{Database: n.Database, Schema: n.Schema, Identifier: n.Alias}
+		tbl, _, err := conn.Query(ctx, "select * from "+rel.Render()+" order by random() limit 10", 0)
+		if err != nil {
+			s.warnEvent("Note", "Z050", fmt.Sprintf("Warning: could not sample seed %s: %v", n.Name, err), nil)
+			continue
+		}
+		header := fmt.Sprintf("Random sample of table: %s.%s", n.Schema, n.Alias)
+		s.p.Line("")
+		s.p.Event("SeedHeader", "Q004", "info", header, map[string]any{"header": header})
+		s.p.Event("Formatting", "Z017", "info", strings.Repeat("-", len(header)), map[string]any{"msg": strings.Repeat("-", len(header))})
+		var buf strings.Builder
+		printTable(&buf, tbl)
+		s.e.dataLine(strings.TrimRight(buf.String(), "\n"))
+		s.p.Line("")
+	}
 }

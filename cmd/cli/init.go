@@ -56,6 +56,7 @@ models:
 }
 
 func newInitCmd(e *env) *cobra.Command {
+	var skipProfile bool
 	cmd := &cobra.Command{
 		Use:   "init PROJECT_NAME",
 		Short: "Create a new project that builds on embedded DuckDB",
@@ -70,6 +71,9 @@ func newInitCmd(e *env) *cobra.Command {
 				return exitWith(ExitUsage, fmt.Errorf("%s already exists; choose another name or remove it", dir))
 			}
 			for rel, content := range scaffold {
+				if rel == "profiles.yml" && skipProfile {
+					continue
+				}
 				p := filepath.Join(dir, filepath.FromSlash(rel))
 				if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 					return exitWith(ExitFailure, err)
@@ -79,9 +83,14 @@ func newInitCmd(e *env) *cobra.Command {
 					return exitWith(ExitFailure, err)
 				}
 			}
-			fmt.Fprintf(e.stdout, "Created %s. Next:\n  cd %s && kiln build\n", dir, name)
+			if skipProfile {
+				e.dataLine(fmt.Sprintf("Created %s without a profile. Next: add a '%s' profile to your profiles.yml (~/.dbt/ or DBT_PROFILES_DIR), then\n  cd %s && kiln build", dir, name, name))
+				return nil
+			}
+			e.dataLine(fmt.Sprintf("Created %s. Next:\n  cd %s && kiln build", dir, name))
 			return nil
 		},
 	}
+	cmd.Flags().BoolVarP(&skipProfile, "skip-profile-setup", "s", false, "do not write profiles.yml: the project uses a profile you already have")
 	return cmd
 }

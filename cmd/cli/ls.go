@@ -42,7 +42,7 @@ func newLsCmd(e *env) *cobra.Command {
 }
 
 func runLs(cmd *cobra.Command, e *env, f *lsFlags) error {
-	f.quiet = true
+	f.quiet = true // the lines are the output; JSON logs keep their events
 	s, err := e.load(cmd.Context(), &f.commonFlags, "list")
 	if err != nil {
 		return err
@@ -70,7 +70,7 @@ func runLs(cmd *cobra.Command, e *env, f *lsFlags) error {
 		default:
 			return exitWith(ExitUsage, fmt.Errorf("--output must be one of selector, name, path, json (got %q)", f.output))
 		}
-		fmt.Fprintln(e.stdout, line)
+		e.dataLine(line)
 	}
 	return nil
 }

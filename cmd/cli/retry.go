@@ -34,12 +34,12 @@ func newRetryCmd(e *env) *cobra.Command {
 	fl := cmd.Flags()
 	fl.StringVar(&f.stateDir, "state", "", "read run_results.json from this directory instead of the target path")
 	fl.IntVar(&f.threads, "threads", 0, "parallel workers (default: as in the previous run)")
-	fl.BoolVarP(&f.failFast, "fail-fast", "x", false, "stop at the first failure and cancel running nodes")
 	return cmd
 }
 
 func runRetry(cmd *cobra.Command, e *env, f *commonFlags) error {
 	ctx := cmd.Context()
+	f.mergeGlobals(e.g)
 	dir, err := project.FindProjectDir(f.projectDir, e.lookup("DBT_PROJECT_DIR"), e.cwd)
 	if err != nil {
 		return exitWith(ExitUsage, err)
@@ -90,7 +90,7 @@ func runRetry(cmd *cobra.Command, e *env, f *commonFlags) error {
 	sort.Strings(failed)
 	nf := flagsFromArgs(prev.Args, f)
 	if len(failed) == 0 {
-		fmt.Fprintf(e.stdout, "Nothing to retry: every node of the previous '%s' succeeded.\n", which)
+		e.dataLine(fmt.Sprintf("Nothing to retry: every node of the previous '%s' succeeded.", which))
 		return nil
 	}
 	s, err := e.load(ctx, nf, which)

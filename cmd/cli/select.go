@@ -7,6 +7,7 @@ import (
 
 	"github.com/kiln-dev/kiln/compiler/manifest"
 	"github.com/kiln-dev/kiln/graph/selector"
+	"github.com/kiln-dev/kiln/internal/report"
 )
 
 // universe converts the manifest into the selector's view of nodes.
@@ -64,9 +65,17 @@ func (s *session) selectNodes(types []string) ([]string, error) {
 	if u.Methods, err = s.stateMethods(); err != nil {
 		return nil, err
 	}
-	ids, err := selector.Select(u, expr, selector.Options{Indirect: selector.IndirectMode(mode)})
+	var noMatch []string
+	ids, err := selector.Select(u, expr, selector.Options{Indirect: selector.IndirectMode(mode), OnNoMatch: func(raw string) { noMatch = append(noMatch, raw) }})
 	if err != nil {
 		return nil, err
+	}
+	for _, raw := range noMatch {
+		msg := fmt.Sprintf("The selection criterion '%s' does not match any enabled nodes", raw)
+		if s.promotes("NoNodesForSelectionCriteria") {
+			return nil, fmt.Errorf("Compilation Error\n  %s\n(--warn-error makes this warning an error; fix the selection or drop the flag)", msg)
+		}
+		s.warnEvent("NoNodesForSelectionCriteria", "M030", msg, map[string]any{"spec_raw": raw})
 	}
 	allowed := map[string]bool{}
 	for _, t := range types {
@@ -128,4 +137,20 @@ func containsStr(l []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// promotes reports whether warning name is an error under --warn-error or
+// --warn-error-options.
+func (s *session) promotes(name string) bool {
+	return s.flags.warnError || s.flags.ci.weo.Promotes(name)
+}
+
+// warnEvent prints a warning event; in text mode it goes to stderr, so it
+// never mixes with data a command prints (ls).
+func (s *session) warnEvent(name, code, msg string, data map[string]any) {
+	if s.e.log == nil {
+		fmt.Fprintln(s.e.stderr, msg)
+		return
+	}
+	s.e.log.Fire(report.Event{Name: name, Code: code, Level: "warn", Msg: msg, Data: data, Stderr: true})
 }

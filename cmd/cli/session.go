@@ -20,7 +20,7 @@ import (
 	"github.com/kiln-dev/kiln/compiler/manifest"
 	"github.com/kiln-dev/kiln/compiler/project"
 	"github.com/kiln-dev/kiln/internal/deps"
-	"github.com/kiln-dev/kiln/internal/diag"
+	"github.com/kiln-dev/kiln/internal/report"
 	"github.com/kiln-dev/kiln/internal/run"
 	"github.com/kiln-dev/kiln/internal/state"
 )
@@ -40,7 +40,7 @@ type commonFlags struct {
 	failFast      bool
 	warnError     bool
 	noColor       bool
-	quiet         bool
+	quiet         bool // the command's output is data (ls): keep the log off stdout
 	resourceTypes []string
 	indirect      string
 	// Selection by state and named selectors (see statectl.go).
@@ -55,6 +55,20 @@ type commonFlags struct {
 
 	// --event-time-start/--event-time-end (run, build): microbatch range.
 	eventTimeStart, eventTimeEnd string
+	// seed --show: print a sample of each seed.
+	show bool
+	// --sample: an event-time window for refs and sources (sample.go).
+	sample string
+	// --empty: refs and sources read no rows (schema-only builds).
+	empty, noEmpty bool
+	// --no-store-failures undoes --store-failures / DBT_STORE_FAILURES.
+	noStoreFailures bool
+}
+
+// registerEmpty adds --empty/--no-empty (run, build, compile, snapshot, test).
+func (f *commonFlags) registerEmpty(cmd *cobra.Command) {
+	cmd.Flags().BoolVar(&f.empty, "empty", false, "refs and sources read no rows: build and test every relation's SQL and schema without data (default: DBT_EMPTY)")
+	cmd.Flags().BoolVar(&f.noEmpty, "no-empty", false, "undo --empty / DBT_EMPTY")
 }
 
 func (f *commonFlags) register(cmd *cobra.Command, selection bool) {
@@ -65,14 +79,13 @@ func (f *commonFlags) register(cmd *cobra.Command, selection bool) {
 	fl.StringVarP(&f.target, "target", "t", "", "target within the profile (default: the profile's `target:`)")
 	fl.StringVar(&f.vars, "vars", "", "variables as a YAML mapping, e.g. '{start_date: 2024-01-01}'")
 	fl.StringVar(&f.targetPath, "target-path", "", "where artifacts go (default: the project's target-path, `target`)")
-	fl.BoolVar(&f.noColor, "no-use-colors", false, "never colour the output")
-	fl.BoolVarP(&f.quiet, "quiet", "q", false, "print only errors")
 	if selection {
 		fl.StringArrayVarP(&f.selects, "select", "s", nil, "nodes to include (dbt selection syntax; repeatable)")
 		fl.StringArrayVarP(&f.selects, "models", "m", nil, "legacy alias of --select")
 		_ = fl.MarkHidden("models")
 		fl.StringArrayVar(&f.excludes, "exclude", nil, "nodes to leave out (dbt selection syntax; repeatable)")
 		fl.StringSliceVar(&f.resourceTypes, "resource-type", nil, "only these resource types (model, seed, test, snapshot, source, analysis, exposure)")
+		fl.StringSliceVar(&f.resourceTypes, "resource-types", nil, "alias of --resource-type")
 		fl.StringVar(&f.indirect, "indirect-selection", "eager", "how tests of selected nodes are pulled in: eager, cautious, buildable, empty")
 		f.registerState(cmd)
 	}
@@ -82,9 +95,8 @@ func (f *commonFlags) registerExec(cmd *cobra.Command) {
 	fl := cmd.Flags()
 	fl.IntVar(&f.threads, "threads", 0, "parallel workers (default: the profile's threads)")
 	fl.BoolVarP(&f.fullRefresh, "full-refresh", "f", false, "rebuild seeds (drop and recreate) and incremental models from scratch")
-	fl.BoolVarP(&f.failFast, "fail-fast", "x", false, "stop at the first failure and cancel running nodes")
-	fl.BoolVar(&f.warnError, "warn-error", false, "treat warnings (test WARN) as errors")
 	f.registerCI(cmd, true)
+	f.registerEmpty(cmd)
 }
 
 // session is a loaded project ready for a command.
@@ -113,19 +125,37 @@ func (e *env) lookup(k string) string {
 	return v
 }
 
+// mergeGlobals fills the command's flags from the global ones (given
+// before the subcommand, or flags only the root defines).
+func (f *commonFlags) mergeGlobals(g *globalFlags) {
+	if g == nil {
+		return
+	}
+	f.failFast = pick(f.failFast || g.failFast, g.noFailFast, false)
+	f.warnError = f.warnError || g.warnError
+	f.noColor = f.noColor || g.noUseColors
+	f.ci.debug = f.ci.debug || g.debug
+	f.ci.warnErrorOptions = firstNonEmpty(f.ci.warnErrorOptions, g.warnErrorOptions)
+	f.ci.logFormat = firstNonEmpty(f.ci.logFormat, g.logFormat)
+	f.target = firstNonEmpty(f.target, g.target)
+	f.profile = firstNonEmpty(f.profile, g.profile)
+	f.profilesDir = firstNonEmpty(f.profilesDir, g.profilesDir)
+	f.projectDir = firstNonEmpty(f.projectDir, g.projectDir)
+	f.stateDir = firstNonEmpty(f.stateDir, g.state)
+	f.deferState = firstNonEmpty(f.deferState, g.deferState)
+	if f.indirect == "" || f.indirect == "eager" {
+		f.indirect = firstNonEmpty(g.indirect, f.indirect)
+	}
+	f.deferOn = pick(f.deferOn || g.deferOn, g.noDefer, false)
+	f.favorState = pick(f.favorState || g.favorState, g.noFavorState, false)
+}
+
 func newInvocationID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
 	b[6] = (b[6] & 0x0f) | 0x40
 	b[8] = (b[8] & 0x3f) | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
-}
-
-// printDiags writes diagnostics to stderr, warnings first.
-func (e *env) printDiags(l diag.List) {
-	for _, d := range l {
-		fmt.Fprintln(e.stderr, d.String())
-	}
 }
 
 // load finds and compiles the project; needProfile is false for commands
@@ -137,10 +167,14 @@ func (e *env) load(ctx context.Context, f *commonFlags, which string) (*session,
 // loadOpts is load; skipUnchanged lets the compile stop early when nothing
 // changed since the last one (see compiler.Options.SkipIfUnchanged).
 func (e *env) loadOpts(ctx context.Context, f *commonFlags, which string, skipUnchanged bool) (*session, error) {
-	s := &session{e: e, flags: f, invID: newInvocationID(), started: time.Now().UTC()}
-	s.p = run.NewPrinter(e.stdout, e.isTerminal && !f.noColor)
-	if f.quiet {
-		s.p = run.NewPrinter(nil, false)
+	f.mergeGlobals(e.g)
+	s := &session{e: e, flags: f, invID: e.invID, started: e.started.UTC()}
+	if s.invID == "" {
+		s.invID, s.started = newInvocationID(), time.Now().UTC()
+	}
+	s.p = e.printer()
+	if f.quiet && e.format != report.FormatJSON && e.log != nil {
+		e.log.SetConsoleLevel(report.LevelWarn)
 	}
 	if err := s.applyCI(); err != nil {
 		return nil, err
@@ -157,7 +191,8 @@ func (e *env) loadOpts(ctx context.Context, f *commonFlags, which string, skipUn
 		return nil, exitWith(ExitUsage, err)
 	}
 	s.dir = dir
-	s.p.Line("Running with kiln=%s (dbt=%s compatible)", compiler.Version, compiler.DbtVersion)
+	e.attachLogFile(dir)
+	s.mainReport(which)
 	proj, diags := compiler.LoadProject(dir, cliVars, e.getenv)
 	if diags.HasErrors() {
 		e.printDiags(diags)
@@ -216,14 +251,26 @@ func (e *env) loadOpts(ctx context.Context, f *commonFlags, which string, skipUn
 	s.target["type"] = typ
 	f.threads = threads
 
+	sample, err := parseSample(f.sample, time.Now())
+	if err != nil {
+		return nil, exitWith(ExitUsage, err)
+	}
 	opts := compiler.Options{
 		ProjectDir: dir, Profile: prof, Project: proj, Target: s.target, AdapterType: typ,
 		CLIVars: cliVars, Getenv: e.getenv, InvocationID: s.invID, RunStartedAt: s.started,
-		CacheDir: s.targetDir, SkipIfUnchanged: skipUnchanged,
-		Flags: map[string]any{"FULL_REFRESH": f.fullRefresh, "STORE_FAILURES": f.ci.storeFailures, "WHICH": which, "EMPTY": false, "WARN_ERROR": f.warnError},
+		CacheDir: s.cacheDir(), SkipIfUnchanged: skipUnchanged && s.cacheDir() != "",
+		Empty: pick(f.empty, f.noEmpty, false), Sample: sample,
+		Flags: map[string]any{"FULL_REFRESH": f.fullRefresh, "STORE_FAILURES": f.ci.storeFailures, "WHICH": which, "EMPTY": pick(f.empty, f.noEmpty, false), "WARN_ERROR": f.warnError},
 		Log: func(msg string, info bool) {
 			if info {
-				s.p.Line("%s", msg)
+				s.p.Event("JinjaLogInfo", "I062", "info", msg, map[string]any{"msg": msg})
+			} else {
+				s.p.Event("JinjaLogDebug", "I063", "debug", msg, map[string]any{"msg": msg})
+			}
+		},
+		Print: func(msg string) {
+			if !e.g.noPrint {
+				s.p.Print(msg)
 			}
 		},
 	}
@@ -244,6 +291,22 @@ func (e *env) loadOpts(ctx context.Context, f *commonFlags, which string, skipUn
 		return nil, err
 	}
 	return s, nil
+}
+
+// printer is a console printer whose lines go through the logger.
+func (e *env) printer() *run.Printer {
+	color := e.isTerminal
+	if e.g != nil {
+		color = pick(e.g.useColors, e.g.noUseColors, e.isTerminal)
+	}
+	p := run.NewPrinter(e.stdout, color && e.format != report.FormatJSON)
+	if e.g != nil && e.g.printerWidth > 0 {
+		p.Width = e.g.printerWidth
+	}
+	if e.log != nil {
+		p.Events = e.log
+	}
+	return p
 }
 
 func homeDir(e *env) string {
@@ -288,8 +351,25 @@ func normalizeYAML(v any) any {
 	return v
 }
 
+// cacheDir is where the parse cache lives; "" with --no-partial-parse.
+func (s *session) cacheDir() string {
+	if s.e.g != nil && pick(s.e.g.partialParse, s.e.g.noPartialParse, true) == false {
+		return ""
+	}
+	return s.targetDir
+}
+
+// writeJSON is --write-json/--no-write-json (DBT_WRITE_JSON): whether the
+// JSON artifacts are written.
+func (s *session) writeJSON() bool {
+	return s.e.g == nil || pick(s.e.g.writeJSON, s.e.g.noWriteJSON, true)
+}
+
 // writeManifest writes target/manifest.json.
 func (s *session) writeManifest() error {
+	if !s.writeJSON() {
+		return nil
+	}
 	if err := s.res.Manifest.WriteManifest(filepath.Join(s.targetDir, "manifest.json")); err != nil {
 		return err
 	}
@@ -364,8 +444,15 @@ func (s *session) found() {
 	add(counts[manifest.Source], "source", "sources")
 	add(counts[manifest.Exposure], "exposure", "exposures")
 	add(counts[manifest.Macro], "macro", "macros")
-	s.p.Line("Found %s", strings.Join(parts, ", "))
+	s.p.Event("FoundStats", "W006", "info", "Found "+strings.Join(parts, ", "), map[string]any{"stat_line": strings.Join(parts, ", ")})
 	s.p.Line("")
+}
+
+// adapterRegistered prints "Registered adapter: duckdb=1.4.1"
+// (AdapterRegistered E034).
+func (s *session) adapterRegistered(db adapters.DB) {
+	s.p.Event("AdapterRegistered", "E034", "info", fmt.Sprintf("Registered adapter: %s=%s", s.adapter.Type(), db.Version()),
+		map[string]any{"adapter_name": s.adapter.Type(), "adapter_version": "=" + db.Version()})
 }
 
 func isTerminal(w any) bool {

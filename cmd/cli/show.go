@@ -100,7 +100,7 @@ func runShow(cmd *cobra.Command, e *env, f *showFlags) error {
 		if n.ResourceType == manifest.Seed {
 			sql = "select * from " + s.res.Relation(n).Render()
 		} else if sql, err = s.res.CompileNode(ctx, n, conn); err != nil {
-			fmt.Fprintln(e.stderr, err)
+			e.errLine(err.Error())
 			return exitWith(ExitFailure, nil)
 		}
 		query := sql

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kiln-dev/kiln/compiler/manifest"
+	"github.com/kiln-dev/kiln/internal/report"
 	"github.com/kiln-dev/kiln/internal/run"
 )
 
@@ -71,10 +72,10 @@ func runFreshness(cmd *cobra.Command, e *env, f *freshnessFlags) error {
 		return err
 	}
 	defer db.Close()
-	s.p.Line("Registered adapter: %s=%s", s.adapter.Type(), db.Version())
+	s.adapterRegistered(db)
 	opts := run.FreshnessOptions{Threads: f.threads, Printer: s.p, Output: out, InvocationID: s.invID, Started: s.started}
-	if ev := f.ci.events; ev != nil {
-		opts.Events = ev
+	if e.log != nil {
+		opts.Events = freshnessEvents{e.log}
 	}
 	sum, err := run.RunFreshness(ctx, s.res, db, ids, opts)
 	if err != nil {
@@ -141,4 +142,12 @@ func periodText(v any) string {
 		unit += "s"
 	}
 	return fmt.Sprintf("%v %s", m["count"], unit)
+}
+
+// freshnessEvents hands freshness results to the logger as structured
+// events; their console lines were printed as progress lines.
+type freshnessEvents struct{ l *report.Logger }
+
+func (f freshnessEvents) Emit(name, code, level, msg string, data map[string]any) {
+	f.l.Result(name, code, level, msg, data)
 }

@@ -24,6 +24,7 @@ func (f *commonFlags) registerState(cmd *cobra.Command) {
 	fl := cmd.Flags()
 	fl.StringVar(&f.selectorName, "selector", "", "a named selector from selectors.yml")
 	fl.StringSliceVar(&f.excludeResourceTypes, "exclude-resource-type", nil, "leave out these resource types")
+	fl.StringSliceVar(&f.excludeResourceTypes, "exclude-resource-types", nil, "alias of --exclude-resource-type")
 	fl.StringVar(&f.stateDir, "state", "", "directory with an earlier run's artifacts (manifest.json, run_results.json) for state:, result: and --defer (default: DBT_STATE)")
 	fl.StringVar(&f.deferState, "defer-state", "", "artifacts to defer to, when different from --state (default: DBT_DEFER_STATE)")
 	fl.BoolVar(&f.deferOn, "defer", false, "ref() to a node that is not selected reads the --state environment's relation when this target lacks it (default: DBT_DEFER)")

@@ -486,7 +486,7 @@ func TestJSONLogFormat(t *testing.T) {
 	var stats map[string]any
 	sc := bufio.NewScanner(strings.NewReader(res.stdout))
 	for sc.Scan() {
-		var ev report.Event
+		var ev report.JSONEvent
 		if err := json.Unmarshal(sc.Bytes(), &ev); err != nil {
 			t.Fatalf("not a JSON event: %q: %v", sc.Text(), err)
 		}
@@ -502,7 +502,7 @@ func TestJSONLogFormat(t *testing.T) {
 		}
 	}
 	// 5 nodes start; 1 seed result, 1 unit test result; the model and its 2 tests are skipped.
-	if codes["Q011"] != 2 || codes["Q016"] != 1 || codes["Q007"] != 1 || codes["Z033"] != 3 || codes["Z023"] != 1 {
+	if codes["Q011"] != 2 || codes["Q016"] != 1 || codes["Q007"] != 1 || codes["Q034"] != 3 || codes["Z023"] != 1 {
 		t.Errorf("event codes: %v\n%s", codes, res.stdout)
 	}
 	if stats == nil || stats["error"] != float64(1) || stats["skip"] != float64(3) {
@@ -516,7 +516,7 @@ func TestJSONLogFormat(t *testing.T) {
 		t.Errorf("no model result event:\n%s", res.stdout)
 	}
 	res = kiln(t, dir, nil, "run", "--log-format", "yaml")
-	if res.code != 2 || !strings.Contains(res.stderr, "--log-format must be text or json") {
+	if res.code != 2 || !strings.Contains(res.stderr, "--log-format: 'yaml' is not a log format") {
 		t.Errorf("bad --log-format: exit %d\n%s", res.code, res.all())
 	}
 }

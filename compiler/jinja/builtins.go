@@ -392,7 +392,11 @@ func builtinPrint(r *renderer, a *callArgs) (any, error) {
 		parts[i] = toStr(v)
 	}
 	if res := r.st.ctx.Resolver; res != nil {
-		res.Log(strings.Join(parts, " "), true)
+		if pr, ok := res.(interface{ Print(string) }); ok {
+			pr.Print(strings.Join(parts, " "))
+		} else {
+			res.Log(strings.Join(parts, " "), true)
+		}
 	}
 	return "", nil
 }

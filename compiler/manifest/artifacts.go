@@ -8,10 +8,12 @@ package manifest
 import (
 	"bufio"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"sort"
+	"time"
 
 	"github.com/kiln-dev/kiln/internal/secret"
 )
@@ -490,7 +492,7 @@ func writeAtomic(path string, bufSize int, write func(bw *bufio.Writer) error) e
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path))
+	tmp, err := createTemp(path)
 	if err != nil {
 		return err
 	}
@@ -516,6 +518,19 @@ func writeAtomic(path string, bufSize int, write func(bw *bufio.Writer) error) e
 		return err
 	}
 	return nil
+}
+
+// createTemp opens a new file next to path with mode 0644 minus the
+// umask, as os.WriteFile would create it: os.CreateTemp's 0600 would make
+// artifacts unreadable to the CI user or web server that publishes them.
+func createTemp(path string) (*os.File, error) {
+	for i := 0; ; i++ {
+		name := fmt.Sprintf("%s/.tmp-%s-%d-%d", filepath.Dir(path), filepath.Base(path), os.Getpid(), time.Now().UnixNano()+int64(i))
+		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
+		if !os.IsExist(err) || i > 100 {
+			return f, err
+		}
+	}
 }
 
 // WriteJSON writes v to w (for stdout use).

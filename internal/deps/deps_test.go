@@ -437,7 +437,8 @@ func TestDepsSpecErrors(t *testing.T) {
 		{map[string]string{"packages.yml": "packages:\n  - package: org/util\n    version: '>=x'\n"}, "packages.yml:3:14: error: invalid version specifier"},
 		{map[string]string{"packages.yml": "packages:\n  - local: a\n    revison: x\n"}, `packages.yml:3:5: error: unknown package key "revison"`},
 		{map[string]string{"packages.yml": "packages:\n  - name: x\n"}, "packages.yml:2:5: error: package entry has no source"},
-		{map[string]string{"packages.yml": "packages:\n  - tarball: http://x\n    name: x\n"}, "packages.yml:2:5: error: tarball: packages are not supported"},
+		{map[string]string{"packages.yml": "packages:\n  - private: org/repo\n"}, "packages.yml:2:5: error: private: packages are not supported"},
+		{map[string]string{"packages.yml": "packages:\n  - tarball: http://127.0.0.1:1/x.tar.gz\n"}, "packages.yml:2:5: error: tarball: package http://127.0.0.1:1/x.tar.gz has no name:"},
 		{map[string]string{"packages.yml": "packages: x\n"}, "packages.yml:1:11: error: packages: must be a list"},
 		{map[string]string{"packages.yml": "packages:\n  - local: missing\n"}, "packages.yml:2:5: error: local package missing: directory"},
 		{map[string]string{"packages.yml": "packages:\n  - local: a\n", "dependencies.yml": "projects: []\npackages:\n  - local: b\n"}, "dependencies.yml:3: error: both packages.yml and dependencies.yml define packages"},
@@ -487,5 +488,70 @@ func TestDepsSemver(t *testing.T) {
 	b, _ := ParseVersion("1.0.0-rc.10")
 	if a.Compare(b) >= 0 {
 		t.Error("numeric prerelease order")
+	}
+}
+
+func TestDepsTarball(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/pkgs/tools-1.2.tar.gz" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Write(tarball("tools-1.2", map[string]string{"dbt_project.yml": proj("tools"), "macros/version.sql": "{% macro tools_version() %}1.2{% endmacro %}"}))
+	}))
+	defer srv.Close()
+	root := t.TempDir()
+	write(t, root, map[string]string{
+		"dbt_project.yml": proj("app"),
+		"packages.yml":    "packages:\n  - tarball: " + srv.URL + "/pkgs/tools-1.2.tar.gz\n    name: tools\n",
+	})
+	res, _ := run(t, opts(root, nil))
+	if len(res.Packages) != 1 || res.Packages[0].Name != "tools" || installedVersion(t, root, "tools") != "1.2" {
+		t.Fatalf("installed %+v", res.Packages)
+	}
+	if lock := read(t, filepath.Join(root, LockFile)); !strings.Contains(lock, "tarball: "+srv.URL+"/pkgs/tools-1.2.tar.gz") || !strings.Contains(lock, "name: tools") {
+		t.Errorf("lock file:\n%s", lock)
+	}
+	// reinstalling from the lock file downloads the same tarball
+	os.RemoveAll(filepath.Join(root, "dbt_packages"))
+	if res, _ := run(t, opts(root, nil)); !res.FromLock || installedVersion(t, root, "tools") != "1.2" {
+		t.Errorf("from lock: %+v", res)
+	}
+	// a tarball without name: and one that is not there are clear errors
+	write(t, root, map[string]string{"packages.yml": "packages:\n  - tarball: " + srv.URL + "/pkgs/tools-1.2.tar.gz\n"})
+	if msg := runErr(t, opts(root, nil)); !strings.Contains(msg, "packages.yml:2:5") || !strings.Contains(msg, "has no name:") {
+		t.Errorf("missing name: %s", msg)
+	}
+	write(t, root, map[string]string{"packages.yml": "packages:\n  - tarball: " + srv.URL + "/pkgs/gone.tar.gz\n    name: gone\n"})
+	if msg := runErr(t, Options{ProjectDir: root, InstallPath: "dbt_packages", Render: opts(root, nil).Render, Upgrade: true}); !strings.Contains(msg, "gone.tar.gz") || !strings.Contains(msg, "404") {
+		t.Errorf("missing tarball: %s", msg)
+	}
+	if installedVersion(t, root, "tools") != "1.2" {
+		t.Error("a failed install removed the installed package")
+	}
+}
+
+func TestAddPackage(t *testing.T) {
+	root := t.TempDir()
+	write(t, root, map[string]string{"dbt_project.yml": proj("app")})
+	if _, err := AddPackage(root, "dbt-labs/dbt_utils@1.1.0", "hub"); err != nil {
+		t.Fatal(err)
+	}
+	write(t, root, map[string]string{"packages.yml": "# our packages\n" + read(t, filepath.Join(root, "packages.yml"))})
+	for _, a := range [][2]string{{"dbt-labs/dbt_utils@1.3.0", "hub"}, {"https://example.com/x.git@v2", "git"}, {"../shared", "local"}} {
+		if _, err := AddPackage(root, a[0], a[1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := read(t, filepath.Join(root, "packages.yml"))
+	want := "# our packages\npackages:\n  - package: dbt-labs/dbt_utils\n    version: 1.3.0\n  - git: https://example.com/x.git\n    revision: v2\n  - local: ../shared\n"
+	if got != want {
+		t.Errorf("packages.yml:\n%s\nwant:\n%s", got, want)
+	}
+	if _, err := AddPackage(root, "dbt_utils", "hub"); err == nil || !strings.Contains(err.Error(), "org/name@version") {
+		t.Errorf("bad hub spec: %v", err)
+	}
+	if _, err := AddPackage(root, "x", "ftp"); err == nil {
+		t.Error("bad --source accepted")
 	}
 }

@@ -68,6 +68,9 @@ func writeLock(root, hash string, pkgs []*Package) error {
 				m["subdirectory"] = p.Spec.Subdirectory
 				order = append(order, "subdirectory")
 			}
+		case Tarball:
+			m["tarball"] = p.Spec.Source
+			order = []string{"tarball"}
 		case Local:
 			rel, err := filepath.Rel(root, p.dir)
 			if err != nil {

@@ -224,6 +224,25 @@ func (r *resolver) add(s Spec) ([]Spec, error) {
 		p := &Package{Spec: s, dir: dir, Revision: sha}
 		r.seen[key] = p
 		return r.finish(p)
+	case Tarball:
+		key := "tarball:" + s.Source
+		if _, ok := r.seen[key]; ok {
+			return nil, nil
+		}
+		b, err := r.get(s.Source)
+		if err != nil {
+			return nil, err
+		}
+		dir, err := os.MkdirTemp(r.work, "tarball-")
+		if err != nil {
+			return nil, err
+		}
+		if err := extract(b, dir); err != nil {
+			return nil, diag.Errorf(s.Pos, "bad-package", "tarball %s: %v", s.Source, err)
+		}
+		p := &Package{Spec: s, dir: dir}
+		r.seen[key] = p
+		return r.finish(p)
 	}
 	return nil, fmt.Errorf("unknown package kind %q", s.Kind)
 }

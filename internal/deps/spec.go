@@ -25,9 +25,10 @@ import (
 type Kind string
 
 const (
-	Local Kind = "local"
-	Git   Kind = "git"
-	Hub   Kind = "package"
+	Local   Kind = "local"
+	Git     Kind = "git"
+	Hub     Kind = "package"
+	Tarball Kind = "tarball" // a .tar.gz at a URL
 )
 
 // Spec is one entry of a packages list.
@@ -278,7 +279,10 @@ func parseEntry(dir, file string, item *yaml.Node, render project.RenderFunc) (S
 			s.WarnUnpinned, err = boolean(v)
 		case "name":
 			s.Name, err = str(v)
-		case "tarball", "private":
+		case "tarball":
+			setKind(Tarball)
+			s.Source, err = str(v)
+		case "private":
 			err = diag.Diagnostic{Severity: diag.Error, Code: "unsupported-package", Pos: pos(k),
 				Message:    fmt.Sprintf("%s: packages are not supported by kiln yet", k.Value),
 				Suggestion: "use a git: or package: entry for it"}
@@ -298,6 +302,9 @@ func parseEntry(dir, file string, item *yaml.Node, render project.RenderFunc) (S
 			Suggestion: "add `package: org/name`, `git: <url>` or `local: <path>`"}
 	case s.Source == "":
 		return s, diag.Errorf(pos(item), "bad-package", "%s: is empty", s.Kind)
+	case s.Kind == Tarball && s.Name == "":
+		return s, diag.Diagnostic{Severity: diag.Error, Code: "bad-package", Pos: pos(item),
+			Message: "tarball: package " + s.Source + " has no name:", Suggestion: "add name: <the package's project name> (dbt requires it for tarballs)"}
 	case s.Kind == Hub && len(s.Versions) == 0:
 		return s, diag.Diagnostic{Severity: diag.Error, Code: "bad-package", Pos: pos(item),
 			Message:    fmt.Sprintf("hub package %s has no version:", s.Source),

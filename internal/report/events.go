@@ -1,115 +1,63 @@
-// Package report turns run results into what CI systems read: dbt-style
-// JSON log events (--log-format json), JUnit XML (--junit-xml) and GitHub
-// Actions annotations. It depends only on the manifest data model; the CLI
-// wires it to the runner.
+// Package report turns a run into what people and CI systems read: dbt's
+// structured log events (console text, --log-format json, logs/dbt.log),
+// JUnit XML (--junit-xml) and GitHub Actions annotations. It depends only
+// on the manifest data model; the CLI wires it to the runner.
 package report
 
 import (
-	"encoding/json"
 	"fmt"
-	"io"
-	"os"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/kiln-dev/kiln/compiler/manifest"
 )
 
-// Event is one JSON log line: dbt's {"info": {...}, "data": {...}}.
-type Event struct {
-	Info EventInfo      `json:"info"`
-	Data map[string]any `json:"data"`
+// The node events: the runner reports each node's start and result
+// (NodeStarted/NodeFinished) and prints its console lines (Progress) by
+// display index. The console line is written when printed; the JSON
+// event — LogStartLine, LogModelResult, … with dbt's node_info, the
+// structure orchestrators such as dagster-dbt parse — is written with the
+// line as its msg once the node's status is known.
+
+type nodeState struct {
+	n       *manifest.Node
+	thread  string
+	started time.Time
+	line    string // the result line printed by the runner
 }
 
-// EventInfo is dbt's common event header.
-type EventInfo struct {
-	Name         string            `json:"name"`
-	Code         string            `json:"code"`
-	Msg          string            `json:"msg"`
-	Level        string            `json:"level"`
-	InvocationID string            `json:"invocation_id"`
-	PID          int               `json:"pid"`
-	Thread       string            `json:"thread"`
-	TS           string            `json:"ts"`
-	Category     string            `json:"category"`
-	Extra        map[string]string `json:"extra"`
-}
+const tsLayout = "2006-01-02T15:04:05.000000"
 
-// EventLog writes one JSON event per line. It is safe for concurrent use
-// and implements the runner's Observer and the printer's event sink.
-type EventLog struct {
-	mu           sync.Mutex
-	w            io.Writer
-	invocationID string
-	now          func() time.Time
-	started      sync.Map // unique_id -> time.Time
-}
-
-// NewEventLog writes events to w.
-func NewEventLog(w io.Writer, invocationID string) *EventLog {
-	return &EventLog{w: w, invocationID: invocationID, now: time.Now}
-}
-
-// Emit writes one event.
-func (l *EventLog) Emit(name, code, level, msg string, data map[string]any) {
-	if data == nil {
-		data = map[string]any{}
-	}
-	ev := Event{Info: EventInfo{
-		Name: name, Code: code, Msg: msg, Level: level, InvocationID: l.invocationID, PID: os.Getpid(),
-		Thread: "MainThread", TS: l.now().UTC().Format("2006-01-02T15:04:05.000000Z"), Extra: map[string]string{},
-	}, Data: data}
-	b, err := json.Marshal(ev)
-	if err != nil {
-		return
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.w.Write(append(b, '\n'))
-}
-
-// Note is any console line without a more specific event (dbt's Note, Z050).
-func (l *EventLog) Note(msg string) {
-	if strings.TrimSpace(msg) == "" {
-		return
-	}
-	level := "info"
-	if strings.HasPrefix(msg, "Warning") {
-		level = "warn"
-	}
-	l.Emit("Note", "Z050", level, msg, map[string]any{"msg": msg})
-}
-
-// Progress receives the printer's "i of N ..." lines. Node lines are
-// reported as structured events by NodeStarted/NodeFinished, so only the
-// others (project hooks) become Notes.
-func (l *EventLog) Progress(msg, status string) {
-	if strings.Contains(msg, " hook: ") {
-		l.Note(msg + " [" + status + "]")
-	}
-}
-
-func (l *EventLog) nodeInfo(n *manifest.Node, status string) map[string]any {
+func (l *Logger) nodeInfo(st *nodeState, status string, finished time.Time) map[string]any {
+	n := st.n
 	info := map[string]any{
-		"node_path": n.Path, "node_name": n.Name, "unique_id": n.UniqueID, "resource_type": n.ResourceType,
+		"node_path": nodePath(n), "node_name": n.Name, "unique_id": n.UniqueID, "resource_type": n.ResourceType,
 		"materialized": n.Config.String("materialized", ""), "node_status": status, "meta": nonNil(n.Meta),
-		"node_started_at": "", "node_finished_at": "",
+		"node_started_at": "", "node_finished_at": "", "node_checksum": n.Checksum.Checksum,
 		"node_relation": map[string]any{"database": n.Database, "schema": n.Schema, "alias": n.Alias, "relation_name": n.RelationName},
 	}
-	if n.ResourceType == manifest.Test || n.ResourceType == manifest.UnitTest {
+	switch n.ResourceType {
+	case manifest.Test:
 		info["materialized"] = "test"
-		if n.ResourceType == manifest.UnitTest {
-			info["materialized"] = "unit"
-		}
+	case manifest.UnitTest:
+		info["materialized"] = "unit"
 	}
-	if t, ok := l.started.Load(n.UniqueID); ok {
-		info["node_started_at"] = t.(time.Time).UTC().Format("2006-01-02T15:04:05.000000")
+	if !st.started.IsZero() {
+		info["node_started_at"] = st.started.UTC().Format(tsLayout)
 	}
-	if status != "started" {
-		info["node_finished_at"] = l.now().UTC().Format("2006-01-02T15:04:05.000000")
+	if !finished.IsZero() {
+		info["node_finished_at"] = finished.UTC().Format(tsLayout)
 	}
 	return info
+}
+
+// nodePath is the path dbt reports: relative to the resource folder
+// (staging/orders.sql), or the generated file name of a generic test.
+func nodePath(n *manifest.Node) string {
+	if n.Path != "" {
+		return n.Path
+	}
+	return n.OriginalFilePath
 }
 
 func nonNil(m map[string]any) map[string]any {
@@ -132,27 +80,136 @@ func describe(n *manifest.Node) string {
 		return "seed file " + n.Schema + "." + n.Alias
 	case manifest.Model:
 		return "sql " + n.Config.Materialized() + " model " + n.Schema + "." + n.Alias
+	case manifest.Snapshot:
+		return "snapshot " + n.Schema + "." + n.Alias
 	}
 	return n.ResourceType + " " + n.Schema + "." + n.Alias
 }
 
-// NodeStarted emits LogStartLine (Q011).
-func (l *EventLog) NodeStarted(n *manifest.Node, index, total int) {
-	if n == nil {
+// NodeStarted registers the node at its display index and emits NodeStart
+// (Q024, debug).
+func (l *Logger) NodeStarted(n *manifest.Node, index, total int, thread string) {
+	if l == nil || n == nil {
 		return
 	}
-	l.started.Store(n.UniqueID, l.now())
-	desc := describe(n)
-	l.Emit("LogStartLine", "Q011", "info", fmt.Sprintf("%d of %d START %s", index, total, desc),
-		map[string]any{"description": desc, "index": index, "total": total, "node_info": l.nodeInfo(n, "started")})
+	st := &nodeState{n: n, thread: thread, started: l.now()}
+	l.mu.Lock()
+	l.nodes[index] = st
+	l.mu.Unlock()
+	l.Fire(Event{Name: "NodeStart", Code: "Q024", Level: "debug", Msg: "Began running node " + n.UniqueID, Thread: thread,
+		Data: map[string]any{"node_info": l.nodeInfo(st, "started", time.Time{})}})
 }
 
-// NodeFinished emits the result event: LogTestResult (Q007) for data and
-// unit tests, LogSeedResult (Q016) for seeds, LogModelResult (Q012) for
-// models, SkippingDetails (Z033) for skipped nodes.
-func (l *EventLog) NodeFinished(n *manifest.Node, rr *manifest.RunResult, index, total int) {
-	if n == nil || rr == nil {
+// Progress receives a console line "i of N ... [STATUS]" as printed.
+func (l *Logger) Progress(index, total int, line, status string) {
+	if l == nil {
 		return
+	}
+	level := statusLevel(status)
+	l.mu.Lock()
+	st := l.nodes[index]
+	if st != nil && status != "RUN" {
+		st.line = line
+	}
+	l.mu.Unlock()
+	switch {
+	case st != nil && status == "RUN":
+		l.Fire(Event{Name: "LogStartLine", Code: "Q011", Level: "info", Msg: line, Thread: st.thread, Data: map[string]any{
+			"description": describe(st.n), "index": index, "total": total, "node_info": l.nodeInfo(st, "started", time.Time{})}})
+	case st != nil:
+		// The structured result follows in NodeFinished.
+		l.Fire(Event{Name: resultEventName(st.n, status), Level: level, Msg: line, Thread: st.thread, textOnly: true})
+	case strings.Contains(line, " hook: "):
+		name, code := "LogHookEndLine", "Q033"
+		if status == "RUN" {
+			name, code = "LogHookStartLine", "Q032"
+		}
+		stmt := line
+		if _, after, ok := strings.Cut(line, " hook: "); ok {
+			stmt = strings.TrimRight(strings.Fields(after + " ")[0], ".")
+		}
+		data := map[string]any{"statement": stmt, "index": index, "total": total}
+		if status != "RUN" {
+			data["status"] = strings.ToLower(strings.Fields(status + " ")[0])
+		}
+		l.Fire(Event{Name: name, Code: code, Level: level, Msg: line, Data: data})
+	case status == "RUN":
+		l.Fire(Event{Name: "LogStartLine", Code: "Q011", Level: "info", Msg: line, Data: map[string]any{"index": index, "total": total}})
+	default:
+		// A result line whose caller reports a structured event of its own
+		// (source freshness); JSON sinks get that event, with this line.
+		l.mu.Lock()
+		l.pending[index] = line
+		l.mu.Unlock()
+		l.Fire(Event{Name: "Note", Code: "Z050", Level: level, Msg: line, textOnly: true})
+	}
+}
+
+// Result writes a structured event whose console line was printed through
+// Progress (source freshness results): JSON sinks only, with that line as
+// msg when data carries its index.
+func (l *Logger) Result(name, code, level, msg string, data map[string]any) {
+	if l == nil {
+		return
+	}
+	if i, ok := data["index"].(int); ok {
+		l.mu.Lock()
+		if line, ok := l.pending[i]; ok {
+			msg = line
+			delete(l.pending, i)
+		}
+		l.mu.Unlock()
+	}
+	l.Fire(Event{Name: name, Code: code, Level: level, Msg: msg, Data: data, jsonOnly: true})
+}
+
+func statusLevel(status string) string {
+	switch {
+	case strings.HasPrefix(status, "ERROR"), strings.HasPrefix(status, "FAIL"):
+		return "error"
+	case strings.HasPrefix(status, "WARN"):
+		return "warn"
+	}
+	return "info"
+}
+
+func resultEventName(n *manifest.Node, status string) string {
+	if strings.HasPrefix(status, "SKIP") {
+		return "SkippingDetails"
+	}
+	switch n.ResourceType {
+	case manifest.Test, manifest.UnitTest:
+		return "LogTestResult"
+	case manifest.Seed:
+		return "LogSeedResult"
+	case manifest.Snapshot:
+		return "LogSnapshotResult"
+	}
+	return "LogModelResult"
+}
+
+// NodeFinished emits the node's result event — LogModelResult (Q012),
+// LogSeedResult (Q016), LogSnapshotResult (Q015), LogTestResult (Q007,
+// data and unit tests), LogNodeNoOpResult (Q019) or SkippingDetails
+// (Q034) — and NodeFinished (Q025, debug) with the run result.
+func (l *Logger) NodeFinished(n *manifest.Node, rr *manifest.RunResult, index, total int) {
+	if l == nil || n == nil || rr == nil {
+		return
+	}
+	now := l.now()
+	l.mu.Lock()
+	st := l.nodes[index]
+	if st == nil || st.n != n {
+		st = &nodeState{n: n, thread: rr.ThreadID}
+	}
+	delete(l.nodes, index)
+	if st.line == "" {
+		st.line = l.pending[index]
+		delete(l.pending, index)
+	}
+	l.mu.Unlock()
+	if st.thread == "" {
+		st.thread = rr.ThreadID
 	}
 	msg := ""
 	if rr.Message != nil {
@@ -160,20 +217,26 @@ func (l *EventLog) NodeFinished(n *manifest.Node, rr *manifest.RunResult, index,
 	}
 	level := "info"
 	switch rr.Status {
-	case manifest.StatusError, manifest.StatusFail:
+	case manifest.StatusError, manifest.StatusFail, "partial success":
 		level = "error"
 	case manifest.StatusWarn:
 		level = "warn"
 	}
-	info := l.nodeInfo(n, rr.Status)
+	info := l.nodeInfo(st, rr.Status, now)
 	desc := describe(n)
-	if rr.Status == manifest.StatusSkipped {
-		l.Emit("SkippingDetails", "Z033", "info", fmt.Sprintf("%d of %d SKIP %s", index, total, desc),
-			map[string]any{"resource_type": n.ResourceType, "node_name": n.Name, "index": index, "total": total, "node_info": info})
-		return
+	line := st.line
+	if line == "" {
+		line = fmt.Sprintf("%d of %d %s %s", index, total, strings.ToUpper(rr.Status), desc)
 	}
-	switch n.ResourceType {
-	case manifest.Test, manifest.UnitTest:
+	ev := Event{Level: level, Msg: line, Thread: st.thread, jsonOnly: true}
+	switch {
+	case rr.Status == manifest.StatusSkipped:
+		ev.Name, ev.Code, ev.Level = "SkippingDetails", "Q034", "info"
+		ev.Data = map[string]any{"resource_type": n.ResourceType, "schema": n.Schema, "node_name": n.Name, "index": index, "total": total, "node_info": info}
+	case rr.Status == manifest.StatusNoOp:
+		ev.Name, ev.Code = "LogNodeNoOpResult", "Q019"
+		ev.Data = map[string]any{"description": desc, "status": "", "index": index, "total": total, "execution_time": rr.ExecutionTime, "node_info": info}
+	case n.ResourceType == manifest.Test || n.ResourceType == manifest.UnitTest:
 		failures := int64(0)
 		if rr.Failures != nil {
 			failures = *rr.Failures
@@ -182,37 +245,47 @@ func (l *EventLog) NodeFinished(n *manifest.Node, rr *manifest.RunResult, index,
 		if n.UnitTest != nil {
 			name = n.UnitTest.Model + "::" + n.Name
 		}
-		line := fmt.Sprintf("%d of %d %s %s", index, total, strings.ToUpper(rr.Status), name)
-		if rr.Status == manifest.StatusFail || rr.Status == manifest.StatusWarn {
-			line = fmt.Sprintf("%d of %d %s %d %s", index, total, strings.ToUpper(rr.Status), failures, name)
-		}
-		l.Emit("LogTestResult", "Q007", level, line, map[string]any{
-			"name": name, "status": rr.Status, "index": index, "num_models": total,
-			"execution_time": rr.ExecutionTime, "num_failures": failures, "node_info": info, "message": msg,
-		})
-	case manifest.Seed:
-		l.Emit("LogSeedResult", "Q016", level, fmt.Sprintf("%d of %d %s loaded %s", index, total, okOrError(rr.Status), desc), map[string]any{
-			"status": rr.Status, "result_message": msg, "index": index, "total": total, "execution_time": rr.ExecutionTime,
-			"schema": n.Schema, "relation": n.Alias, "node_info": info,
-		})
+		attached := n.AttachedNode
+		ev.Name, ev.Code = "LogTestResult", "Q007"
+		ev.Data = map[string]any{"name": name, "status": rr.Status, "index": index, "num_models": total, "attached_node": attached,
+			"execution_time": rr.ExecutionTime, "num_failures": failures, "node_info": info}
+	case n.ResourceType == manifest.Seed:
+		ev.Name, ev.Code = "LogSeedResult", "Q016"
+		ev.Data = map[string]any{"status": resultStatus(rr), "result_message": msg, "index": index, "total": total,
+			"execution_time": rr.ExecutionTime, "schema": n.Schema, "relation": n.Alias, "node_info": info}
+	case n.ResourceType == manifest.Snapshot:
+		ev.Name, ev.Code = "LogSnapshotResult", "Q015"
+		ev.Data = map[string]any{"description": desc, "status": resultStatus(rr), "index": index, "total": total,
+			"execution_time": rr.ExecutionTime, "result_message": msg, "node_info": info}
 	default:
-		l.Emit("LogModelResult", "Q012", level, fmt.Sprintf("%d of %d %s created %s", index, total, okOrError(rr.Status), desc), map[string]any{
-			"description": desc, "status": rr.Status, "index": index, "total": total, "execution_time": rr.ExecutionTime, "node_info": info,
-		})
+		ev.Name, ev.Code = "LogModelResult", "Q012"
+		ev.Data = map[string]any{"description": desc, "status": resultStatus(rr), "index": index, "total": total,
+			"execution_time": rr.ExecutionTime, "node_info": info}
 	}
+	l.Fire(ev)
+	timing := make([]map[string]any, 0, len(rr.Timing))
+	for _, t := range rr.Timing {
+		timing = append(timing, map[string]any{"name": t.Name, "started_at": t.StartedAt, "completed_at": t.CompletedAt})
+	}
+	failures := int64(0)
+	if rr.Failures != nil {
+		failures = *rr.Failures
+	}
+	l.Fire(Event{Name: "NodeFinished", Code: "Q025", Level: "debug", Msg: "Finished running node " + n.UniqueID, Thread: st.thread,
+		Data: map[string]any{"node_info": info, "run_result": map[string]any{
+			"status": rr.Status, "message": msg, "thread": rr.ThreadID, "execution_time": rr.ExecutionTime,
+			"num_failures": failures, "adapter_response": nonNil(rr.AdapterResponse), "timing_info": timing,
+		}}})
 }
 
-func okOrError(status string) string {
-	if status == manifest.StatusError {
-		return "ERROR"
+// resultStatus is the `status` field of model/seed/snapshot results: the
+// adapter's message on success ("OK", "INSERT 30"), else the status.
+func resultStatus(rr *manifest.RunResult) string {
+	if rr.Status == manifest.StatusSuccess {
+		if m, ok := rr.AdapterResponse["_message"].(string); ok && m != "" {
+			return m
+		}
+		return "OK"
 	}
-	return "OK"
-}
-
-// Stats emits StatsLine (Z023), the "Done. PASS=..." line.
-func (l *EventLog) Stats(pass, warn, errs, skip, noop, total int) {
-	msg := fmt.Sprintf("Done. PASS=%d WARN=%d ERROR=%d SKIP=%d NO-OP=%d TOTAL=%d", pass, warn, errs, skip, noop, total)
-	l.Emit("StatsLine", "Z023", "info", msg, map[string]any{"stats": map[string]any{
-		"pass": pass, "warn": warn, "error": errs, "skip": skip, "noop": noop, "total": total,
-	}})
+	return rr.Status
 }

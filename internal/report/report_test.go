@@ -70,33 +70,91 @@ func TestAnnotationsEscape(t *testing.T) {
 	}
 }
 
-func TestEventLogLines(t *testing.T) {
+func TestLoggerNodeEvents(t *testing.T) {
 	m, rr := fixture()
-	var buf bytes.Buffer
-	l := NewEventLog(&buf, "inv-1")
+	var js, text, file bytes.Buffer
+	l := NewLogger("inv-1",
+		&Sink{W: &js, Format: FormatJSON, Level: LevelInfo},
+		&Sink{W: &text, Format: FormatText, Level: LevelInfo},
+		&Sink{W: &file, Format: FormatDebug, Level: LevelDebug})
+	l.now = func() time.Time { return time.Date(2024, 1, 1, 12, 0, 0, 0, time.UTC) }
 	n := m.Nodes["test.p.not_null_orders_id.abc"]
-	l.NodeStarted(n, 1, 3)
+	l.NodeStarted(n, 1, 3, "Thread-1 (worker)")
+	l.Progress(1, 3, "1 of 3 START test not_null_orders_id .... [RUN]", "RUN")
+	l.Progress(1, 3, "1 of 3 FAIL 2 not_null_orders_id .... [\x1b[31mFAIL 2 in 0.01s\x1b[0m]", "FAIL 2")
+	rr[1].ThreadID = "Thread-1 (worker)"
 	l.NodeFinished(n, &rr[1], 1, 3)
 	l.NodeFinished(m.Nodes["model.p.orders"], &rr[0], 2, 3)
-	l.Note("hello")
-	l.Progress("1 of 3 START sql table model x", "RUN")
-	l.Stats(1, 0, 1, 0, 0, 2)
-	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	l.Emit("Note", "Z050", "info", "hello", nil)
+	l.Progress(1, 1, "1 of 1 START hook: p.on-run-end.0 .... [RUN]", "RUN")
+	l.Emit("StatsLine", "Z023", "info", "Done.", nil)
 	var codes []string
-	for _, line := range lines {
-		var ev Event
+	var result JSONEvent
+	for _, line := range strings.Split(strings.TrimSpace(js.String()), "\n") {
+		var ev JSONEvent
 		if err := json.Unmarshal([]byte(line), &ev); err != nil {
 			t.Fatal(err)
 		}
-		if ev.Info.InvocationID != "inv-1" {
-			t.Errorf("invocation id: %s", line)
+		if ev.Info.InvocationID != "inv-1" || ev.Info.PID == 0 || ev.Info.TS != "2024-01-01T12:00:00.000000Z" {
+			t.Errorf("header: %s", line)
+		}
+		if ev.Info.Code == "Q007" {
+			result = ev
 		}
 		codes = append(codes, ev.Info.Code)
 	}
-	if strings.Join(codes, ",") != "Q011,Q007,Q012,Z050,Z023" {
-		t.Errorf("codes %v\n%s", codes, buf.String())
+	// NodeStart/NodeFinished are debug events: not at info level.
+	if strings.Join(codes, ",") != "Q011,Q007,Q012,Z050,Q032,Z023" {
+		t.Errorf("codes %v\n%s", codes, js.String())
 	}
-	if !strings.Contains(lines[1], `"msg":"1 of 3 FAIL 2 not_null_orders_id"`) || !strings.Contains(lines[1], `"level":"error"`) {
-		t.Errorf("test result event: %s", lines[1])
+	info, _ := result.Data["node_info"].(map[string]any)
+	if result.Info.Msg != "1 of 3 FAIL 2 not_null_orders_id .... [FAIL 2 in 0.01s]" || result.Info.Level != "error" ||
+		result.Info.Thread != "Thread-1 (worker)" || info["node_status"] != "fail" || info["unique_id"] != n.UniqueID ||
+		info["node_started_at"] != "2024-01-01T12:00:00.000000" || info["node_finished_at"] == "" {
+		t.Errorf("test result event: %+v", result)
+	}
+	// Text shows each console line once, as printed; the file has the
+	// debug events with level and thread.
+	if strings.Count(text.String(), "FAIL 2 not_null_orders_id") != 1 || strings.Contains(text.String(), "Began running") {
+		t.Errorf("text:\n%s", text.String())
+	}
+	if !strings.Contains(file.String(), "12:00:00.000000 [debug] [Thread-1 (worker)]: Began running node test.p.not_null_orders_id.abc") ||
+		strings.Contains(file.String(), "\x1b[") {
+		t.Errorf("debug file:\n%s", file.String())
+	}
+}
+
+func TestLoggerLevelsAndPrint(t *testing.T) {
+	var out, errw bytes.Buffer
+	l := NewLogger("x", &Sink{W: &out, ErrW: &errw, Format: FormatText, Level: LevelError, Console: true, PrintAlways: true, BarePrint: true})
+	l.Emit("Note", "Z050", "info", "chatter", nil)
+	l.Emit("PrintEvent", "Z052", "info", "from print()", nil)
+	l.Fire(Event{Name: "MainEncounteredError", Code: "Z002", Level: "error", Msg: "boom", Stderr: true})
+	if out.String() != "from print()\n" || errw.String() != "boom\n" || !l.Errored() {
+		t.Errorf("stdout %q stderr %q", out.String(), errw.String())
+	}
+	if _, err := ParseLevel("loud"); err == nil {
+		t.Error("bad level accepted")
+	}
+	if f, err := ParseFormat("default"); err != nil || f != FormatText {
+		t.Error("default is text")
+	}
+}
+
+func TestLogFileRotates(t *testing.T) {
+	dir := t.TempDir()
+	f, err := LogFile(dir, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 5; i++ {
+		f.Write([]byte(strings.Repeat("x", 60) + "\n"))
+	}
+	f.Close()
+	for _, name := range []string{"dbt.log", "dbt.log.1", "dbt.log.4"} {
+		st, err := os.Stat(filepath.Join(dir, name))
+		if err != nil || st.Size() > 100 {
+			t.Errorf("%s: %v %v", name, st, err)
+		}
 	}
 }

@@ -9,10 +9,10 @@ import (
 	"github.com/kiln-dev/kiln/graph"
 )
 
-// Observer is told about node lifecycle events (the JSON log uses it).
-// Methods may be called from several workers at once.
+// Observer is told about node lifecycle events (the structured log uses
+// them). Methods may be called from several workers at once.
 type Observer interface {
-	NodeStarted(n *manifest.Node, index, total int)
+	NodeStarted(n *manifest.Node, index, total int, thread string)
 	NodeFinished(n *manifest.Node, rr *manifest.RunResult, index, total int)
 }
 
@@ -21,7 +21,44 @@ func (r *Runner) started(nr *nodeRun) {
 	r.index[nr.n.UniqueID] = nr.index
 	r.mu.Unlock()
 	if r.opts.Observer != nil {
-		r.opts.Observer.NodeStarted(nr.n, nr.index, r.total)
+		r.opts.Observer.NodeStarted(nr.n, nr.index, r.total, nr.thread)
+	}
+}
+
+// IsCancelled reports whether a result is a node that Ctrl-C stopped
+// (or kept from starting).
+func IsCancelled(rr manifest.RunResult) bool {
+	return rr.Message != nil && (strings.HasPrefix(*rr.Message, "Cancelled: ") || *rr.Message == cancelledSkip)
+}
+
+const cancelledSkip = "Skipped: the run was cancelled"
+
+// threadNames hands each running node a worker name, "Thread-N (worker)"
+// as dbt's run_results.json and log events call them: the walker runs at
+// most Threads nodes at once, so a name is always free.
+type threadNames chan string
+
+func newThreadNames(n int) threadNames {
+	t := make(threadNames, n)
+	for i := 1; i <= n; i++ {
+		t <- fmt.Sprintf("Thread-%d (worker)", i)
+	}
+	return t
+}
+
+func (t threadNames) take() string {
+	select {
+	case s := <-t:
+		return s
+	default:
+		return "Thread-1 (worker)"
+	}
+}
+
+func (t threadNames) give(s string) {
+	select {
+	case t <- s:
+	default:
 	}
 }
 

@@ -25,7 +25,8 @@ type nodeRun struct {
 
 func (r *Runner) runNode(ctx context.Context, id string) error {
 	n := r.res.Manifest.Nodes[id]
-	nr := &nodeRun{n: n, index: int(r.counter.Add(1)), started: time.Now(), thread: "Thread-1"}
+	nr := &nodeRun{n: n, index: int(r.counter.Add(1)), started: time.Now(), thread: r.threads.take()}
+	defer r.threads.give(nr.thread)
 	r.started(nr)
 	switch n.ResourceType {
 	case manifest.UnitTest:
@@ -116,7 +117,10 @@ func (r *Runner) fail(nr *nodeRun, status, what string, err error, compiledPath 
 	if compiledPath != "" {
 		msg += "\n  compiled code at " + compiledPath
 	}
-	if what != "" {
+	switch {
+	case errors.Is(err, context.Canceled):
+		r.p.CancelLine(n.UniqueID)
+	case what != "":
 		r.p.Progress(nr.index, r.total, what, "ERROR", time.Since(nr.started), true)
 	}
 	r.finish(nr, manifest.StatusError, adapters.Response{}, msg, nil, "")

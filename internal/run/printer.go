@@ -16,16 +16,18 @@ type Printer struct {
 	Color bool
 	Width int
 	Now   func() time.Time
-	Quiet bool
-	// Events, when set, receives the lines instead of the text output
-	// (--log-format json).
+	// Events, when set, receives every line as a structured event instead
+	// of the text output: the CLI's logger renders it to the console (text
+	// or JSON) and the log file.
 	Events EventSink
 }
 
-// EventSink receives console lines as structured events.
+// EventSink receives console lines as structured events (dbt's names and
+// codes, e.g. ConcurrencyLine Q027).
 type EventSink interface {
-	Note(msg string)
-	Progress(msg, status string)
+	Emit(name, code, level, msg string, data map[string]any)
+	// Progress is an "i of N ... [STATUS]" line, already formatted.
+	Progress(index, total int, line, status string)
 }
 
 const (
@@ -40,14 +42,30 @@ func NewPrinter(w io.Writer, color bool) *Printer {
 	return &Printer{w: w, Color: color, Width: 80, Now: time.Now}
 }
 
-// Line prints one timestamped line.
+// Line prints one timestamped line: dbt's Note event (Z050), Formatting
+// (Z017) when empty, at warn level when it starts with "Warning".
 func (p *Printer) Line(format string, args ...any) {
-	if p == nil || p.w == nil {
+	msg := fmt.Sprintf(format, args...)
+	switch {
+	case msg == "":
+		p.Event("Formatting", "Z017", "info", "", map[string]any{"msg": ""})
+	case strings.HasPrefix(msg, "Warning"):
+		p.Event("Note", "Z050", "warn", msg, map[string]any{"msg": msg})
+	default:
+		p.Event("Note", "Z050", "info", msg, map[string]any{"msg": msg})
+	}
+}
+
+// Event prints one named event (its msg is the console line).
+func (p *Printer) Event(name, code, level, msg string, data map[string]any) {
+	if p == nil {
 		return
 	}
-	msg := fmt.Sprintf(format, args...)
 	if p.Events != nil {
-		p.Events.Note(msg)
+		p.Events.Emit(name, code, level, msg, data)
+		return
+	}
+	if p.w == nil {
 		return
 	}
 	p.mu.Lock()
@@ -57,10 +75,28 @@ func (p *Printer) Line(format string, args ...any) {
 	}
 }
 
+// Print is Jinja's print(): dbt's PrintEvent (Z052), shown even with
+// --quiet.
+func (p *Printer) Print(msg string) {
+	p.Event("PrintEvent", "Z052", "info", msg, map[string]any{"msg": msg})
+}
+
+// CancelLine is dbt's LogCancelLine (Q022): "CANCEL query <node> ...
+// [CANCEL]", for a statement Ctrl-C interrupted.
+func (p *Printer) CancelLine(what string) {
+	if p == nil {
+		return
+	}
+	msg := "CANCEL query " + what + " "
+	if width := max(p.Width, 1); len(msg) < width {
+		msg += strings.Repeat(".", width-len(msg))
+	}
+	p.Event("LogCancelLine", "Q022", "error", fmt.Sprintf("%s [%s]", msg, p.colorize("ERROR", "CANCEL")), map[string]any{"conn_name": what})
+}
+
 // Progress prints "i of N msg ....... [STATUS in 0.03s]".
 func (p *Printer) Progress(i, total int, msg, status string, elapsed time.Duration, timed bool) {
-	if p != nil && p.Events != nil {
-		p.Events.Progress(msg, status)
+	if p == nil {
 		return
 	}
 	prefix := fmt.Sprintf("%d of %d %s ", i, total, msg)
@@ -75,7 +111,12 @@ func (p *Printer) Progress(i, total int, msg, status string, elapsed time.Durati
 	if timed {
 		st = fmt.Sprintf("%s in %.2fs", status, elapsed.Seconds())
 	}
-	p.Line("%s [%s]", prefix, p.colorize(status, st))
+	line := fmt.Sprintf("%s [%s]", prefix, p.colorize(status, st))
+	if p.Events != nil {
+		p.Events.Progress(i, total, line, status)
+		return
+	}
+	p.Event("", "", "info", line, nil)
 }
 
 func (p *Printer) colorize(status, s string) string {

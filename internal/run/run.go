@@ -49,6 +49,8 @@ type Options struct {
 	// Observer, if set, is told when each node starts and finishes (JSON
 	// log events); calls may come from several workers at once.
 	Observer Observer
+	// NoArtifacts is --no-write-json: run_results.json is not written.
+	NoArtifacts bool
 	// EventTimeStart/End are --event-time-start/--event-time-end: the
 	// range microbatch models rebuild (nil: computed from lookback/begin).
 	EventTimeStart, EventTimeEnd *time.Time
@@ -70,7 +72,11 @@ type Runner struct {
 	index   map[string]int // node -> display index
 
 	conns   chan adapters.Conn
-	hookErr []string
+	threads threadNames
+	// interrupted is set on Ctrl-C: nodes that never ran are recorded as
+	// skipped without a console line each (dbt prints one summary).
+	interrupted atomic.Bool
+	hookErr     []string
 
 	// run_results.json is rewritten as nodes finish (see progressResults).
 	writeMu   sync.Mutex
@@ -111,13 +117,15 @@ func New(res *compiler.Result, db adapters.DB, opts Options) *Runner {
 	if p == nil {
 		p = NewPrinter(nil, false)
 	}
-	return &Runner{res: res, db: db, opts: opts, p: p, results: map[string]*manifest.RunResult{}, index: map[string]int{}}
+	return &Runner{res: res, db: db, opts: opts, p: p, results: map[string]*manifest.RunResult{}, index: map[string]int{}, threads: newThreadNames(opts.Threads)}
 }
 
 // Execute runs the selected nodes. The returned error is operational
 // (could not connect); node failures are reported in the Summary.
 func (r *Runner) Execute(ctx context.Context) (*Summary, error) {
 	r.start = time.Now()
+	stop := context.AfterFunc(ctx, func() { r.interrupted.Store(true) })
+	defer stop()
 	m := r.res.Manifest
 	var runnable []string
 	for _, id := range r.opts.Selected {
@@ -132,7 +140,8 @@ func (r *Runner) Execute(ctx context.Context) (*Summary, error) {
 	r.runnable = runnable
 	r.progressResults() // from now on the file says which nodes have not finished
 
-	r.p.Line("Concurrency: %d threads (target='%s')", r.opts.Threads, r.opts.TargetName)
+	r.p.Event("ConcurrencyLine", "Q027", "info", fmt.Sprintf("Concurrency: %d threads (target='%s')", r.opts.Threads, r.opts.TargetName),
+		map[string]any{"num_threads": r.opts.Threads, "target_name": r.opts.TargetName, "node_count": r.total})
 	r.p.Line("")
 
 	r.conns = make(chan adapters.Conn, r.opts.Threads)
@@ -319,7 +328,7 @@ func (r *Runner) markCancelled(ids []string) {
 	defer r.mu.Unlock()
 	for _, id := range ids {
 		if _, ok := r.results[id]; !ok {
-			msg := "Skipped: the run was cancelled"
+			msg := cancelledSkip
 			r.results[id] = &manifest.RunResult{Status: manifest.StatusSkipped, UniqueID: id, Message: &msg, Timing: []manifest.Timing{}, AdapterResponse: map[string]any{}, ThreadID: "main"}
 			r.order = append(r.order, id)
 		}
@@ -335,7 +344,12 @@ func (r *Runner) skipNode(id, cause string) {
 	} else if n.UnitTest != nil {
 		label = "unit_test " + UnitTestLabel(r.res.Manifest, n)
 	}
-	r.p.Progress(i, r.total, "SKIP "+label, "SKIP", 0, false)
+	r.mu.Lock()
+	r.index[id] = i
+	r.mu.Unlock()
+	if !r.interrupted.Load() {
+		r.p.Progress(i, r.total, "SKIP "+label, "SKIP", 0, false)
+	}
 	msg := "Skipped"
 	if cause != "" {
 		msg = "Skipped because " + cause + " failed"
@@ -375,7 +389,7 @@ func (r *Runner) writeResults() {
 }
 
 func (r *Runner) writeResultsLocked() {
-	if r.opts.TargetDir == "" {
+	if r.opts.TargetDir == "" || r.opts.NoArtifacts {
 		return
 	}
 	s := r.summaryNoLock()

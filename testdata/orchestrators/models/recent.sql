@@ -1,0 +1,3 @@
+{{ config(materialized='table') }}
+{{ print('building recent') }}
+select id, happened_at, kind from {{ ref('events') }}
