@@ -199,21 +199,87 @@ func Compile(ctx context.Context, opts Options) (*Result, error) {
 	return r, nil
 }
 
-// testHash is the suffix of a generic test's unique_id.
-func testHash(name string, kwargs map[string]any) string {
-	keys := make([]string, 0, len(kwargs))
-	for k := range kwargs {
-		keys = append(keys, k)
+// testHash is the suffix of a generic test's unique_id, computed as dbt
+// does so that ids match dbt's: the last 10 hex digits of the MD5 of the
+// test's name followed by the Python repr of its test_metadata (name,
+// kwargs including model, namespace) with every scalar turned into its
+// str() and dict keys sorted.
+func testHash(name string, md *manifest.TestMetadata) string {
+	var ns any
+	if md.Namespace != nil {
+		ns = *md.Namespace
 	}
-	sort.Strings(keys)
 	var sb strings.Builder
 	sb.WriteString(name)
-	for _, k := range keys {
-		fmt.Fprintf(&sb, "|%s=%v", k, kwargs[k])
-	}
+	writeHashable(&sb, map[string]any{"kwargs": md.Kwargs, "name": md.Name, "namespace": ns})
 	sum := md5.Sum([]byte(sb.String()))
 	h := hex.EncodeToString(sum[:])
 	return h[len(h)-10:]
+}
+
+// writeHashable writes Python's repr of v after dbt's normalization
+// (scalars become strings, dict keys sorted).
+func writeHashable(sb *strings.Builder, v any) {
+	switch x := v.(type) {
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		sb.WriteByte('{')
+		for i, k := range keys {
+			if i > 0 {
+				sb.WriteString(", ")
+			}
+			sb.WriteString(pyStrRepr(k))
+			sb.WriteString(": ")
+			writeHashable(sb, x[k])
+		}
+		sb.WriteByte('}')
+	case []any:
+		sb.WriteByte('[')
+		for i, e := range x {
+			if i > 0 {
+				sb.WriteString(", ")
+			}
+			writeHashable(sb, e)
+		}
+		sb.WriteByte(']')
+	default:
+		sb.WriteString(pyStrRepr(pyStr(v)))
+	}
+}
+
+// pyStrRepr is Python's repr() of a str.
+func pyStrRepr(s string) string {
+	q := byte('\'')
+	if strings.ContainsRune(s, '\'') && !strings.ContainsRune(s, '"') {
+		q = '"'
+	}
+	var b strings.Builder
+	b.WriteByte(q)
+	for _, r := range s {
+		switch {
+		case r == '\\':
+			b.WriteString(`\\`)
+		case r == rune(q):
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r < 0x20 || r == 0x7f:
+			fmt.Fprintf(&b, `\x%02x`, r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte(q)
+	return b.String()
 }
 
 func md5sum(s string) string {

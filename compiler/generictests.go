@@ -229,7 +229,6 @@ func (b *builder) addGenericTest(p *project.Project, yamlPath string, tt testTar
 		nsPtr = &ns
 	}
 	n := &manifest.Node{
-		UniqueID:         "test." + p.Name + "." + full + "." + testHash(full, args),
 		ResourceType:     manifest.Test,
 		PackageName:      p.Name,
 		Name:             full,
@@ -246,6 +245,7 @@ func (b *builder) addGenericTest(p *project.Project, yamlPath string, tt testTar
 		TestMetadata:     &manifest.TestMetadata{Name: testName, Kwargs: kwargs, Namespace: nsPtr},
 		Pos:              t.Pos,
 	}
+	n.UniqueID = "test." + p.Name + "." + full + "." + testHash(full, n.TestMetadata)
 	if tt.kind == "sources" {
 		n.FileKeyName = "sources." + tt.sourceName
 		n.AttachedNode = ""
