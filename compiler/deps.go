@@ -35,16 +35,6 @@ func (r *Result) directMacros(n *manifest.Node) []jinja.Macro {
 		}
 		names = append(names, name)
 	}
-	if n.ResourceType == manifest.Model {
-		if mat := n.Config.Materialized(); mat != "" {
-			for _, a := range []string{r.opts.AdapterType, "default"} {
-				if m, ok := r.Env.ResolveMacro(n.PackageName, "materialization_"+mat+"_"+a); ok {
-					names = append(names, m.Package+"."+m.Name)
-					break
-				}
-			}
-		}
-	}
 	seen := map[string]bool{}
 	var out []jinja.Macro
 	for _, name := range names {
@@ -62,8 +52,11 @@ func (r *Result) directMacros(n *manifest.Node) []jinja.Macro {
 // directly, as dbt does (the closure is reachable through each macro's own
 // depends_on).
 func (b *builder) fillMacroDeps() {
-	nodes := make([]*manifest.Node, 0, len(b.m.Nodes))
+	nodes := make([]*manifest.Node, 0, len(b.m.Nodes)+len(b.m.Hooks))
 	for _, n := range b.m.Nodes {
+		nodes = append(nodes, n)
+	}
+	for _, n := range b.m.Hooks {
 		nodes = append(nodes, n)
 	}
 	parallel(len(nodes), b.r.opts.Workers, func(i int) {
@@ -101,6 +94,18 @@ func (r *Result) MacroClosure(n *manifest.Node) map[string]jinja.Macro {
 		}
 		for _, m := range r.Env.DispatchImplementations(base) {
 			push(m)
+		}
+	}
+	// The materialization is no direct call (dbt leaves it out of
+	// depends_on.macros), but a change to it changes what the node does.
+	if n.ResourceType == manifest.Model {
+		if mat := n.Config.Materialized(); mat != "" {
+			for _, a := range []string{r.opts.AdapterType, "default"} {
+				if m, ok := r.Env.ResolveMacro(n.PackageName, "materialization_"+mat+"_"+a); ok {
+					push(m)
+					break
+				}
+			}
 		}
 	}
 	for _, m := range r.directMacros(n) {

@@ -71,6 +71,9 @@ func (b *builder) finish() {
 		sort.Strings(deps)
 		e.DependsOn.Nodes = deps
 	}
+	b.buildHookNodes()
+	b.fillUnrendered()
+	b.inferPrimaryKeys()
 	b.fillMacroDeps()
 	b.buildUnitTests()
 	b.m.Link()
