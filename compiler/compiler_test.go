@@ -82,3 +82,27 @@ func TestPyStr(t *testing.T) {
 		}
 	}
 }
+
+// The unique_id suffixes below are the ones dbt 1.11 gives these tests in
+// testdata/jaffle_shop (observed with the reference dbt).
+func TestTestHashMatchesDBT(t *testing.T) {
+	model := func(m string) string { return "{{ get_where_subquery(ref('" + m + "')) }}" }
+	cases := []struct {
+		name   string
+		meta   map[string]any
+		suffix string
+	}{
+		{"unique_stg_customers_customer_id", map[string]any{"name": "unique", "namespace": nil,
+			"kwargs": map[string]any{"column_name": "customer_id", "model": model("stg_customers")}}, "c7614daada"},
+		{"accepted_values_stg_orders_status__placed__shipped__completed__return_pending__returned", map[string]any{"name": "accepted_values", "namespace": nil,
+			"kwargs": map[string]any{"column_name": "status", "model": model("stg_orders"),
+				"values": []any{"placed", "shipped", "completed", "return_pending", "returned"}}}, "080fb20aad"},
+		{"relationships_raw_orders_user_id__id__ref_raw_customers_", map[string]any{"name": "relationships", "namespace": nil,
+			"kwargs": map[string]any{"column_name": "user_id", "model": model("raw_orders"), "to": "ref('raw_customers')", "field": "id"}}, "565b1bca9b"},
+	}
+	for _, c := range cases {
+		if got := testHash(c.name, c.meta); got != c.suffix {
+			t.Errorf("%s: hash %s, dbt has %s", c.name, got, c.suffix)
+		}
+	}
+}

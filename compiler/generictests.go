@@ -229,7 +229,7 @@ func (b *builder) addGenericTest(p *project.Project, yamlPath string, tt testTar
 		nsPtr = &ns
 	}
 	n := &manifest.Node{
-		UniqueID:         "test." + p.Name + "." + full + "." + testHash(full, args),
+		UniqueID:         "test." + p.Name + "." + full + "." + testHash(full, map[string]any{"name": testName, "kwargs": kwargs, "namespace": nsOrNil(ns)}),
 		ResourceType:     manifest.Test,
 		PackageName:      p.Name,
 		Name:             full,
@@ -284,6 +284,13 @@ func (b *builder) addGenericTest(p *project.Project, yamlPath string, tt testTar
 	n.Refs = res.refs
 	n.Sources = res.sources
 	return append(out, genTest{node: n, pend: &pending{node: n, proj: p, testRef: tt.name}, tt: tt, pos: t.Pos, file: yamlPath})
+}
+
+func nsOrNil(ns string) any {
+	if ns == "" {
+		return nil
+	}
+	return ns
 }
 
 func macroCallName(ns, name string) string {

@@ -236,8 +236,10 @@ func parseProperties(path, diagPath string, src []byte) (*Properties, diag.List)
 					continue
 				}
 			}
-			d.errorf(e.V, "properties-version", "use `version: 2`, or remove the line (it is optional)",
-				"unsupported property file version %s", strings.TrimSpace(describe(e.V)))
+			// dbt reads every property file the same way whatever its
+			// version says, so kiln does too, and only points it out.
+			d.warnf(e.V, "properties-version", "use `version: 2`, or remove the line (it is optional)",
+				"property file version %s is not 2; the file is read as version 2", strings.TrimSpace(describe(e.V)))
 		case "models":
 			props.Models = d.nodePatches(e.V, "models", "model", modelKeys)
 		case "seeds":

@@ -275,7 +275,7 @@ func TestParsePropertiesDiagnostics(t *testing.T) {
 		{"tab", "models:\n\t- name: a\n", diag.Error, []string{"models/s.yml:2:", "tabs"}},
 		{"not mapping", "- name: a\n", diag.Error, []string{"models/s.yml:1:1: error: a property file must be a mapping"}},
 		{"scalar file", "hello\n", diag.Error, []string{"must be a mapping", "not a string"}},
-		{"version 1", "version: 1\nmodels: []\n", diag.Error, []string{"models/s.yml:1:10: error: unsupported property file version '1'", "version: 2"}},
+		{"version 1", "version: 1\nmodels: []\n", diag.Warning, []string{"models/s.yml:1:10: warning: property file version '1' is not 2", "version: 2"}},
 		{"model without name", "models:\n  - description: x\n", diag.Error, []string{"models/s.yml:2:5: error: model entry has no name", "add `name: <model name>`"}},
 		{"model entry not mapping", "models:\n  - orders\n", diag.Error, []string{"models/s.yml:2:5", "must be a mapping, found a string"}},
 		{"models not list", "models:\n  name: orders\n", diag.Error, []string{"models/s.yml:2:3", "models must be a list, not a mapping"}},
@@ -397,5 +397,15 @@ func TestParsePropertiesFallbackSyntax(t *testing.T) {
 	}
 	if b.Pos != (diag.Pos{File: "models/x.yml", Line: 8, Col: 5}) {
 		t.Fatalf("pos %v", b.Pos)
+	}
+}
+
+// dbt reads a property file whatever its version: says; so does kiln.
+func TestParsePropertiesOtherVersion(t *testing.T) {
+	for _, v := range []string{"1", "3", "'2.0'"} {
+		p, diags := ParseProperties("models/s.yml", []byte("version: "+v+"\nmodels:\n  - name: a\n    description: d\n"))
+		if diags.HasErrors() || len(p.Models) != 1 || p.Models[0].Description != "d" {
+			t.Errorf("version %s: models %+v, diags %v", v, p.Models, diags)
+		}
 	}
 }
