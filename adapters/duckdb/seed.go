@@ -141,9 +141,15 @@ func seedBatch(req adapters.SeedRequest, table *seedTable, dataPath string, exis
 			specs = append(specs, quoteString(src)+": 'VARCHAR'")
 			casts = append(casts, "CAST("+src+" AS "+col.SQLType()+")")
 		}
+		// DuckDB refuses lines over 2,000,000 bytes by default; a seed
+		// with a long text field loads anyway (dbt stops at 128 KiB).
+		lineSize := ""
+		if table.MaxLine+2 > 2_000_000 {
+			lineSize = "max_line_size = " + strconv.Itoa(table.MaxLine+2) + ", "
+		}
 		b.add("INSERT INTO " + t.Render() + " (" + strings.Join(names, ", ") + ")\nSELECT " + strings.Join(casts, ", ") +
 			"\nFROM read_csv(" + quoteString(dataPath) + ", header = false, delim = ',', quote = '\"', escape = '\"', nullstr = '', " +
-			"auto_detect = false, columns = {" + strings.Join(specs, ", ") + "})")
+			lineSize + "auto_detect = false, columns = {" + strings.Join(specs, ", ") + "})")
 	}
 	if adapters.HasLazy(req.PostHooks, true) {
 		return b.String() // LoadSeed runs the hooks and commits

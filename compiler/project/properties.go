@@ -85,6 +85,9 @@ type TestDef struct {
 	CustomName  string         // name:
 	Description string
 	Column      string // the column the test is attached to, "" for model-level tests
+	// ArgKeyOrder is, for each mapping-valued argument, its keys in the
+	// order written (test names are built from them in that order).
+	ArgKeyOrder map[string][]string
 	Pos         diag.Pos
 }
 
