@@ -13,7 +13,6 @@ import (
 	"context"
 	"crypto/md5"
 	"encoding/hex"
-	"fmt"
 	"os"
 	"sort"
 	"strings"
@@ -211,25 +210,18 @@ func Compile(ctx context.Context, opts Options) (*Result, error) {
 }
 
 // testHash is the suffix of a generic test's unique_id, computed as dbt
-// does so that ids match dbt's: the last 10 hex digits of the MD5 of the
-// test's name followed by the Python repr of its test_metadata (name,
-// kwargs including model, namespace) with every scalar turned into its
-// str() and dict keys sorted.
-func testHash(name string, md *manifest.TestMetadata) string {
-	var ns any
-	if md.Namespace != nil {
-		ns = *md.Namespace
-	}
+// 1.11 does so unique_ids (and everything keyed by them: state, selectors,
+// run_results) match dbt's: the last 10 hex digits of the md5 of the test
+// name followed by Python's repr() of the test metadata with dict keys
+// sorted and every leaf value replaced by its str().
+func testHash(name string, meta map[string]any) string {
 	var sb strings.Builder
 	sb.WriteString(name)
-	writeHashable(&sb, map[string]any{"kwargs": md.Kwargs, "name": md.Name, "namespace": ns})
-	sum := md5.Sum([]byte(sb.String()))
-	h := hex.EncodeToString(sum[:])
+	writeHashable(&sb, meta)
+	h := md5sum(sb.String())
 	return h[len(h)-10:]
 }
 
-// writeHashable writes Python's repr of v after dbt's normalization
-// (scalars become strings, dict keys sorted).
 func writeHashable(sb *strings.Builder, v any) {
 	switch x := v.(type) {
 	case map[string]any:
@@ -243,7 +235,7 @@ func writeHashable(sb *strings.Builder, v any) {
 			if i > 0 {
 				sb.WriteString(", ")
 			}
-			sb.WriteString(pyStrRepr(k))
+			sb.WriteString(jinja.Repr(k))
 			sb.WriteString(": ")
 			writeHashable(sb, x[k])
 		}
@@ -258,39 +250,8 @@ func writeHashable(sb *strings.Builder, v any) {
 		}
 		sb.WriteByte(']')
 	default:
-		sb.WriteString(pyStrRepr(pyStr(v)))
+		sb.WriteString(jinja.Repr(jinja.Str(x)))
 	}
-}
-
-// pyStrRepr is Python's repr() of a str.
-func pyStrRepr(s string) string {
-	q := byte('\'')
-	if strings.ContainsRune(s, '\'') && !strings.ContainsRune(s, '"') {
-		q = '"'
-	}
-	var b strings.Builder
-	b.WriteByte(q)
-	for _, r := range s {
-		switch {
-		case r == '\\':
-			b.WriteString(`\\`)
-		case r == rune(q):
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r < 0x20 || r == 0x7f:
-			fmt.Fprintf(&b, `\x%02x`, r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteByte(q)
-	return b.String()
 }
 
 func md5sum(s string) string {

@@ -243,11 +243,13 @@ func (r *Runner) runSeed(ctx context.Context, nr *nodeRun) error {
 	if v, ok := n.Config["full_refresh"].(bool); ok {
 		full = v
 	}
-	// A seed's compile step renders its hooks (dbt times one too).
+	// A seed's compile step renders its hooks (dbt times one too). Post-hooks
+	// render after the load, inside its transaction, so that `{{ this }}`
+	// and their run_query/statement act on the loaded table.
 	var pre, post []adapters.Hook
 	if err := r.timed(nr, "compile", func() error {
 		var e error
-		pre, post, e = r.renderHooks(ctx, n, c)
+		pre, post, e = r.renderHooks(ctx, n, c, true)
 		return e
 	}); err != nil {
 		r.fail(nr, "ERROR", "ERROR loading "+desc, err, "")
