@@ -95,11 +95,29 @@ func (c *Conn) listRelations(ctx context.Context, database, schema string) (map[
 
 // Columns returns the relation's columns in ordinal order with DuckDB type
 // names (INTEGER, VARCHAR, DECIMAL(10,2), ...). A missing relation has none.
+//
+// A relation without a schema (a temporary table, as make_temp_relation or
+// api.Relation.create(identifier=...) name them) is looked up as DuckDB
+// resolves the bare name: the temporary table first, else the table in the
+// current database and schema.
 func (c *Conn) Columns(ctx context.Context, rel adapters.Relation) ([]adapters.Column, error) {
 	const q = `select column_name, data_type, coalesce(comment, ''), column_index
 from duckdb_columns() where database_name = ? and schema_name = ? and table_name = ?
 order by column_index`
-	rows, err := c.c.QueryContext(ctx, q, c.defaultDB(rel.Database), rel.Schema, rel.Identifier)
+	const bare = `select column_name, data_type, coalesce(comment, ''), column_index
+from duckdb_columns() where table_name = ? and database_name = (
+  select database_name from duckdb_columns()
+  where table_name = ? and (database_name = 'temp' or (database_name = current_database() and schema_name = current_schema()))
+  order by database_name = 'temp' desc limit 1)
+  and schema_name = case when database_name = 'temp' then schema_name else current_schema() end
+order by column_index`
+	var rows *sql.Rows
+	var err error
+	if rel.Schema == "" && rel.CTEName == "" {
+		rows, err = c.c.QueryContext(ctx, bare, rel.Identifier, rel.Identifier)
+	} else {
+		rows, err = c.c.QueryContext(ctx, q, c.defaultDB(rel.Database), rel.Schema, rel.Identifier)
+	}
 	if err != nil {
 		return nil, wrapErr(ctx, err)
 	}

@@ -58,6 +58,21 @@ create table main.other as select 1 as x`)
 	if err != nil || len(none) != 0 {
 		t.Fatalf("missing relation: %v %v", none, err)
 	}
+	// A schema-less relation is the temporary table the bare name means
+	// (make_temp_relation's), else the table of the current schema.
+	if _, err := c.Exec(ctx, "create temp table tmp_cols as select 1 as q, 'x' as r"); err != nil {
+		t.Fatal(err)
+	}
+	tcols, err := c.Columns(ctx, adapters.Relation{Identifier: "tmp_cols"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	equal(t, "temporary table columns", tcols, []adapters.Column{{Name: "q", DataType: "INTEGER", Index: 1}, {Name: "r", DataType: "VARCHAR", Index: 2}})
+	ocols, err := c.Columns(ctx, adapters.Relation{Identifier: "other"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	equal(t, "bare name in the current schema", ocols, []adapters.Column{{Name: "x", DataType: "INTEGER", Index: 1}})
 
 	list, err := c.ListRelations(ctx, "test", "s")
 	if err != nil {

@@ -77,13 +77,20 @@ func (c *Conn) Columns(ctx context.Context, rel adapters.Relation) ([]adapters.C
 	if err != nil {
 		return nil, err
 	}
+	// A relation without a schema (a temporary table) is the one the bare
+	// name resolves to on the search path, pg_temp first.
+	where := "n.nspname = $1 and c.relname = $2"
+	args := []any{rel.Schema, rel.Identifier}
+	if rel.Schema == "" {
+		where, args = "c.relname = $1 and pg_catalog.pg_table_is_visible(c.oid)", []any{rel.Identifier}
+	}
 	rows, err := pc.Query(ctx, `select a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod),
   coalesce(pg_catalog.col_description(a.attrelid, a.attnum), ''), a.attnum::int
 from pg_catalog.pg_attribute a
 join pg_catalog.pg_class c on c.oid = a.attrelid
 join pg_catalog.pg_namespace n on n.oid = c.relnamespace
-where n.nspname = $1 and c.relname = $2 and a.attnum > 0 and not a.attisdropped
-order by a.attnum`, rel.Schema, rel.Identifier)
+where `+where+` and a.attnum > 0 and not a.attisdropped
+order by a.attnum`, args...)
 	if err != nil {
 		return nil, c.afterErr(ctx, err)
 	}
