@@ -34,6 +34,12 @@ func (r *Result) directMacros(n *manifest.Node) []jinja.Macro {
 			name = *tm.Namespace + "." + name
 		}
 		names = append(names, name)
+		// The model argument calls get_where_subquery; dbt records it
+		// except for its built-in unique and not_null, which it parses
+		// without rendering.
+		if tm.Namespace != nil || (tm.Name != "unique" && tm.Name != "not_null") {
+			names = append(names, "get_where_subquery")
+		}
 	}
 	seen := map[string]bool{}
 	var out []jinja.Macro

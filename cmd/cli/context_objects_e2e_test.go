@@ -40,6 +40,12 @@ func TestGraphAndResultsObjects(t *testing.T) {
 			t.Errorf("missing %q in:\n%s", want, res.stdout)
 		}
 	}
+	// manifest.json has the same nodes, hooks included, and stays valid.
+	validateArtifacts(t, dir)
+	b, err := os.ReadFile(filepath.Join(dir, "target", "manifest.json"))
+	if err != nil || !strings.Contains(string(b), `"operation.context_objects.context_objects-on-run-end-0":{`) {
+		t.Errorf("manifest.json lacks the on-run-end hook's operation node (%v)", err)
+	}
 	// config.enabled rendered to false: the not_null test on name is off.
 	if strings.Contains(res.stdout, "not_null_people_model_name") {
 		t.Errorf("the test disabled by a rendered config.enabled ran:\n%s", res.stdout)

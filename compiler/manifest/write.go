@@ -34,7 +34,14 @@ func (m *Manifest) WriteManifest(path string) error {
 		}{name, items})
 	}
 	nodeIDs, unitTestIDs := m.nodeAndUnitTestIDs()
-	add("nodes", nodeIDs, func(k string) any { return m.Nodes[k].JSON() })
+	nodeIDs = append(nodeIDs, Sorted(m.Hooks)...)
+	sort.Strings(nodeIDs)
+	add("nodes", nodeIDs, func(k string) any {
+		if h, ok := m.Hooks[k]; ok {
+			return h.JSON()
+		}
+		return m.Nodes[k].JSON()
+	})
 	add("unit_tests", unitTestIDs, func(k string) any { return m.Nodes[k].unitTestJSON() })
 	add("sources", Sorted(m.Sources), func(k string) any { return m.Sources[k].JSON() })
 	add("macros", Sorted(m.Macros), func(k string) any { return m.Macros[k].JSON() })
