@@ -268,7 +268,16 @@ func (b *builder) checkInFileConfig(kind sqlKind, n *manifest.Node, cfg map[stri
 		}
 		keys[k] = pos
 	}
-	return project.CheckConfigKeys(kind.configKey, keys)
+	out := project.CheckConfigKeys(kind.configKey, keys)
+	for k, v := range cfg {
+		if problem, fix := project.CheckConfigValue(k, v); problem != "" {
+			d := diag.Errorf(keys[k], "config-type", "%s", problem)
+			d.Suggestion = fix
+			out = append(out, d)
+		}
+	}
+	out.Sort()
+	return out
 }
 
 func applyPatch(n *manifest.Node, patch *project.NodePatch, file, pkg string) {
