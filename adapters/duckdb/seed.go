@@ -76,7 +76,21 @@ func (c *Conn) LoadSeed(ctx context.Context, req adapters.SeedRequest) (adapters
 		if types[0] == adapters.RelView {
 			return fmt.Errorf("cannot seed to %s: it is a view", t.Render())
 		}
-		return c.execTx(ctx, seedBatch(req, table, dataPath, types[0] == adapters.RelTable))
+		q := seedBatch(req, table, dataPath, types[0] == adapters.RelTable)
+		if !adapters.HasLazy(req.PostHooks, true) {
+			return c.execTx(ctx, q)
+		}
+		// The loaded table must exist before the post-hooks render: run the
+		// load, then the hooks, then commit, all in one transaction.
+		if _, err := c.exec(ctx, q); err != nil {
+			c.rollbackQuietly()
+			return err
+		}
+		if err := c.execHooks(ctx, req.PostHooks, true); err != nil {
+			c.rollbackQuietly()
+			return err
+		}
+		return c.execTx(ctx, "COMMIT")
 	})
 	if err != nil {
 		return fail, err
@@ -136,6 +150,9 @@ func seedBatch(req adapters.SeedRequest, table *seedTable, dataPath string, exis
 		b.add("INSERT INTO " + t.Render() + " (" + strings.Join(names, ", ") + ")\nSELECT " + strings.Join(casts, ", ") +
 			"\nFROM read_csv(" + quoteString(dataPath) + ", header = false, delim = ',', quote = '\"', escape = '\"', nullstr = '', " +
 			lineSize + "auto_detect = false, columns = {" + strings.Join(specs, ", ") + "})")
+	}
+	if adapters.HasLazy(req.PostHooks, true) {
+		return b.String() // LoadSeed runs the hooks and commits
 	}
 	b.hooks(req.PostHooks, true)
 	b.add("COMMIT")
