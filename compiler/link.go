@@ -278,6 +278,12 @@ func (b *builder) linkNode(n *manifest.Node, p *pending) {
 					Suggestion: "enable it, or disable this node too"})
 				continue
 			}
+			if file, ok := b.emptyModels[r.Name]; ok {
+				b.addDiag(diag.Diagnostic{Severity: diag.Error, Code: "empty-ref", Pos: pos,
+					Message:    fmt.Sprintf("%s '%s' refers to '%s', whose file %s is empty, so it builds nothing", n.ResourceType, n.Name, r.Name, file),
+					Suggestion: "write the SELECT of " + file + ", or remove this ref"})
+				continue
+			}
 			b.addDiag(diag.Diagnostic{Severity: diag.Error, Code: "unknown-ref", Pos: pos,
 				Message:    fmt.Sprintf("%s '%s' refers to unknown node '%s'", n.ResourceType, n.Name, refString(r)),
 				Suggestion: suggest(r.Name, b.r.index.names())})
