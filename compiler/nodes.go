@@ -123,9 +123,9 @@ func (b *builder) patchFor(pkg, kind, name string) (*project.NodePatch, string) 
 }
 
 type sqlResult struct {
-	node  *manifest.Node
-	pend  *pending
-	diag  []diag.Diagnostic
+	node      *manifest.Node
+	pend      *pending
+	diag      []diag.Diagnostic
 	empty     string // the name of a model whose file is empty
 	emptyPath string
 }
