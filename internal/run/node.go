@@ -104,7 +104,8 @@ func (r *Runner) fail(nr *nodeRun, status, what string, err error, compiledPath 
 	}
 	var ue *unitError
 	var ce *contractError
-	if errors.As(err, &ue) || errors.As(err, &ce) {
+	var tc *testColumnError
+	if errors.As(err, &ue) || errors.As(err, &ce) || errors.As(err, &tc) {
 		kind = ""
 	}
 	msg := err.Error()
