@@ -164,16 +164,13 @@ func Infer(path string, delim rune, columnTypes map[string]string) (*Table, erro
 		seen[final] = true
 		t.Columns = append(t.Columns, Column{Name: final})
 	}
+	// A column_types key the header lacks is ignored, as dbt ignores it;
+	// parsing already warned about it (compiler.checkSeedColumnTypes).
 	for k, typ := range columnTypes {
-		found := false
 		for i := range t.Columns {
 			if t.Columns[i].Name == k {
 				t.Columns[i].Forced = typ
-				found = true
 			}
-		}
-		if !found {
-			return nil, fmt.Errorf("column_types names column %q, which is not in the seed file's header", k)
 		}
 	}
 	// possible[i] is a bit set of kinds still consistent with column i.
