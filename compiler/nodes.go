@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"encoding/csv"
 	"fmt"
+	"io"
+	"os"
 	"regexp"
 	"slices"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/kiln-dev/kiln/adapters"
+	"github.com/kiln-dev/kiln/adapters/seedcsv"
 	"github.com/kiln-dev/kiln/compiler/jinja"
 	"github.com/kiln-dev/kiln/compiler/manifest"
 	"github.com/kiln-dev/kiln/compiler/project"
@@ -396,6 +399,7 @@ func (b *builder) buildSeeds(pf *pkgFiles) {
 		applyPatch(n, patch, patchFile, p.Name)
 		n.Tags = n.Config.Tags()
 		b.checkSeedColumnTypes(n, f)
+		b.checkSeedHeader(f, n.Config.String("delimiter", ","))
 		b.addNode(n, &pending{node: n, proj: p})
 	}
 }
@@ -426,6 +430,32 @@ func (b *builder) checkSeedColumnTypes(n *manifest.Node, f project.File) {
 			b.addDiag(diag.Diagnostic{Severity: diag.Warning, Code: "seed-column-types", Pos: f.Pos(), Message: msg,
 				Suggestion: firstNonEmpty(suggest(k, header), "the header has: "+strings.Join(header, ", "))})
 		}
+	}
+}
+
+// checkSeedHeader warns about a header name used twice: dbt (agate) and
+// kiln load the second one as name_2, which a model that selects the name
+// never sees, and dbt only says so in a Python warning.
+func (b *builder) checkSeedHeader(f project.File, delimiter string) {
+	delim, err := seedcsv.Delimiter(delimiter)
+	if err != nil {
+		return // reported when the seed loads
+	}
+	var r io.Reader = bytes.NewReader(f.Content)
+	if f.Content == nil {
+		fh, err := os.Open(f.Abs)
+		if err != nil {
+			return
+		}
+		defer fh.Close()
+		r = fh
+	}
+	for _, d := range seedcsv.HeaderDuplicates(r, delim) {
+		b.addDiag(diag.Diagnostic{
+			Severity: diag.Warning, Code: "seed-duplicate-column", Pos: diag.Pos{File: f.Path, Line: 1},
+			Message:    fmt.Sprintf("column %q appears twice in the header (columns %d and %d); column %d is loaded as %q", d.Name, d.First, d.Then, d.Then, d.LoadedAs),
+			Suggestion: "rename one of them in the header",
+		})
 	}
 }
 
