@@ -2,11 +2,14 @@ package compiler
 
 import (
 	"bytes"
+	"encoding/csv"
 	"fmt"
 	"io"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/kiln-dev/kiln/adapters"
 	"github.com/kiln-dev/kiln/adapters/seedcsv"
@@ -427,8 +430,38 @@ func (b *builder) buildSeeds(pf *pkgFiles) {
 		n.Config = b.configFor(p, seedKind, fqn, patch)
 		applyPatch(n, patch, patchFile, p.Name)
 		n.Tags = n.Config.Tags()
+		b.checkSeedColumnTypes(n, f)
 		b.checkSeedHeader(f, n.Config.String("delimiter", ","))
 		b.addNode(n, &pending{node: n, proj: p})
+	}
+}
+
+// checkSeedColumnTypes warns about column_types keys that name no column of
+// the seed's header. dbt ignores them silently, which hides typos; kiln
+// ignores them too (the seed loads) but says so.
+func (b *builder) checkSeedColumnTypes(n *manifest.Node, f project.File) {
+	ct, _ := n.Config["column_types"].(map[string]any)
+	if len(ct) == 0 || f.Content == nil {
+		return
+	}
+	delim := ','
+	if d, _ := n.Config["delimiter"].(string); d != "" {
+		delim, _ = utf8.DecodeRuneInString(d)
+	}
+	r := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(f.Content, []byte("\xef\xbb\xbf"))))
+	r.Comma = delim
+	r.LazyQuotes = true
+	r.FieldsPerRecord = -1
+	header, err := r.Read()
+	if err != nil {
+		return // an unreadable seed is reported when it is loaded
+	}
+	for _, k := range manifest.Sorted(ct) {
+		if !slices.Contains(header, k) {
+			msg := fmt.Sprintf("column_types of seed '%s' names column '%s', which is not in the header of %s; it is ignored", n.Name, k, f.Path)
+			b.addDiag(diag.Diagnostic{Severity: diag.Warning, Code: "seed-column-types", Pos: f.Pos(), Message: msg,
+				Suggestion: firstNonEmpty(suggest(k, header), "the header has: "+strings.Join(header, ", "))})
+		}
 	}
 }
 

@@ -262,6 +262,9 @@ func (r *Runner) runSeed(ctx context.Context, nr *nodeRun) error {
 		r.fail(nr, "ERROR", "ERROR loading "+desc, err, "")
 		return err
 	}
+	for _, w := range resp.Warnings {
+		r.p.Event("Note", "Z050", "warn", "Warning in seed "+n.Name+": "+w, map[string]any{"msg": w})
+	}
 	r.p.Progress(nr.index, r.total, "OK loaded "+desc, resp.Message, time.Since(nr.started), true)
 	r.finish(nr, manifest.StatusSuccess, resp, resp.Message, nil, "")
 	return nil
