@@ -44,10 +44,11 @@ func (r *Runner) artifactError() error {
 	return nil
 }
 
-// writeTextFile writes a file, creating its directory. A rebuild mostly
+// WriteSQLFile writes a compiled or run SQL file (secrets scrubbed),
+// creating its directory. A rebuild mostly
 // writes exactly what the previous run wrote: then the file is only read
 // (cheaper than truncating and rewriting it, and its mtime stays).
-func writeTextFile(path, content string) error {
+func WriteSQLFile(path, content string) error {
 	data := []byte(secret.Scrub(content))
 	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, data) {
 		return nil

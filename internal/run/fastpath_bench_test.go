@@ -59,11 +59,11 @@ func BenchmarkWriteTextFile(b *testing.B) {
 	path := filepath.Join(b.TempDir(), "compiled", "m.sql")
 	sql := strings.Repeat("select id, amount, created_at, category from \"db\".\"main\".\"stg\"\n", 20)
 	b.Run("unchanged", func(b *testing.B) {
-		if err := writeTextFile(path, sql); err != nil {
+		if err := WriteSQLFile(path, sql); err != nil {
 			b.Fatal(err)
 		}
 		for b.Loop() {
-			if err := writeTextFile(path, sql); err != nil {
+			if err := WriteSQLFile(path, sql); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -79,7 +79,7 @@ func BenchmarkWriteTextFile(b *testing.B) {
 		i := 0
 		for b.Loop() {
 			i++
-			if err := writeTextFile(path, sql+strconv.Itoa(i)); err != nil {
+			if err := WriteSQLFile(path, sql+strconv.Itoa(i)); err != nil {
 				b.Fatal(err)
 			}
 		}
