@@ -198,7 +198,7 @@ func buildSection(o *options, t *table) {
 		s := summarize(kiln[th])
 		ratio := s.median.Seconds() / fs.median.Seconds()
 		t.addRatio(s, fmt.Sprintf("`kiln build`, %s, %s thread(s)", label, th),
-			&target{floorRatio: 1.5}, fmt.Sprintf("%.2f× floor", ratio), ratio)
+			&target{floorRatio: 1.5}, fmt.Sprintf("%.2f× floor (CPU %.2f×)", ratio, s.cpu.Seconds()/fs.cpu.Seconds()), ratio)
 	}
 }
 
