@@ -13,10 +13,7 @@ import (
 	"context"
 	"crypto/md5"
 	"encoding/hex"
-	"fmt"
 	"os"
-	"sort"
-	"strings"
 	"time"
 
 	"github.com/kiln-dev/kiln/adapters"
@@ -197,23 +194,6 @@ func Compile(ctx context.Context, opts Options) (*Result, error) {
 	r.Counts = r.Manifest.Counts()
 	r.cache.save(r.Counts)
 	return r, nil
-}
-
-// testHash is the suffix of a generic test's unique_id.
-func testHash(name string, kwargs map[string]any) string {
-	keys := make([]string, 0, len(kwargs))
-	for k := range kwargs {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var sb strings.Builder
-	sb.WriteString(name)
-	for _, k := range keys {
-		fmt.Fprintf(&sb, "|%s=%v", k, kwargs[k])
-	}
-	sum := md5.Sum([]byte(sb.String()))
-	h := hex.EncodeToString(sum[:])
-	return h[len(h)-10:]
 }
 
 func md5sum(s string) string {

@@ -229,7 +229,7 @@ func (b *builder) addGenericTest(p *project.Project, yamlPath string, tt testTar
 		nsPtr = &ns
 	}
 	n := &manifest.Node{
-		UniqueID:         "test." + p.Name + "." + full + "." + testHash(full, args),
+		UniqueID:         "test." + p.Name + "." + full + "." + testHash(full, testName, ns, kwargs),
 		ResourceType:     manifest.Test,
 		PackageName:      p.Name,
 		Name:             full,

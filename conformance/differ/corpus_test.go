@@ -163,7 +163,7 @@ func TestCorpus(t *testing.T) {
 					}
 					t.Parallel()
 					rep, err := Run(context.Background(), Options{ProjectDir: p.dir, Name: p.name, Target: target, DBT: dbt, Kiln: kiln,
-						Allowlist: allow, Known: known, PG: pg})
+						Allowlist: allow, Known: known, PG: pg, MaxSelectors: corpusMaxSelectors})
 					if rep != nil {
 						var buf bytes.Buffer
 						rep.Print(&buf, false)
@@ -228,3 +228,9 @@ func sharedCorpus(root string) string {
 		}
 	}
 }
+
+// corpusMaxSelectors caps the ls battery per project in the corpus run: 24
+// models with each graph operator, then every tag, path, materialization,
+// resource type, test type, source, intersection, exclusion and selector.
+// A larger battery finds little more and costs CI minutes.
+const corpusMaxSelectors = 120
