@@ -171,3 +171,17 @@ func TestCompareEntityNormalises(t *testing.T) {
 		t.Error("canonValue")
 	}
 }
+
+func TestKnownGoneOnlyJudgesProjectsRun(t *testing.T) {
+	k := &Known{keys: map[string]bool{
+		"duckdb a - exit[build]":      true,
+		"duckdb a n1 manifest.fqn":    true,
+		"postgres a - exit[build]":    true,
+		"duckdb b n2 manifest.config": true,
+	}}
+	rep := &Report{Target: "duckdb", Project: "a", Diffs: []Difference{{Target: "duckdb", Project: "a", Check: "exit[build]"}}}
+	got := k.Gone(rep)
+	if len(got) != 1 || got[0] != "duckdb a n1 manifest.fqn" {
+		t.Errorf("Gone = %v, want only the duckdb/a difference that did not recur", got)
+	}
+}
