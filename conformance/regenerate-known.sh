@@ -13,7 +13,7 @@ export KILN_PG_HOST="${KILN_PG_HOST:-127.0.0.1}" KILN_PG_USER="${KILN_PG_USER:-p
 log="${TMPDIR:-/tmp}/kiln-dbtdiff-regenerate.log"
 marker="$(mktemp)"
 # The run fails while differences are unexplained; the list is written anyway.
-KILN_DBTDIFF=full KILN_DBTDIFF_WRITE_KNOWN=1 go test -count=1 -timeout 80m -parallel 2 -run '^TestCorpus$' ./conformance/differ/ > "$log" 2>&1 || true
+KILN_DBTDIFF_OUT="${TMPDIR:-/tmp}/kiln-dbtdiff-reports" KILN_DBTDIFF=full KILN_DBTDIFF_WRITE_KNOWN=1 go test -count=1 -timeout 80m -parallel 2 -run '^TestCorpus$' ./conformance/differ/ > "$log" 2>&1 || true
 if [ ! conformance/known-differences.txt -nt "$marker" ]; then
   rm -f "$marker"; tail -n 40 "$log"; echo "known-differences.txt was not written (full output: $log)"; exit 1
 fi

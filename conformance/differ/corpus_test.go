@@ -21,6 +21,7 @@ import (
 //	KILN_DBTDIFF=full               every project on DuckDB and PostgreSQL (default: jaffle_shop on DuckDB)
 //	KILN_DBTDIFF_ONLY=name,...      only these projects
 //	KILN_DBTDIFF_WRITE_KNOWN=1      rewrite conformance/known-differences.txt from this run
+//	KILN_DBTDIFF_OUT=dir            write every project's whole report there
 
 func repoRoot(t *testing.T) string {
 	t.Helper()
@@ -172,6 +173,15 @@ func TestCorpus(t *testing.T) {
 						var buf bytes.Buffer
 						rep.Print(&buf, false)
 						t.Log("\n" + lastLines(buf.String(), 60))
+						if dir := os.Getenv("KILN_DBTDIFF_OUT"); dir != "" {
+							// The whole report, for reading or classifying.
+							var all bytes.Buffer
+							rep.Print(&all, true)
+							name := strings.NewReplacer("/", "_", "+", "_").Replace(target + "_" + p.name)
+							if err := os.MkdirAll(dir, 0o755); err == nil {
+								_ = os.WriteFile(filepath.Join(dir, name+".txt"), all.Bytes(), 0o644)
+							}
+						}
 						mu.Lock()
 						reports = append(reports, rep)
 						if err == nil {
