@@ -14,6 +14,8 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"os"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/kiln-dev/kiln/adapters"
@@ -194,6 +196,52 @@ func Compile(ctx context.Context, opts Options) (*Result, error) {
 	r.Counts = r.Manifest.Counts()
 	r.cache.save(r.Counts)
 	return r, nil
+}
+
+// testHash is the suffix of a generic test's unique_id.
+// testHash is the suffix of a generic test's unique_id, computed as dbt
+// 1.11 does so unique_ids (and everything keyed by them: state, selectors,
+// run_results) match dbt's: the last 10 hex digits of the md5 of the test
+// name followed by Python's repr() of the test metadata with dict keys
+// sorted and every leaf value replaced by its str().
+func testHash(name string, meta map[string]any) string {
+	var sb strings.Builder
+	sb.WriteString(name)
+	writeHashable(&sb, meta)
+	h := md5sum(sb.String())
+	return h[len(h)-10:]
+}
+
+func writeHashable(sb *strings.Builder, v any) {
+	switch x := v.(type) {
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		sb.WriteByte('{')
+		for i, k := range keys {
+			if i > 0 {
+				sb.WriteString(", ")
+			}
+			sb.WriteString(jinja.Repr(k))
+			sb.WriteString(": ")
+			writeHashable(sb, x[k])
+		}
+		sb.WriteByte('}')
+	case []any:
+		sb.WriteByte('[')
+		for i, e := range x {
+			if i > 0 {
+				sb.WriteString(", ")
+			}
+			writeHashable(sb, e)
+		}
+		sb.WriteByte(']')
+	default:
+		sb.WriteString(jinja.Repr(jinja.Str(x)))
+	}
 }
 
 func md5sum(s string) string {
