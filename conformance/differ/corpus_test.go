@@ -20,7 +20,7 @@ import (
 //	KILN_REQUIRE_DBT=1              fail instead of skipping when there is no dbt
 //	KILN_DBTDIFF=full               every project on DuckDB and PostgreSQL (default: jaffle_shop on DuckDB)
 //	KILN_DBTDIFF_ONLY=name,...      only these projects
-//	KILN_DBTDIFF_WRITE_KNOWN=1      rewrite conformance/known-differences.txt from this run
+//	KILN_DBTDIFF_WRITE_KNOWN=1      rewrite conformance/known-differences.txt from this run (or =PATH: write it there)
 //	KILN_DBTDIFF_OUT=dir            write every project's whole report there
 
 func repoRoot(t *testing.T) string {
@@ -151,6 +151,12 @@ func TestCorpus(t *testing.T) {
 		t.Fatal(err)
 	}
 	kiln := buildKilnBinary(t, root)
+	// codegen and audit_helper depend on dbt_utils from the hub, which is
+	// not reachable: both sides use the corpus copy instead.
+	hub := map[string]string{}
+	if d := filepath.Join(sharedCorpus(root), "dbt-labs+dbt-utils"); fileExists(filepath.Join(d, "dbt_project.yml")) {
+		hub["dbt-labs/dbt_utils"] = d
+	}
 	pg := PGFromEnv()
 
 	var mu sync.Mutex
@@ -168,7 +174,7 @@ func TestCorpus(t *testing.T) {
 					}
 					t.Parallel()
 					rep, err := Run(context.Background(), Options{ProjectDir: p.dir, Name: p.name, Target: target, DBT: dbt, Kiln: kiln,
-						Allowlist: allow, Known: known, PG: pg, MaxSelectors: corpusMaxSelectors})
+						Allowlist: allow, Known: known, PG: pg, MaxSelectors: corpusMaxSelectors, HubPackages: hub})
 					if rep != nil {
 						var buf bytes.Buffer
 						rep.Print(&buf, false)
@@ -204,11 +210,15 @@ func TestCorpus(t *testing.T) {
 		// shrink: regenerate it so that the fix cannot silently regress.
 		t.Logf("%d known differences no longer occur; regenerate %s (see its header):\n%s", len(gone), knownPath, lastLines(strings.Join(gone, "\n"), 40))
 	}
-	if os.Getenv("KILN_DBTDIFF_WRITE_KNOWN") == "1" {
-		if err := WriteKnown(knownPath, knownHeader, reports...); err != nil {
+	if w := os.Getenv("KILN_DBTDIFF_WRITE_KNOWN"); w != "" {
+		out := knownPath
+		if w != "1" {
+			out = w // a path: write the list there instead
+		}
+		if err := WriteKnown(out, knownHeader, reports...); err != nil {
 			t.Fatal(err)
 		}
-		t.Logf("wrote %s", knownPath)
+		t.Logf("wrote %s", out)
 	}
 }
 
@@ -256,3 +266,8 @@ func sharedCorpus(root string) string {
 // resource type, test type, source, intersection, exclusion and selector.
 // A larger battery finds little more and costs CI minutes.
 const corpusMaxSelectors = 120
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}

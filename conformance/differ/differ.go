@@ -50,6 +50,9 @@ type Options struct {
 	// dbt's start-up per command; for when dbt's Python is not reachable
 	// next to the executable).
 	DBTSubprocess bool
+	// HubPackages maps hub package names ("dbt-labs/dbt_utils") to local
+	// directories that replace them in both copies (no hub reachable).
+	HubPackages map[string]string
 }
 
 // DefaultCommands is the sequence run when Options.Commands is empty

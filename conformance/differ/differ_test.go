@@ -185,3 +185,19 @@ func TestKnownGoneOnlyJudgesProjectsRun(t *testing.T) {
 		t.Errorf("Gone = %v, want only the duckdb/a difference that did not recur", got)
 	}
 }
+
+func TestUseLocalPackagesRewritesHubEntries(t *testing.T) {
+	root := t.TempDir()
+	p := filepath.Join(root, "packages.yml")
+	if err := os.WriteFile(p, []byte("packages:\n  - package: dbt-labs/dbt_utils\n    version: [\">=0.9.0\", \"<2.0.0\"]\n  - package: other/pkg\n    version: 1.0.0\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := useLocalPackages(root, map[string]string{"dbt-labs/dbt_utils": "/corpus/dbt-utils"}); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(p)
+	got := string(b)
+	if !strings.Contains(got, "local: /corpus/dbt-utils") || strings.Contains(got, "dbt-labs/dbt_utils") || !strings.Contains(got, "package: other/pkg") {
+		t.Errorf("rewritten packages.yml:\n%s", got)
+	}
+}
