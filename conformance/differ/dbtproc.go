@@ -81,6 +81,7 @@ func startDBTServer(ctx context.Context, python, dir string, env []string) (*dbt
 	cmd.Env = env
 	cmd.Stdout, cmd.Stderr = log, log
 	cmd.ExtraFiles = []*os.File{aw} // fd 3: answers
+	dieWithParent(cmd)
 	in, err := cmd.StdinPipe()
 	if err != nil {
 		log.Close()
