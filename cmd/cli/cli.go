@@ -18,6 +18,7 @@ import (
 	"github.com/kiln-dev/kiln/adapters"
 	"github.com/kiln-dev/kiln/adapters/duckdb"
 	"github.com/kiln-dev/kiln/adapters/postgres"
+	"github.com/kiln-dev/kiln/adapters/trino"
 	"github.com/kiln-dev/kiln/compiler"
 	"github.com/kiln-dev/kiln/internal/report"
 )
@@ -33,6 +34,7 @@ const (
 func init() {
 	adapters.Register(duckdb.New())
 	adapters.Register(postgres.New())
+	adapters.Register(trino.New())
 }
 
 // exitError carries an exit code out of a cobra command.
