@@ -33,6 +33,7 @@ type builder struct {
 	pending          map[string]*pending // unique_id -> parse info
 	pendingExposures []*manifest.ExposureDef
 	order            []string // unique_ids in creation order
+	disabledTests    []string // tests that refer to a disabled node (linking)
 }
 
 type pkgFiles struct {

@@ -13,7 +13,6 @@ import (
 	"context"
 	"crypto/md5"
 	"encoding/hex"
-	"fmt"
 	"os"
 	"sort"
 	"strings"
@@ -200,20 +199,49 @@ func Compile(ctx context.Context, opts Options) (*Result, error) {
 }
 
 // testHash is the suffix of a generic test's unique_id.
-func testHash(name string, kwargs map[string]any) string {
-	keys := make([]string, 0, len(kwargs))
-	for k := range kwargs {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+// testHash is the suffix of a generic test's unique_id, computed as dbt
+// 1.11 does so unique_ids (and everything keyed by them: state, selectors,
+// run_results) match dbt's: the last 10 hex digits of the md5 of the test
+// name followed by Python's repr() of the test metadata with dict keys
+// sorted and every leaf value replaced by its str().
+func testHash(name string, meta map[string]any) string {
 	var sb strings.Builder
 	sb.WriteString(name)
-	for _, k := range keys {
-		fmt.Fprintf(&sb, "|%s=%v", k, kwargs[k])
-	}
-	sum := md5.Sum([]byte(sb.String()))
-	h := hex.EncodeToString(sum[:])
+	writeHashable(&sb, meta)
+	h := md5sum(sb.String())
 	return h[len(h)-10:]
+}
+
+func writeHashable(sb *strings.Builder, v any) {
+	switch x := v.(type) {
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		sb.WriteByte('{')
+		for i, k := range keys {
+			if i > 0 {
+				sb.WriteString(", ")
+			}
+			sb.WriteString(jinja.Repr(k))
+			sb.WriteString(": ")
+			writeHashable(sb, x[k])
+		}
+		sb.WriteByte('}')
+	case []any:
+		sb.WriteByte('[')
+		for i, e := range x {
+			if i > 0 {
+				sb.WriteString(", ")
+			}
+			writeHashable(sb, e)
+		}
+		sb.WriteByte(']')
+	default:
+		sb.WriteString(jinja.Repr(jinja.Str(x)))
+	}
 }
 
 func md5sum(s string) string {

@@ -1,8 +1,6 @@
 package compiler
 
 import (
-	"crypto/md5"
-	"encoding/hex"
 	"fmt"
 	"regexp"
 	"sort"
@@ -105,9 +103,14 @@ func (b *builder) insertGenericTests(tests []genTest) {
 
 var nonIdent = regexp.MustCompile(`[^0-9a-zA-Z_]+`)
 
-// synthesizeTestName mirrors dbt's naming so test names, and therefore
-// console lines, selectors and artifacts, match what dbt users know.
-func synthesizeTestName(testType, target string, args map[string]any) (short, full string) {
+// synthesizeTestName builds a generic test's name as dbt does, so test
+// names, and therefore console lines, selectors and artifacts, match what
+// dbt users know: the test type and target, then str() of every argument
+// value (arguments sorted by name; a list contributes its items and a
+// mapping its values in the order written, keyOrder), cleaned to
+// identifier characters and joined by "__". Names of 64 characters or more
+// get a short form: the first 30 characters of type_target plus an md5.
+func synthesizeTestName(testType, target string, args map[string]any, keyOrder map[string][]string) (short, full string) {
 	keys := make([]string, 0, len(args))
 	for k := range args {
 		if k != "model" {
@@ -119,20 +122,19 @@ func synthesizeTestName(testType, target string, args map[string]any) (short, fu
 	for _, k := range keys {
 		switch v := args[k].(type) {
 		case map[string]any:
-			mk := make([]string, 0, len(v))
-			for kk := range v {
-				mk = append(mk, kk)
+			order := keyOrder[k]
+			if len(order) != len(v) {
+				order = manifest.Sorted(v)
 			}
-			sort.Strings(mk)
-			for _, kk := range mk {
-				flat = append(flat, pyStr(v[kk]))
+			for _, kk := range order {
+				flat = append(flat, jinja.Str(v[kk]))
 			}
 		case []any:
 			for _, x := range v {
-				flat = append(flat, pyStr(x))
+				flat = append(flat, jinja.Str(x))
 			}
 		default:
-			flat = append(flat, pyStr(v))
+			flat = append(flat, jinja.Str(v))
 		}
 	}
 	for i, f := range flat {
@@ -141,36 +143,13 @@ func synthesizeTestName(testType, target string, args map[string]any) (short, fu
 	ident := testType + "_" + target
 	full = ident + "_" + strings.Join(flat, "__")
 	if len(full) >= 64 {
-		sum := md5.Sum([]byte(full))
 		trunc := ident
 		if len(trunc) > 30 {
 			trunc = trunc[:30]
 		}
-		return trunc + "_" + hex.EncodeToString(sum[:]), full
+		return trunc + "_" + md5sum(full), full
 	}
 	return full, full
-}
-
-// pyStr formats a YAML value as Python's str() would.
-func pyStr(v any) string {
-	switch t := v.(type) {
-	case nil:
-		return "None"
-	case bool:
-		if t {
-			return "True"
-		}
-		return "False"
-	case string:
-		return t
-	case float64:
-		if t == float64(int64(t)) {
-			return fmt.Sprintf("%d.0", int64(t))
-		}
-		return fmt.Sprint(t)
-	default:
-		return fmt.Sprint(t)
-	}
 }
 
 var testConfigKeys = map[string]bool{
@@ -188,8 +167,8 @@ func (b *builder) addGenericTest(p *project.Project, yamlPath string, tt testTar
 	for k, v := range t.Args {
 		args[k] = v
 	}
-	if tt.column != "" {
-		args["column_name"] = tt.column
+	if _, given := args["column_name"]; tt.column != "" && !given {
+		args["column_name"] = tt.column // dbt lets arguments: override it
 	}
 	typ := testName
 	if ns != "" {
@@ -200,7 +179,7 @@ func (b *builder) addGenericTest(p *project.Project, yamlPath string, tt testTar
 		typ = "source_" + typ
 		target = tt.sourceName + "_" + tt.name
 	}
-	short, full := synthesizeTestName(typ, target, args)
+	short, full := synthesizeTestName(typ, target, args, t.ArgKeyOrder)
 	if t.CustomName != "" {
 		short, full = t.CustomName, t.CustomName
 	}
@@ -229,7 +208,7 @@ func (b *builder) addGenericTest(p *project.Project, yamlPath string, tt testTar
 		nsPtr = &ns
 	}
 	n := &manifest.Node{
-		UniqueID:         "test." + p.Name + "." + full + "." + testHash(full, args),
+		UniqueID:         "test." + p.Name + "." + full + "." + testHash(full, map[string]any{"name": testName, "kwargs": kwargs, "namespace": nsOrNil(ns)}),
 		ResourceType:     manifest.Test,
 		PackageName:      p.Name,
 		Name:             full,
@@ -244,6 +223,7 @@ func (b *builder) addGenericTest(p *project.Project, yamlPath string, tt testTar
 		FileKeyName:      tt.kind + "." + tt.name,
 		AttachedNode:     tt.parentID,
 		TestMetadata:     &manifest.TestMetadata{Name: testName, Kwargs: kwargs, Namespace: nsPtr},
+		Description:      t.Description,
 		Pos:              t.Pos,
 	}
 	if tt.kind == "sources" {
@@ -259,8 +239,8 @@ func (b *builder) addGenericTest(p *project.Project, yamlPath string, tt testTar
 		cfg = project.MergeConfig(cfg, b.r.Project.ConfigFor("data_tests", fqn))
 	}
 	cfg = project.MergeConfig(cfg, t.Config)
-	if s, ok := cfg["severity"].(string); ok {
-		cfg["severity"] = strings.ToUpper(s)
+	if short != full && cfg["alias"] == nil {
+		cfg["alias"] = short // as dbt: a hashed short name is the test's alias
 	}
 	n.Config = cfg
 	n.Tags = n.Config.Tags()
@@ -284,6 +264,13 @@ func (b *builder) addGenericTest(p *project.Project, yamlPath string, tt testTar
 	n.Refs = res.refs
 	n.Sources = res.sources
 	return append(out, genTest{node: n, pend: &pending{node: n, proj: p, testRef: tt.name}, tt: tt, pos: t.Pos, file: yamlPath})
+}
+
+func nsOrNil(ns string) any {
+	if ns == "" {
+		return nil
+	}
+	return ns
 }
 
 func macroCallName(ns, name string) string {

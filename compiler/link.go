@@ -3,6 +3,7 @@ package compiler
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -52,6 +53,7 @@ func (b *builder) finish() {
 			b.linkNode(n, b.pending[id])
 		}
 	})
+	b.disableTestsOfDisabled()
 	for _, e := range b.pendingExposures {
 		deps := []string{}
 		for _, r := range e.Refs {
@@ -222,6 +224,16 @@ func (b *builder) linkNode(n *manifest.Node, p *pending) {
 					pos.Line, pos.Col = l, c
 				}
 			}
+			if disabled && n.ResourceType == manifest.Test {
+				// As dbt: a test of something disabled is disabled itself,
+				// so disabling a model never breaks the project's tests.
+				b.addDiag(diag.Diagnostic{Severity: diag.Warning, Code: "test-disabled-ref", Pos: pos,
+					Message: fmt.Sprintf("test '%s' is disabled: it refers to '%s', which is disabled (enabled: false in %s)", n.Name, r.Name, t.OriginalFilePath)})
+				b.mu.Lock()
+				b.disabledTests = append(b.disabledTests, n.UniqueID)
+				b.mu.Unlock()
+				continue
+			}
 			if disabled {
 				b.addDiag(diag.Diagnostic{Severity: diag.Error, Code: "disabled-ref", Pos: pos,
 					Message:    fmt.Sprintf("%s '%s' refers to '%s', which is disabled (enabled: false in %s)", n.ResourceType, n.Name, r.Name, t.OriginalFilePath),
@@ -276,6 +288,33 @@ func (b *builder) linkNode(n *manifest.Node, p *pending) {
 	}
 	n.DependsOn.Nodes = sortedKeys(deps)
 	n.DependsOn.Macros = []string{}
+}
+
+// disableTestsOfDisabled moves the tests linkNode found referring to a
+// disabled node from the manifest's nodes to its disabled map.
+func (b *builder) disableTestsOfDisabled() {
+	if len(b.disabledTests) == 0 {
+		return
+	}
+	sort.Strings(b.disabledTests)
+	gone := map[string]bool{}
+	for _, id := range b.disabledTests {
+		n := b.m.Nodes[id]
+		if n == nil || gone[id] {
+			continue
+		}
+		gone[id] = true
+		n.Config["enabled"] = false
+		delete(b.m.Nodes, id)
+		b.m.Disabled[id] = append(b.m.Disabled[id], n)
+		if parent := b.m.Nodes[n.AttachedNode]; parent != nil && n.ColumnName != "" {
+			if c := parent.Columns[n.ColumnName]; c != nil {
+				c.Tests = slices.DeleteFunc(c.Tests, func(t string) bool { return t == id })
+			}
+		}
+	}
+	b.order = slices.DeleteFunc(b.order, func(id string) bool { return gone[id] })
+	b.disabledTests = nil
 }
 
 func refString(r manifest.RefArgs) string {

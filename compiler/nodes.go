@@ -1,11 +1,15 @@
 package compiler
 
 import (
+	"bytes"
 	"fmt"
+	"io"
+	"os"
 	"regexp"
 	"strings"
 
 	"github.com/kiln-dev/kiln/adapters"
+	"github.com/kiln-dev/kiln/adapters/seedcsv"
 	"github.com/kiln-dev/kiln/compiler/jinja"
 	"github.com/kiln-dev/kiln/compiler/manifest"
 	"github.com/kiln-dev/kiln/compiler/project"
@@ -391,7 +395,34 @@ func (b *builder) buildSeeds(pf *pkgFiles) {
 		n.Config = b.configFor(p, seedKind, fqn, patch)
 		applyPatch(n, patch, patchFile, p.Name)
 		n.Tags = n.Config.Tags()
+		b.checkSeedHeader(f, n.Config.String("delimiter", ","))
 		b.addNode(n, &pending{node: n, proj: p})
+	}
+}
+
+// checkSeedHeader warns about a header name used twice: dbt (agate) and
+// kiln load the second one as name_2, which a model that selects the name
+// never sees, and dbt only says so in a Python warning.
+func (b *builder) checkSeedHeader(f project.File, delimiter string) {
+	delim, err := seedcsv.Delimiter(delimiter)
+	if err != nil {
+		return // reported when the seed loads
+	}
+	var r io.Reader = bytes.NewReader(f.Content)
+	if f.Content == nil {
+		fh, err := os.Open(f.Abs)
+		if err != nil {
+			return
+		}
+		defer fh.Close()
+		r = fh
+	}
+	for _, d := range seedcsv.HeaderDuplicates(r, delim) {
+		b.addDiag(diag.Diagnostic{
+			Severity: diag.Warning, Code: "seed-duplicate-column", Pos: diag.Pos{File: f.Path, Line: 1},
+			Message:    fmt.Sprintf("column %q appears twice in the header (columns %d and %d); column %d is loaded as %q", d.Name, d.First, d.Then, d.Then, d.LoadedAs),
+			Suggestion: "rename one of them in the header",
+		})
 	}
 }
 

@@ -13,6 +13,10 @@ package duckdb
 //	DROP TABLE|VIEW <x__dbt_backup>;                          -- only if x existed
 //	COMMIT
 //
+// A view skips the temporary relation: CREATE OR REPLACE VIEW <x> (after
+// DROP TABLE <x> if a table is in the way) replaces the three statements
+// from CREATE to ALTER … RENAME, with the same all-or-nothing outcome.
+//
 // Pre-hooks with transaction: false run before it, post-hooks with
 // transaction: false after it. Any error rolls everything back, so the old
 // relation is untouched and no temporary or backup relation is left behind.
@@ -208,7 +212,21 @@ func (c *Conn) buildAndSwap(ctx context.Context, req adapters.MaterializeRequest
 		create.WriteString(req.SQLHeader)
 		create.WriteString("\n")
 	}
-	create.WriteString("CREATE " + kind + " " + tmp.Render() + " AS (\n" + trimSQL(req.SQL) + "\n)")
+	// A view is built in place: CREATE OR REPLACE VIEW inside the
+	// transaction is as safe as the rename swap (an error rolls it back and
+	// the old view stays) and costs DuckDB a third less per view, since
+	// each ALTER … RENAME re-binds the view's query. A table in the way is
+	// dropped in the same transaction. Tables keep the swap: their query
+	// runs before the old table goes away.
+	direct := req.Kind == adapters.RelView && req.CreateSQL == nil
+	if direct {
+		if p.existing == adapters.RelTable {
+			b.add("DROP TABLE " + t.Render())
+		}
+		create.WriteString("CREATE OR REPLACE VIEW " + t.Render() + " AS (\n" + trimSQL(req.SQL) + "\n)")
+	} else {
+		create.WriteString("CREATE " + kind + " " + tmp.Render() + " AS (\n" + trimSQL(req.SQL) + "\n)")
+	}
 	if req.CreateSQL != nil {
 		q, err := req.CreateSQL(ctx, tmp)
 		if err != nil {
@@ -218,10 +236,12 @@ func (c *Conn) buildAndSwap(ctx context.Context, req adapters.MaterializeRequest
 		create.WriteString(q)
 	}
 	b.add(create.String())
-	if p.existing != adapters.RelUnknown {
-		b.add("ALTER " + ddlType(p.existing) + " " + t.Render() + " RENAME TO " + renameTo(t, id+backupSuffix))
+	if !direct {
+		if p.existing != adapters.RelUnknown {
+			b.add("ALTER " + ddlType(p.existing) + " " + t.Render() + " RENAME TO " + renameTo(t, id+backupSuffix))
+		}
+		b.add("ALTER " + kind + " " + tmp.Render() + " RENAME TO " + renameTo(t, id))
 	}
-	b.add("ALTER " + kind + " " + tmp.Render() + " RENAME TO " + renameTo(t, id))
 	if adapters.HasLazy(req.PostHooks, true) {
 		// The new relation must exist before the post-hooks render: run
 		// what is batched so far, then the hooks, inside the transaction.
@@ -237,7 +257,7 @@ func (c *Conn) buildAndSwap(ctx context.Context, req adapters.MaterializeRequest
 	} else {
 		b.hooks(req.PostHooks, true)
 	}
-	if p.existing != adapters.RelUnknown {
+	if !direct && p.existing != adapters.RelUnknown {
 		b.add("DROP " + ddlType(p.existing) + " " + backup.Render())
 	}
 	b.add("COMMIT")

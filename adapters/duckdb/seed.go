@@ -76,7 +76,21 @@ func (c *Conn) LoadSeed(ctx context.Context, req adapters.SeedRequest) (adapters
 		if types[0] == adapters.RelView {
 			return fmt.Errorf("cannot seed to %s: it is a view", t.Render())
 		}
-		return c.execTx(ctx, seedBatch(req, table, dataPath, types[0] == adapters.RelTable))
+		q := seedBatch(req, table, dataPath, types[0] == adapters.RelTable)
+		if !adapters.HasLazy(req.PostHooks, true) {
+			return c.execTx(ctx, q)
+		}
+		// The loaded table must exist before the post-hooks render: run the
+		// load, then the hooks, then commit, all in one transaction.
+		if _, err := c.exec(ctx, q); err != nil {
+			c.rollbackQuietly()
+			return err
+		}
+		if err := c.execHooks(ctx, req.PostHooks, true); err != nil {
+			c.rollbackQuietly()
+			return err
+		}
+		return c.execTx(ctx, "COMMIT")
 	})
 	if err != nil {
 		return fail, err
@@ -127,9 +141,18 @@ func seedBatch(req adapters.SeedRequest, table *seedTable, dataPath string, exis
 			specs = append(specs, quoteString(src)+": 'VARCHAR'")
 			casts = append(casts, "CAST("+src+" AS "+col.SQLType()+")")
 		}
+		// DuckDB refuses lines over 2,000,000 bytes by default; a seed
+		// with a long text field loads anyway (dbt stops at 128 KiB).
+		lineSize := ""
+		if table.MaxLine+2 > 2_000_000 {
+			lineSize = "max_line_size = " + strconv.Itoa(table.MaxLine+2) + ", "
+		}
 		b.add("INSERT INTO " + t.Render() + " (" + strings.Join(names, ", ") + ")\nSELECT " + strings.Join(casts, ", ") +
 			"\nFROM read_csv(" + quoteString(dataPath) + ", header = false, delim = ',', quote = '\"', escape = '\"', nullstr = '', " +
-			"auto_detect = false, columns = {" + strings.Join(specs, ", ") + "})")
+			lineSize + "auto_detect = false, columns = {" + strings.Join(specs, ", ") + "})")
+	}
+	if adapters.HasLazy(req.PostHooks, true) {
+		return b.String() // LoadSeed runs the hooks and commits
 	}
 	b.hooks(req.PostHooks, true)
 	b.add("COMMIT")

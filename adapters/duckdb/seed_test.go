@@ -147,3 +147,29 @@ func TestLoadSeedQuotedNewlinesAndCRLF(t *testing.T) {
 		{int64(1), "line one\nline two"}, {int64(2), `say "hi"`}, {int64(3), nil},
 	})
 }
+
+// A field longer than DuckDB's default 2,000,000-byte line limit loads whole
+// (dbt's CSV reader stops at 128 KiB with an error).
+func TestLoadSeedFieldOverTwoMegabytes(t *testing.T) {
+	c := conn(t, openFileDB(t, nil))
+	long := strings.Repeat("x", 3<<20)
+	p := writeFile(t, t.TempDir(), "s.csv", "id,txt\n1,short\n2,"+long+"\n3,\"q\"\"\"\n")
+	loadSeed(t, c, adapters.SeedRequest{Target: rel("main", "s"), Path: p, QuoteColumns: true})
+	equal(t, "rows", rows(t, c, "select id, length(txt) from s order by id"), [][]any{
+		{int64(1), int64(5)}, {int64(2), int64(3 << 20)}, {int64(3), int64(2)},
+	})
+}
+
+// A seed that is not UTF-8 fails with the line and column of the bad byte,
+// and the table loaded before stays as it was.
+func TestLoadSeedNotUTF8KeepsTheOldTable(t *testing.T) {
+	c := conn(t, openFileDB(t, nil))
+	dir := t.TempDir()
+	loadSeed(t, c, adapters.SeedRequest{Target: rel("main", "s"), Path: writeFile(t, dir, "s.csv", "id,name\n1,ok\n"), QuoteColumns: true})
+	p := writeFile(t, dir, "s.csv", "id,name\n1,ok\n2,caf\xe9\n")
+	_, err := c.LoadSeed(context.Background(), adapters.SeedRequest{Target: rel("main", "s"), Path: p, QuoteColumns: true})
+	if err == nil || !strings.Contains(err.Error(), `line 3, column 2 ("name"): byte 0xe9 is not UTF-8`) {
+		t.Fatalf("want a positioned UTF-8 error, got %v", err)
+	}
+	equal(t, "rows", rows(t, c, "select id, name from s"), [][]any{{int64(1), "ok"}})
+}

@@ -19,8 +19,9 @@
 //     relation can never hit "cached plan must not change result type"), and
 //     values arrive as text, which Query converts to plain Go values.
 //   - Cancelling a context sends PostgreSQL a cancel request for the running
-//     statement, and closes the socket a second later if the server has not
-//     answered, so nothing waits on a dead server forever.
+//     statement, and closes the socket half a second later if the server has
+//     not answered, so nothing waits on a dead server forever (and dial.go's
+//     keepalives find a vanished server within about 90 s).
 //   - Errors carry PostgreSQL's message and SQLSTATE (see Error), never the
 //     SQL text and never the password.
 package postgres
@@ -68,7 +69,7 @@ type config struct {
 	Threads        int
 	SSLMode        string
 	ConnectTimeout int // seconds
-	KeepalivesIdle int // seconds; 0: the operating system's default
+	KeepalivesIdle int // seconds; 0: kiln's default (dial.go)
 	SearchPath     string
 	Role           string
 	Retries        int
@@ -222,7 +223,8 @@ func open(ctx context.Context, creds adapters.Credentials, threads int) (*DB, er
 		return nil, &adapters.ConnectError{Target: creds.Target, Err: scrub(err, cfg.Password)}
 	}
 	db := &DB{cfg: cfg, pool: pool, schemas: map[string]bool{}}
-	for attempt := 0; ; attempt++ {
+	attempt := 0
+	for ; ; attempt++ {
 		err = db.probe(ctx)
 		if err == nil || attempt >= cfg.Retries || !transientConnectErr(err) || ctx.Err() != nil {
 			break
@@ -234,7 +236,11 @@ func open(ctx context.Context, creds adapters.Credentials, threads int) (*DB, er
 	}
 	if err != nil {
 		pool.Close()
-		return nil, &adapters.ConnectError{Target: creds.Target, Err: connectErr(cfg, err)}
+		err = connectErr(cfg, err)
+		if attempt > 0 && ctx.Err() == nil {
+			err = fmt.Errorf("%w (%d attempts; the profile's retries: %d)", err, attempt+1, cfg.Retries)
+		}
+		return nil, &adapters.ConnectError{Target: creds.Target, Err: err}
 	}
 	return db, nil
 }
@@ -270,19 +276,17 @@ func poolConfig(cfg config, threads int) (*pgxpool.Config, error) {
 	cc := pc.ConnConfig
 	cc.Password = cfg.Password
 	cc.ConnectTimeout = time.Duration(cfg.ConnectTimeout) * time.Second
-	dialer := &net.Dialer{KeepAlive: 5 * time.Minute}
-	if cfg.KeepalivesIdle > 0 {
-		dialer.KeepAlive = time.Duration(cfg.KeepalivesIdle) * time.Second
-	}
-	cc.DialFunc = dialer.DialContext
+	cc.DialFunc = dialer(cfg).DialContext // keepalives: see dial.go
 	cc.RuntimeParams = map[string]string{"application_name": "kiln"}
 	if cfg.SearchPath != "" {
 		cc.RuntimeParams["search_path"] = cfg.SearchPath
 	}
 	// Cancel the running statement on the server when a context ends; close
-	// the socket if the server does not answer within a second.
+	// the socket if the server does not answer within cancelWait (a frozen
+	// server: Ctrl-C must still end the run at once). Either way the
+	// transaction is not committed, so nothing changes on the server.
 	cc.BuildContextWatcherHandler = func(c *pgconn.PgConn) ctxwatch.Handler {
-		return &pgconn.CancelRequestContextWatcherHandler{Conn: c, DeadlineDelay: time.Second}
+		return &pgconn.CancelRequestContextWatcherHandler{Conn: c, DeadlineDelay: cancelWait}
 	}
 	cc.DefaultQueryExecMode = pgx.QueryExecModeExec
 	pc.AfterConnect = func(ctx context.Context, c *pgx.Conn) error {
@@ -376,9 +380,29 @@ func (db *DB) Conn(ctx context.Context) (adapters.Conn, error) {
 	return &Conn{db: db, pc: pc}, nil
 }
 
-// Close closes every pooled connection.
+// cancelWait is how long a cancelled statement waits for the server to
+// answer the cancel request before its socket is closed.
+const cancelWait = 500 * time.Millisecond
+
+// closeWait bounds how long Close waits for the pool to shut down.
+const closeWait = 300 * time.Millisecond
+
+// Close closes every pooled connection. pgx destroys a broken connection
+// (one whose statement was cancelled against a frozen server) in the
+// background, waiting up to 15 s for the server to take a cancel request,
+// and pgxpool.Close waits for that: Close gives up after closeWait so that
+// Ctrl-C against a frozen server still ends the run at once. The sockets
+// are closed by pgx when its own deadline passes, or when kiln exits.
 func (db *DB) Close() error {
-	db.pool.Close()
+	done := make(chan struct{})
+	go func() {
+		db.pool.Close()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(closeWait):
+	}
 	return nil
 }
 

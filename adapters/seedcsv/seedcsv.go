@@ -23,8 +23,11 @@
 // fit a 32-bit integer become bigint (dbt declares integer and fails), and
 // beyond 64 bits float8; NaN/Infinity make a number column float8; blank
 // lines are skipped (Python's csv turns them into all-null rows); a blank
-// header becomes a letter name (a, b, ...). Duplicate header names get
-// agate's _2, _3 suffixes.
+// header becomes a letter name (a, b, ...); fields of any length load (dbt's
+// CSV reader stops at 128 KiB). Duplicate header names get agate's _2, _3
+// suffixes and are listed in Table.Duplicates for a warning. A field that
+// is not UTF-8 is an error naming its line and column (dbt stops with a
+// Python traceback).
 package seedcsv
 
 import (
@@ -94,6 +97,48 @@ func (c Column) SQLType() string {
 type Table struct {
 	Columns []Column
 	Rows    int64
+	// Duplicates lists header names that repeat (each once, in order of
+	// their second appearance), so that the caller can warn: the repeated
+	// column is loaded under agate's _2 name, which nobody meant to write.
+	Duplicates []Duplicate
+	// MaxLine is the longest line Normalize wrote, in bytes (0 before it
+	// ran): DuckDB's CSV reader refuses lines over 2,000,000 bytes unless
+	// told otherwise, and a seed's long text field must still load.
+	MaxLine int
+}
+
+// Duplicate is a header name that appears more than once.
+type Duplicate struct {
+	Name        string
+	First, Then int    // 1-based column numbers of the first and the repeated one
+	LoadedAs    string // the name the repeated column is loaded under
+}
+
+// checkUTF8 reports the first field of rec that is not valid UTF-8, naming
+// the file line and the column, since a database's reader names neither
+// usefully (DuckDB counts lines of the normalised copy, not of the seed).
+func checkUTF8(cr *csv.Reader, rec, header []string) error {
+	for i, v := range rec {
+		if utf8.ValidString(v) {
+			continue
+		}
+		line, _ := cr.FieldPos(i)
+		bad := v
+		for len(bad) > 0 {
+			r, size := utf8.DecodeRuneInString(bad)
+			if r == utf8.RuneError && size <= 1 {
+				break
+			}
+			bad = bad[size:]
+		}
+		col := strconv.Itoa(i + 1)
+		if i < len(header) && header[i] != "" && utf8.ValidString(header[i]) {
+			col += fmt.Sprintf(" (%q)", header[i])
+		}
+		return fmt.Errorf("line %d, column %s: byte 0x%02x is not UTF-8; seeds are read as UTF-8, so save the file with that encoding (e.g. iconv -f latin1 -t utf-8)",
+			line, col, bad[0])
+	}
+	return nil
 }
 
 // NewReader is a lenient CSV reader (ragged rows, lazy quotes).
@@ -135,6 +180,45 @@ func letterName(i int) string {
 	return strings.Repeat(string(rune('a'+i%26)), i/26+1)
 }
 
+// columnNames names the columns as agate does: a blank header becomes a
+// letter name, a repeated one gets a _2, _3 suffix (and is reported).
+func columnNames(header []string) ([]Column, []Duplicate) {
+	var cols []Column
+	var dups []Duplicate
+	seen := map[string]int{} // final name -> 1-based column
+	for i, h := range header {
+		name := h
+		if name == "" {
+			name = letterName(i)
+		}
+		final := name
+		for n := 2; seen[final] > 0; n++ {
+			final = name + "_" + strconv.Itoa(n)
+		}
+		if first := seen[name]; first > 0 {
+			dups = append(dups, Duplicate{Name: name, First: first, Then: i + 1, LoadedAs: final})
+		}
+		seen[final] = i + 1
+		cols = append(cols, Column{Name: final})
+	}
+	return cols, dups
+}
+
+// HeaderDuplicates reads only the header row of a seed and returns its
+// repeated names (a parse-time check; the load itself renames them).
+func HeaderDuplicates(r io.Reader, delim rune) []Duplicate {
+	br := bufio.NewReader(r)
+	if b, err := br.Peek(3); err == nil && string(b) == "\ufeff" {
+		_, _ = br.Discard(3)
+	}
+	header, err := NewReader(br, delim).Read()
+	if err != nil {
+		return nil
+	}
+	_, dups := columnNames(header)
+	return dups
+}
+
 // Infer reads the CSV once and infers each column's type.
 func Infer(path string, delim rune, columnTypes map[string]string) (*Table, error) {
 	f, br, err := Open(path)
@@ -150,20 +234,12 @@ func Infer(path string, delim rune, columnTypes map[string]string) (*Table, erro
 	if err != nil {
 		return nil, err
 	}
-	t := &Table{}
-	seen := map[string]bool{}
-	for i, h := range header {
-		name := h
-		if name == "" {
-			name = letterName(i)
-		}
-		final := name
-		for n := 2; seen[final]; n++ {
-			final = name + "_" + strconv.Itoa(n)
-		}
-		seen[final] = true
-		t.Columns = append(t.Columns, Column{Name: final})
+	header = append([]string(nil), header...) // the reader reuses its record
+	if err := checkUTF8(cr, header, nil); err != nil {
+		return nil, err
 	}
+	t := &Table{}
+	t.Columns, t.Duplicates = columnNames(header)
 	for k, typ := range columnTypes {
 		found := false
 		for i := range t.Columns {
@@ -190,6 +266,9 @@ func Infer(path string, delim rune, columnTypes map[string]string) (*Table, erro
 			return nil, err
 		}
 		t.Rows++
+		if err := checkUTF8(cr, rec, header); err != nil {
+			return nil, err
+		}
 		if len(rec) > len(t.Columns) {
 			line, _ := cr.FieldPos(0)
 			return nil, fmt.Errorf("line %d has %d values, but the header has %d columns", line, len(rec), len(t.Columns))
@@ -657,6 +736,7 @@ func Normalize(path string, delim rune, t *Table) (string, error) {
 	if _, err := cr.Read(); err != nil { // header
 		return "", err
 	}
+	t.MaxLine = 0
 	for {
 		rec, err := cr.Read()
 		if err == io.EOF {
@@ -665,6 +745,7 @@ func Normalize(path string, delim rune, t *Table) (string, error) {
 		if err != nil {
 			return "", err
 		}
+		written := 0 // bytes of this line's fields
 		for i := range t.Columns {
 			if i > 0 {
 				w.WriteByte(',')
@@ -676,9 +757,10 @@ func Normalize(path string, delim rune, t *Table) (string, error) {
 			if null {
 				continue
 			}
-			writeCSVField(w, v)
+			written += writeCSVField(w, v)
 		}
 		w.WriteByte('\n')
+		t.MaxLine = max(t.MaxLine, written+len(t.Columns))
 	}
 	if err := w.Flush(); err != nil {
 		return "", err
@@ -692,10 +774,13 @@ func Normalize(path string, delim rune, t *Table) (string, error) {
 
 // writeCSVField always quotes, so that a non-null value is never read as
 // null (nulls are the only empty unquoted fields).
-func writeCSVField(w *bufio.Writer, v string) {
+// It returns the number of bytes written.
+func writeCSVField(w *bufio.Writer, v string) int {
+	q := strings.ReplaceAll(v, `"`, `""`)
 	w.WriteByte('"')
-	w.WriteString(strings.ReplaceAll(v, `"`, `""`))
+	w.WriteString(q)
 	w.WriteByte('"')
+	return len(q) + 2
 }
 
 // Each streams the file's data rows in canonical form: fn gets one value per

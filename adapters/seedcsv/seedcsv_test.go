@@ -128,3 +128,112 @@ func TestEachCanonicalRows(t *testing.T) {
 	}
 	equal(t, "rows", got, [][]any{{"12e2", "2024-01-05", "true", "x"}, {"25e-1", nil, "false", nil}})
 }
+
+func TestSeedNotUTF8NamesLineAndColumn(t *testing.T) {
+	for _, tc := range []struct{ csv, want string }{
+		{"id,name\n1,ok\n2,caf\xe9\n", `line 3, column 2 ("name"): byte 0xe9 is not UTF-8`},
+		{"id,n\xffme\n1,2\n", "line 1, column 2: byte 0xff is not UTF-8"},
+		// A quoted field spanning lines reports the line the field starts on.
+		{"id,txt\n1,\"a\nb\xc3\"\n", `line 2, column 2 ("txt"): byte 0xc3 is not UTF-8`},
+	} {
+		_, err := Infer(writeFile(t, t.TempDir(), "s.csv", tc.csv), ',', nil)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: got %v, want %q", tc.csv, err, tc.want)
+		}
+	}
+}
+
+func TestSeedHeaderDuplicatesReported(t *testing.T) {
+	want := []Duplicate{{Name: "id", First: 1, Then: 3, LoadedAs: "id_2"}, {Name: "id", First: 1, Then: 4, LoadedAs: "id_3"}}
+	tab, err := Infer(writeFile(t, t.TempDir(), "s.csv", "id,name,id,id\n1,a,2,3\n"), ',', nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	equal(t, "Infer duplicates", tab.Duplicates, want)
+	equal(t, "HeaderDuplicates", HeaderDuplicates(strings.NewReader("\ufeffid;name;id;id\n1;a;2;3\n"), ';'), want)
+	equal(t, "no duplicates", HeaderDuplicates(strings.NewReader("a,b\n"), ','), []Duplicate(nil))
+}
+
+func TestNormalizeMeasuresTheLongestLine(t *testing.T) {
+	p := writeFile(t, t.TempDir(), "s.csv", "a,b\n1,xy\n2,\"q\"\"\"\n")
+	tab, err := Infer(p, ',', nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := Normalize(p, ',', tab)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.Remove(out)
+	b, _ := os.ReadFile(out)
+	longest := 0
+	for _, l := range strings.Split(strings.TrimSuffix(string(b), "\n"), "\n") {
+		longest = max(longest, len(l)+1)
+	}
+	equal(t, "MaxLine", tab.MaxLine, longest)
+}
+
+// FuzzSeedCSV feeds arbitrary bytes through inference and normalisation:
+// neither may panic, and a file Infer accepts must normalise to a CSV with
+// one value per column on every row.
+func FuzzSeedCSV(f *testing.F) {
+	for _, s := range []string{
+		"id,name\n1,a\n", "\ufeffa;b\n1;2\n", "id,id,\n1,2,3\n", "a\n\"x\ny\"\n", "a,b\n1\n",
+		"n\n$1,200\n1e3\nnan\n", "0\n ", "d\n2024-1-5\n2024-01-05T10:00Z\n", "a\n\xff\n", "a,\"b\n", "",
+	} {
+		f.Add([]byte(s), false)
+		f.Add([]byte(s), true)
+	}
+	f.Fuzz(func(t *testing.T, data []byte, semicolon bool) {
+		delim := ','
+		if semicolon {
+			delim = ';'
+		}
+		p := writeFile(t, t.TempDir(), "s.csv", string(data))
+		_ = HeaderDuplicates(strings.NewReader(string(data)), delim)
+		tab, err := Infer(p, delim, nil)
+		if err != nil {
+			return
+		}
+		out, err := Normalize(p, delim, tab)
+		if err != nil {
+			t.Fatalf("Infer accepted the file but Normalize failed: %v", err)
+		}
+		defer os.Remove(out)
+		fh, err := os.Open(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer fh.Close()
+		cr := NewReader(fh, ',')
+		var n int64
+		for {
+			rec, err := cr.Read()
+			if err != nil {
+				break
+			}
+			n++
+			if len(rec) != len(tab.Columns) {
+				t.Fatalf("normalised row %d has %d values, want %d", n, len(rec), len(tab.Columns))
+			}
+		}
+		// A one-column row of null is an empty line, which DuckDB reads as
+		// a row and encoding/csv skips; so here the count may be lower.
+		if n > tab.Rows || len(tab.Columns) > 1 && n != tab.Rows {
+			t.Fatalf("normalised %d rows, Infer counted %d", n, tab.Rows)
+		}
+		var each int64
+		if err := Each(p, delim, tab, func(row []any) error {
+			each++
+			if len(row) != len(tab.Columns) {
+				t.Fatalf("Each row has %d values, want %d", len(row), len(tab.Columns))
+			}
+			return nil
+		}); err != nil {
+			t.Fatalf("Infer accepted the file but Each failed: %v", err)
+		}
+		if each != tab.Rows {
+			t.Fatalf("Each gave %d rows, Infer counted %d", each, tab.Rows)
+		}
+	})
+}

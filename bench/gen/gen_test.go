@@ -286,3 +286,28 @@ func BenchmarkGenerate10k(b *testing.B) {
 		Generate(Config{Models: 10000, Seed: 1})
 	}
 }
+
+// TestViewsAndTestCap checks the build-benchmark variant: every model is a
+// view (no table config anywhere), exactly Tests generic tests are declared,
+// and the models and their SQL are otherwise those of the default project.
+func TestViewsAndTestCap(t *testing.T) {
+	base := Generate(Config{Models: 400, Seed: 1})
+	p := Generate(Config{Models: 400, Seed: 1, Views: true, Tests: 40})
+	tests := 0
+	for _, f := range p.Files {
+		s := string(f.Data)
+		if strings.Contains(s, "materialized='table'") || strings.Contains(s, "+materialized: table") {
+			t.Errorf("%s still configures a table", f.Path)
+		}
+		tests += strings.Count(s, "          - unique\n") + strings.Count(s, "          - not_null\n")
+	}
+	if tests != 40 {
+		t.Errorf("got %d generic tests, want 40", tests)
+	}
+	for i, m := range p.Models {
+		b := base.Models[i]
+		if m.Name != b.Name || !slices.Equal(m.Refs, b.Refs) || m.Table {
+			t.Fatalf("model %d: %+v differs from the default project's %+v beyond materialization", i, m, b)
+		}
+	}
+}

@@ -12,6 +12,13 @@ type Config struct {
 	Models int    // total number of models
 	Out    string // output directory (used by main only)
 	Seed   int64  // random seed
+	// Views makes every model a view (no table configs, marts included), for
+	// the build benchmark against the warehouse's floor.
+	Views bool
+	// Tests, when > 0, caps the generic tests at this many (unique and
+	// not_null on the id of the first Tests/2 tested models); 0 keeps the
+	// default of about one tested model in two.
+	Tests int
 }
 
 // Layer is a model folder tier; refs only point to the same or earlier tiers.
@@ -121,7 +128,7 @@ func Generate(cfg Config) *Project {
 			Name:   fmt.Sprintf("%s_%s_%0*d", prefix, dom, width, idx),
 			Layer:  layer,
 			Domain: dom,
-			Table:  rng.IntN(5) == 0,
+			Table:  rng.IntN(5) == 0 && !cfg.Views, // draw either way: same project otherwise
 			Tested: rng.IntN(2) == 0,
 		}
 		m.Path = path.Join("models", layer.String(), dom, m.Name+".sql")
@@ -206,8 +213,22 @@ func Generate(cfg Config) *Project {
 		})
 	}
 
+	if cfg.Tests > 0 {
+		budget := cfg.Tests / 2
+		for i := range p.Models {
+			m := &p.Models[i]
+			m.Tested = m.Tested && budget > 0
+			if m.Tested {
+				budget--
+			}
+		}
+	}
+	project := projectYML
+	if cfg.Views {
+		project = strings.Replace(project, "      +materialized: table\n", "", 1)
+	}
 	p.Files = append(p.Files,
-		File{"dbt_project.yml", []byte(projectYML)},
+		File{"dbt_project.yml", []byte(project)},
 		File{"profiles.yml", []byte(profilesYML)},
 		File{"macros/bench_helpers.sql", []byte(macrosSQL)},
 		File{"models/staging/_sources.yml", sourcesYML()},

@@ -27,6 +27,8 @@ func main() {
 	flag.IntVar(&cfg.Models, "models", 100, "number of models to generate")
 	flag.StringVar(&cfg.Out, "out", "", "output directory (created if missing)")
 	flag.Int64Var(&cfg.Seed, "seed", 1, "random seed; the same seed gives the same project")
+	flag.BoolVar(&cfg.Views, "views", false, "make every model a view (marts and in-file table configs included)")
+	flag.IntVar(&cfg.Tests, "tests", 0, "cap the generic tests at N (unique+not_null on N/2 models); 0: about one model in two is tested")
 	force := flag.Bool("force", false, "overwrite a non-empty output directory (removes its models/, seeds/, macros/ and target/ first)")
 	flag.Parse()
 	if cfg.Out == "" || cfg.Models < 1 || flag.NArg() > 0 {

@@ -14,6 +14,7 @@ import (
 	"github.com/kiln-dev/kiln/compiler"
 	"github.com/kiln-dev/kiln/internal/diag"
 	"github.com/kiln-dev/kiln/internal/report"
+	"github.com/kiln-dev/kiln/internal/secret"
 )
 
 // startLogging creates e.log from the global flags.
@@ -83,7 +84,8 @@ func (e *env) attachLogFile(projectDir string) {
 		return
 	}
 	e.logFile = f
-	sink := &report.Sink{W: f, Format: format, Level: level, Color: pick(g.useColorsFile, g.noUseColorsFile, false)}
+	// The log file is masked like the console: no DBT_ENV_SECRET* value in it.
+	sink := &report.Sink{W: secret.Lines(f), Format: format, Level: level, Color: pick(g.useColorsFile, g.noUseColorsFile, false)}
 	if format != report.FormatJSON {
 		sink.Header = report.FileHeader(e.invID, time.Now())
 	}

@@ -59,6 +59,20 @@ func TestPostHookSeesNewRelation(t *testing.T) {
 		// model is built first.
 		tg.mustKiln(t, 0, "run", "-s", "hook_target hook_ref", "--threads", "1")
 		wantRows(t, "hook_target", tg.rows(t, "select id from "+tg.model("hook_target")), "1", "7")
+		// A seed's post-hook runs after the load, inside its transaction:
+		// on the first load (no table before) and on a reload, its insert
+		// lands in the loaded table once.
+		tg.mustKiln(t, 0, "seed", "-s", "hooked_seed")
+		wantRows(t, "seed load 1", tg.rows(t, "select id from "+tg.model("hooked_seed")), "1", "2", "42")
+		tg.mustKiln(t, 0, "seed", "-s", "hooked_seed")
+		wantRows(t, "seed load 2", tg.rows(t, "select id from "+tg.model("hooked_seed")), "1", "2", "42")
+		tg.mustKiln(t, 0, "seed", "-s", "hooked_seed", "--full-refresh")
+		wantRows(t, "seed full refresh", tg.rows(t, "select id from "+tg.model("hooked_seed")), "1", "2", "42")
+		// An incremental model's statement() post-hook: first build, then
+		// an incremental run.
+		tg.mustKiln(t, 0, "run", "-s", "hooked_incremental")
+		tg.mustKiln(t, 0, "run", "-s", "hooked_incremental", "--vars", "{id: 2}")
+		wantRows(t, "hooked_incremental", tg.rows(t, "select id from "+tg.model("hooked_incremental")), "1", "10", "2", "20")
 	})
 }
 

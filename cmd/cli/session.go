@@ -394,6 +394,11 @@ func (s *session) openDB(ctx context.Context, threads int) (adapters.DB, error) 
 	if err == nil {
 		return db, nil
 	}
+	if ctx.Err() != nil {
+		// Ctrl-C while connecting (a slow or frozen server): an interrupt,
+		// not a connection problem to fix in profiles.yml.
+		return nil, exitWith(ExitInterrupt, fmt.Errorf("interrupted while connecting to target '%s'; nothing was changed", s.profile.Target))
+	}
 	var le *adapters.LockedError
 	if errors.As(err, &le) {
 		return nil, exitWith(ExitUsage, fmt.Errorf("%v\nClose the other program (or wait for the other kiln run) and try again; nothing was changed", le))

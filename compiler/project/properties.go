@@ -85,6 +85,9 @@ type TestDef struct {
 	CustomName  string         // name:
 	Description string
 	Column      string // the column the test is attached to, "" for model-level tests
+	// ArgKeyOrder is, for each mapping-valued argument, its keys in the
+	// order written (test names are built from them in that order).
+	ArgKeyOrder map[string][]string
 	Pos         diag.Pos
 }
 
@@ -236,8 +239,10 @@ func parseProperties(path, diagPath string, src []byte) (*Properties, diag.List)
 					continue
 				}
 			}
-			d.errorf(e.V, "properties-version", "use `version: 2`, or remove the line (it is optional)",
-				"unsupported property file version %s", strings.TrimSpace(describe(e.V)))
+			// dbt reads every property file the same way whatever its
+			// version says, so kiln does too, and only points it out.
+			d.warnf(e.V, "properties-version", "use `version: 2`, or remove the line (it is optional)",
+				"property file version %s is not 2; the file is read as version 2", strings.TrimSpace(describe(e.V)))
 		case "models":
 			props.Models = d.nodePatches(e.V, "models", "model", modelKeys)
 		case "seeds":

@@ -275,7 +275,7 @@ func TestParsePropertiesDiagnostics(t *testing.T) {
 		{"tab", "models:\n\t- name: a\n", diag.Error, []string{"models/s.yml:2:", "tabs"}},
 		{"not mapping", "- name: a\n", diag.Error, []string{"models/s.yml:1:1: error: a property file must be a mapping"}},
 		{"scalar file", "hello\n", diag.Error, []string{"must be a mapping", "not a string"}},
-		{"version 1", "version: 1\nmodels: []\n", diag.Error, []string{"models/s.yml:1:10: error: unsupported property file version '1'", "version: 2"}},
+		{"version 1", "version: 1\nmodels: []\n", diag.Warning, []string{"models/s.yml:1:10: warning: property file version '1' is not 2", "version: 2"}},
 		{"model without name", "models:\n  - description: x\n", diag.Error, []string{"models/s.yml:2:5: error: model entry has no name", "add `name: <model name>`"}},
 		{"model entry not mapping", "models:\n  - orders\n", diag.Error, []string{"models/s.yml:2:5", "must be a mapping, found a string"}},
 		{"models not list", "models:\n  name: orders\n", diag.Error, []string{"models/s.yml:2:3", "models must be a list, not a mapping"}},
@@ -296,8 +296,8 @@ func TestParsePropertiesDiagnostics(t *testing.T) {
 			[]string{"models/s.yml:4:9", "exactly one key", "accepted_values, values"}},
 		{"test args not map", "models:\n  - name: a\n    data_tests:\n      - accepted_values: [1, 2]\n", diag.Error,
 			[]string{"models/s.yml:4:26", "settings of test 'accepted_values' must be a mapping"}},
-		{"argument twice", "models:\n  - name: a\n    data_tests:\n      - accepted_values:\n          values: [1]\n          arguments: {values: [2]}\n", diag.Error,
-			[]string{"argument 'values' of test 'accepted_values' is given twice"}},
+		{"argument twice", "models:\n  - name: a\n    data_tests:\n      - accepted_values:\n          values: [1]\n          arguments: {values: [2]}\n", diag.Warning,
+			[]string{"models/s.yml:6:23: warning: 'values' of test 'accepted_values' is also given at line 5; the one under arguments: is used"}},
 		{"unknown section", "model:\n  - name: a\n", diag.Warning, []string{"models/s.yml:1:1", "unknown top-level key 'model'", "did you mean 'models'?"}},
 		{"exposure type", "exposures:\n  - name: e\n    type: dashbord\n    owner: {name: a}\n", diag.Error,
 			[]string{"models/s.yml:3:11", "invalid type 'dashbord'", "did you mean 'dashboard'?"}},
@@ -397,5 +397,61 @@ func TestParsePropertiesFallbackSyntax(t *testing.T) {
 	}
 	if b.Pos != (diag.Pos{File: "models/x.yml", Line: 8, Col: 5}) {
 		t.Fatalf("pos %v", b.Pos)
+	}
+}
+
+// dbt reads a property file whatever its version: says; so does kiln.
+func TestParsePropertiesOtherVersion(t *testing.T) {
+	for _, v := range []string{"1", "3", "'2.0'"} {
+		p, diags := ParseProperties("models/s.yml", []byte("version: "+v+"\nmodels:\n  - name: a\n    description: d\n"))
+		if diags.HasErrors() || len(p.Models) != 1 || p.Models[0].Description != "d" {
+			t.Errorf("version %s: models %+v, diags %v", v, p.Models, diags)
+		}
+	}
+}
+
+// dbt 1.11 merges arguments: over the entry's keys, then takes config keys,
+// config:, name and description out of the merged set wherever they were.
+func TestTestArgumentsMergedAsDBT(t *testing.T) {
+	src := `models:
+  - name: m
+    columns:
+      - name: id
+        data_tests:
+          - accepted_values:
+              arguments:
+                values: [1, 2]
+                quote: false
+                where: "id > 0"
+                severity: warn
+                name: my_test
+                description: hi
+                config:
+                  tags: [a]
+              error_if: ">10"
+          - dbt_utils.some_test:
+              arguments:
+                nested: {b: 1, a: [x, y]}
+`
+	p, diags := ParseProperties("models/s.yml", []byte(src))
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	td := p.Models[0].Columns[0].Tests
+	if len(td) != 2 {
+		t.Fatalf("tests: %+v", td)
+	}
+	a := td[0]
+	if len(a.Args) != 2 || a.Args["quote"] != false || a.Args["values"] == nil {
+		t.Errorf("args: %v", a.Args)
+	}
+	if a.Config["where"] != "id > 0" || a.Config["severity"] != "warn" || a.Config["error_if"] != ">10" || a.Config["tags"] == nil {
+		t.Errorf("config: %v", a.Config)
+	}
+	if a.CustomName != "my_test" || a.Description != "hi" {
+		t.Errorf("name %q description %q", a.CustomName, a.Description)
+	}
+	if got := td[1].ArgKeyOrder["nested"]; len(got) != 2 || got[0] != "b" || got[1] != "a" {
+		t.Errorf("key order of nested: %v", got)
 	}
 }

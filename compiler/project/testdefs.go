@@ -78,11 +78,53 @@ func (d *ydoc) tests(n *ynode, column string, owner *owner) []TestDef {
 	return out
 }
 
+// testArgs reads a test entry's settings the dbt 1.11 way: the keys under
+// arguments: are merged over the entry's own keys (arguments: wins), and
+// then, from the merged set, name, description, config and the config
+// keys (where, severity, error_if, ...) are taken out, wherever they were
+// written; everything left is a keyword argument of the test macro.
 func (d *ydoc) testArgs(t *TestDef, args []kv) {
+	var merged []kv
+	at := map[string]int{}
+	put := func(e kv) {
+		if i, ok := at[e.Key]; ok {
+			merged[i] = e
+			return
+		}
+		at[e.Key] = len(merged)
+		merged = append(merged, e)
+	}
+	var arguments *ynode
+	for _, e := range args {
+		if e.Key == "arguments" {
+			arguments = e.V
+			continue
+		}
+		put(e)
+	}
+	if !isNull(arguments) {
+		if arguments.Kind != yaml.MappingNode {
+			d.errorf(arguments, "test", "", "arguments of test '%s' must be a mapping, not a %s", t.Name, kindName(arguments))
+		} else {
+			for _, a := range d.pairs(arguments) {
+				if i, ok := at[a.Key]; ok && a.Key != "config" {
+					d.warnf(a.K, "test-argument-twice", "keep it under arguments: only",
+						"'%s' of test '%s' is also given at line %d; the one under arguments: is used", a.Key, t.Name, merged[i].K.Line)
+				}
+				if a.Key == "config" {
+					if i, ok := at["config"]; ok {
+						d.errorf(a.K, "test-config-twice", "keep one config: on the test",
+							"test '%s' has config: both under arguments: and on the test (line %d)", t.Name, merged[i].K.Line)
+						continue
+					}
+				}
+				put(a)
+			}
+		}
+	}
 	var legacy []kv
 	var cfgNode *ynode
-	argsFrom := map[string]*ynode{}
-	for _, e := range args {
+	for _, e := range merged {
 		switch {
 		case e.Key == "name":
 			t.CustomName = d.str(e.V, "test name")
@@ -91,37 +133,26 @@ func (d *ydoc) testArgs(t *TestDef, args []kv) {
 		case e.Key == "config":
 			cfgNode = e.V
 			t.Config, _ = d.config(e.V, "data_tests")
-		case e.Key == "arguments":
-			if isNull(e.V) {
-				continue
-			}
-			if e.V.Kind != yaml.MappingNode {
-				d.errorf(e.V, "test", "", "arguments of test '%s' must be a mapping, not a %s", t.Name, kindName(e.V))
-				continue
-			}
-			for _, a := range d.pairs(e.V) {
-				if prev, ok := argsFrom[a.Key]; ok {
-					d.errorf(a.K, "test-argument-twice", "keep it under arguments: only",
-						"argument '%s' of test '%s' is given twice (also at line %d)", a.Key, t.Name, prev.Line)
-				}
-				argsFrom[a.Key] = a.K
-				if t.Args == nil {
-					t.Args = map[string]any{}
-				}
-				t.Args[a.Key] = d.value(a.V)
-			}
 		case testConfigArgs[e.Key]:
 			legacy = append(legacy, e)
-		default: // legacy top-level kwarg
-			if prev, ok := argsFrom[e.Key]; ok {
-				d.errorf(e.K, "test-argument-twice", "keep it under arguments: only",
-					"argument '%s' of test '%s' is given twice (also at line %d)", e.Key, t.Name, prev.Line)
-			}
-			argsFrom[e.Key] = e.K
+		default:
 			if t.Args == nil {
 				t.Args = map[string]any{}
 			}
 			t.Args[e.Key] = d.value(e.V)
+			if v := deref(e.V); v != nil && v.Kind == yaml.MappingNode {
+				// Test names are built from a mapping's values in the order
+				// they are written, as dbt builds them.
+				ps := d.pairs(v)
+				keys := make([]string, len(ps))
+				for i, p := range ps {
+					keys[i] = p.Key
+				}
+				if t.ArgKeyOrder == nil {
+					t.ArgKeyOrder = map[string][]string{}
+				}
+				t.ArgKeyOrder[e.Key] = keys
+			}
 		}
 	}
 	for _, e := range legacy {

@@ -240,7 +240,9 @@ func (r *Runner) runSeed(ctx context.Context, nr *nodeRun) error {
 	if v, ok := n.Config["full_refresh"].(bool); ok {
 		full = v
 	}
-	pre, post, err := r.renderHooks(ctx, n, c)
+	// Post-hooks render after the load, inside its transaction, so that
+	// `{{ this }}` and their run_query/statement act on the loaded table.
+	pre, post, err := r.renderHooks(ctx, n, c, true)
 	if err != nil {
 		r.fail(nr, "ERROR", "ERROR loading "+desc, err, "")
 		return err

@@ -1,0 +1,1 @@
+select id, id_2 from {{ ref('people') }}
