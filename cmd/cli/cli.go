@@ -19,6 +19,7 @@ import (
 	"github.com/kiln-dev/kiln/adapters"
 	"github.com/kiln-dev/kiln/adapters/duckdb"
 	"github.com/kiln-dev/kiln/adapters/postgres"
+	"github.com/kiln-dev/kiln/adapters/trino"
 	"github.com/kiln-dev/kiln/compiler"
 	"github.com/kiln-dev/kiln/internal/report"
 )
@@ -34,6 +35,7 @@ const (
 func init() {
 	adapters.Register(duckdb.New())
 	adapters.Register(postgres.New())
+	adapters.Register(trino.New())
 }
 
 // exitError carries an exit code out of a cobra command.
