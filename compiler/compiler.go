@@ -197,6 +197,7 @@ func Compile(ctx context.Context, opts Options) (*Result, error) {
 			return nil, err
 		}
 	}
+	b.addInternalPackage()
 	b.finish()
 	diags = append(diags, b.diags...)
 	diags.Sort()

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/kiln-dev/kiln/adapters"
 	"github.com/kiln-dev/kiln/compiler/jinja"
@@ -174,6 +175,23 @@ type runtimeResolver struct {
 	// batch, while rendering one microbatch, filters upstream relations
 	// that have an event_time (see microbatch.go).
 	batch *Batch
+	// conn is the connection the node renders on (nil when compiling
+	// without one): its dialect writes the batch filters' literals.
+	conn adapters.Conn
+}
+
+// timestampLiteral is the connection's dialect's (compiling without one:
+// the target adapter's), or nil for dbt's default string literal.
+func (rr *runtimeResolver) timestampLiteral() func(time.Time) string {
+	if rr.conn != nil {
+		return rr.conn.Dialect().TimestampLiteral
+	}
+	if a, ok := adapters.Lookup(rr.r.opts.AdapterType); ok {
+		if dp, ok := a.(adapters.DialectProvider); ok {
+			return dp.Dialect().TimestampLiteral
+		}
+	}
+	return nil
 }
 
 func (rr *runtimeResolver) Ref(args []string, version any) (any, error) {
@@ -213,7 +231,7 @@ func (rr *runtimeResolver) Ref(args []string, version any) (any, error) {
 			rr.ctes = append(rr.ctes, t.UniqueID)
 		}
 	}
-	return rr.empty(rr.window().filter(jinja.NewRelation(nodeRelation(t)), t.Config["event_time"], t.Name), t.Name), nil
+	return rr.empty(rr.window().filter(jinja.NewRelation(nodeRelation(t)), t.Config["event_time"], t.Name, rr.timestampLiteral()), t.Name), nil
 }
 
 // window is the event-time window refs and sources are restricted to: the
@@ -263,7 +281,7 @@ func (rr *runtimeResolver) Source(src, table string) (any, error) {
 	if q, ok := s.Quoting["database"].(bool); ok && !q {
 		rel.NoQuoteDatabase = true
 	}
-	return rr.empty(rr.window().filter(jinja.NewRelation(rel), s.Config["event_time"], s.Name), s.Name), nil
+	return rr.empty(rr.window().filter(jinja.NewRelation(rel), s.Config["event_time"], s.Name, rr.timestampLiteral()), s.Name), nil
 }
 
 // Config: a generic test macro may call config() (dbt_utils sets fail_calc
@@ -335,7 +353,7 @@ func (rr *runtimeResolver) Warn(msg string) {
 
 // RuntimeContext builds the execute=True context for a node.
 func (r *Result) RuntimeContext(ctx context.Context, n *manifest.Node, conn adapters.Conn) (*jinja.Context, *runtimeResolver) {
-	rr := &runtimeResolver{r: r, node: n}
+	rr := &runtimeResolver{r: r, node: n, conn: conn}
 	g := r.baseGlobals()
 	g["this"] = jinja.NewRelation(nodeRelation(n))
 	g["model"] = modelMap(n)
