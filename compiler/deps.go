@@ -32,13 +32,8 @@ func (r *Result) directMacros(n *manifest.Node, withMaterialization bool) []jinj
 		if tm.Namespace != nil {
 			name = *tm.Namespace + "." + name
 		}
-		names = append(names, name)
-		// The model argument calls get_where_subquery; dbt records it
-		// except for its built-in unique and not_null, which it parses
-		// without rendering.
-		if tm.Namespace != nil || (tm.Name != "unique" && tm.Name != "not_null") {
-			names = append(names, "get_where_subquery")
-		}
+		// The test's model argument is rendered through get_where_subquery.
+		names = append(names, name, "get_where_subquery")
 	}
 	if n.ResourceType == manifest.Model && withMaterialization {
 		if mat := n.Config.Materialized(); mat != "" {
