@@ -95,6 +95,9 @@ type Response struct {
 	Message      string // shown in console status, e.g. "OK", "CREATE VIEW", "INSERT 99"
 	Code         string
 	RowsAffected int64 // -1 when unknown
+	// Warnings are things the warehouse did on its own that the user should
+	// know (e.g. PostgreSQL truncating a seed's long column name).
+	Warnings []string
 }
 
 // Credentials is the rendered target output from profiles.yml (all keys as

@@ -32,8 +32,9 @@ type builder struct {
 	patches          map[patchKey]*patchRef
 	pending          map[string]*pending // unique_id -> parse info
 	pendingExposures []*manifest.ExposureDef
-	order            []string // unique_ids in creation order
-	disabledTests    []string // tests that refer to a disabled node (linking)
+	order            []string          // unique_ids in creation order
+	disabledTests    []string          // tests that refer to a disabled node (linking)
+	emptyModels      map[string]string // model name -> its empty file (skipped)
 }
 
 type pkgFiles struct {
@@ -120,6 +121,9 @@ func (b *builder) discover(p *project.Project) error {
 	if err != nil {
 		return err
 	}
+	for _, d := range files.Diags {
+		b.addDiag(d)
+	}
 	b.pkgs = append(b.pkgs, &pkgFiles{proj: p, files: files})
 	return nil
 }
@@ -127,6 +131,10 @@ func (b *builder) discover(p *project.Project) error {
 func (b *builder) loadPackage(pf *pkgFiles) error {
 	p, files := pf.proj, pf.files
 	for _, f := range append(append([]project.File{}, files.Macros...), files.GenericTests...) {
+		if d := notUTF8(f); d != nil {
+			b.addDiag(*d)
+			continue
+		}
 		macros, err := b.r.Env.AddMacroFile(p.Name, f.Path, string(f.Content))
 		if err != nil {
 			b.addJinjaErr(f.Path, err)

@@ -186,6 +186,7 @@ func Compile(ctx context.Context, opts Options) (*Result, error) {
 			return nil, err
 		}
 	}
+	b.addInternalPackage()
 	b.finish()
 	diags = append(diags, b.diags...)
 	diags.Sort()
@@ -198,7 +199,6 @@ func Compile(ctx context.Context, opts Options) (*Result, error) {
 	return r, nil
 }
 
-// testHash is the suffix of a generic test's unique_id.
 // testHash is the suffix of a generic test's unique_id, computed as dbt
 // 1.11 does so unique_ids (and everything keyed by them: state, selectors,
 // run_results) match dbt's: the last 10 hex digits of the md5 of the test

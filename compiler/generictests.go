@@ -190,6 +190,20 @@ func (b *builder) addGenericTest(p *project.Project, yamlPath string, tt testTar
 			Suggestion: b.suggestTest(testName)})
 		return out
 	}
+	if ns == "" || ns == "dbt" {
+		for _, need := range requiredTestArgs[testName] {
+			if _, ok := args[need.arg]; !ok {
+				on := strings.TrimSuffix(tt.kind, "s") + " '" + tt.name + "'"
+				if tt.column != "" {
+					on = "column '" + tt.column + "' of " + on
+				}
+				b.addDiag(diag.Diagnostic{Severity: diag.Error, Code: "test-argument", Pos: t.Pos,
+					Message:    fmt.Sprintf("test '%s' on %s has no '%s': %s", t.Name, on, need.arg, need.what),
+					Suggestion: "add it under the test, e.g. " + need.example})
+				return out
+			}
+		}
+	}
 	paths := make([]string, 0, len(p.ModelPaths)+len(p.SeedPaths)+len(p.SnapshotPaths))
 	paths = append(append(append(paths, p.ModelPaths...), p.SeedPaths...), p.SnapshotPaths...)
 	dirs, _ := fqnFor(p.Name, yamlPath, paths)
@@ -264,6 +278,18 @@ func (b *builder) addGenericTest(p *project.Project, yamlPath string, tt testTar
 	n.Refs = res.refs
 	n.Sources = res.sources
 	return append(out, genTest{node: n, pend: &pending{node: n, proj: p, testRef: tt.name}, tt: tt, pos: t.Pos, file: yamlPath})
+}
+
+// requiredTestArgs are the arguments dbt's built-in generic tests cannot
+// do without. dbt renders the test anyway and fails at run time with a
+// message about Jinja ("'values' is undefined") or, for accepted_values,
+// compares against an empty list; kiln says which argument at the YAML line.
+var requiredTestArgs = map[string][]struct{ arg, what, example string }{
+	"accepted_values": {{"values", "the list of values the column may hold", "`arguments: {values: ['placed', 'shipped']}`"}},
+	"relationships": {
+		{"to", "the model or source the column points at", "`arguments: {to: ref('customers'), field: id}`"},
+		{"field", "the column it must match there", "`arguments: {to: ref('customers'), field: id}`"},
+	},
 }
 
 func nsOrNil(ns string) any {

@@ -104,7 +104,8 @@ func (r *Runner) fail(nr *nodeRun, status, what string, err error, compiledPath 
 	}
 	var ue *unitError
 	var ce *contractError
-	if errors.As(err, &ue) || errors.As(err, &ce) {
+	var tc *testColumnError
+	if errors.As(err, &ue) || errors.As(err, &ce) || errors.As(err, &tc) {
 		kind = ""
 	}
 	msg := err.Error()
@@ -260,6 +261,9 @@ func (r *Runner) runSeed(ctx context.Context, nr *nodeRun) error {
 	if err != nil {
 		r.fail(nr, "ERROR", "ERROR loading "+desc, err, "")
 		return err
+	}
+	for _, w := range resp.Warnings {
+		r.p.Event("Note", "Z050", "warn", "Warning in seed "+n.Name+": "+w, map[string]any{"msg": w})
 	}
 	r.p.Progress(nr.index, r.total, "OK loaded "+desc, resp.Message, time.Since(nr.started), true)
 	r.finish(nr, manifest.StatusSuccess, resp, resp.Message, nil, "")

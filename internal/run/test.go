@@ -33,6 +33,7 @@ func (r *Runner) runTest(ctx context.Context, nr *nodeRun) error {
 	wrapped := testWrapper(n, sql)
 	audit, err := r.storeFailures(ctx, c, n, sql)
 	if err != nil {
+		err = r.explainMissingColumn(ctx, c, n, err)
 		r.fail(nr, "ERROR", "ERROR "+n.Name, err, path)
 		return err
 	}
@@ -46,6 +47,7 @@ func (r *Runner) runTest(ctx context.Context, nr *nodeRun) error {
 		return e
 	})
 	if err != nil {
+		err = r.explainMissingColumn(ctx, c, n, err)
 		r.fail(nr, "ERROR", "ERROR "+n.Name, err, path)
 		return err
 	}
