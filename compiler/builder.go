@@ -1,6 +1,7 @@
 package compiler
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -180,6 +181,7 @@ func (b *builder) loadPackage(pf *pkgFiles) error {
 	}
 	b.diags = append(b.diags, project.CheckDuplicatePatches(pf.props)...)
 	for _, pr := range pf.props {
+		b.renderProperties(p, pr)
 		b.indexPatches(p.Name, "models", pr.Path, pr.Models)
 		b.indexPatches(p.Name, "seeds", pr.Path, pr.Seeds)
 		b.indexPatches(p.Name, "snapshots", pr.Path, pr.Snapshots)
@@ -254,8 +256,10 @@ func parallel(n, workers int, fn func(i int)) {
 	wg.Wait()
 }
 
+// checksum is dbt's file checksum: SHA-256 of the contents with leading
+// and trailing whitespace stripped (dbt strips files as it reads them).
 func checksum(b []byte) manifest.FileHash {
-	sum := sha256.Sum256(b)
+	sum := sha256.Sum256(bytes.TrimSpace(b))
 	return manifest.FileHash{Name: "sha256", Checksum: hex.EncodeToString(sum[:])}
 }
 

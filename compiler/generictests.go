@@ -256,16 +256,24 @@ func (b *builder) addGenericTest(p *project.Project, yamlPath string, tt testTar
 	if short != full && cfg["alias"] == nil {
 		cfg["alias"] = short // as dbt: a hashed short name is the test's alias
 	}
+	// dbt names a test whose name is too long through config(alias=...):
+	// it shows in config, config_call_dict and unrendered_config.
+	var call map[string]any
+	if short != full && t.CustomName == "" {
+		if _, set := cfg["alias"]; !set {
+			cfg["alias"] = short
+		}
+		call = map[string]any{"alias": short}
+		n.ConfigCallDict = call
+		n.RawCode += fmt.Sprintf("{{ config(alias=%q) }}", short)
+	}
 	n.Config = cfg
+	n.UnrenderedConfig = b.unrenderedConfig(p, "data_tests", fqn, t.Config, call)
 	n.Tags = n.Config.Tags()
 	n.Checksum = manifest.FileHash{Name: "none", Checksum: ""}
 	// Capture refs in the test's arguments (e.g. relationships' `to`).
+	// The arguments' refs come first and the model's last, in dbt's order.
 	res := &parseResolver{b: b, pkg: p.Name, node: n, base: n.Config}
-	if tt.kind == "sources" {
-		res.sources = append(res.sources, []string{tt.sourceName, tt.name})
-	} else {
-		res.refs = append(res.refs, manifest.RefArgs{Name: tt.name})
-	}
 	for _, k := range manifest.Sorted(args) {
 		s, ok := args[k].(string)
 		if !ok || !looksLikeJinjaCall(s) {
@@ -274,6 +282,11 @@ func (b *builder) addGenericTest(p *project.Project, yamlPath string, tt testTar
 		if _, err := b.r.Env.RenderString(yamlPath, "{{ "+s+" }}", &jinja.Context{Package: p.Name, Globals: b.r.baseGlobals(), Resolver: res, Ctx: b.ctx}); err != nil {
 			b.addDiag(diag.Errorf(t.Pos, "test-argument", "argument '%s' of test '%s': %v", k, t.Name, err))
 		}
+	}
+	if tt.kind == "sources" {
+		res.sources = append(res.sources, []string{tt.sourceName, tt.name})
+	} else {
+		res.refs = append(res.refs, manifest.RefArgs{Name: tt.name})
 	}
 	n.Refs = res.refs
 	n.Sources = res.sources

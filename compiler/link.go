@@ -74,6 +74,9 @@ func (b *builder) finish() {
 		sort.Strings(deps)
 		e.DependsOn.Nodes = deps
 	}
+	b.buildHookNodes()
+	b.fillUnrendered()
+	b.inferPrimaryKeys()
 	b.fillMacroDeps()
 	b.buildUnitTests()
 	b.m.Link()
