@@ -52,7 +52,7 @@ install() {
   tar xzf "$CACHE/trino-server-core-$TRINO_VERSION.tar.gz" -C "$tmp"
   mkdir -p "$tmp/trino-server-core-$TRINO_VERSION/plugin"
   for p in iceberg memory; do
-    unzip -q "$CACHE/trino-$p-$TRINO_VERSION.zip" -d "$tmp"
+    python3 -m zipfile -e "$CACHE/trino-$p-$TRINO_VERSION.zip" "$tmp" # no unzip needed
     mv "$tmp/trino-$p-$TRINO_VERSION" "$tmp/trino-server-core-$TRINO_VERSION/plugin/$p"
   done
   rm -rf "$SERVER"
