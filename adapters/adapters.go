@@ -95,6 +95,9 @@ type Response struct {
 	Message      string // shown in console status, e.g. "OK", "CREATE VIEW", "INSERT 99"
 	Code         string
 	RowsAffected int64 // -1 when unknown
+	// Warnings are things the warehouse did on its own that the user should
+	// know (e.g. PostgreSQL truncating a seed's long column name).
+	Warnings []string
 }
 
 // Credentials is the rendered target output from profiles.yml (all keys as
@@ -132,6 +135,12 @@ type DB interface {
 	Conn(ctx context.Context) (Conn, error)
 	Close() error
 	Version() string
+}
+
+// DebugDescriber is implemented by a DB that can say more about the
+// warehouse for `kiln debug` than its version (Trino: the cluster's nodes).
+type DebugDescriber interface {
+	DebugLines(ctx context.Context) ([]string, error)
 }
 
 // Querier runs SQL. Every method honours ctx cancellation by cancelling the

@@ -6,7 +6,6 @@ package compiler
 // another environment's relations (--defer) is also configured here.
 
 import (
-	"sort"
 	"strings"
 
 	"github.com/kiln-dev/kiln/compiler/jinja"
@@ -19,11 +18,11 @@ func (r *Result) VarValue(pkg, name string) (any, bool) { return r.vars.lookup(p
 // EnvValue is what env_var(name) reads.
 func (r *Result) EnvValue(name string) (string, bool) { return r.opts.Getenv(name) }
 
-func macroID(m jinja.Macro) string { return "macro." + m.Package + "." + m.Name }
+func macroID(m jinja.Macro) string { return "macro." + dbtPackageOf(m) + "." + m.Name }
 
 // directMacros resolves the macros a node calls itself: names in its
 // template, the generic test macro, and a custom materialization.
-func (r *Result) directMacros(n *manifest.Node) []jinja.Macro {
+func (r *Result) directMacros(n *manifest.Node, withMaterialization bool) []jinja.Macro {
 	names := append([]string(nil), n.MacroCalls...)
 	if t, ok := n.Template.(*jinja.Template); ok && len(names) == 0 {
 		names = t.MacroCalls()
@@ -33,9 +32,10 @@ func (r *Result) directMacros(n *manifest.Node) []jinja.Macro {
 		if tm.Namespace != nil {
 			name = *tm.Namespace + "." + name
 		}
-		names = append(names, name)
+		// The test's model argument is rendered through get_where_subquery.
+		names = append(names, name, "get_where_subquery")
 	}
-	if n.ResourceType == manifest.Model {
+	if n.ResourceType == manifest.Model && withMaterialization {
 		if mat := n.Config.Materialized(); mat != "" {
 			for _, a := range []string{r.opts.AdapterType, "default"} {
 				if m, ok := r.Env.ResolveMacro(n.PackageName, "materialization_"+mat+"_"+a); ok {
@@ -62,18 +62,22 @@ func (r *Result) directMacros(n *manifest.Node) []jinja.Macro {
 // directly, as dbt does (the closure is reachable through each macro's own
 // depends_on).
 func (b *builder) fillMacroDeps() {
-	nodes := make([]*manifest.Node, 0, len(b.m.Nodes))
+	nodes := make([]*manifest.Node, 0, len(b.m.Nodes)+len(b.m.Hooks))
 	for _, n := range b.m.Nodes {
+		nodes = append(nodes, n)
+	}
+	for _, n := range b.m.Hooks {
 		nodes = append(nodes, n)
 	}
 	parallel(len(nodes), b.r.opts.Workers, func(i int) {
 		n := nodes[i]
-		ms := b.r.directMacros(n)
+		// In the order they are called, and without the materialization,
+		// as dbt lists them.
+		ms := b.r.directMacros(n, false)
 		ids := make([]string, 0, len(ms))
 		for _, m := range ms {
 			ids = append(ids, macroID(m))
 		}
-		sort.Strings(ids)
 		n.DependsOn.Macros = ids
 	})
 }
@@ -103,7 +107,7 @@ func (r *Result) MacroClosure(n *manifest.Node) map[string]jinja.Macro {
 			push(m)
 		}
 	}
-	for _, m := range r.directMacros(n) {
+	for _, m := range r.directMacros(n, true) {
 		push(m)
 		for _, d := range r.Env.DispatchImplementations(m.Name) {
 			push(d)

@@ -30,6 +30,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
@@ -65,10 +66,20 @@ func (c *Conn) LoadSeed(ctx context.Context, req adapters.SeedRequest) (adapters
 	if len(table.Columns) == 0 {
 		return fail, fmt.Errorf("seed file %s has no columns", req.Path)
 	}
-	for _, col := range table.Columns {
-		if err := checkIdent("seed column", col.Name); err != nil {
-			return fail, fmt.Errorf("seed file %s: %w", req.Path, err)
+	// PostgreSQL truncates a longer column name to its limit, and dbt's
+	// seeds load that way; kiln does the same, and says so.
+	var warnings []string
+	for i, col := range table.Columns {
+		if len(col.Name) <= maxIdent {
+			continue
 		}
+		keep := maxIdent
+		for keep > 0 && !utf8.RuneStart(col.Name[keep]) {
+			keep--
+		}
+		table.Columns[i].Name = col.Name[:keep]
+		warnings = append(warnings, fmt.Sprintf("column name %q is %d bytes long; PostgreSQL keeps %d, so the column is %q",
+			col.Name, len(col.Name), maxIdent, col.Name[:keep]))
 	}
 	if err := c.db.ensureSchema(ctx, c, t.Schema, false); err != nil {
 		return fail, err
@@ -87,7 +98,7 @@ func (c *Conn) LoadSeed(ctx context.Context, req adapters.SeedRequest) (adapters
 	if req.FullRefresh {
 		code = "CREATE"
 	}
-	return adapters.Response{Message: fmt.Sprintf("%s %d", code, table.Rows), Code: code, RowsAffected: table.Rows}, nil
+	return adapters.Response{Message: fmt.Sprintf("%s %d", code, table.Rows), Code: code, RowsAffected: table.Rows, Warnings: warnings}, nil
 }
 
 func (c *Conn) loadSeed(ctx context.Context, req adapters.SeedRequest, table *seedcsv.Table, delim rune) error {

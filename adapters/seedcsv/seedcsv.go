@@ -238,18 +238,15 @@ func Infer(path string, delim rune, columnTypes map[string]string) (*Table, erro
 	if err := checkUTF8(cr, header, nil); err != nil {
 		return nil, err
 	}
+	// A column_types key the header lacks is ignored, as dbt ignores it;
+	// parsing already warned about it (compiler.checkSeedColumnTypes).
 	t := &Table{}
 	t.Columns, t.Duplicates = columnNames(header)
 	for k, typ := range columnTypes {
-		found := false
 		for i := range t.Columns {
 			if t.Columns[i].Name == k {
 				t.Columns[i].Forced = typ
-				found = true
 			}
-		}
-		if !found {
-			return nil, fmt.Errorf("column_types names column %q, which is not in the seed file's header", k)
 		}
 	}
 	// possible[i] is a bit set of kinds still consistent with column i.
