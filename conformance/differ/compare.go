@@ -344,7 +344,7 @@ func (c *comparison) compareDumps(cmd string, rec *stepRecord) {
 		return
 	}
 	dn, kn := c.normalizer(c.ws.dbt), c.normalizer(c.ws.kiln)
-	if !c.graphCompared {
+	if !c.graphCompared && (dd.Graph != nil || kd.Graph != nil) {
 		// target and graph are the same objects in every command of a
 		// run: compare them once, so one difference is listed once.
 		c.graphCompared = true

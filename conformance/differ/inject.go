@@ -17,7 +17,25 @@ import (
 // Every field is read defensively (a missing one dumps as null): a result
 // object that lacks a field is one difference in the results check, not an
 // on-run-end hook that fails and makes every command of the run differ.
-const dumpMacro = `{% macro __dbtdiff_dump(results) %}
+// Values go through __dbtdiff_plain first, because dbt's tojson raises on
+// what JSON cannot hold (a datetime in a microbatch config, say) and that
+// would fail dbt's run, not kiln's. The graph is the same in every command,
+// so it is dumped in build only (converting it costs dbt seconds).
+const dumpMacro = `{% macro __dbtdiff_plain(v) %}
+{%- if v is none or v is string or v is boolean or v is number -%}{{- return(v) -}}
+{%- elif v is mapping -%}
+{%- set out = {} -%}
+{%- for k in v -%}{%- do out.update({k ~ '': __dbtdiff_plain(v[k])}) -%}{%- endfor -%}
+{{- return(out) -}}
+{%- elif v is iterable -%}
+{%- set out = [] -%}
+{%- for x in v -%}{%- do out.append(__dbtdiff_plain(x)) -%}{%- endfor -%}
+{{- return(out) -}}
+{%- else -%}{{- return(v ~ '') -}}
+{%- endif -%}
+{% endmacro %}
+
+{% macro __dbtdiff_dump(results) %}
 {%- if execute -%}
 {%- set rs = [] -%}
 {%- for r in results -%}
@@ -33,7 +51,8 @@ const dumpMacro = `{% macro __dbtdiff_dump(results) %}
     'execution_time_positive': (r.execution_time >= 0) if r.execution_time is defined else none,
 }) -%}
 {%- endfor -%}
-{{ log('DBTDIFF ' ~ tojson({'target': target, 'graph': graph, 'results': rs}), info=True) }}
+{%- set g = __dbtdiff_plain(graph) if flags.WHICH == 'build' else none -%}
+{{ log('DBTDIFF ' ~ tojson(__dbtdiff_plain({'target': target, 'graph': g, 'results': rs})), info=True) }}
 {%- endif -%}
 {% endmacro %}
 `

@@ -279,9 +279,11 @@ func randomSuffix() string {
 // a copied tree, each hub package that dirs names ("dbt-labs/dbt_utils")
 // into a local package at that directory: for projects whose dependencies
 // come from the hub when no hub is reachable (the shared corpus). Both
-// sides get the same rewrite.
+// sides get the same rewrite. The package-lock.yml files go too: a lock
+// pins the hub version and would send deps to the hub regardless.
 func useLocalPackages(root string, dirs map[string]string) error {
-	return filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+	var locks []string
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -289,6 +291,10 @@ func useLocalPackages(root string, dirs map[string]string) error {
 			if d.Name() == "dbt_packages" || skipDir[d.Name()] {
 				return filepath.SkipDir
 			}
+			return nil
+		}
+		if d.Name() == "package-lock.yml" {
+			locks = append(locks, p)
 			return nil
 		}
 		if d.Name() != "packages.yml" && d.Name() != "dependencies.yml" {
@@ -335,4 +341,13 @@ func useLocalPackages(root string, dirs map[string]string) error {
 		}
 		return os.WriteFile(p, out, 0o644)
 	})
+	if err != nil {
+		return err
+	}
+	for _, l := range locks {
+		if err := os.Remove(l); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -555,3 +555,29 @@ func TestAddPackage(t *testing.T) {
 		t.Error("bad --source accepted")
 	}
 }
+
+// Integration tests of a package sit inside it and install it with
+// `local: ../`: the copy must not descend into its own staging directory
+// or the packages it installs into.
+func TestDepsLocalParentContainingTheProject(t *testing.T) {
+	pkg := t.TempDir()
+	write(t, pkg, map[string]string{
+		"dbt_project.yml":                   proj("the_pkg"),
+		"macros/m.sql":                      "{% macro m() %}1{% endmacro %}",
+		"integration_tests/dbt_project.yml": proj("the_pkg_tests"),
+		"integration_tests/packages.yml":    "packages:\n  - local: ../\n",
+	})
+	root := filepath.Join(pkg, "integration_tests")
+	for i := 0; i < 2; i++ { // the second run finds dbt_packages already there
+		res, _ := run(t, opts(root, nil))
+		if len(res.Packages) != 1 {
+			t.Fatalf("packages %+v", res.Packages)
+		}
+	}
+	if got := read(t, filepath.Join(root, "dbt_packages", "the_pkg", "macros", "m.sql")); !strings.Contains(got, "macro m") {
+		t.Errorf("m.sql = %q", got)
+	}
+	if _, err := os.Stat(filepath.Join(root, "dbt_packages", "the_pkg", "integration_tests", "dbt_packages")); err == nil {
+		t.Errorf("the package's copy holds the project's own dbt_packages")
+	}
+}

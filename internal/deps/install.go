@@ -24,7 +24,16 @@ func install(root, installPath string, pkgs []*Package) error {
 		return err
 	}
 	for _, p := range pkgs {
-		if err := copyTree(p.dir, filepath.Join(stage, p.Name)); err != nil {
+		// A local package may contain the project (integration tests with
+		// `local: ../`): never copy the staging or install directory into
+		// itself.
+		skip := []string{stage, target}
+		for i, d := range skip {
+			if abs, err := filepath.Abs(d); err == nil {
+				skip[i] = abs
+			}
+		}
+		if err := copyTree(p.dir, filepath.Join(stage, p.Name), skip...); err != nil {
 			return fmt.Errorf("installing %s: %v", p.Name, err)
 		}
 	}
@@ -48,8 +57,8 @@ func install(root, installPath string, pkgs []*Package) error {
 }
 
 // copyTree copies regular files and directories, following symlinks and
-// skipping .git.
-func copyTree(src, dst string) error {
+// skipping .git and the directories in skip.
+func copyTree(src, dst string, skip ...string) error {
 	return filepath.Walk(src, func(p string, info os.FileInfo, err error) error {
 		if err != nil {
 			return err
@@ -57,6 +66,14 @@ func copyTree(src, dst string) error {
 		rel, _ := filepath.Rel(src, p)
 		if info.IsDir() && info.Name() == ".git" {
 			return filepath.SkipDir
+		}
+		if info.IsDir() && len(skip) > 0 {
+			abs, _ := filepath.Abs(p)
+			for _, s := range skip {
+				if abs == s {
+					return filepath.SkipDir
+				}
+			}
 		}
 		out := filepath.Join(dst, rel)
 		if info.Mode()&os.ModeSymlink != 0 {
