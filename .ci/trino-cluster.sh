@@ -152,13 +152,24 @@ start() {
   install
   [ -x "$JAVA_HOME/bin/java" ] || { log "Java 25 not found at $JAVA_HOME (set KILN_TRINO_JAVA_HOME)"; exit 1; }
   command -v psql >/dev/null || { log "psql is needed to create the Iceberg JDBC catalog database"; exit 1; }
+  if [ "$(pg_sql "select count(*) from pg_database where datname = '$PG_DB'")" = 0 ]; then
+    pg_sql "create database \"$PG_DB\"" >/dev/null
+  fi
+  # Trino's Iceberg JDBC catalog expects its two tables to exist (Iceberg's
+  # JDBC schema V1: iceberg_type tells tables from views).
+  pg_sql "create table if not exists iceberg_namespace_properties (
+      catalog_name varchar(255) not null, namespace varchar(255) not null,
+      property_key varchar(255) not null, property_value varchar(1000),
+      primary key (catalog_name, namespace, property_key));
+    create table if not exists iceberg_tables (
+      catalog_name varchar(255) not null, table_namespace varchar(255) not null,
+      table_name varchar(255) not null, metadata_location varchar(1000),
+      previous_metadata_location varchar(1000), iceberg_type varchar(5),
+      primary key (catalog_name, table_namespace, table_name))" "$PG_DB" >/dev/null
   if [ "$(active_nodes)" -ge 3 ]; then
     log "already running on port $PORT"
     env_lines
     return
-  fi
-  if [ "$(pg_sql "select count(*) from pg_database where datname = '$PG_DB'")" = 0 ]; then
-    pg_sql "create database \"$PG_DB\"" >/dev/null
   fi
   mkdir -p "$HOME_DIR/warehouse"
   node coordinator "$PORT" true

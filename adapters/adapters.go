@@ -137,6 +137,12 @@ type DB interface {
 	Version() string
 }
 
+// DebugDescriber is implemented by a DB that can say more about the
+// warehouse for `kiln debug` than its version (Trino: the cluster's nodes).
+type DebugDescriber interface {
+	DebugLines(ctx context.Context) ([]string, error)
+}
+
 // Querier runs SQL. Every method honours ctx cancellation by cancelling the
 // running statement.
 type Querier interface {

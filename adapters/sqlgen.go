@@ -13,7 +13,10 @@ package adapters
 // differs from the portable one embeds StandardSQL and overrides the
 // methods that differ, and defines the matching <adapter>__ macros.
 
-import "strings"
+import (
+	"strings"
+	"time"
+)
 
 // SQLBuilder writes building-block statements in one warehouse's dialect.
 // Relations are rendered; keys and predicates are SQL expressions as the
@@ -44,6 +47,10 @@ type SQLBuilder interface {
 	// where against source (aliased sourceAlias): UPDATE ... FROM, or a
 	// MERGE where the warehouse has no UPDATE ... FROM. set is "col = expr".
 	UpdateFrom(target Relation, alias, set string, source Relation, sourceAlias, where string) string
+	// TimestampLiteral is a microbatch window bound (UTC) as a literal that
+	// compares correctly with DATE, TIMESTAMP and zoned TIMESTAMP columns:
+	// the event-time filters of refs and the window of ReplaceWindow.
+	TimestampLiteral(t time.Time) string
 }
 
 // StandardSQL is the SQL DuckDB and PostgreSQL share (the default__
@@ -155,4 +162,11 @@ func (s StandardSQL) HashArguments(exprs []string) string {
 
 func (s StandardSQL) UpdateFrom(target Relation, alias, set string, source Relation, sourceAlias, where string) string {
 	return "update " + target.Render() + " as " + alias + " set " + set + "\nfrom " + source.Render() + " as " + sourceAlias + " where " + where
+}
+
+// TimestampLiteral is dbt's string literal of the bound, e.g.
+// '2024-01-01 00:00:00+00:00': DuckDB and PostgreSQL cast it to the
+// column's type.
+func (s StandardSQL) TimestampLiteral(t time.Time) string {
+	return "'" + t.UTC().Format("2006-01-02 15:04:05") + "+00:00'"
 }

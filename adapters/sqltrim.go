@@ -124,3 +124,64 @@ func dollarTag(q string, i int) string {
 func isIdentByte(c byte) bool {
 	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c >= 0x80
 }
+
+// SplitStatements cuts a script into its statements at the semicolons
+// outside strings, quoted identifiers, comments and dollar-quoted bodies,
+// for warehouses whose protocol takes one statement per request (Trino).
+// Each statement is trimmed as TrimStatement trims; empty ones (only
+// comments or whitespace) are left out.
+func SplitStatements(q string) []string {
+	var out []string
+	start := 0
+	add := func(end int) {
+		if s := TrimStatement(q[start:end]); s != "" {
+			out = append(out, s)
+		}
+		start = end + 1
+	}
+	for i := 0; i < len(q); {
+		c := q[i]
+		switch {
+		case c == '-' && i+1 < len(q) && q[i+1] == '-':
+			j := strings.IndexByte(q[i:], '\n')
+			if j < 0 {
+				i = len(q)
+			} else {
+				i += j + 1
+			}
+		case c == '/' && i+1 < len(q) && q[i+1] == '*':
+			j := skipBlockComment(q, i)
+			if j < 0 {
+				i = len(q)
+			} else {
+				i = j
+			}
+		case c == '\'' || c == '"':
+			j := skipQuoted(q, i, c, c == '\'' && isEscapeString(q, i))
+			if j < 0 {
+				i = len(q)
+			} else {
+				i = j
+			}
+		case c == '$':
+			if tag := dollarTag(q, i); tag != "" {
+				if j := strings.Index(q[i+len(tag):], tag); j >= 0 {
+					i += len(tag) + j + len(tag)
+					continue
+				}
+				i = len(q)
+				continue
+			}
+			i++
+		case c == ';':
+			add(i)
+			i++
+		default:
+			i++
+		}
+	}
+	if start < len(q) {
+		add(len(q))
+	}
+	return out
+}

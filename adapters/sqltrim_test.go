@@ -47,3 +47,29 @@ func FuzzTrimStatement(f *testing.F) {
 		}
 	})
 }
+
+func TestSplitStatements(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want []string
+	}{
+		{"select 1", []string{"select 1"}},
+		{"select 1; select 2;", []string{"select 1", "select 2"}},
+		{"  ;; -- only a comment\n ; ", nil},
+		{"select ';' as a; select \"x;y\" from t -- trailing; comment\n", []string{"select ';' as a", "select \"x;y\" from t"}},
+		{"select 1 /* a; b */ ; insert into t values ('it''s; fine')", []string{"select 1", "insert into t values ('it''s; fine')"}},
+		{"select $$a;b$$; select 2", []string{"select $$a;b$$", "select 2"}},
+		{"select 'unterminated; x", []string{"select 'unterminated; x"}},
+	} {
+		got := SplitStatements(tc.in)
+		if len(got) != len(tc.want) {
+			t.Errorf("SplitStatements(%q) = %q, want %q", tc.in, got, tc.want)
+			continue
+		}
+		for i := range got {
+			if got[i] != tc.want[i] {
+				t.Errorf("SplitStatements(%q)[%d] = %q, want %q", tc.in, i, got[i], tc.want[i])
+			}
+		}
+	}
+}

@@ -1,9 +1,12 @@
 package compiler
 
 import (
+	"context"
 	"fmt"
 	"path/filepath"
 	"testing"
+
+	"github.com/kiln-dev/kiln/compiler/manifest"
 )
 
 // benchProject writes an n-model project: layered refs, a Jinja loop, a
@@ -60,4 +63,37 @@ func BenchmarkWriteManifest1000(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkGraphObject is what the Jinja `graph` object and a node's
+// execute=True context cost: building graph (once per run, over every node)
+// reported per node, and RuntimeContext per node rendered. The budget of
+// the fidelity work is 0.3 ms per node.
+func BenchmarkGraphObject(b *testing.B) {
+	dir := benchProject(b, 1000)
+	c := &cacheEnv{dir: dir, env: map[string]string{}}
+	r := c.compileB(b)
+	nodes := float64(len(r.Manifest.Nodes))
+	b.Run("build-graph", func(b *testing.B) {
+		for b.Loop() {
+			rtStates.Delete(r) // a fresh run: graph is built again
+			if len(r.flatGraph()["nodes"].(map[string]any)) == 0 {
+				b.Fatal("empty graph")
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/nodes, "ns/node")
+	})
+	var n *manifest.Node
+	for _, x := range r.Manifest.Nodes {
+		n = x
+		break
+	}
+	b.Run("runtime-context", func(b *testing.B) {
+		r.flatGraph()
+		for b.Loop() {
+			if jctx, _ := r.RuntimeContext(context.Background(), n, nil); jctx.Globals["graph"] == nil {
+				b.Fatal("no graph in the context")
+			}
+		}
+	})
 }

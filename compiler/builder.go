@@ -1,6 +1,7 @@
 package compiler
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -32,8 +33,9 @@ type builder struct {
 	patches          map[patchKey]*patchRef
 	pending          map[string]*pending // unique_id -> parse info
 	pendingExposures []*manifest.ExposureDef
-	order            []string // unique_ids in creation order
-	disabledTests    []string // tests that refer to a disabled node (linking)
+	order            []string          // unique_ids in creation order
+	disabledTests    []string          // tests that refer to a disabled node (linking)
+	emptyModels      map[string]string // model name -> its empty file (skipped)
 }
 
 type pkgFiles struct {
@@ -120,6 +122,9 @@ func (b *builder) discover(p *project.Project) error {
 	if err != nil {
 		return err
 	}
+	for _, d := range files.Diags {
+		b.addDiag(d)
+	}
 	b.pkgs = append(b.pkgs, &pkgFiles{proj: p, files: files})
 	return nil
 }
@@ -127,6 +132,10 @@ func (b *builder) discover(p *project.Project) error {
 func (b *builder) loadPackage(pf *pkgFiles) error {
 	p, files := pf.proj, pf.files
 	for _, f := range append(append([]project.File{}, files.Macros...), files.GenericTests...) {
+		if d := notUTF8(f); d != nil {
+			b.addDiag(*d)
+			continue
+		}
 		macros, err := b.r.Env.AddMacroFile(p.Name, f.Path, string(f.Content))
 		if err != nil {
 			b.addJinjaErr(f.Path, err)
@@ -172,6 +181,7 @@ func (b *builder) loadPackage(pf *pkgFiles) error {
 	}
 	b.diags = append(b.diags, project.CheckDuplicatePatches(pf.props)...)
 	for _, pr := range pf.props {
+		b.renderProperties(p, pr)
 		b.indexPatches(p.Name, "models", pr.Path, pr.Models)
 		b.indexPatches(p.Name, "seeds", pr.Path, pr.Seeds)
 		b.indexPatches(p.Name, "snapshots", pr.Path, pr.Snapshots)
@@ -246,8 +256,10 @@ func parallel(n, workers int, fn func(i int)) {
 	wg.Wait()
 }
 
+// checksum is dbt's file checksum: SHA-256 of the contents with leading
+// and trailing whitespace stripped (dbt strips files as it reads them).
 func checksum(b []byte) manifest.FileHash {
-	sum := sha256.Sum256(b)
+	sum := sha256.Sum256(bytes.TrimSpace(b))
 	return manifest.FileHash{Name: "sha256", Checksum: hex.EncodeToString(sum[:])}
 }
 

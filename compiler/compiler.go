@@ -109,6 +109,15 @@ func LoadProject(dir string, cliVars map[string]any, getenv func(string) (string
 	return project.LoadProject(dir, r.render)
 }
 
+// LoadProjectForTarget reads dbt_project.yml again once the profile's
+// target is known, so that `target` renders in it as in dbt (the first
+// read only serves to find the profile's name).
+func LoadProjectForTarget(dir string, cliVars map[string]any, getenv func(string) (string, bool), target map[string]any) (*project.Project, diag.List) {
+	r := newStaticRenderer(cliVars, getenv)
+	r.target = target
+	return project.LoadProject(dir, r.render)
+}
+
 // LoadProfile reads profiles.yml, rendering only the selected output.
 func LoadProfile(dir, profile, target string, cliVars map[string]any, getenv func(string) (string, bool)) (*project.Profile, diag.List) {
 	r := newStaticRenderer(cliVars, getenv)
@@ -136,7 +145,9 @@ func Compile(ctx context.Context, opts Options) (*Result, error) {
 	}
 	diags = append(diags, project.CheckRequiredVersion(proj, DbtVersion)...)
 	r := &Result{Project: proj, opts: opts, Manifest: manifest.New(), Flags: opts.Flags}
-	pkgs, d := project.LoadPackages(proj, newStaticRenderer(opts.CLIVars, opts.Getenv).render)
+	pkgRender := newStaticRenderer(opts.CLIVars, opts.Getenv)
+	pkgRender.target = opts.Target
+	pkgs, d := project.LoadPackages(proj, pkgRender.render)
 	diags = append(diags, d...)
 	r.Packages = pkgs
 	r.vars = newVarScope(proj, pkgs, opts.CLIVars)

@@ -62,8 +62,11 @@ func (r *Result) directMacros(n *manifest.Node, withMaterialization bool) []jinj
 // directly, as dbt does (the closure is reachable through each macro's own
 // depends_on).
 func (b *builder) fillMacroDeps() {
-	nodes := make([]*manifest.Node, 0, len(b.m.Nodes))
+	nodes := make([]*manifest.Node, 0, len(b.m.Nodes)+len(b.m.Hooks))
 	for _, n := range b.m.Nodes {
+		nodes = append(nodes, n)
+	}
+	for _, n := range b.m.Hooks {
 		nodes = append(nodes, n)
 	}
 	parallel(len(nodes), b.r.opts.Workers, func(i int) {

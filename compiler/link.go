@@ -44,6 +44,7 @@ func (b *builder) finish() {
 		idx.sources[k] = append(idx.sources[k], s)
 	}
 	b.r.index = idx
+	b.checkMaterializations()
 	b.checkCrossTypeDuplicates(idx)
 	b.nameRelations()
 	b.checkRelationUniqueness()
@@ -73,6 +74,9 @@ func (b *builder) finish() {
 		sort.Strings(deps)
 		e.DependsOn.Nodes = deps
 	}
+	b.buildHookNodes()
+	b.fillUnrendered()
+	b.inferPrimaryKeys()
 	b.fillMacroDeps()
 	b.buildUnitTests()
 	b.m.Link()
@@ -97,6 +101,43 @@ func (b *builder) finish() {
 	}
 	b.renderDescriptions()
 	b.fillMetadata()
+}
+
+// checkMaterializations reports a model whose materialized names nothing
+// that exists: no built-in and no {% materialization %} block in any
+// package. dbt finds out only when the model runs, after its upstream
+// models were rebuilt; here it is a parse error with a suggestion.
+func (b *builder) checkMaterializations() {
+	var known []string
+	for _, id := range b.order {
+		n := b.m.Nodes[id]
+		if n == nil || n.ResourceType != manifest.Model {
+			continue
+		}
+		mat := n.Config.Materialized()
+		if known == nil {
+			known = b.r.Env.MaterializationNames()
+		}
+		if slices.Contains(known, mat) {
+			continue
+		}
+		pos := n.Pos
+		where := "set in dbt_project.yml or a property file"
+		if l, c := findLine(n.RawCode, "materialized", mat); l > 0 {
+			pos.Line, pos.Col, where = l, c, ""
+		}
+		d := diag.Diagnostic{Severity: diag.Error, Code: "unknown-materialization", Pos: pos,
+			Message: fmt.Sprintf("model '%s' is materialized as '%s', which is not a materialization", n.Name, mat)}
+		if where != "" {
+			d.Message += " (" + where + ")"
+		}
+		if s := suggest(mat, known); s != "" {
+			d.Suggestion = s
+		} else {
+			d.Suggestion = fmt.Sprintf("use view, table, incremental or ephemeral, or define {%% materialization %s, default %%} in a macro file", mat)
+		}
+		b.addDiag(d)
+	}
 }
 
 func shortNames(m *manifest.Manifest, ids []string) []string {
@@ -238,6 +279,12 @@ func (b *builder) linkNode(n *manifest.Node, p *pending) {
 				b.addDiag(diag.Diagnostic{Severity: diag.Error, Code: "disabled-ref", Pos: pos,
 					Message:    fmt.Sprintf("%s '%s' refers to '%s', which is disabled (enabled: false in %s)", n.ResourceType, n.Name, r.Name, t.OriginalFilePath),
 					Suggestion: "enable it, or disable this node too"})
+				continue
+			}
+			if file, ok := b.emptyModels[r.Name]; ok {
+				b.addDiag(diag.Diagnostic{Severity: diag.Error, Code: "empty-ref", Pos: pos,
+					Message:    fmt.Sprintf("%s '%s' refers to '%s', whose file %s is empty, so it builds nothing", n.ResourceType, n.Name, r.Name, file),
+					Suggestion: "write the SELECT of " + file + ", or remove this ref"})
 				continue
 			}
 			b.addDiag(diag.Diagnostic{Severity: diag.Error, Code: "unknown-ref", Pos: pos,

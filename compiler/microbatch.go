@@ -41,12 +41,17 @@ func (b *Batch) contextMap() map[string]any {
 
 // filter restricts rel to the batch window when the upstream node has an
 // event_time; otherwise (or outside a batch) rel is returned unchanged.
-func (b *Batch) filter(rel *jinja.Relation, eventTime any, name string) *jinja.Relation {
+// lit writes the bounds as the warehouse compares them with the column
+// (the dialect's TimestampLiteral; nil: dbt's string literal).
+func (b *Batch) filter(rel *jinja.Relation, eventTime any, name string, lit func(time.Time) string) *jinja.Relation {
 	et, _ := eventTime.(string)
 	if b == nil || et == "" || rel.R.CTEName != "" {
 		return rel
 	}
-	rel.Limited = fmt.Sprintf("(select * from %s where %s >= '%s' and %s < '%s') _dbt_et_filter_subq_%s",
-		rel.R.Render(), et, BatchLiteral(b.Start), et, BatchLiteral(b.End), name)
+	if lit == nil {
+		lit = adapters.StandardSQL{}.TimestampLiteral
+	}
+	rel.Limited = fmt.Sprintf("(select * from %s where %s >= %s and %s < %s) _dbt_et_filter_subq_%s",
+		rel.R.Render(), et, lit(b.Start), et, lit(b.End), name)
 	return rel
 }

@@ -126,9 +126,11 @@ func (b *builder) patchFor(pkg, kind, name string) (*project.NodePatch, string) 
 }
 
 type sqlResult struct {
-	node *manifest.Node
-	pend *pending
-	diag []diag.Diagnostic
+	node      *manifest.Node
+	pend      *pending
+	diag      []diag.Diagnostic
+	empty     string // the name of a model whose file is empty
+	emptyPath string
 }
 
 // buildSQL parses and renders SQL files in parallel with execute=False.
@@ -140,6 +142,12 @@ func (b *builder) buildSQL(pf *pkgFiles, kind sqlKind, files []project.File, pat
 	})
 	for _, res := range results {
 		b.diags = append(b.diags, res.diag...)
+		if res.empty != "" {
+			if b.emptyModels == nil {
+				b.emptyModels = map[string]string{}
+			}
+			b.emptyModels[res.empty] = res.emptyPath
+		}
 		if res.node != nil {
 			b.addNode(res.node, res.pend)
 		}
@@ -152,6 +160,21 @@ func (b *builder) parseSQLFile(p *project.Project, kind sqlKind, f project.File,
 	name := fqn[len(fqn)-1]
 	if strings.HasSuffix(f.Path, ".py") {
 		out.diag = append(out.diag, diag.Warnf(diag.Pos{File: f.Path}, "python-model", "Python models are not supported by kiln yet; '%s' is skipped", name))
+		return out
+	}
+	if d := notUTF8(f); d != nil {
+		out.diag = append(out.diag, *d)
+		return out
+	}
+	if kind.resource == manifest.Model && len(bytes.TrimSpace(f.Content)) == 0 {
+		// dbt keeps an empty model in the manifest but never builds it, so
+		// whatever refs it fails in the database ("Table ... does not
+		// exist"). kiln skips it with a warning, and a ref to it is an
+		// error at the ref (linkNode).
+		out.diag = append(out.diag, diag.Diagnostic{Severity: diag.Warning, Code: "empty-model", Pos: diag.Pos{File: f.Path},
+			Message:    fmt.Sprintf("the model file is empty, so model '%s' builds nothing and is skipped", name),
+			Suggestion: "write its SELECT, or delete the file"})
+		out.empty, out.emptyPath = name, f.Path
 		return out
 	}
 	patch, patchFile := b.patchFor(p.Name, kind.patchKind, name)
@@ -271,7 +294,16 @@ func (b *builder) checkInFileConfig(kind sqlKind, n *manifest.Node, cfg map[stri
 		}
 		keys[k] = pos
 	}
-	return project.CheckConfigKeys(kind.configKey, keys)
+	out := project.CheckConfigKeys(kind.configKey, keys)
+	for k, v := range cfg {
+		if problem, fix := project.CheckConfigValue(k, v); problem != "" {
+			d := diag.Errorf(keys[k], "config-type", "%s", problem)
+			d.Suggestion = fix
+			out = append(out, d)
+		}
+	}
+	out.Sort()
+	return out
 }
 
 func applyPatch(n *manifest.Node, patch *project.NodePatch, file, pkg string) {

@@ -1,12 +1,15 @@
 package compiler
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/kiln-dev/kiln/adapters"
 	"github.com/kiln-dev/kiln/compiler/jinja"
@@ -29,6 +32,10 @@ func (e *RenderError) Unwrap() error { return e.Err }
 type runtimeState struct {
 	graphOnce sync.Once
 	graph     map[string]any
+	// nodeMu orders the run-time writes to nodes (compiled code, a generic
+	// test's config() call) before the one read of every node that builds
+	// the graph, which may happen while other workers render.
+	nodeMu    sync.RWMutex
 	mu        sync.Mutex
 	ephemeral map[string]string // unique_id -> compiled SQL (with its own CTEs)
 }
@@ -40,28 +47,119 @@ func (r *Result) rt() *runtimeState {
 	return v.(*runtimeState)
 }
 
-// flatGraph is the Jinja `graph` object.
+// flatGraph is the Jinja `graph` object: dbt's flat graph, which is the
+// manifest's nodes (with hooks, without unit tests), sources, exposures,
+// metrics, groups, semantic models, saved queries and functions exactly as
+// manifest.json writes them. It is built once per run, the first time a
+// template reads `graph` (see graphGlobal), through a JSON round trip so
+// that every value is plain data with dbt's field names.
 func (r *Result) flatGraph() map[string]any {
 	st := r.rt()
 	st.graphOnce.Do(func() {
-		nodes := make(map[string]any, len(r.Manifest.Nodes))
-		for id, n := range r.Manifest.Nodes {
-			if n.UnitTest != nil {
-				continue // dbt's graph.nodes has no unit tests
+		st.nodeMu.RLock()
+		doc := r.Manifest.JSON()
+		g := make(map[string]any, 8)
+		for _, sec := range []string{"nodes", "sources", "exposures", "metrics", "groups", "semantic_models", "saved_queries", "functions"} {
+			v, _ := doc[sec].(map[string]any)
+			if v == nil {
+				v = map[string]any{}
 			}
-			nodes[id] = nodeContextMap(n)
+			g[sec] = plainJSON(v)
 		}
-		sources := make(map[string]any, len(r.Manifest.Sources))
-		for id, s := range r.Manifest.Sources {
-			sources[id] = map[string]any{"unique_id": id, "name": s.Name, "source_name": s.SourceName, "schema": s.Schema, "database": s.Database, "identifier": s.Identifier, "resource_type": "source", "package_name": s.PackageName, "relation_name": s.RelationName}
+		st.nodeMu.RUnlock()
+		// The graph is the parsed project: no compiled state, as in dbt.
+		for _, n := range g["nodes"].(map[string]any) {
+			if m, ok := n.(map[string]any); ok {
+				for _, k := range []string{"compiled", "compiled_code", "extra_ctes", "extra_ctes_injected"} {
+					delete(m, k)
+				}
+				if _, ok := m["compiled_path"]; ok {
+					m["compiled_path"] = nil
+				}
+				// keys of dbt's in-memory nodes that manifest.json leaves out
+				id, _ := m["unique_id"].(string)
+				call := map[string]any{}
+				if node := r.Manifest.Nodes[id]; node != nil && node.ConfigCallDict != nil {
+					call = plainJSON(node.ConfigCallDict).(map[string]any)
+				}
+				m["config_call_dict"] = call
+				m["unrendered_config_call_dict"] = map[string]any{}
+				switch m["resource_type"] {
+				case manifest.Model:
+					m["batch"] = nil
+					m["defer_relation"] = nil
+				case manifest.Seed, manifest.Snapshot:
+					m["defer_relation"] = nil
+				}
+			}
 		}
-		exposures := make(map[string]any, len(r.Manifest.Exposures))
-		for id, e := range r.Manifest.Exposures {
-			exposures[id] = map[string]any{"unique_id": id, "name": e.Name, "resource_type": "exposure", "package_name": e.PackageName}
-		}
-		st.graph = map[string]any{"nodes": nodes, "sources": sources, "exposures": exposures, "metrics": map[string]any{}, "groups": map[string]any{}, "semantic_models": map[string]any{}, "saved_queries": map[string]any{}}
+		st.graph = g
 	})
 	return st.graph
+}
+
+// ExecutedNode is a node as on-run-end's results show it (`result.node`):
+// its graph entry with the compiled code of this run. Call it only once
+// the nodes have run.
+func (r *Result) ExecutedNode(id string) map[string]any {
+	g, _ := r.flatGraph()["nodes"].(map[string]any)
+	base, _ := g[id].(map[string]any)
+	out := make(map[string]any, len(base)+4)
+	for k, v := range base {
+		out[k] = v
+	}
+	if n := r.Manifest.Nodes[id]; n != nil {
+		out["compiled"] = n.Compiled
+		if n.Compiled {
+			out["compiled_code"] = n.CompiledCode
+		}
+		if base == nil {
+			out["unique_id"], out["name"], out["resource_type"], out["package_name"] = n.UniqueID, n.Name, n.ResourceType, n.PackageName
+		}
+	}
+	return out
+}
+
+// graphGlobal is `graph` in a render context: built on first use.
+func (r *Result) graphGlobal() jinja.Lazy {
+	return func() any { return r.flatGraph() }
+}
+
+// plainJSON turns v into the generic maps, lists, strings, bools, ints and
+// floats its JSON encoding decodes to (integers stay ints, so Jinja prints
+// 1, not 1.0).
+func plainJSON(v any) any {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return map[string]any{}
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var out any
+	if err := dec.Decode(&out); err != nil {
+		return map[string]any{}
+	}
+	return numbersToGo(out)
+}
+
+func numbersToGo(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			x[k] = numbersToGo(e)
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = numbersToGo(e)
+		}
+	case json.Number:
+		if i, err := x.Int64(); err == nil {
+			return int(i)
+		}
+		f, _ := x.Float64()
+		return f
+	}
+	return v
 }
 
 // Relation returns a node's warehouse relation.
@@ -77,6 +175,23 @@ type runtimeResolver struct {
 	// batch, while rendering one microbatch, filters upstream relations
 	// that have an event_time (see microbatch.go).
 	batch *Batch
+	// conn is the connection the node renders on (nil when compiling
+	// without one): its dialect writes the batch filters' literals.
+	conn adapters.Conn
+}
+
+// timestampLiteral is the connection's dialect's (compiling without one:
+// the target adapter's), or nil for dbt's default string literal.
+func (rr *runtimeResolver) timestampLiteral() func(time.Time) string {
+	if rr.conn != nil {
+		return rr.conn.Dialect().TimestampLiteral
+	}
+	if a, ok := adapters.Lookup(rr.r.opts.AdapterType); ok {
+		if dp, ok := a.(adapters.DialectProvider); ok {
+			return dp.Dialect().TimestampLiteral
+		}
+	}
+	return nil
 }
 
 func (rr *runtimeResolver) Ref(args []string, version any) (any, error) {
@@ -116,7 +231,7 @@ func (rr *runtimeResolver) Ref(args []string, version any) (any, error) {
 			rr.ctes = append(rr.ctes, t.UniqueID)
 		}
 	}
-	return rr.empty(rr.window().filter(jinja.NewRelation(nodeRelation(t)), t.Config["event_time"], t.Name), t.Name), nil
+	return rr.empty(rr.window().filter(jinja.NewRelation(nodeRelation(t)), t.Config["event_time"], t.Name, rr.timestampLiteral()), t.Name), nil
 }
 
 // window is the event-time window refs and sources are restricted to: the
@@ -166,7 +281,7 @@ func (rr *runtimeResolver) Source(src, table string) (any, error) {
 	if q, ok := s.Quoting["database"].(bool); ok && !q {
 		rel.NoQuoteDatabase = true
 	}
-	return rr.empty(rr.window().filter(jinja.NewRelation(rel), s.Config["event_time"], s.Name), s.Name), nil
+	return rr.empty(rr.window().filter(jinja.NewRelation(rel), s.Config["event_time"], s.Name, rr.timestampLiteral()), s.Name), nil
 }
 
 // Config: a generic test macro may call config() (dbt_utils sets fail_calc
@@ -186,7 +301,10 @@ func (rr *runtimeResolver) Config(kwargs map[string]any) error {
 			cfg[k] = v
 		}
 	}
+	st := rr.r.rt()
+	st.nodeMu.Lock()
 	rr.node.Config = cfg
+	st.nodeMu.Unlock()
 	return nil
 }
 func (rr *runtimeResolver) ConfigGet(key string) (any, bool) {
@@ -235,11 +353,11 @@ func (rr *runtimeResolver) Warn(msg string) {
 
 // RuntimeContext builds the execute=True context for a node.
 func (r *Result) RuntimeContext(ctx context.Context, n *manifest.Node, conn adapters.Conn) (*jinja.Context, *runtimeResolver) {
-	rr := &runtimeResolver{r: r, node: n}
+	rr := &runtimeResolver{r: r, node: n, conn: conn}
 	g := r.baseGlobals()
 	g["this"] = jinja.NewRelation(nodeRelation(n))
 	g["model"] = modelMap(n)
-	g["graph"] = r.flatGraph()
+	g["graph"] = r.graphGlobal()
 	return &jinja.Context{Package: n.PackageName, Execute: true, Globals: g, Resolver: rr, Conn: conn, Ctx: ctx}, rr
 }
 
@@ -275,10 +393,13 @@ func (r *Result) compileNode(ctx context.Context, n *manifest.Node, conn adapter
 	if err != nil {
 		return "", &RenderError{Node: n, Err: err}
 	}
-	n.ExtraCTEs = ctes
 	sql = injectCTEs(sql, ctes)
+	st := r.rt()
+	st.nodeMu.Lock()
+	n.ExtraCTEs = ctes
 	n.CompiledCode = sql
 	n.Compiled = true
+	st.nodeMu.Unlock()
 	return sql, nil
 }
 
@@ -304,7 +425,11 @@ func (r *Result) renderGenericTest(jctx *jinja.Context, n *manifest.Node) (strin
 			}
 			kwargs[k] = out
 		default:
-			kwargs[k] = v
+			out, err := r.renderNested(n, v, jctx)
+			if err != nil {
+				return "", err
+			}
+			kwargs[k] = out
 		}
 	}
 	name := "test_" + tm.Name
@@ -316,6 +441,37 @@ func (r *Result) renderGenericTest(jctx *jinja.Context, n *manifest.Node) (strin
 		return "", err
 	}
 	return fmt.Sprint(v), nil
+}
+
+// renderNested renders the Jinja strings inside a list or dict argument of
+// a generic test (values: ["{{ var('x') }}", ...]), as dbt does; other
+// values are returned as they are.
+func (r *Result) renderNested(n *manifest.Node, v any, jctx *jinja.Context) (any, error) {
+	switch x := v.(type) {
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			var err error
+			if out[i], err = r.renderNested(n, e, jctx); err != nil {
+				return nil, err
+			}
+		}
+		return out, nil
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			var err error
+			if out[k], err = r.renderNested(n, e, jctx); err != nil {
+				return nil, err
+			}
+		}
+		return out, nil
+	case string:
+		if strings.Contains(x, "{{") || strings.Contains(x, "{%") {
+			return r.Env.RenderValue(n.OriginalFilePath, x, jctx)
+		}
+	}
+	return v, nil
 }
 
 // ephemeralCTEs compiles referenced ephemeral models (and theirs, first).

@@ -28,6 +28,10 @@ import (
 func (b *builder) buildSnapshots(pf *pkgFiles) {
 	p := pf.proj
 	for _, f := range pf.files.Snapshots {
+		if d := notUTF8(f); d != nil {
+			b.addDiag(*d)
+			continue
+		}
 		blocks, err := jinja.ParseSnapshots(f.Path, string(f.Content))
 		if err != nil {
 			b.addJinjaErr(f.Path, err)

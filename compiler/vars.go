@@ -75,6 +75,9 @@ type staticRenderer struct {
 	getenv func(string) (string, bool)
 	// secrets: env_var() may read DBT_ENV_SECRET* (profiles.yml, packages.yml)
 	secrets bool
+	// target is `target` while rendering dbt_project.yml files, once the
+	// profile is known (dbt renders projects with the selected target).
+	target map[string]any
 }
 
 func newStaticRenderer(cli map[string]any, getenv func(string) (string, bool)) *staticRenderer {
@@ -86,5 +89,9 @@ func (s *staticRenderer) render(path string, line int, src string) (string, erro
 		return src, nil
 	}
 	res := &staticResolver{cli: s.cli, getenv: s.getenv, secrets: s.secrets}
-	return s.env.get().RenderString(path, src, newStaticContext(res))
+	ctx := newStaticContext(res)
+	if s.target != nil {
+		ctx.Globals["target"] = s.target
+	}
+	return s.env.get().RenderString(path, src, ctx)
 }

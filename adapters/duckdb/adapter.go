@@ -216,6 +216,9 @@ func quoteString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''"
 
 // TargetInfo returns the non-secret target fields. Settings are left out on
 // purpose: they commonly hold S3 or MotherDuck credentials.
+var targetDefaults = map[string]any{"config_options": nil, "extensions": nil, "external_root": ".",
+	"use_credential_provider": nil, "attach": nil, "filesystems": nil, "remote": nil, "plugins": nil, "disable_transactions": false}
+
 func (adapter) TargetInfo(creds adapters.Credentials) map[string]any {
 	c, err := parseConfig(creds)
 	m := map[string]any{
@@ -228,6 +231,19 @@ func (adapter) TargetInfo(creds adapters.Credentials) map[string]any {
 	if err != nil { // still show what we can; Open reports the error
 		if v, ok := creds.Fields["database"].(string); ok && v != "" {
 			m["database"] = v
+		}
+	}
+	// dbt-duckdb's other credential fields, so that `target` has every key
+	// dbt's has. Only plain switches show their values: settings, attach,
+	// filesystems, remote and plugins can hold secrets (S3 keys, tokens),
+	// which kiln keeps out of templates, so they show dbt's empty defaults.
+	for k, def := range targetDefaults {
+		m[k] = def
+	}
+	m["settings"] = map[string]any{}
+	for _, k := range []string{"external_root", "disable_transactions"} {
+		if v, ok := creds.Fields[k]; ok {
+			m[k] = v
 		}
 	}
 	if len(c.Extensions) > 0 {

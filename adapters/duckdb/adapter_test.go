@@ -33,6 +33,12 @@ func TestTargetInfoDefaults(t *testing.T) {
 			map[string]any{"type": "duckdb", "path": "x.db", "database": "x", "schema": "main", "threads": 1}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			// dbt-duckdb's other fields, at their defaults (settings empty
+			// even when set: they can hold secrets)
+			for k, v := range map[string]any{"config_options": nil, "extensions": nil, "settings": map[string]any{}, "external_root": ".",
+				"use_credential_provider": nil, "attach": nil, "filesystems": nil, "remote": nil, "plugins": nil, "disable_transactions": false} {
+				tc.want[k] = v
+			}
 			got := a.TargetInfo(adapters.Credentials{Fields: tc.fields, Dir: "/proj"})
 			equal(t, "target", got, tc.want)
 		})

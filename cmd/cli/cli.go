@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/kiln-dev/kiln/adapters"
 	"github.com/kiln-dev/kiln/adapters/duckdb"
 	"github.com/kiln-dev/kiln/adapters/postgres"
+	"github.com/kiln-dev/kiln/adapters/trino"
 	"github.com/kiln-dev/kiln/compiler"
 	"github.com/kiln-dev/kiln/internal/report"
 )
@@ -33,6 +35,7 @@ const (
 func init() {
 	adapters.Register(duckdb.New())
 	adapters.Register(postgres.New())
+	adapters.Register(trino.New())
 }
 
 // exitError carries an exit code out of a cobra command.
@@ -133,6 +136,9 @@ func newRootCmd(ctx context.Context, e *env) *cobra.Command {
 			if err := applyEnv(cmd, e.lookup); err != nil {
 				return exitWith(ExitUsage, err)
 			}
+			if err := checkThreadsFlag(cmd); err != nil {
+				return exitWith(ExitUsage, err)
+			}
 			return e.startLogging()
 		},
 	}
@@ -159,6 +165,20 @@ func newRootCmd(ctx context.Context, e *env) *cobra.Command {
 		newDepsCmd(e),
 	)
 	return root
+}
+
+// checkThreadsFlag refuses --threads below 1. The flag's zero value means
+// "the profile's threads", so without this an explicit --threads 0 (or -3)
+// would be silently replaced by the profile's number.
+func checkThreadsFlag(cmd *cobra.Command) error {
+	fl := cmd.Flags().Lookup("threads")
+	if fl == nil || !fl.Changed {
+		return nil
+	}
+	if n, err := strconv.Atoi(fl.Value.String()); err == nil && n < 1 {
+		return fmt.Errorf("--threads %d: threads must be a positive integer (how many nodes run at once); leave the flag out to use the profile's threads", n)
+	}
+	return nil
 }
 
 // wantsJSON reports whether the command line or DBT_LOG_FORMAT asks for

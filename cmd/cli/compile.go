@@ -3,7 +3,6 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -11,7 +10,7 @@ import (
 
 	"github.com/kiln-dev/kiln/compiler/manifest"
 	"github.com/kiln-dev/kiln/internal/report"
-	"github.com/kiln-dev/kiln/internal/secret"
+	"github.com/kiln-dev/kiln/internal/run"
 )
 
 type compileFlags struct {
@@ -129,11 +128,7 @@ func writeCompiled(targetDir string, n *manifest.Node, sql string) error {
 	if n.TestMetadata != nil {
 		rel = filepath.Join(rel, n.Alias+".sql")
 	}
-	full := filepath.Join(targetDir, rel)
-	if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-		return err
-	}
-	return os.WriteFile(full, []byte(secret.Scrub(sql)), 0o644)
+	return run.WriteSQLFile(filepath.Join(targetDir, rel), sql)
 }
 
 // compiledNode prints a compiled node as dbt does (CompiledNode Q042): a

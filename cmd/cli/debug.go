@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/kiln-dev/kiln/adapters"
 	"github.com/kiln-dev/kiln/compiler"
 	"github.com/kiln-dev/kiln/compiler/project"
 )
@@ -83,5 +84,15 @@ func testConnection(ctx context.Context, out io.Writer, s *session) error {
 		return exitWith(ExitFailure, nil)
 	}
 	fmt.Fprintf(out, "Connection test: [OK connection ok] (%s %s)\n", s.adapter.Type(), db.Version())
+	if dd, ok := db.(adapters.DebugDescriber); ok {
+		lines, err := dd.DebugLines(ctx)
+		if err != nil {
+			fmt.Fprintf(out, "Warehouse details: [ERROR] %v\n", err)
+			return exitWith(ExitFailure, nil)
+		}
+		for _, l := range lines {
+			fmt.Fprintln(out, l)
+		}
+	}
 	return nil
 }

@@ -20,7 +20,7 @@ import (
 	"github.com/kiln-dev/kiln/compiler/manifest"
 	"github.com/kiln-dev/kiln/compiler/project"
 	"github.com/kiln-dev/kiln/docs"
-	"github.com/kiln-dev/kiln/internal/secret"
+	"github.com/kiln-dev/kiln/internal/run"
 )
 
 func newDocsCmd(e *env) *cobra.Command {
@@ -183,23 +183,12 @@ func compileForDocs(ctx context.Context, s *session, db adapters.DB, threads int
 	// keeps the renderers busy and creates each directory once.
 	writes := make(chan compiledFile, 256)
 	var wwg sync.WaitGroup
-	var dirs sync.Map
 	for range 8 {
 		wwg.Add(1)
 		go func() {
 			defer wwg.Done()
 			for f := range writes {
-				d := filepath.Dir(f.path)
-				var err error
-				if _, ok := dirs.Load(d); !ok {
-					if err = os.MkdirAll(d, 0o755); err == nil {
-						dirs.Store(d, true)
-					}
-				}
-				if err == nil {
-					err = os.WriteFile(f.path, []byte(secret.Scrub(f.sql)), 0o644)
-				}
-				if err != nil {
+				if err := run.WriteSQLFile(f.path, f.sql); err != nil {
 					mu.Lock()
 					if werr == nil {
 						werr = err

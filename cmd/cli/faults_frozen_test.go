@@ -146,12 +146,12 @@ func frozenProject(t *testing.T, srv pgtest.Server, port int, schema string, con
 	return dir
 }
 
-// startKiln starts the kiln binary in dir; wait returns its exit code.
-func startKiln(t *testing.T, dir string, args ...string) (*exec.Cmd, *lockedBuffer) {
+// startKiln starts the kiln binary in dir with extra environment entries.
+func startKiln(t *testing.T, dir string, env []string, args ...string) (*exec.Cmd, *lockedBuffer) {
 	t.Helper()
 	cmd := exec.Command(builtKiln(t), args...)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "HOME="+t.TempDir())
+	cmd.Env = append(append(os.Environ(), "HOME="+t.TempDir()), env...)
 	out := &lockedBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
@@ -212,7 +212,7 @@ func TestFrozenServerWhileConnecting(t *testing.T) {
 	}
 
 	dir = frozenProject(t, srv, f.port(), "frozen", 600, map[string]string{"models/m.sql": "select 1 as id"})
-	cmd, out := startKiln(t, dir, "run")
+	cmd, out := startKiln(t, dir, nil, "run")
 	waitFor(t, out, "Found 1 model")
 	time.Sleep(300 * time.Millisecond) // connecting
 	if code := interruptWithin(t, cmd, out, 2*time.Second); code != ExitInterrupt ||
@@ -222,25 +222,36 @@ func TestFrozenServerWhileConnecting(t *testing.T) {
 }
 
 // TestFrozenServerMidStatement: the server freezes while a model's statement
-// runs (and answers neither the cancel request nor anything after it).
-// Ctrl-C still ends kiln within 2 s, exit 130, with run_results.json written.
+// runs (and answers neither the cancel request nor anything after it) — a
+// table rebuild, and an incremental model's merge, which rolls back on its
+// own. Ctrl-C still ends kiln within 2 s, exit 130, with run_results.json
+// written.
 func TestFrozenServerMidStatement(t *testing.T) {
 	srv := pgtest.Require(t)
 	schema := pgtest.Schema(t, srv)
-	f := startFreezer(t, net.JoinHostPort(srv.Host, strconv.Itoa(srv.Port)))
-	dir := frozenProject(t, srv, f.port(), schema, 5, map[string]string{
-		"models/slow.sql": "{{ config(materialized='table') }}\nselect 1 as id, pg_sleep(30) is null as slept\n",
-	})
-	cmd, out := startKiln(t, dir, "run")
-	waitFor(t, out, "START sql table model "+schema+".slow")
-	time.Sleep(300 * time.Millisecond)
-	f.Freeze()
-	time.Sleep(300 * time.Millisecond)
-	code := interruptWithin(t, cmd, out, 2*time.Second)
-	if code != ExitInterrupt {
-		t.Errorf("Ctrl-C against a frozen server: exit %d, want 130\n%s", code, out.String())
+	upstream := net.JoinHostPort(srv.Host, strconv.Itoa(srv.Port))
+	files := map[string]string{
+		"models/slow.sql": "{{ config(materialized='table') }}\nselect 1 as id{% if env_var('KILN_TEST_SLOW', '') %}, pg_sleep(30) is null as slept{% endif %}\n",
+		"models/slow_inc.sql": "{{ config(materialized='incremental') }}\nselect 1 as id\n" +
+			"{% if is_incremental() and env_var('KILN_TEST_SLOW', '') %} where pg_sleep(30) is not null {% endif %}\n",
 	}
-	if _, err := os.Stat(filepath.Join(dir, "target", "run_results.json")); err != nil {
-		t.Errorf("run_results.json after Ctrl-C: %v\n%s", err, out.String())
+	for _, model := range []string{"slow", "slow_inc"} {
+		t.Run(model, func(t *testing.T) {
+			f := startFreezer(t, upstream)
+			dir := frozenProject(t, srv, f.port(), schema, 5, files)
+			mustRun(t, dir, nil, "run", "-s", model) // through the proxy, before it freezes
+			cmd, out := startKiln(t, dir, []string{"KILN_TEST_SLOW=1"}, "run", "-s", model)
+			waitFor(t, out, "START sql ")
+			time.Sleep(300 * time.Millisecond)
+			f.Freeze()
+			time.Sleep(300 * time.Millisecond)
+			code := interruptWithin(t, cmd, out, 2*time.Second)
+			if code != ExitInterrupt {
+				t.Errorf("Ctrl-C against a frozen server: exit %d, want 130\n%s", code, out.String())
+			}
+			if _, err := os.Stat(filepath.Join(dir, "target", "run_results.json")); err != nil {
+				t.Errorf("run_results.json after Ctrl-C: %v\n%s", err, out.String())
+			}
+		})
 	}
 }

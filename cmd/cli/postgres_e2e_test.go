@@ -135,6 +135,13 @@ func comparePG(t *testing.T, srv pgtest.Server, schema, table, expectedCSV strin
 		t.Fatal(err)
 	}
 	header, rows := pgTable(t, srv, schema, table)
+	compareRows(t, table, header, rows, expectedCSV, recs)
+}
+
+// compareRows compares a warehouse table's cells (as pgTable writes them)
+// with the records of an expected/*.csv file written by DuckDB.
+func compareRows(t *testing.T, table string, header []string, rows [][]string, expectedCSV string, recs [][]string) {
+	t.Helper()
 	if strings.Join(header, ",") != strings.Join(recs[0], ",") {
 		t.Errorf("%s columns: got %v, want %v", table, header, recs[0])
 	}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"errors"
@@ -250,6 +251,16 @@ func (e *env) loadOpts(ctx context.Context, f *commonFlags, which string, skipUn
 	s.target["threads"] = threads
 	s.target["type"] = typ
 	f.threads = threads
+	// dbt renders dbt_project.yml with the profile's target: read it again
+	// now that the target is known, when it mentions target at all.
+	if bytes.Contains(proj.Content, []byte("target")) {
+		p2, d2 := compiler.LoadProjectForTarget(dir, cliVars, e.getenv, s.target)
+		if d2.HasErrors() {
+			e.printDiags(d2)
+			return nil, exitWith(ExitUsage, fmt.Errorf("could not load %s", filepath.Join(dir, "dbt_project.yml")))
+		}
+		proj, s.proj = p2, p2
+	}
 
 	sample, err := parseSample(f.sample, time.Now())
 	if err != nil {

@@ -329,6 +329,9 @@ func builtinVar(r *renderer, a *callArgs) (any, error) {
 		return nil, err
 	}
 	if v, found := res.Var(toStr(name)); found {
+		if s, ok := v.(string); ok && hasJinja(s) {
+			return renderVar(r, toStr(name), s)
+		}
 		return fromGo(v), nil // a copy the template may change, as in dbt
 	}
 	if def, ok := a.arg(1, "default"); ok {
@@ -336,6 +339,28 @@ func builtinVar(r *renderer, a *callArgs) (any, error) {
 	}
 	return nil, errorf("Required var '%s' not found in config", toStr(name))
 }
+
+// renderVar renders a string var as dbt does when var() is called: with
+// the caller's context (its this, model, target, refs), every time.
+func renderVar(r *renderer, name, src string) (any, error) {
+	if r.st.depth > maxVarDepth {
+		return nil, errorf("var '%s' refers to itself through var() (it renders to a var() call of itself)", name)
+	}
+	t, err := r.st.env.cachedParse("var "+name, src)
+	if err != nil {
+		return nil, errorf("var '%s': %v", name, err)
+	}
+	var b strings.Builder
+	r.st.depth++
+	defer func() { r.st.depth-- }()
+	sub := &renderer{st: r.st, path: t.path, src: t.src, out: &b, sc: &scope{}}
+	if err := sub.execNodes(t.nodes); err != nil {
+		return nil, errorf("var '%s': %v", name, finalizeErr(err))
+	}
+	return b.String(), nil
+}
+
+const maxVarDepth = 50
 
 func builtinEnvVar(r *renderer, a *callArgs) (any, error) {
 	name, ok := a.arg(0, "var")

@@ -672,6 +672,9 @@ func (r *renderer) lookup(name string) any {
 	}
 	if g := st.ctx.Globals; g != nil {
 		if v, ok := g[name]; ok {
+			if l, ok := v.(Lazy); ok {
+				v = l()
+			}
 			return wrapGo(v)
 		}
 	}

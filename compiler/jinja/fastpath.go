@@ -190,6 +190,32 @@ func (s *snapshot) findMaterialization(name string) (MaterializationMacro, bool)
 	return MaterializationMacro{}, false
 }
 
+// MaterializationNames lists every materialization a node could name:
+// dbt's built-ins and each {% materialization %} block of any package, for
+// any adapter (sorted). A name outside it cannot run anywhere, so the
+// compiler reports it at parse time, with a suggestion.
+func (e *Env) MaterializationNames() []string {
+	s := e.snapshot()
+	set := map[string]bool{}
+	for k := range builtinMaterializations {
+		set[k] = true
+	}
+	for _, m := range s.byPkg {
+		for macro := range m {
+			rest, ok := strings.CutPrefix(macro, "materialization_")
+			if i := strings.LastIndexByte(rest, '_'); ok && i > 0 {
+				set[rest[:i]] = true
+			}
+		}
+	}
+	out := make([]string, 0, len(set))
+	for k := range set {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
 // MaterializationShadowed lists installed packages whose {% materialization
 // name %} blocks are ignored because name is built in (for a warning).
 func (e *Env) MaterializationShadowed(name string) []string {

@@ -52,6 +52,11 @@ type Macro struct {
 	DependsOn []string // macro names it calls ("name" or "package.name"), best effort
 }
 
+// Lazy is a global computed when a template first reads it (each read
+// calls it; it caches itself if it is costly), so that objects few
+// templates use, such as `graph`, cost nothing for the others.
+type Lazy func() any
+
 // Context is what one render sees.
 type Context struct {
 	Package  string         // package of the node being rendered: macro lookup order = this package → root → other packages → dbt

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"math/big"
+	"reflect"
 	"sort"
 	"strconv"
 	"strings"
@@ -207,9 +208,39 @@ func writeJSON(b *strings.Builder, v any, sortKeys bool, ind, cur string) error 
 		if ns, ok := v.(*Namespace); ok {
 			return writeJSON(b, ns.attrs, sortKeys, ind, cur)
 		}
+		if plain, ok := plainGo(v); ok {
+			return writeJSON(b, plain, sortKeys, ind, cur)
+		}
 		return errorf("Object of type %s is not JSON serializable", typeName(v))
 	}
 	return nil
+}
+
+// plainGo turns the Go values kiln's context objects expose as they are (a
+// named string type such as a status, a *string that may be nil, a named
+// number) into the plain value Python would hold, so that tojson(graph) or
+// tojson(results) serialises them as json.dumps does.
+func plainGo(v any) (any, bool) {
+	r := reflect.ValueOf(v)
+	if r.Kind() == reflect.Pointer {
+		if r.IsNil() {
+			return nil, true
+		}
+		r = r.Elem()
+	}
+	switch r.Kind() {
+	case reflect.String:
+		return r.String(), true
+	case reflect.Bool:
+		return r.Bool(), true
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return int(r.Int()), true
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return int(r.Uint()), true
+	case reflect.Float32, reflect.Float64:
+		return r.Float(), true
+	}
+	return nil, false
 }
 
 // fromJSON decodes JSON keeping object key order.

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/kiln-dev/kiln/internal/secret"
@@ -48,16 +49,14 @@ type nodeJSON struct {
 	BuildPath        *string            `json:"build_path"`
 	UnrenderedConfig map[string]any     `json:"unrendered_config"`
 	CreatedAt        float64            `json:"created_at"`
-	ConfigCallDict   map[string]any     `json:"config_call_dict"`
 	RelationName     *string            `json:"relation_name"`
 	RawCode          string             `json:"raw_code"`
 	DocBlocks        []any              `json:"doc_blocks"`
 	RootPath         string             `json:"root_path,omitempty"` // seeds only
 	DependsOn        any                `json:"depends_on"`
 	// Not on seeds:
+	*codeFields
 	Language          string         `json:"language,omitempty"`
-	Refs              []RefArgs      `json:"refs,omitempty"`
-	Sources           [][]string     `json:"sources,omitempty"`
 	CompiledPath      *string        `json:"compiled_path,omitempty"`
 	Compiled          *bool          `json:"compiled,omitempty"`
 	CompiledCode      *string        `json:"compiled_code,omitempty"`
@@ -65,10 +64,7 @@ type nodeJSON struct {
 	ExtraCTEs         []CTE          `json:"extra_ctes,omitempty"`
 	Contract          map[string]any `json:"contract,omitempty"`
 	// Models only:
-	Access        string           `json:"access,omitempty"`
-	Constraints   []map[string]any `json:"constraints,omitempty"`
-	Version       any              `json:"version,omitempty"`
-	LatestVersion any              `json:"latest_version,omitempty"`
+	*modelFields
 	// Generic tests only:
 	ColumnName   *string       `json:"column_name,omitempty"`
 	FileKeyName  *string       `json:"file_key_name,omitempty"`
@@ -76,6 +72,25 @@ type nodeJSON struct {
 	TestMetadata *TestMetadata `json:"test_metadata,omitempty"`
 	// Hooks only:
 	Index *int `json:"index,omitempty"`
+}
+
+// codeFields are the keys of every node with SQL (all but seeds).
+type codeFields struct {
+	Refs      []RefArgs  `json:"refs"`
+	Sources   [][]string `json:"sources"`
+	Functions []any      `json:"functions"`
+	Metrics   []any      `json:"metrics"`
+}
+
+// modelFields are the keys only models have.
+type modelFields struct {
+	Access          string           `json:"access"`
+	Constraints     []map[string]any `json:"constraints"`
+	Version         any              `json:"version"`
+	LatestVersion   any              `json:"latest_version"`
+	DeprecationDate any              `json:"deprecation_date"`
+	PrimaryKey      []string         `json:"primary_key"`
+	TimeSpine       any              `json:"time_spine"`
 }
 
 func strPtr(s string) *string {
@@ -111,6 +126,9 @@ func columnsJSON(cols map[string]*Column) map[string]*Column {
 		if cc.DocBlocks == nil {
 			cc.DocBlocks = []any{}
 		}
+		if cc.Config == nil {
+			cc.Config = map[string]any{"meta": cc.Meta, "tags": cc.Tags}
+		}
 		out[k] = &cc
 	}
 	return out
@@ -140,15 +158,11 @@ func (n *Node) JSON() any {
 		PatchPath:        strPtr(n.PatchPath),
 		UnrenderedConfig: nonNilMap(n.UnrenderedConfig),
 		CreatedAt:        n.CreatedAt,
-		ConfigCallDict:   nonNilMap(n.ConfigCallDict),
 		RelationName:     strPtr(n.RelationName),
-		RawCode:          n.RawCode,
+		RawCode:          strings.TrimSpace(n.RawCode), // dbt strips files as it reads them
 		DocBlocks:        []any{},
 	}
-	if j.Config == nil {
-		j.Config = Config{}
-	}
-	j.Config = hooksAsObjects(j.Config)
+	j.Config = hooksAsObjects(withConfigDefaults(n.ResourceType, j.Config))
 	if g, ok := n.Config["group"].(string); ok && g != "" {
 		j.Group = &g
 	}
@@ -164,8 +178,7 @@ func (n *Node) JSON() any {
 	if j.Language == "" {
 		j.Language = "sql"
 	}
-	j.Refs = n.Refs
-	j.Sources = n.Sources
+	j.codeFields = &codeFields{Refs: refsJSON(n.Refs), Sources: sourcesJSON(n.Sources), Functions: []any{}, Metrics: []any{}}
 	compiled := n.Compiled
 	j.Compiled = &compiled
 	if n.Compiled {
@@ -179,7 +192,7 @@ func (n *Node) JSON() any {
 		j.ExtraCTEsInjected = &inj
 		j.ExtraCTEs = n.ExtraCTEs
 	}
-	j.Contract = map[string]any{"enforced": false, "alias_types": true}
+	j.Contract = map[string]any{"enforced": false, "alias_types": true, "checksum": nil}
 	if c, ok := n.Config["contract"].(map[string]any); ok {
 		if e, ok := c["enforced"].(bool); ok {
 			j.Contract["enforced"] = e
@@ -187,16 +200,15 @@ func (n *Node) JSON() any {
 	}
 	switch n.ResourceType {
 	case Model:
-		j.Access = n.Access
-		if j.Access == "" {
-			j.Access = "protected"
+		mf := &modelFields{Access: n.Access, Constraints: n.Constraints, Version: n.Version, LatestVersion: n.LatestVersion,
+			PrimaryKey: nonNilStrings(n.PrimaryKey), DeprecationDate: n.DeprecationDate}
+		if mf.Access == "" {
+			mf.Access = "protected"
 		}
-		j.Constraints = n.Constraints
-		if j.Constraints == nil {
-			j.Constraints = []map[string]any{}
+		if mf.Constraints == nil {
+			mf.Constraints = []map[string]any{}
 		}
-		j.Version = n.Version
-		j.LatestVersion = n.LatestVersion
+		j.modelFields = mf
 	case Test:
 		if n.TestMetadata != nil {
 			j.ColumnName = strPtr(n.ColumnName)
@@ -269,21 +281,30 @@ func (s *SourceDef) JSON() any {
 	return out
 }
 
-// sourceConfigJSON keeps only keys SourceConfig allows directly and moves
-// the rest under _extra (the schema rejects unknown keys there? no: it
-// allows additional properties, but freshness must be well-formed).
+// sourceConfigJSON is a source's config with dbt's unset fields at their
+// defaults (freshness always a well-formed object).
 func sourceConfigJSON(c Config) map[string]any {
-	out := map[string]any{"enabled": c.Enabled()}
+	out := map[string]any{"enabled": c.Enabled(), "event_time": nil, "loaded_at_field": nil, "loaded_at_query": nil,
+		"static_analysis": nil, "meta": map[string]any{}, "tags": []any{}, "freshness": freshnessJSON(map[string]any{})}
 	for k, v := range c {
 		switch k {
 		case "enabled":
 		case "freshness":
-			out[k] = freshnessJSON(asMap(v))
+			if f := asMap(v); f != nil {
+				out[k] = freshnessJSON(f)
+			}
 		default:
 			out[k] = v
 		}
 	}
 	return out
+}
+
+func nonNilAnyList(v any) any {
+	if v == nil {
+		return []any{}
+	}
+	return v
 }
 
 func asMap(v any) map[string]any {
@@ -388,7 +409,7 @@ func (e *ExposureDef) JSON() any {
 		"maturity":           strPtr(e.Maturity),
 		"meta":               nonNilMap(e.Meta),
 		"tags":               nonNilStrings(e.Tags),
-		"config":             map[string]any{"enabled": cfg.Enabled()},
+		"config":             map[string]any{"enabled": cfg.Enabled(), "meta": nonNilMap(asMap(cfg["meta"])), "tags": nonNilAnyList(cfg["tags"])},
 		"unrendered_config":  map[string]any{},
 		"url":                strPtr(e.URL),
 		"depends_on":         DependsOn{Macros: []string{}, Nodes: nonNilStrings(e.DependsOn.Nodes)},
@@ -428,6 +449,9 @@ func (m *Manifest) JSON() map[string]any {
 			unitTests[id] = n.unitTestJSON()
 			continue
 		}
+		nodes[id] = n.JSON()
+	}
+	for id, n := range m.Hooks {
 		nodes[id] = n.JSON()
 	}
 	sources := make(map[string]any, len(m.Sources))

@@ -145,6 +145,8 @@ type Column struct {
 	Quote       *bool            `json:"quote"`
 	Tags        []string         `json:"tags"`
 	DocBlocks   []any            `json:"doc_blocks"`
+	Config      map[string]any   `json:"config"`      // dbt 1.10+: the column's meta and tags again
+	Granularity *string          `json:"granularity"` // semantic layer time granularity
 	// Tests attached to this column (unique IDs); not part of dbt's JSON.
 	Tests []string `json:"-"`
 }
@@ -198,6 +200,8 @@ type Node struct {
 	Version          any
 	LatestVersion    any
 	Constraints      []map[string]any
+	PrimaryKey       []string // dbt's inferred primary key (constraints, else unique + not_null tests)
+	DeprecationDate  any
 	CreatedAt        float64
 	ConfigCallDict   map[string]any
 
@@ -341,6 +345,10 @@ type Manifest struct {
 	Docs      map[string]*DocDef
 	Exposures map[string]*ExposureDef
 	Disabled  map[string][]*Node
+	// Hooks are the projects' on-run-start/on-run-end statements as dbt's
+	// operation nodes: written under manifest.json `nodes` and shown in
+	// `graph.nodes`, but not part of the DAG.
+	Hooks     map[string]*Node
 	UnitTests map[string]map[string]any
 	Selectors map[string]any
 	Groups    map[string]map[string]any
@@ -357,6 +365,7 @@ type Manifest struct {
 func New() *Manifest {
 	return &Manifest{
 		Nodes:          map[string]*Node{},
+		Hooks:          map[string]*Node{},
 		Sources:        map[string]*SourceDef{},
 		Macros:         map[string]*MacroDef{},
 		Docs:           map[string]*DocDef{},

@@ -54,6 +54,9 @@ type Files struct {
 	Docs          []File // .md under docs-paths
 	Properties    []File // .yml/.yaml under model/seed/snapshot/analysis/test/macro/function paths
 	Fixtures      []File // unit-test fixtures (.csv, .sql) under <test-path>/fixtures/
+	// Diags are positioned problems found while walking: symbolic links
+	// that loop (dbt follows them until Python gives up with a traceback).
+	Diags diag.List
 }
 
 type kind uint16
@@ -181,8 +184,19 @@ func Discover(p *Project) (*Files, error) {
 	}
 	// visit lists one directory, reads its files, and fans out to its
 	// subdirectories; at most cap(sem) directories are worked on at once.
-	var visit func(rel string, depth int)
-	visit = func(rel string, depth int) {
+	var walkDiags diag.List
+	addLoop := func(rel, msg string) {
+		d := diag.Errorf(diag.Pos{File: rel}, "symlink-loop", "%s", msg)
+		d.Suggestion = "remove the link or point it outside the project's folders"
+		mu.Lock()
+		walkDiags = append(walkDiags, d)
+		mu.Unlock()
+	}
+	// ancestors holds the ids of the directories above rel on this walk,
+	// so that a link back to one of them is told from a directory that is
+	// merely reachable twice.
+	var visit func(rel string, depth int, ancestors []devIno)
+	visit = func(rel string, depth int, ancestors []devIno) {
 		defer wg.Done()
 		if depth > 64 {
 			return
@@ -198,7 +212,20 @@ func Discover(p *Project) (*Files, error) {
 			return
 		}
 		defer ds.close()
+		var self devIno
 		if id, err := ds.id(); err == nil {
+			self = id
+			for i, a := range ancestors {
+				if a == id {
+					up := rel
+					for range len(ancestors) - i {
+						up = path.Dir(up)
+					}
+					<-sem
+					addLoop(rel, fmt.Sprintf("symbolic link loop: %s leads back to %s, a folder that contains it", rel, up))
+					return
+				}
+			}
 			mu.Lock()
 			seen := visited[id]
 			visited[id] = true
@@ -239,6 +266,12 @@ func Discover(p *Project) (*Files, error) {
 				return
 			}
 			local = append(local, found{k, File{Path: child, Abs: filepath.Join(abs, name), Content: content, Size: size}})
+		}, func(name string, err error) {
+			child := name
+			if rel != "." {
+				child = rel + "/" + name
+			}
+			addLoop(child, fmt.Sprintf("symbolic link %s cannot be followed: %v", child, err))
 		})
 		scratchPool.Put(scratch)
 		<-sem
@@ -249,14 +282,15 @@ func Discover(p *Project) (*Files, error) {
 		mu.Lock()
 		results = append(results, local...)
 		mu.Unlock()
+		below := append(append(make([]devIno, 0, len(ancestors)+1), ancestors...), self)
 		for _, sd := range subdirs {
 			wg.Add(1)
-			go visit(sd, depth+1)
+			go visit(sd, depth+1, below)
 		}
 	}
 	for _, w := range walk {
 		wg.Add(1)
-		go visit(w, 0)
+		go visit(w, 0, nil)
 	}
 	wg.Wait()
 	if errOnce != nil {
@@ -264,7 +298,8 @@ func Discover(p *Project) (*Files, error) {
 	}
 	sort.Slice(results, func(i, j int) bool { return results[i].f.Path < results[j].f.Path })
 
-	out := &Files{}
+	walkDiags.Sort()
+	out := &Files{Diags: walkDiags}
 	for _, r := range results {
 		f := r.f
 		k := r.kinds

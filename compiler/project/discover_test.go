@@ -134,6 +134,40 @@ func TestDiscoverSymlinkLoop(t *testing.T) {
 	if !reflect.DeepEqual(paths(files.Models), []string{"models/a/x.sql"}) {
 		t.Errorf("models %v", paths(files.Models))
 	}
+	// The walk ends, and the loop is an error at the link, not a silence.
+	if len(files.Diags) != 1 || files.Diags[0].Pos.File != "models/a/loop" || files.Diags[0].Severity != diag.Error ||
+		!strings.Contains(files.Diags[0].Message, "models/a/loop leads back to models") {
+		t.Errorf("diags %v", files.Diags)
+	}
+}
+
+// Two links that point at each other (ELOOP) are an error naming each.
+func TestDiscoverSymlinkFileLoop(t *testing.T) {
+	dir := writeTree(t, map[string]string{"dbt_project.yml": "name: p\n", "models/x.sql": "select 1"})
+	if err := os.Symlink("b.sql", filepath.Join(dir, "models", "a.sql")); err != nil {
+		t.Skip("symlinks unsupported:", err)
+	}
+	if err := os.Symlink("a.sql", filepath.Join(dir, "models", "b.sql")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("missing.sql", filepath.Join(dir, "models", "dangling.sql")); err != nil {
+		t.Fatal(err)
+	}
+	p, _ := LoadProject(dir, nil)
+	files, err := Discover(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, d := range files.Diags {
+		got = append(got, d.Pos.File)
+		if !strings.Contains(d.Message, "cannot be followed") {
+			t.Errorf("message %q", d.Message)
+		}
+	}
+	if !reflect.DeepEqual(got, []string{"models/a.sql", "models/b.sql"}) { // a dangling link is still skipped quietly
+		t.Errorf("diags at %v", got)
+	}
 }
 
 func TestLoadPackages(t *testing.T) {

@@ -566,6 +566,9 @@ func (d *ydoc) checkTree(rk string, n *ynode, depth int) {
 				keys[e.Key] = d.pos(e.K)
 			}
 		}
+		if problem, fix := CheckConfigValue(name, d.value(e.V)); problem != "" {
+			d.errorf(orNode(e.V, e.K), "config-type", fix, "%s", problem)
+		}
 		if h := normKey(name); h == "pre-hook" || h == "post-hook" {
 			if prev, ok := hasHook[h]; ok {
 				d.errorf(e.K, "hook-spelling", "keep one spelling ('"+h+"')",

@@ -402,6 +402,9 @@ func (d *ydoc) config(n *ynode, resourceKey string) (map[string]any, map[string]
 	for _, e := range ps {
 		cfg[e.Key] = d.value(e.V)
 		pos[e.Key] = d.pos(e.K)
+		if problem, fix := CheckConfigValue(e.Key, cfg[e.Key]); problem != "" {
+			d.errorf(orNode(e.V, e.K), "config-type", fix, "%s", problem)
+		}
 	}
 	if resourceKey != "" {
 		d.diags = append(d.diags, CheckConfigKeys(resourceKey, pos)...)
@@ -413,7 +416,24 @@ func (d *ydoc) config(n *ynode, resourceKey string) (map[string]any, map[string]
 	return cfg, pos
 }
 
-func (d *ydoc) tags(n *ynode) []string { return d.strList(n, "tags") }
+// tags reads a tags: list. A number or boolean is refused (as dbt does)
+// rather than silently becoming the tag "5".
+func (d *ydoc) tags(n *ynode) []string {
+	items := []*ynode{deref(n)}
+	if x := deref(n); x != nil && x.Kind == yaml.SequenceNode {
+		items = x.Content
+	}
+	for _, it := range items {
+		if it = deref(it); it != nil && it.Kind == yaml.ScalarNode {
+			if k := kindName(it); k == "number" || k == "boolean" {
+				d.errorf(it, "config-type", fmt.Sprintf("quote it (tags: ['%s'])", it.Value),
+					"tags must be strings, not the %s %s", k, it.Value)
+				return nil
+			}
+		}
+	}
+	return d.strList(n, "tags")
+}
 
 func (d *ydoc) mapList(n *ynode, what string) []map[string]any {
 	var out []map[string]any

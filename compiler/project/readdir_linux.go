@@ -42,7 +42,9 @@ type devIno struct{ dev, ino uint64 }
 
 // entries lists the directory: name and whether it is a directory
 // (symlinks are followed; dangling ones are skipped).
-func (s *dirScan) entries(fn func(name string, isDir bool)) error {
+// broken is called for a symlink that cannot be followed for another
+// reason than a missing target (a loop: ELOOP).
+func (s *dirScan) entries(fn func(name string, isDir bool), broken func(name string, err error)) error {
 	buf := make([]byte, 32<<10)
 	for {
 		n, err := syscall.ReadDirent(s.fd, buf)
@@ -81,7 +83,10 @@ func (s *dirScan) entries(fn func(name string, isDir bool)) error {
 				fn(name, false)
 			case syscall.DT_LNK, syscall.DT_UNKNOWN:
 				var st syscall.Stat_t
-				if syscall.Stat(s.abs+"/"+name, &st) != nil {
+				if err := syscall.Stat(s.abs+"/"+name, &st); err != nil {
+					if err == syscall.ELOOP {
+						broken(name, err)
+					}
 					continue // dangling link
 				}
 				switch st.Mode & syscall.S_IFMT {

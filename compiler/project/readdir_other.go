@@ -5,6 +5,7 @@ package project
 // Portable discovery primitives (see readdir_linux.go for the fast path).
 
 import (
+	"errors"
 	"io"
 	"io/fs"
 	"os"
@@ -33,7 +34,7 @@ func (s *dirScan) id() (devIno, error) {
 	return devIno{real}, err
 }
 
-func (s *dirScan) entries(fn func(name string, isDir bool)) error {
+func (s *dirScan) entries(fn func(name string, isDir bool), broken func(name string, err error)) error {
 	des, err := os.ReadDir(s.abs)
 	if err != nil {
 		return err
@@ -42,6 +43,9 @@ func (s *dirScan) entries(fn func(name string, isDir bool)) error {
 		if de.Type()&fs.ModeSymlink != 0 {
 			st, err := os.Stat(filepath.Join(s.abs, de.Name()))
 			if err != nil {
+				if !errors.Is(err, fs.ErrNotExist) {
+					broken(de.Name(), err)
+				}
 				continue
 			}
 			if st.IsDir() {

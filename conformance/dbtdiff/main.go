@@ -40,6 +40,23 @@ func run() int {
 	maxSel := fs.Int("max-selectors", differ.DefaultMaxSelectors, "cap on the derived ls selections")
 	threads := fs.Int("threads", 4, "threads for both tools")
 	verbose := fs.Bool("v", false, "also print allowlisted differences and progress")
+	subprocess := fs.Bool("dbt-subprocess", false, "run dbt as a process per command instead of one Python process per project (slower)")
+	hub := map[string]string{}
+	fs.Func("local-package", "`NAME=DIR`: use the package in DIR for hub package NAME (e.g. dbt-labs/dbt_utils=../dbt-utils) on both sides, when no hub is reachable; repeatable", func(v string) error {
+		name, dir, ok := strings.Cut(v, "=")
+		if !ok || name == "" || dir == "" {
+			return fmt.Errorf("want NAME=DIR, e.g. dbt-labs/dbt_utils=../dbt-utils")
+		}
+		abs, err := filepath.Abs(dir)
+		if err != nil {
+			return err
+		}
+		if _, err := os.Stat(filepath.Join(abs, "dbt_project.yml")); err != nil {
+			return fmt.Errorf("%s has no dbt_project.yml", abs)
+		}
+		hub[name] = abs
+		return nil
+	})
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: dbtdiff [flags] PROJECT_DIR\n\nRuns the project with dbt and with kiln and prints every difference.\n\n")
 		fs.PrintDefaults()
@@ -67,7 +84,7 @@ func run() int {
 		defer os.RemoveAll(filepath.Dir(kilnPath))
 	}
 	o := differ.Options{ProjectDir: fs.Arg(0), Target: *target, DBT: dbtPath, Kiln: kilnPath, WorkDir: *work, Keep: *keep,
-		MaxSelectors: *maxSel, Threads: *threads, PG: differ.PGFromEnv()}
+		MaxSelectors: *maxSel, Threads: *threads, PG: differ.PGFromEnv(), DBTSubprocess: *subprocess, HubPackages: hub}
 	for _, c := range strings.Split(*commands, ",") {
 		if c = strings.TrimSpace(c); c != "" {
 			o.Commands = append(o.Commands, c)

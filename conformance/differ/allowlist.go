@@ -164,3 +164,28 @@ func WriteKnown(path, header string, reports ...*Report) error {
 	}
 	return os.WriteFile(path, []byte(b.String()), 0o644)
 }
+
+// Gone returns the listed differences of the runs in reports (same target
+// and project) that none of them found any more: fixed, so the list can
+// shrink. Projects not run are not judged.
+func (k *Known) Gone(reports ...*Report) []string {
+	if k == nil {
+		return nil
+	}
+	ran, seen := map[string]bool{}, map[string]bool{}
+	for _, r := range reports {
+		ran[r.Target+" "+r.Project] = true
+		for _, d := range r.Diffs {
+			seen[d.Key()] = true
+		}
+	}
+	var out []string
+	for key := range k.keys {
+		f := strings.SplitN(key, " ", 3)
+		if len(f) == 3 && ran[f[0]+" "+f[1]] && !seen[key] {
+			out = append(out, key)
+		}
+	}
+	sort.Strings(out)
+	return out
+}

@@ -344,6 +344,16 @@ func (c *comparison) compareDumps(cmd string, rec *stepRecord) {
 		return
 	}
 	dn, kn := c.normalizer(c.ws.dbt), c.normalizer(c.ws.kiln)
+	if !c.graphCompared {
+		// target and graph are the same objects in every command of a
+		// run: compare them once, so one difference is listed once.
+		c.graphCompared = true
+		c.compareGraph(dd, kd, dn, kn)
+	}
+	c.compareResults(cmd, dd, kd, dn, kn)
+}
+
+func (c *comparison) compareGraph(dd, kd *dump, dn, kn *strings.Replacer) {
 	dt := normalize(map[string]any(dd.Target), dn).(map[string]any)
 	kt := normalize(map[string]any(kd.Target), kn).(map[string]any)
 	for _, key := range unionKeys(dt, kt) {
@@ -372,6 +382,9 @@ func (c *comparison) compareDumps(cmd string, rec *stepRecord) {
 			}
 		}
 	}
+}
+
+func (c *comparison) compareResults(cmd string, dd, kd *dump, dn, kn *strings.Replacer) {
 	index := func(rs []map[string]any, r *strings.Replacer) map[string]map[string]any {
 		out := map[string]map[string]any{}
 		for _, x := range rs {

@@ -45,6 +45,14 @@ type Options struct {
 	// Progress, when set, receives one line per step.
 	Progress io.Writer
 	PG       PGConfig
+	// DBTSubprocess runs every dbt command as its own `dbt` process instead
+	// of through one long-lived Python process per project (slower by
+	// dbt's start-up per command; for when dbt's Python is not reachable
+	// next to the executable).
+	DBTSubprocess bool
+	// HubPackages maps hub package names ("dbt-labs/dbt_utils") to local
+	// directories that replace them in both copies (no hub reachable).
+	HubPackages map[string]string
 }
 
 // DefaultCommands is the sequence run when Options.Commands is empty
@@ -240,6 +248,9 @@ type comparison struct {
 	ws    *workspace
 	rep   *Report
 	steps []*stepRecord
+	srv   *dbtServer // nil: dbt runs as a process per command
+	// graphCompared is set once the Jinja graph and target are compared.
+	graphCompared bool
 }
 
 func (c *comparison) progress(format string, args ...any) {
@@ -264,6 +275,10 @@ func (c *comparison) check(node, check, dbt, kiln string) {
 }
 
 func (c *comparison) run(ctx context.Context) error {
+	if !c.o.DBTSubprocess {
+		c.startServer(ctx)
+	}
+	defer func() { c.srv.close() }()
 	for _, cmd := range c.o.Commands {
 		cmd = strings.TrimSpace(cmd)
 		switch cmd {
@@ -283,6 +298,9 @@ func (c *comparison) run(ctx context.Context) error {
 			return err
 		}
 	}
+	// The relations are read from dbt's warehouse: let go of it first.
+	c.srv.close()
+	c.srv = nil
 	c.compareArtifacts(ctx)
 	return nil
 }

@@ -171,3 +171,33 @@ func TestCompareEntityNormalises(t *testing.T) {
 		t.Error("canonValue")
 	}
 }
+
+func TestKnownGoneOnlyJudgesProjectsRun(t *testing.T) {
+	k := &Known{keys: map[string]bool{
+		"duckdb a - exit[build]":      true,
+		"duckdb a n1 manifest.fqn":    true,
+		"postgres a - exit[build]":    true,
+		"duckdb b n2 manifest.config": true,
+	}}
+	rep := &Report{Target: "duckdb", Project: "a", Diffs: []Difference{{Target: "duckdb", Project: "a", Check: "exit[build]"}}}
+	got := k.Gone(rep)
+	if len(got) != 1 || got[0] != "duckdb a n1 manifest.fqn" {
+		t.Errorf("Gone = %v, want only the duckdb/a difference that did not recur", got)
+	}
+}
+
+func TestUseLocalPackagesRewritesHubEntries(t *testing.T) {
+	root := t.TempDir()
+	p := filepath.Join(root, "packages.yml")
+	if err := os.WriteFile(p, []byte("packages:\n  - package: dbt-labs/dbt_utils\n    version: [\">=0.9.0\", \"<2.0.0\"]\n  - package: other/pkg\n    version: 1.0.0\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := useLocalPackages(root, map[string]string{"dbt-labs/dbt_utils": "/corpus/dbt-utils"}); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(p)
+	got := string(b)
+	if !strings.Contains(got, "local: /corpus/dbt-utils") || strings.Contains(got, "dbt-labs/dbt_utils") || !strings.Contains(got, "package: other/pkg") {
+		t.Errorf("rewritten packages.yml:\n%s", got)
+	}
+}

@@ -46,6 +46,9 @@ func (c *comparison) args(s *side, cmd string, extra ...string) []string {
 
 // exec runs one tool with args in the side's project directory.
 func (c *comparison) exec(ctx context.Context, s *side, args []string) *output {
+	if s == c.ws.dbt && c.srv != nil {
+		return c.invoke(ctx, s, args)
+	}
 	ctx, cancel := context.WithTimeout(ctx, commandTimeout)
 	defer cancel()
 	start := time.Now()

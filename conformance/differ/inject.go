@@ -14,19 +14,23 @@ import (
 // hooks. It logs one line, "DBTDIFF <json>", holding target, graph and a
 // projection of results that both tools can produce. Its names start with
 // __dbtdiff so that comparisons can leave the injected nodes out.
+// Every field is read defensively (a missing one dumps as null): a result
+// object that lacks a field is one difference in the results check, not an
+// on-run-end hook that fails and makes every command of the run differ.
 const dumpMacro = `{% macro __dbtdiff_dump(results) %}
 {%- if execute -%}
 {%- set rs = [] -%}
 {%- for r in results -%}
+{%- set node = r.node if r.node is defined else none -%}
 {%- do rs.append({
-    'unique_id': r.node.unique_id,
-    'status': r.status ~ '',
-    'failures': r.failures,
-    'message': r.message,
-    'thread_id': r.thread_id,
-    'timing': r.timing | map(attribute='name') | list,
-    'adapter_response': r.adapter_response,
-    'execution_time_positive': r.execution_time >= 0,
+    'unique_id': node.unique_id if node is not none and node.unique_id is defined else none,
+    'status': (r.status ~ '') if r.status is defined else none,
+    'failures': r.failures if r.failures is defined else none,
+    'message': r.message if r.message is defined else none,
+    'thread_id': r.thread_id if r.thread_id is defined else none,
+    'timing': (r.timing | map(attribute='name') | list) if r.timing is defined else none,
+    'adapter_response': r.adapter_response if r.adapter_response is defined else none,
+    'execution_time_positive': (r.execution_time >= 0) if r.execution_time is defined else none,
 }) -%}
 {%- endfor -%}
 {{ log('DBTDIFF ' ~ tojson({'target': target, 'graph': graph, 'results': rs}), info=True) }}

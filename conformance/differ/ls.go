@@ -2,20 +2,15 @@ package differ
 
 import (
 	"context"
-	_ "embed"
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path"
 	"path/filepath"
 	"sort"
 	"strings"
 	"time"
 )
-
-//go:embed ls_battery.py
-var lsBatteryPy []byte
 
 // selection is one `ls` invocation of the battery.
 type selection struct {
@@ -265,43 +260,30 @@ func lsLines(lines []string, r *strings.Replacer) map[string]map[string]any {
 	return out
 }
 
-// dbtLs runs selections through dbt's Python API in one process.
+// dbtLs runs selections through dbt's Python API in one process: the
+// comparison's dbt process, or a process of its own when dbt runs as a
+// process per command.
 func (c *comparison) dbtLs(ctx context.Context, sels []selection, preload bool, extra ...string) (map[string]lsResult, error) {
 	s := c.ws.dbt
-	dir := filepath.Join(s.dir, "ls")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
-	}
-	script := filepath.Join(dir, "ls_battery.py")
-	if err := os.WriteFile(script, lsBatteryPy, 0o644); err != nil {
-		return nil, err
-	}
 	withExtra := make([]selection, len(sels))
 	for i, sel := range sels {
 		withExtra[i] = selection{Key: sel.Key, Args: append(append([]string{}, sel.Args...), extra...)}
 	}
-	spec, _ := json.Marshal(map[string]any{"project_dir": s.project, "profiles_dir": s.profilesDir, "target": c.o.Target, "battery": withExtra, "preload": preload})
-	specPath := filepath.Join(dir, fmt.Sprintf("spec-%d.json", len(c.steps)))
-	outPath := specPath + ".out"
-	if err := os.WriteFile(specPath, spec, 0o644); err != nil {
-		return nil, err
+	req := map[string]any{"op": "ls", "cwd": s.project, "battery": withExtra, "preload": preload,
+		"common": []string{"--project-dir", s.project, "--profiles-dir", s.profilesDir, "--target", c.o.Target}}
+	srv := c.srv
+	if srv == nil {
+		var err error
+		if srv, err = startDBTServer(ctx, pythonFor(c.o.DBT), filepath.Join(s.dir, "ls"), s.env); err != nil {
+			return nil, fmt.Errorf("dbt ls battery: %w", err)
+		}
+		defer srv.close()
 	}
-	py := filepath.Join(filepath.Dir(c.o.DBT), "python")
-	if _, err := os.Stat(py); err != nil {
-		py = "python3"
-	}
-	cmd := exec.CommandContext(ctx, py, script, specPath, outPath)
-	cmd.Dir = s.project
-	cmd.Env = s.env
-	if b, err := cmd.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("dbt ls battery: %v\n%s", err, tail(string(b), 10))
-	}
-	b, err := os.ReadFile(outPath)
+	a, err := srv.request(ctx, req, commandTimeout)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("dbt ls battery: %w", err)
 	}
-	var res map[string]lsResult
-	return res, json.Unmarshal(b, &res)
+	return a.Results, nil
 }
 
 // kilnLs runs each selection as one kiln invocation.

@@ -82,6 +82,11 @@ func prepare(ctx context.Context, o Options) (*workspace, error) {
 		if err := copyTree(root, s.root, ws.hasPackages); err != nil {
 			return nil, fmt.Errorf("copying %s: %w", root, err)
 		}
+		if len(o.HubPackages) > 0 {
+			if err := useLocalPackages(s.root, o.HubPackages); err != nil {
+				return nil, err
+			}
+		}
 		if err := inject(s.project, ws.macroPath); err != nil {
 			return nil, err
 		}
@@ -268,4 +273,66 @@ func randomSuffix() string {
 	var b [4]byte
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
+}
+
+// useLocalPackages rewrites, in every packages.yml and dependencies.yml of
+// a copied tree, each hub package that dirs names ("dbt-labs/dbt_utils")
+// into a local package at that directory: for projects whose dependencies
+// come from the hub when no hub is reachable (the shared corpus). Both
+// sides get the same rewrite.
+func useLocalPackages(root string, dirs map[string]string) error {
+	return filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if d.Name() == "dbt_packages" || skipDir[d.Name()] {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if d.Name() != "packages.yml" && d.Name() != "dependencies.yml" {
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		var doc yaml.Node
+		if err := yaml.Unmarshal(b, &doc); err != nil {
+			return fmt.Errorf("%s: %w", p, err)
+		}
+		changed := false
+		if len(doc.Content) == 1 && doc.Content[0].Kind == yaml.MappingNode {
+			m := doc.Content[0]
+			for i := 0; i+1 < len(m.Content); i += 2 {
+				if m.Content[i].Value != "packages" || m.Content[i+1].Kind != yaml.SequenceNode {
+					continue
+				}
+				for _, pkg := range m.Content[i+1].Content {
+					if pkg.Kind != yaml.MappingNode {
+						continue
+					}
+					for j := 0; j+1 < len(pkg.Content); j += 2 {
+						if pkg.Content[j].Value != "package" {
+							continue
+						}
+						if dir, ok := dirs[pkg.Content[j+1].Value]; ok {
+							pkg.Content = []*yaml.Node{{Kind: yaml.ScalarNode, Value: "local"}, {Kind: yaml.ScalarNode, Value: dir}}
+							changed = true
+						}
+						break
+					}
+				}
+			}
+		}
+		if !changed {
+			return nil
+		}
+		out, err := yaml.Marshal(&doc)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(p, out, 0o644)
+	})
 }

@@ -3,7 +3,7 @@ package diag
 import "testing"
 
 func TestSuggest(t *testing.T) {
-	cands := []string{"orders", "customers", "stg_orders", "materialized"}
+	cands := []string{"orders", "customers", "stg_orders", "materialized", "table", "view"}
 	cases := map[string]string{
 		"ordrs":        "orders",
 		"Orders":       "orders",
@@ -11,6 +11,9 @@ func TestSuggest(t *testing.T) {
 		"materialised": "materialized",
 		"payments":     "",
 		"x":            "",
+		"tabel":        "table", // a swap of adjacent letters is one edit
+		"veiw":         "view",
+		"odrers":       "orders",
 	}
 	for in, want := range cases {
 		if got := Suggest(in, cands); got != want {

@@ -1,6 +1,7 @@
 package run
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -43,10 +44,17 @@ func (r *Runner) artifactError() error {
 	return nil
 }
 
-// writeTextFile writes a file, creating its directory.
-func writeTextFile(path, content string) error {
+// WriteSQLFile writes a compiled or run SQL file (secrets scrubbed),
+// creating its directory. A rebuild mostly
+// writes exactly what the previous run wrote: then the file is only read
+// (cheaper than truncating and rewriting it, and its mtime stays).
+func WriteSQLFile(path, content string) error {
+	data := []byte(secret.Scrub(content))
+	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, data) {
+		return nil
+	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	return os.WriteFile(path, []byte(secret.Scrub(content)), 0o644)
+	return os.WriteFile(path, data, 0o644)
 }

@@ -3,6 +3,10 @@ package run
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/kiln-dev/kiln/adapters"
@@ -47,4 +51,37 @@ func BenchmarkMacroLayerFastPath(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkWriteTextFile: writing a node's compiled SQL when the file holds
+// the same text already (every rebuild) and when it changed.
+func BenchmarkWriteTextFile(b *testing.B) {
+	path := filepath.Join(b.TempDir(), "compiled", "m.sql")
+	sql := strings.Repeat("select id, amount, created_at, category from \"db\".\"main\".\"stg\"\n", 20)
+	b.Run("unchanged", func(b *testing.B) {
+		if err := WriteSQLFile(path, sql); err != nil {
+			b.Fatal(err)
+		}
+		for b.Loop() {
+			if err := WriteSQLFile(path, sql); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("rewrite-same", func(b *testing.B) { // what every rebuild did before
+		for b.Loop() {
+			if err := os.WriteFile(path, []byte(sql), 0o644); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("changed", func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			i++
+			if err := WriteSQLFile(path, sql+strconv.Itoa(i)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

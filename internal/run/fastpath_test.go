@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/kiln-dev/kiln/adapters"
+	"github.com/kiln-dev/kiln/adapters/trino"
 	"github.com/kiln-dev/kiln/compiler"
 	"github.com/kiln-dev/kiln/compiler/jinja"
 )
@@ -44,12 +45,21 @@ var sqlSpaces = regexp.MustCompile(`\s+`)
 func normSQL(s string) string { return strings.TrimSpace(sqlSpaces.ReplaceAllString(s, " ")) }
 
 func TestFastPathsMatchMacros(t *testing.T) {
-	res := compileProject(t, "duckdb", map[string]string{
+	// Each adapter's Dialect against its <adapter>__ (or default__) macros.
+	for _, a := range []struct {
+		adapter string
+		d       adapters.SQLBuilder
+	}{{"duckdb", adapters.StandardSQL{}}, {"postgres", adapters.StandardSQL{}}, {"trino", trino.Dialect{}}} {
+		t.Run(a.adapter, func(t *testing.T) { fastPathsMatchMacros(t, a.adapter, a.d) })
+	}
+}
+
+func fastPathsMatchMacros(t *testing.T, adapter string, d adapters.SQLBuilder) {
+	res := compileProject(t, adapter, map[string]string{
 		"models/m.sql": "{{ config(materialized='incremental', merge_exclude_columns=['LOADED']) }}\nselect 1 as id",
 	})
 	n := res.Manifest.Nodes["model.fp.m"]
 	jctx, _ := res.RuntimeContext(context.Background(), n, nil)
-	d := adapters.StandardSQL{}
 	target := adapters.Relation{Database: "db", Schema: "main", Identifier: "m"}
 	tmp := adapters.Relation{Identifier: "m__kiln_new"}
 	dest := []adapters.Column{{Name: "id", DataType: "INTEGER"}, {Name: "v", DataType: "VARCHAR"}, {Name: "loaded", DataType: "VARCHAR"}}

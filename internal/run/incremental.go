@@ -42,7 +42,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/kiln-dev/kiln/adapters"
 	"github.com/kiln-dev/kiln/compiler"
@@ -394,7 +393,7 @@ func planSchemaChange(ic adapters.IncrementalConn, n *manifest.Node, mode string
 	names := func(cols []adapters.Column) string {
 		q := make([]string, len(cols))
 		for i, c := range cols {
-			q[i] = adapters.QuoteIdent(c.Name)
+			q[i] = ic.Dialect().Quote(c.Name)
 		}
 		return strings.Join(q, ", ")
 	}
@@ -408,13 +407,13 @@ func planSchemaChange(ic adapters.IncrementalConn, n *manifest.Node, mode string
 	case "fail":
 		var diffs []string
 		for _, c := range added {
-			diffs = append(diffs, fmt.Sprintf("new column %s %s", adapters.QuoteIdent(c.Name), c.DataType))
+			diffs = append(diffs, fmt.Sprintf("new column %s %s", ic.Dialect().Quote(c.Name), c.DataType))
 		}
 		for _, c := range removed {
-			diffs = append(diffs, fmt.Sprintf("column %s %s is no longer produced", adapters.QuoteIdent(c.Name), c.DataType))
+			diffs = append(diffs, fmt.Sprintf("column %s %s is no longer produced", ic.Dialect().Quote(c.Name), c.DataType))
 		}
 		for _, r := range retyped {
-			diffs = append(diffs, fmt.Sprintf("column %s changed type from %s to %s", adapters.QuoteIdent(r.col.Name), r.have, r.incoming))
+			diffs = append(diffs, fmt.Sprintf("column %s changed type from %s to %s", ic.Dialect().Quote(r.col.Name), r.have, r.incoming))
 		}
 		if len(diffs) > 0 {
 			return p, fmt.Errorf("the schema of %s changed and on_schema_change is 'fail':\n  - %s\nthe table was left unchanged; set on_schema_change to append_new_columns or sync_all_columns, or rebuild with --full-refresh", target.Render(), strings.Join(diffs, "\n  - "))
@@ -469,7 +468,7 @@ func (b *Build) strategySQL(ctx context.Context, ic adapters.IncrementalConn, cf
 		if window == nil {
 			return nil, errors.New("internal error: microbatch without a batch window")
 		}
-		lit := func(t time.Time) string { return "'" + compiler.BatchLiteral(t) + "'" }
+		lit := d.TimestampLiteral
 		return d.ReplaceWindow(target, tmp, cfg.mb.eventTime, lit(window.Start), lit(window.End), dest, cfg.predicates), nil
 	}
 	return nil, cfg.unknownStrategy(b.Node, ic)

@@ -66,10 +66,13 @@ func (r *Runner) finish(nr *nodeRun, status string, resp adapters.Response, msg 
 	if rr.Timing == nil {
 		rr.Timing = []manifest.Timing{}
 	}
+	// The keys the adapter's own response has, as dbt's adapters report
+	// them (DuckDB's statements answer only a message; seeds and
+	// PostgreSQL add a code and a row count).
 	if resp.Message != "" {
 		rr.AdapterResponse["_message"] = resp.Message
-		rr.AdapterResponse["code"] = resp.Code
-		if resp.RowsAffected >= 0 {
+		if resp.Code != "" {
+			rr.AdapterResponse["code"] = resp.Code
 			rr.AdapterResponse["rows_affected"] = resp.RowsAffected
 		}
 	}
@@ -104,7 +107,8 @@ func (r *Runner) fail(nr *nodeRun, status, what string, err error, compiledPath 
 	}
 	var ue *unitError
 	var ce *contractError
-	if errors.As(err, &ue) || errors.As(err, &ce) {
+	var tc *testColumnError
+	if errors.As(err, &ue) || errors.As(err, &ce) || errors.As(err, &tc) {
 		kind = ""
 	}
 	msg := err.Error()
@@ -240,10 +244,15 @@ func (r *Runner) runSeed(ctx context.Context, nr *nodeRun) error {
 	if v, ok := n.Config["full_refresh"].(bool); ok {
 		full = v
 	}
-	// Post-hooks render after the load, inside its transaction, so that
-	// `{{ this }}` and their run_query/statement act on the loaded table.
-	pre, post, err := r.renderHooks(ctx, n, c, true)
-	if err != nil {
+	// A seed's compile step renders its hooks (dbt times one too). Post-hooks
+	// render after the load, inside its transaction, so that `{{ this }}`
+	// and their run_query/statement act on the loaded table.
+	var pre, post []adapters.Hook
+	if err := r.timed(nr, "compile", func() error {
+		var e error
+		pre, post, e = r.renderHooks(ctx, n, c, true)
+		return e
+	}); err != nil {
 		r.fail(nr, "ERROR", "ERROR loading "+desc, err, "")
 		return err
 	}
@@ -362,12 +371,44 @@ func (r *Runner) skipAfterStartHooks() bool {
 	return true
 }
 
+// hookResults is on-run-end's `results`: dbt's RunResult objects, one per
+// node that ran, with the node itself, its timing entries and the adapter
+// response.
 func (r *Runner) hookResults() []any {
 	var out []any
 	for _, rr := range r.summaryNoLock() {
-		out = append(out, map[string]any{"status": rr.Status, "unique_id": rr.UniqueID, "execution_time": rr.ExecutionTime, "message": rr.Message})
+		timing := make([]any, 0, len(rr.Timing))
+		for _, t := range rr.Timing {
+			timing = append(timing, jinja.NewObject("TimingInfo", map[string]any{
+				"name": t.Name, "started_at": parseArtifactTime(t.StartedAt), "completed_at": parseArtifactTime(t.CompletedAt)}))
+		}
+		var msg, failures any
+		if rr.Message != nil {
+			msg = *rr.Message
+		}
+		if rr.Failures != nil {
+			failures = int(*rr.Failures)
+		}
+		resp := rr.AdapterResponse
+		if resp == nil {
+			resp = map[string]any{}
+		}
+		out = append(out, jinja.NewObject("RunResult", map[string]any{
+			"status": rr.Status, "unique_id": rr.UniqueID, "execution_time": rr.ExecutionTime, "message": msg,
+			"failures": failures, "thread_id": rr.ThreadID, "timing": timing, "adapter_response": resp,
+			"node": r.res.ExecutedNode(rr.UniqueID), "batch_results": nil,
+		}))
 	}
 	return out
+}
+
+// parseArtifactTime reads back a run_results timestamp (nil if unset).
+func parseArtifactTime(s string) any {
+	t, err := time.Parse(manifest.TimeFormat, s)
+	if err != nil {
+		return nil
+	}
+	return t
 }
 
 // startAndCompile prints a node's START line, takes a connection and renders

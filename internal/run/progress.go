@@ -15,8 +15,19 @@ import (
 // for "in progress".
 const unfinishedMessage = "Not finished: the run was still going, or was stopped, when run_results.json was written"
 
-// progressInterval bounds how often run_results.json is rewritten.
-const progressInterval = 200 * time.Millisecond
+// progressInterval bounds how often run_results.json is rewritten. Each
+// write encodes every node of the run (finished or not), so on large runs
+// the gap also grows to progressCostFactor times the last write's duration:
+// progressive writes never take more than about 2% of the run.
+const (
+	progressInterval   = 200 * time.Millisecond
+	progressCostFactor = 50
+)
+
+// progressGap is the least time between two progressive writes.
+func (r *Runner) progressGap() time.Duration {
+	return max(progressInterval, progressCostFactor*time.Duration(r.lastWriteCost.Load()))
+}
 
 // progressResults rewrites run_results.json while the run goes on, at most
 // every progressInterval (and never two writers at once). An update that
@@ -25,9 +36,10 @@ const progressInterval = 200 * time.Millisecond
 func (r *Runner) progressResults() {
 	now := time.Now().UnixNano()
 	last := r.lastWrite.Load()
-	if wait := time.Duration(last + int64(progressInterval) - now); wait > 0 || !r.lastWrite.CompareAndSwap(last, now) {
+	gap := r.progressGap()
+	if wait := time.Duration(last + int64(gap) - now); wait > 0 || !r.lastWrite.CompareAndSwap(last, now) {
 		if wait <= 0 {
-			wait = progressInterval
+			wait = gap
 		}
 		if r.trailing.CompareAndSwap(false, true) {
 			time.AfterFunc(wait, func() {
@@ -42,7 +54,9 @@ func (r *Runner) progressResults() {
 	}
 	defer r.writeMu.Unlock()
 	if !r.stopped {
+		start := time.Now()
 		r.writeResultsLocked()
+		r.lastWriteCost.Store(int64(time.Since(start)))
 	}
 }
 

@@ -81,10 +81,12 @@ type Runner struct {
 	// run_results.json is rewritten as nodes finish (see progressResults).
 	writeMu   sync.Mutex
 	lastWrite atomic.Int64 // unix nanos of the last progressive write
-	trailing  atomic.Bool  // a progressive write is scheduled (see progress.go)
-	runnable  []string     // every node this run executes
-	ended     atomic.Bool  // the run reached its end: no node is pending any more
-	stopped   bool         // Execute returned: no more progressive writes (under writeMu)
+	// lastWriteCost is how long the last progressive write took (ns).
+	lastWriteCost atomic.Int64
+	trailing      atomic.Bool // a progressive write is scheduled (see progress.go)
+	runnable      []string    // every node this run executes
+	ended         atomic.Bool // the run reached its end: no node is pending any more
+	stopped       bool        // Execute returned: no more progressive writes (under writeMu)
 	// resultsErr is the outcome of the latest run_results.json write (under
 	// writeMu); sqlWriteErr the first failed SQL file (under mu).
 	resultsErr  error
@@ -438,7 +440,7 @@ func (r *Runner) writeFile(kind string, n *manifest.Node, sql string) string {
 		return filepath.ToSlash(filepath.Join("target", rel))
 	}
 	full := filepath.Join(r.opts.TargetDir, rel)
-	r.noteWrite(writeTextFile(full, sql))
+	r.noteWrite(WriteSQLFile(full, sql))
 	return filepath.ToSlash(filepath.Join(filepath.Base(r.opts.TargetDir), rel))
 }
 

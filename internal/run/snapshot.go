@@ -404,7 +404,7 @@ func (s *snapshotter) dupCurrent(ctx context.Context) (int64, string, error) {
 	for i := range s.sc.keys {
 		kc = append(kc, s.q(fmt.Sprint(keyPrefix, i+1)))
 	}
-	inner := "SELECT " + strings.Join(keys, ", ") + " FROM " + s.target.Render() + " AS t WHERE " + s.current("t")
+	inner := "SELECT " + strings.Join(keys, ", ") + " FROM " + s.target.Render() + " AS kiln_tgt WHERE " + s.current("kiln_tgt")
 	t, _, err := s.ic.Query(ctx, "SELECT count(*) OVER (), "+strings.Join(kc, ", ")+" FROM ("+inner+") d GROUP BY "+strings.Join(kc, ", ")+" HAVING count(*) > 1 LIMIT 5", 0)
 	if err != nil || len(t.Rows) == 0 {
 		return 0, "", err
@@ -470,15 +470,17 @@ func (s *snapshotter) update(ctx context.Context, data []adapters.Column) error 
 		return err
 	}
 
-	// Current rows with their key parts.
+	// Current rows with their key parts. Internal aliases are kiln_-prefixed
+	// where a user column could share the name: Trino resolves `d.*` to a
+	// column d before a table alias d.
 	var keySel, join, srcJoin []string
 	for i, k := range sc.keys {
 		kc := s.q(fmt.Sprint(keyPrefix, i+1))
 		keySel = append(keySel, "("+k+") AS "+kc)
 		join = append(join, "src."+kc+" = cur."+kc)
-		srcJoin = append(srcJoin, "src."+kc+" = d."+kc)
+		srcJoin = append(srcJoin, "src."+kc+" = kiln_del."+kc)
 	}
-	if _, err := s.exec(ctx, s.ic.CreateTempTableSQL(s.cur, "SELECT t.*, "+strings.Join(keySel, ", ")+" FROM "+s.target.Render()+" AS t WHERE "+s.current("t"))); err != nil {
+	if _, err := s.exec(ctx, s.ic.CreateTempTableSQL(s.cur, "SELECT kiln_tgt.*, "+strings.Join(keySel, ", ")+" FROM "+s.target.Render()+" AS kiln_tgt WHERE "+s.current("kiln_tgt"))); err != nil {
 		return err
 	}
 	marker := "FALSE"
@@ -512,7 +514,7 @@ func (s *snapshotter) update(ctx context.Context, data []adapters.Column) error 
 		return err
 	}
 	if sc.hardDeletes != "ignore" {
-		delSQL := "SELECT d.* FROM " + s.cur.Render() + " AS d WHERE NOT " + strings.ReplaceAll(marker, "cur.", "d.") +
+		delSQL := "SELECT kiln_del.* FROM " + s.cur.Render() + " AS kiln_del WHERE NOT " + strings.ReplaceAll(marker, "cur.", "kiln_del.") +
 			" AND NOT EXISTS (SELECT 1 FROM " + s.src.Render() + " AS src WHERE " + strings.Join(srcJoin, " AND ") + ")"
 		if _, err := s.exec(ctx, s.ic.CreateTempTableSQL(s.del, delSQL)); err != nil {
 			return err
@@ -529,8 +531,8 @@ func (s *snapshotter) update(ctx context.Context, data []adapters.Column) error 
 	}
 	s.updated += n
 	if sc.hardDeletes != "ignore" {
-		n, err := s.exec(ctx, d.UpdateFrom(s.target, dest, s.q(sc.validTo)+" = "+s.now, s.del, "d",
-			dest+"."+s.q(sc.scdID)+" = d."+s.q(sc.scdID)+" AND "+s.current(dest)))
+		n, err := s.exec(ctx, d.UpdateFrom(s.target, dest, s.q(sc.validTo)+" = "+s.now, s.del, "kiln_del",
+			dest+"."+s.q(sc.scdID)+" = kiln_del."+s.q(sc.scdID)+" AND "+s.current(dest)))
 		if err != nil {
 			return err
 		}
@@ -559,7 +561,7 @@ func (s *snapshotter) update(ctx context.Context, data []adapters.Column) error 
 			}
 		}
 		delMeta := s.deletedMeta()
-		n, err := s.exec(ctx, "INSERT INTO "+s.target.Render()+" ("+s.cols(keep)+", "+strings.Join(metaCols, ", ")+")\nSELECT "+s.prefixed("d", keep)+", "+delMeta+" FROM "+s.del.Render()+" AS d")
+		n, err := s.exec(ctx, "INSERT INTO "+s.target.Render()+" ("+s.cols(keep)+", "+strings.Join(metaCols, ", ")+")\nSELECT "+s.prefixed("kiln_del", keep)+", "+delMeta+" FROM "+s.del.Render()+" AS kiln_del")
 		if err != nil {
 			return err
 		}
@@ -592,7 +594,7 @@ func (s *snapshotter) deletedMeta() string {
 	sc := s.sc
 	var parts []string
 	for i := range sc.keys {
-		parts = append(parts, "d."+s.q(fmt.Sprint(keyPrefix, i+1)))
+		parts = append(parts, "kiln_del."+s.q(fmt.Sprint(keyPrefix, i+1)))
 	}
 	parts = append(parts, s.now)
 	validTo := "cast(NULL as timestamp)"

@@ -33,6 +33,7 @@ func (r *Runner) runTest(ctx context.Context, nr *nodeRun) error {
 	wrapped := testWrapper(n, sql)
 	audit, err := r.storeFailures(ctx, c, n, sql)
 	if err != nil {
+		err = r.explainMissingColumn(ctx, c, n, err)
 		r.fail(nr, "ERROR", "ERROR "+n.Name, err, path)
 		return err
 	}
@@ -40,12 +41,14 @@ func (r *Runner) runTest(ctx context.Context, nr *nodeRun) error {
 		wrapped = testWrapper(n, "select * from "+audit)
 	}
 	var tbl *adapters.Table
+	var resp adapters.Response
 	err = r.timed(nr, "execute", func() error {
 		var e error
-		tbl, _, e = c.Query(ctx, wrapped, 0)
+		tbl, resp, e = c.Query(ctx, wrapped, 0)
 		return e
 	})
 	if err != nil {
+		err = r.explainMissingColumn(ctx, c, n, err)
 		r.fail(nr, "ERROR", "ERROR "+n.Name, err, path)
 		return err
 	}
@@ -67,15 +70,15 @@ func (r *Runner) runTest(ctx context.Context, nr *nodeRun) error {
 	switch {
 	case severity == "ERROR" && shouldError, shouldWarn && (r.opts.WarnError || r.opts.WarnErrorOptions.Promotes("LogTestResult")):
 		r.p.Progress(nr.index, r.total, fmt.Sprintf("FAIL %d %s", failures, n.Name), fmt.Sprintf("FAIL %d", failures), elapsed, true)
-		r.finish(nr, manifest.StatusFail, adapters.Response{}, msg+"\n  compiled code at "+path, &f, sql)
+		r.finish(nr, manifest.StatusFail, resp, msg+"\n  compiled code at "+path, &f, sql)
 		return graph.ErrSkipDescendants
 	case shouldWarn:
 		r.p.Progress(nr.index, r.total, fmt.Sprintf("WARN %d %s", failures, n.Name), fmt.Sprintf("WARN %d", failures), elapsed, true)
-		r.finish(nr, manifest.StatusWarn, adapters.Response{}, msg+"\n  compiled code at "+path, &f, sql)
+		r.finish(nr, manifest.StatusWarn, resp, msg+"\n  compiled code at "+path, &f, sql)
 		return nil
 	default:
 		r.p.Progress(nr.index, r.total, "PASS "+n.Name, "PASS", elapsed, true)
-		r.finish(nr, manifest.StatusPass, adapters.Response{}, "", &f, sql)
+		r.finish(nr, manifest.StatusPass, resp, "", &f, sql)
 		return nil
 	}
 }

@@ -375,7 +375,7 @@ func (r *Runner) writeUnitSQL(kind string, n *manifest.Node, sql string) string 
 		return filepath.ToSlash(filepath.Join("target", rel))
 	}
 	full := filepath.Join(r.opts.TargetDir, rel)
-	r.noteWrite(writeTextFile(full, sql))
+	r.noteWrite(WriteSQLFile(full, sql))
 	return filepath.ToSlash(filepath.Join(filepath.Base(r.opts.TargetDir), rel))
 }
 

@@ -1,0 +1,2 @@
+-- orders per customer
+select * from {{ ref('orders') }}

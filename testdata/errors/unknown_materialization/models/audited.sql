@@ -1,0 +1,2 @@
+{{ config(materialized='audited_view') }}
+select * from {{ ref('orders') }}

@@ -1,0 +1,3 @@
+-- daily totals
+{{ config(materialized='tabel') }}
+select * from {{ ref('orders') }}
