@@ -10,3 +10,11 @@ func StaticRender(getenv func(string) (string, bool)) project.RenderFunc {
 	r.secrets = true
 	return r.render
 }
+
+// StaticRenderVars is StaticRender with --vars, for files rendered before
+// any project is parsed (packages.yml in `kiln deps --vars ...`).
+func StaticRenderVars(cliVars map[string]any, getenv func(string) (string, bool)) project.RenderFunc {
+	r := newStaticRenderer(cliVars, getenv)
+	r.secrets = true
+	return r.render
+}

@@ -3,6 +3,9 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"strings"
+
+	"gopkg.in/yaml.v3"
 
 	"github.com/spf13/cobra"
 
@@ -16,6 +19,10 @@ func newDepsCmd(e *env) *cobra.Command {
 	var projectDir string
 	var upgrade, lockOnly bool
 	var addPackage, source string
+	// dbt's deps takes the connection flags too (packages.yml may use var()
+	// and env_var(); target and profiles are accepted for scripts that pass
+	// them to every command).
+	var vars, target, profile, profilesDir string
 	cmd := &cobra.Command{
 		Use:   "deps",
 		Short: "Install the packages of packages.yml (or dependencies.yml) into dbt_packages/",
@@ -32,7 +39,14 @@ func newDepsCmd(e *env) *cobra.Command {
 				}
 				e.dataLine(fmt.Sprintf("Added %s to %s", addPackage, file))
 			}
-			proj, diags := compiler.LoadProject(dir, nil, e.getenv)
+			cliVars := map[string]any{}
+			if strings.TrimSpace(vars) != "" {
+				if err := yaml.Unmarshal([]byte(vars), &cliVars); err != nil {
+					return exitWith(ExitUsage, fmt.Errorf("--vars is not a YAML mapping: %v (example: --vars '{key: value}')", err))
+				}
+				cliVars = normalizeYAML(cliVars).(map[string]any)
+			}
+			proj, diags := compiler.LoadProject(dir, cliVars, e.getenv)
 			if diags.HasErrors() {
 				e.printDiags(diags)
 				return exitWith(ExitUsage, fmt.Errorf("could not load dbt_project.yml"))
@@ -40,7 +54,7 @@ func newDepsCmd(e *env) *cobra.Command {
 			res, err := deps.Run(cmd.Context(), deps.Options{
 				ProjectDir:  dir,
 				InstallPath: proj.PackagesInstallPath,
-				Render:      compiler.StaticRender(e.getenv),
+				Render:      compiler.StaticRenderVars(cliVars, e.getenv),
 				HubURL:      e.lookup("DBT_PACKAGE_HUB_URL"),
 				Upgrade:     upgrade,
 				LockOnly:    lockOnly,
@@ -83,6 +97,10 @@ func newDepsCmd(e *env) *cobra.Command {
 	cmd.Flags().BoolVar(&upgrade, "upgrade", false, "resolve packages again, ignoring package-lock.yml")
 	cmd.Flags().BoolVar(&lockOnly, "lock", false, "only resolve and write package-lock.yml, installing nothing")
 	cmd.Flags().StringVar(&addPackage, "add-package", "", "add (or update) a package in packages.yml, then install: org/name@version, or with --source git URL@revision, --source local PATH")
+	cmd.Flags().StringVar(&vars, "vars", "", "variables for var() in packages.yml and dbt_project.yml, as a YAML mapping")
+	cmd.Flags().StringVarP(&target, "target", "t", "", "accepted as dbt accepts it (deps connects to no warehouse)")
+	cmd.Flags().StringVar(&profile, "profile", "", "accepted as dbt accepts it (deps connects to no warehouse)")
+	cmd.Flags().StringVar(&profilesDir, "profiles-dir", "", "accepted as dbt accepts it (deps connects to no warehouse)")
 	cmd.Flags().StringVar(&source, "source", "hub", "where --add-package's package comes from: hub, git or local")
 	return cmd
 }

@@ -71,3 +71,46 @@ func TestDepsCLIErrors(t *testing.T) {
 		t.Errorf("bad entry: exit %d\n%s", res.code, res.all())
 	}
 }
+
+// TestDepsLocalParent is a package's integration-test project, which
+// declares the package as `local: ../`: deps links it (as dbt does) rather
+// than copying the package, tests included, into itself; the link counts as
+// installed; and deps takes --vars (used in packages.yml) and the
+// connection flags as dbt's deps does.
+func TestDepsLocalParent(t *testing.T) {
+	base := t.TempDir()
+	files := map[string]string{
+		"pkg/dbt_project.yml":                     "name: pkg\nversion: '1.0'\nconfig-version: 2\n",
+		"pkg/macros/double.sql":                   "{% macro double(x) %}({{ x }} * 2){% endmacro %}",
+		"pkg/integration_tests/dbt_project.yml":   "name: pkg_it\nversion: '1.0'\nconfig-version: 2\nprofile: it\n",
+		"pkg/integration_tests/packages.yml":      "packages:\n  - local: \"{{ var('pkg_dir') }}\"\n",
+		"pkg/integration_tests/profiles.yml":      "it:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: it.duckdb\n",
+		"pkg/integration_tests/models/twice.sql":  "select {{ pkg.double(21) }} as answer",
+		"pkg/integration_tests/models/schema.yml": "version: 2\nmodels:\n  - name: twice\n    columns:\n      - name: answer\n        data_tests: [not_null]\n",
+	}
+	for rel, content := range files {
+		p := filepath.Join(base, filepath.FromSlash(rel))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dir := filepath.Join(base, "pkg", "integration_tests")
+	res := kiln(t, dir, nil, "deps", "--target", "dev", "--profiles-dir", dir, "--vars", "{pkg_dir: ../}")
+	if res.code != 0 || !strings.Contains(res.stdout, "Installed pkg from ../") {
+		t.Fatalf("deps: exit %d\n%s", res.code, res.all())
+	}
+	link := filepath.Join(dir, "dbt_packages", "pkg")
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Fatalf("dbt_packages/pkg is not a link: %v %v", fi, err)
+	}
+	res = kiln(t, dir, nil, "build")
+	if res.code != 0 || !strings.Contains(res.stdout, "PASS=2") {
+		t.Fatalf("build: exit %d\n%s", res.code, res.all())
+	}
+	if got := tableCSV(t, filepath.Join(dir, "it.duckdb"), "main.twice"); !strings.Contains(got, "42") {
+		t.Errorf("twice:\n%s", got)
+	}
+}

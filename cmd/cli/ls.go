@@ -101,15 +101,21 @@ func lsPath(m *manifest.Manifest, id string) string {
 	return id
 }
 
+// lsSelector prints what selects the resource, as dbt prints it: the fqn
+// for nodes; type:package.name for unit tests and exposures, and
+// source:package.source.table for sources (whatever folder they are in).
 func lsSelector(m *manifest.Manifest, id string) string {
 	if n := m.Nodes[id]; n != nil {
+		if n.ResourceType == manifest.UnitTest {
+			return "unit_test:" + n.PackageName + "." + n.Name
+		}
 		return strings.Join(n.FQN, ".")
 	}
 	if s := m.Sources[id]; s != nil {
-		return "source:" + strings.Join(s.FQN, ".")
+		return "source:" + s.PackageName + "." + s.SourceName + "." + s.Name
 	}
 	if x := m.Exposures[id]; x != nil {
-		return "exposure:" + strings.Join(x.FQN, ".")
+		return "exposure:" + x.PackageName + "." + x.Name
 	}
 	return id
 }
@@ -122,6 +128,8 @@ var lsDefaultKeys = []string{"alias", "name", "package_name", "depends_on", "tag
 func lsJSON(m *manifest.Manifest, id string, keys []string) map[string]any {
 	var entry any
 	switch {
+	case m.Nodes[id] != nil && m.Nodes[id].ResourceType == manifest.UnitTest:
+		entry = m.Nodes[id].UnitTestJSON()
 	case m.Nodes[id] != nil:
 		entry = m.Nodes[id].JSON()
 	case m.Sources[id] != nil:
@@ -143,33 +151,24 @@ func lsJSON(m *manifest.Manifest, id string, keys []string) map[string]any {
 		}
 		return out
 	}
+	// As dbt: a dotted key (config.materialized) is looked up inside the
+	// entry and printed under the dotted key itself; absent or null values
+	// of dotted keys are left out.
 	for _, k := range keys {
-		parts := strings.Split(k, ".")
-		var cur any = full
-		ok := true
-		for _, p := range parts {
-			mm, isMap := cur.(map[string]any)
-			if !isMap {
-				ok = false
-				break
+		if !strings.Contains(k, ".") {
+			if v, ok := full[k]; ok {
+				out[k] = v
 			}
-			if cur, ok = mm[p]; !ok {
-				break
-			}
-		}
-		if !ok {
 			continue
 		}
-		dst := out
-		for _, p := range parts[:len(parts)-1] {
-			next, _ := dst[p].(map[string]any)
-			if next == nil {
-				next = map[string]any{}
-				dst[p] = next
-			}
-			dst = next
+		var cur any = full
+		for _, p := range strings.Split(k, ".") {
+			mm, _ := cur.(map[string]any)
+			cur = mm[p]
 		}
-		dst[parts[len(parts)-1]] = cur
+		if cur != nil {
+			out[k] = cur
+		}
 	}
 	return out
 }

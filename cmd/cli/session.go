@@ -508,7 +508,8 @@ func checkPackagesInstalled(dir string, proj *project.Project, getenv func(strin
 	installed := 0
 	entries, _ := os.ReadDir(installDir)
 	for _, ent := range entries {
-		if ent.IsDir() && fileExists(filepath.Join(installDir, ent.Name(), "dbt_project.yml")) {
+		// os.Stat follows a symlink: `local:` packages are installed as one.
+		if st, err := os.Stat(filepath.Join(installDir, ent.Name())); err == nil && st.IsDir() && fileExists(filepath.Join(installDir, ent.Name(), "dbt_project.yml")) {
 			installed++
 		}
 	}

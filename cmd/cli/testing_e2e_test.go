@@ -103,8 +103,13 @@ func TestUnitTestSelection(t *testing.T) {
 		t.Errorf("unit_test: selection: exit %d\n%s", res.code, res.all())
 	}
 	res = kiln(t, dir, nil, "ls", "--resource-type", "unit_test")
-	if res.code != 0 || !strings.Contains(res.stdout, "unit_shop.order_events.overrides_and_this") || strings.Contains(res.stdout, "unit_shop.customers\n") {
+	if res.code != 0 || !strings.Contains(res.stdout, "unit_test:unit_shop.overrides_and_this\n") || strings.Contains(res.stdout, "unit_shop.customers\n") {
 		t.Errorf("ls --resource-type unit_test: exit %d\n%s", res.code, res.all())
+	}
+	// What ls prints selects the unit test, as in dbt.
+	res = kiln(t, dir, nil, "ls", "-s", "unit_test:unit_shop.overrides_and_this", "--output", "json")
+	if res.code != 0 || !strings.Contains(res.stdout, `"unique_id":"unit_test.unit_shop.order_events.overrides_and_this"`) || strings.Contains(res.stdout, `"alias"`) {
+		t.Errorf("ls -s unit_test:unit_shop.overrides_and_this: exit %d\n%s", res.code, res.all())
 	}
 	// --resource-type unit_test in build runs only unit tests.
 	res = kiln(t, dir, nil, "build", "--resource-type", "unit_test")

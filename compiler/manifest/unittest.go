@@ -36,6 +36,9 @@ func (f UnitTestFixture) json(input bool) map[string]any {
 	return out
 }
 
+// UnitTestJSON is a unit test node's manifest.json entry (under unit_tests).
+func (n *Node) UnitTestJSON() any { return n.unitTestJSON() }
+
 // unitTestJSON writes a unit test node as dbt's UnitTestDefinition.
 func (n *Node) unitTestJSON() any {
 	u := n.UnitTest

@@ -91,8 +91,14 @@ func TestDepsLocalTransitive(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(root, "dbt_packages", "pkg_b", "dbt_project.yml")); err != nil {
 		t.Errorf("transitive package not installed: %v", err)
 	}
-	if _, err := os.Stat(filepath.Join(root, "dbt_packages", "pkg_b", ".git")); err == nil {
-		t.Errorf(".git was copied")
+	// Local packages are linked, as dbt links them.
+	for _, name := range []string{"pkg_a", "pkg_b"} {
+		if fi, err := os.Lstat(filepath.Join(root, "dbt_packages", name)); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+			t.Errorf("%s is not a symlink: %v %v", name, fi, err)
+		}
+	}
+	if dest, _ := os.Readlink(filepath.Join(root, "dbt_packages", "pkg_b")); dest != filepath.Join(base, "libs", "b") {
+		t.Errorf("pkg_b links to %q", dest)
 	}
 	lock := read(t, filepath.Join(root, LockFile))
 	for _, want := range []string{"local: ../libs/a", "local: ../libs/b", "name: pkg_b", "sha1_hash: "} {

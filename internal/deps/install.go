@@ -24,16 +24,21 @@ func install(root, installPath string, pkgs []*Package) error {
 		return err
 	}
 	for _, p := range pkgs {
-		// A local package may contain the project (integration tests with
-		// `local: ../`): never copy the staging or install directory into
-		// itself.
-		skip := []string{stage, target}
-		for i, d := range skip {
-			if abs, err := filepath.Abs(d); err == nil {
-				skip[i] = abs
+		dst := filepath.Join(stage, p.Name)
+		if p.Spec.Kind == Local {
+			// As dbt: a local package is linked, not copied, so edits show
+			// at once and `local: ../` (a package's integration tests)
+			// does not copy the tests into themselves.
+			abs, err := filepath.Abs(p.dir)
+			if err == nil {
+				err = os.Symlink(abs, dst)
 			}
+			if err != nil {
+				return fmt.Errorf("installing %s: %v", p.Name, err)
+			}
+			continue
 		}
-		if err := copyTree(p.dir, filepath.Join(stage, p.Name), skip...); err != nil {
+		if err := copyTree(p.dir, dst); err != nil {
 			return fmt.Errorf("installing %s: %v", p.Name, err)
 		}
 	}

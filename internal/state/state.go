@@ -90,7 +90,9 @@ func Compute(res *compiler.Result) *Sidecar {
 			val, ok := res.EnvValue(e)
 			np.EnvVars[e] = hashValue(val, ok)
 		}
-		key := strings.Join(n.DependsOn.Macros, ",")
+		// The closure also holds the materialization, which is not among
+		// depends_on.macros (as in dbt), so it is part of the memo key.
+		key := n.PackageName + "|" + string(n.ResourceType) + "|" + n.Config.Materialized() + "|" + strings.Join(n.DependsOn.Macros, ",")
 		h, ok := memo[key]
 		if !ok {
 			closure := res.MacroClosure(n)
