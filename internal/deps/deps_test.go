@@ -583,7 +583,13 @@ func TestDepsLocalParentContainingTheProject(t *testing.T) {
 	if got := read(t, filepath.Join(root, "dbt_packages", "the_pkg", "macros", "m.sql")); !strings.Contains(got, "macro m") {
 		t.Errorf("m.sql = %q", got)
 	}
-	if _, err := os.Stat(filepath.Join(root, "dbt_packages", "the_pkg", "integration_tests", "dbt_packages")); err == nil {
-		t.Errorf("the package's copy holds the project's own dbt_packages")
+	// As dbt: the package is linked, not copied (a copy of `../` would
+	// hold the project itself, dbt_packages included).
+	link := filepath.Join(root, "dbt_packages", "the_pkg")
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Fatalf("dbt_packages/the_pkg is not a link: %v %v", fi, err)
+	}
+	if dst, _ := os.Readlink(link); !filepath.IsAbs(dst) || filepath.Clean(dst) != filepath.Clean(pkg) {
+		t.Errorf("dbt_packages/the_pkg links to %q, want %q", dst, pkg)
 	}
 }
