@@ -20,6 +20,7 @@ import (
 	"github.com/kiln-dev/kiln/compiler"
 	"github.com/kiln-dev/kiln/compiler/manifest"
 	"github.com/kiln-dev/kiln/compiler/project"
+	"github.com/kiln-dev/kiln/graph/selector/selectorfile"
 	"github.com/kiln-dev/kiln/internal/deps"
 	"github.com/kiln-dev/kiln/internal/report"
 	"github.com/kiln-dev/kiln/internal/run"
@@ -117,7 +118,7 @@ type session struct {
 	started   time.Time
 	// --state, selectors.yml and the current fingerprints (statectl.go).
 	state     *state.State
-	selectors *selectorFile
+	selectors *selectorfile.File
 	sidecar   *state.Sidecar
 }
 

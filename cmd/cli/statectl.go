@@ -17,6 +17,7 @@ import (
 	"github.com/kiln-dev/kiln/adapters"
 	"github.com/kiln-dev/kiln/compiler/manifest"
 	"github.com/kiln-dev/kiln/graph/selector"
+	"github.com/kiln-dev/kiln/graph/selector/selectorfile"
 	"github.com/kiln-dev/kiln/internal/state"
 )
 
@@ -58,13 +59,13 @@ func (s *session) prepareSelection() error {
 	f.deferOn = f.deferOn || e.envBool("DEFER")
 	f.favorState = f.favorState || e.envBool("FAVOR_STATE")
 
-	sf, err := loadSelectors(s.dir)
+	sf, err := selectorfile.Load(s.dir)
 	if err != nil {
 		return exitWith(ExitUsage, err)
 	}
 	s.selectors = sf
-	if s.res != nil && s.res.Manifest != nil && len(sf.order) > 0 {
-		s.res.Manifest.Selectors = sf.manifestSelectors()
+	if s.res != nil && s.res.Manifest != nil && len(sf.Order) > 0 {
+		s.res.Manifest.Selectors = manifestSelectors(sf)
 	}
 	if f.selectorName != "" && len(f.selects) > 0 {
 		return exitWith(ExitUsage, fmt.Errorf("--select and --selector cannot be combined: put the extra criteria into the selector's definition in selectors.yml"))
@@ -106,14 +107,14 @@ func (s *session) fingerprints() *state.Sidecar {
 func (s *session) selectionExpr() (*selector.Expr, error) {
 	f := s.flags
 	name := f.selectorName
-	if name == "" && len(f.selects) == 0 && s.selectors != nil && s.selectors.deflt != "" {
-		name = s.selectors.deflt
+	if name == "" && len(f.selects) == 0 && s.selectors != nil && s.selectors.Default != "" {
+		name = s.selectors.Default
 		s.p.Line("Using default selector %s", name)
 	}
 	if name == "" {
 		return selector.Parse(f.selects, f.excludes)
 	}
-	e, err := s.selectors.expr(name, nil)
+	e, err := s.selectors.Expr(name)
 	if err != nil {
 		return nil, err
 	}

@@ -154,6 +154,28 @@ func (d *ydoc) parse() (root *ynode) {
 	return nil
 }
 
+// UnmarshalNode parses a YAML file outside the project tree kiln loads
+// itself (selectors.yml) into a yaml.v3 document node. A syntax error is
+// the same positioned diagnostic the project's own files get: file, the
+// true line (yaml.v3 often gives none) and what to do.
+func UnmarshalNode(file string, src []byte) (*yaml.Node, error) {
+	var doc yaml.Node
+	err := func() (err error) {
+		defer func() {
+			if r := recover(); r != nil { // yaml.v3 has panicked on odd input before
+				err = fmt.Errorf("%v", r)
+			}
+		}()
+		return yaml.Unmarshal(src, &doc)
+	}()
+	if err != nil {
+		d := newDoc(file, src)
+		d.syntaxError(err)
+		return nil, d.diags[0]
+	}
+	return &doc, nil
+}
+
 func (d *ydoc) syntaxError(err error) {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	p := diag.Pos{File: d.file}
