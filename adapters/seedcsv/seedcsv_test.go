@@ -4,8 +4,10 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 func writeFile(t testing.TB, dir, name, content string) string {
@@ -175,13 +177,17 @@ func TestNormalizeMeasuresTheLongestLine(t *testing.T) {
 	equal(t, "MaxLine", tab.MaxLine, longest)
 }
 
+// lineRe is how a seed error names its place in the file.
+var lineRe = regexp.MustCompile(`\bline [1-9][0-9]*\b`)
+
 // FuzzSeedCSV feeds arbitrary bytes through inference and normalisation:
-// neither may panic, and a file Infer accepts must normalise to a CSV with
-// one value per column on every row.
+// neither may panic, an error names its line, normalised values are a
+// fixed point of normalisation, and a file Infer accepts must normalise to
+// a CSV with one value per column on every row.
 func FuzzSeedCSV(f *testing.F) {
 	for _, s := range []string{
 		"id,name\n1,a\n", "\ufeffa;b\n1;2\n", "id,id,\n1,2,3\n", "a\n\"x\ny\"\n", "a,b\n1\n",
-		"n\n$1,200\n1e3\nnan\n", "0\n ", "d\n2024-1-5\n2024-01-05T10:00Z\n", "a\n\xff\n", "a,\"b\n", "",
+		"n\n$1,200\n1e3\nnan\n", "a,b\n1,2,3\n", "d\n2024-01-05 10:00:00\nTRUE\n", "x\n-0.50\n+1\n", "t\n0001T00\n2024-W01-2T10:30.5Z\n", "0\n ", "d\n2024-1-5\n2024-01-05T10:00Z\n", "a\n\xff\n", "a,\"b\n", "",
 	} {
 		f.Add([]byte(s), false)
 		f.Add([]byte(s), true)
@@ -195,7 +201,36 @@ func FuzzSeedCSV(f *testing.F) {
 		_ = HeaderDuplicates(strings.NewReader(string(data)), delim)
 		tab, err := Infer(p, delim, nil)
 		if err != nil {
+			// The caller adds the file; the error must say where in it.
+			if msg := err.Error(); !lineRe.MatchString(msg) && !strings.HasPrefix(msg, "the seed file is empty") {
+				t.Fatalf("error without a line: %v", err)
+			}
 			return
+		}
+		// The canonical form is a fixed point: loading a normalised value
+		// again gives the same value (what a re-seed of exported data does);
+		// ISO datetimes become plain timestamps, which must parse as such.
+		if err := Each(p, delim, tab, func(row []any) error {
+			for i, v := range row {
+				if v == nil {
+					continue
+				}
+				c := tab.Columns[i]
+				if c.Kind == KindISODateTime && c.Forced == "" {
+					// An ISO value is written in the plain timestamp form.
+					if _, err := time.Parse("2006-01-02 15:04:05.999999", v.(string)); err != nil {
+						t.Fatalf("column %d: ISO datetime normalised to %q, not a timestamp: %v", i+1, v, err)
+					}
+					continue
+				}
+				again, null := c.Value(v.(string))
+				if null || again != v {
+					t.Fatalf("column %d (%s): %q normalises to %q (null %v)", i+1, tab.Columns[i].SQLType(), v, again, null)
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatalf("Infer accepted the file but Each failed: %v", err)
 		}
 		out, err := Normalize(p, delim, tab)
 		if err != nil {

@@ -76,7 +76,12 @@ func ParseProfile(path string, src []byte, profileName, targetName string, rende
 	if d.diags.HasErrors() {
 		return nil, d.diags
 	}
-	if root == nil || root.Kind != yaml.MappingNode {
+	if root == nil {
+		d.errorf(nil, "profile", "write `<profile name>: {target: dev, outputs: {dev: {type: ...}}}`",
+			"%s is empty", ProfilesFile)
+		return nil, d.diags
+	}
+	if root.Kind != yaml.MappingNode {
 		d.errorf(root, "profile", "write `<profile name>: {target: dev, outputs: {dev: {type: ...}}}`",
 			"%s must be a mapping of profile names", ProfilesFile)
 		return nil, d.diags

@@ -1,8 +1,11 @@
 package project
 
 import (
+	"bytes"
 	"fmt"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -124,6 +127,68 @@ func TestParseProfileNoSecrets(t *testing.T) {
 	src = "p:\n  target: dev\n  outputs:\n    dev:\n      password: x\n"
 	_, diags = ParseProfile("profiles.yml", []byte(src), "p", "", nil)
 	if !hasDiag(diags, diag.Error, "output 'dev' has no type") {
+		t.Fatalf("%v", diags)
+	}
+}
+
+// secretLineRe finds a password written on its own line, whose value the
+// fuzz target then expects in no diagnostic.
+var secretLineRe = regexp.MustCompile(`(?m)^[ \t]*password:[ \t]*([A-Za-z0-9]{6,})[ \t]*\r?$`)
+
+// FuzzParseProfile: ParseProfile never panics; every diagnostic names the
+// file, and all but "which profile" ones a line; a password never shows in
+// a diagnostic; and an accepted profile is complete (type, threads >= 1,
+// the selected target among the listed ones).
+func FuzzParseProfile(f *testing.F) {
+	for _, s := range []string{
+		profilesYML,
+		"p:\n  target: dev\n  outputs:\n    dev:\n      type: postgres\n      password: hunter2\n      threads: many\n",
+		"p:\n  target: dev\n  outputs:\n    dev:\n      type: postgres\n      password: hunter2\n    x: [\n",
+		"p:\n  outputs:\n    default: {type: duckdb, threads: 0}\n",
+		"p:\n  target: [a]\n  outputs: {a: {type: x}}\n",
+		"p:\n  target: \"{{ fail }}\"\n  outputs: {a: {type: x, password: \"{{ fail }}\"}}\n",
+		"p: &a\n  outputs:\n    dev: *a\n",
+		"config: {}\np: 1\n", "- p\n", "p:\n\toutputs:\n", "",
+	} {
+		f.Add([]byte(s), "p", "")
+		f.Add([]byte(s), "jaffle", "prod")
+	}
+	render := func(path string, line int, s string) (string, error) {
+		if strings.Contains(s, "fail") {
+			return "", fmt.Errorf("render failed")
+		}
+		return s, nil
+	}
+	f.Fuzz(func(t *testing.T, src []byte, profile, target string) {
+		p, diags := ParseProfile("profiles.yml", src, profile, target, render)
+		for _, d := range diags {
+			if d.Pos.File != "profiles.yml" {
+				t.Fatalf("diagnostic without the file: %v", d)
+			}
+			if d.Pos.Line < 1 && d.Code != "no-profile-name" && d.Code != "profile-not-found" && !strings.HasSuffix(d.Message, " is empty") {
+				t.Fatalf("diagnostic without a line: %v", d)
+			}
+		}
+		msg := diags.Error()
+		for _, m := range secretLineRe.FindAllSubmatch(src, -1) {
+			// Only a value that is nowhere else in the file (not also a
+			// key, profile or target name) must be absent.
+			if v := string(m[1]); bytes.Count(src, m[1]) == 1 && !strings.Contains(profile+" "+target, v) && strings.Contains(msg, v) {
+				t.Fatalf("the password %q is in a diagnostic:\n%s", v, msg)
+			}
+		}
+		if diags.HasErrors() || p == nil {
+			return
+		}
+		if p.Type == "" || p.Threads < 1 || p.Name != profile || p.Path != "profiles.yml" || !slices.Contains(p.Targets, p.Target) {
+			t.Fatalf("accepted an incomplete profile: %+v", p)
+		}
+	})
+}
+
+func TestParseProfileEmpty(t *testing.T) {
+	_, diags := ParseProfile("profiles.yml", []byte("# only a comment\n"), "p", "", nil)
+	if !hasDiag(diags, diag.Error, "profiles.yml is empty", "write `<profile name>:") {
 		t.Fatalf("%v", diags)
 	}
 }
