@@ -9,6 +9,7 @@ import (
 
 	"github.com/kiln-dev/kiln/compiler/jinja"
 	"github.com/kiln-dev/kiln/compiler/manifest"
+	"github.com/kiln-dev/kiln/compiler/project"
 	"github.com/kiln-dev/kiln/graph"
 	"github.com/kiln-dev/kiln/internal/diag"
 )
@@ -106,9 +107,18 @@ func (b *builder) finish() {
 // checkMaterializations reports a model whose materialized names nothing
 // that exists: no built-in and no {% materialization %} block in any
 // package. dbt finds out only when the model runs, after its upstream
-// models were rebuilt; here it is a parse error with a suggestion.
+// models were rebuilt; here it is a parse error with a suggestion, at the
+// line that sets the value: the model's config() call, its property file,
+// or dbt_project.yml (one error for all the models a folder config
+// reaches, not one per model).
 func (b *builder) checkMaterializations() {
 	var known []string
+	type badSetting struct {
+		mat    string
+		pos    diag.Pos
+		models []string
+	}
+	var fromTree []*badSetting // in order of first model
 	for _, id := range b.order {
 		n := b.m.Nodes[id]
 		if n == nil || n.ResourceType != manifest.Model {
@@ -121,23 +131,77 @@ func (b *builder) checkMaterializations() {
 		if slices.Contains(known, mat) {
 			continue
 		}
-		pos := n.Pos
-		where := "set in dbt_project.yml or a property file"
-		if l, c := findLine(n.RawCode, "materialized", mat); l > 0 {
-			pos.Line, pos.Col, where = l, c, ""
+		pos, inTree := b.materializedPos(n, mat)
+		if inTree {
+			i := slices.IndexFunc(fromTree, func(s *badSetting) bool { return s.pos == pos && s.mat == mat })
+			if i < 0 {
+				fromTree = append(fromTree, &badSetting{mat: mat, pos: pos})
+				i = len(fromTree) - 1
+			}
+			fromTree[i].models = append(fromTree[i].models, n.Name)
+			continue
 		}
-		d := diag.Diagnostic{Severity: diag.Error, Code: "unknown-materialization", Pos: pos,
-			Message: fmt.Sprintf("model '%s' is materialized as '%s', which is not a materialization", n.Name, mat)}
-		if where != "" {
-			d.Message += " (" + where + ")"
+		msg := fmt.Sprintf("model '%s' is materialized as '%s', which is not a materialization", n.Name, mat)
+		if pos.Line == 0 {
+			msg += " (set in dbt_project.yml or a property file)"
 		}
-		if s := suggest(mat, known); s != "" {
-			d.Suggestion = s
-		} else {
-			d.Suggestion = fmt.Sprintf("use view, table, incremental or ephemeral, or define {%% materialization %s, default %%} in a macro file", mat)
-		}
-		b.addDiag(d)
+		b.addDiag(diag.Diagnostic{Severity: diag.Error, Code: "unknown-materialization", Pos: pos, Message: msg,
+			Suggestion: materializationFix(mat, known)})
 	}
+	for _, s := range fromTree {
+		who := fmt.Sprintf("model '%s' uses", s.models[0])
+		switch len(s.models) {
+		case 1:
+		case 2:
+			who = fmt.Sprintf("models '%s' and '%s' use", s.models[0], s.models[1])
+		default:
+			who = fmt.Sprintf("models '%s', '%s' and %d more use", s.models[0], s.models[1], len(s.models)-2)
+		}
+		b.addDiag(diag.Diagnostic{Severity: diag.Error, Code: "unknown-materialization", Pos: s.pos,
+			Message:    fmt.Sprintf("+materialized: '%s' is not a materialization (%s it)", s.mat, who),
+			Suggestion: materializationFix(s.mat, known)})
+	}
+}
+
+// materializedPos finds where model n's materialized value mat is set, in
+// the order that decides it: config() in the model, the property file, the
+// root project's models: tree, the model's own package's tree. inTree is
+// true for a dbt_project.yml position.
+func (b *builder) materializedPos(n *manifest.Node, mat string) (pos diag.Pos, inTree bool) {
+	if l, c := findLine(n.RawCode, "materialized", mat); l > 0 {
+		pos = n.Pos
+		pos.Line, pos.Col = l, c
+		return pos, false
+	}
+	if pr, ok := b.patches[patchKey{n.PackageName, "models", n.Name}]; ok && pr.patch != nil && pr.patch.Config["materialized"] == mat {
+		if p, ok := pr.patch.ConfigPos["materialized"]; ok {
+			return p, false
+		}
+	}
+	projects := []*project.Project{b.r.Project}
+	if pd := b.pending[n.UniqueID]; pd != nil && pd.proj != nil && pd.proj != b.r.Project {
+		projects = append(projects, pd.proj)
+	}
+	for _, p := range projects {
+		if v, _ := p.ConfigFor("models", n.FQN)["materialized"].(string); v != mat {
+			continue
+		}
+		if at, ok := p.ConfigPos("models", n.FQN, "materialized"); ok {
+			if p != b.r.Project {
+				// A package's file: name it as the node's path does.
+				at.File = strings.TrimSuffix(n.Pos.File, n.OriginalFilePath) + at.File
+			}
+			return at, true
+		}
+	}
+	return n.Pos, false
+}
+
+func materializationFix(mat string, known []string) string {
+	if s := suggest(mat, known); s != "" {
+		return s
+	}
+	return fmt.Sprintf("use view, table, incremental or ephemeral, or define {%% materialization %s, default %%} in a macro file", mat)
 }
 
 func shortNames(m *manifest.Manifest, ids []string) []string {

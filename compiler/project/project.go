@@ -76,6 +76,9 @@ type Project struct {
 	Raw map[string]any
 	// KeyPos is the position of each top-level key.
 	KeyPos map[string]diag.Pos
+	// configPos is where each config of the trees is set (configPosKey),
+	// so a bad value that reaches a node can point at its line.
+	configPos map[string]diag.Pos
 	// Content is the file's bytes (for hashing and state comparison).
 	Content []byte
 }
@@ -258,7 +261,7 @@ func ParseProject(dir string, src []byte, render RenderFunc) (*Project, diag.Lis
 	d := newDoc(ProjectFile, src)
 	p := &Project{
 		Dir: dir, ConfigVersion: 2, Content: src,
-		Configs: map[string]map[string]any{}, Raw: map[string]any{}, KeyPos: map[string]diag.Pos{},
+		Configs: map[string]map[string]any{}, Raw: map[string]any{}, KeyPos: map[string]diag.Pos{}, configPos: map[string]diag.Pos{},
 	}
 	root := d.parse()
 	if root == nil {
@@ -448,7 +451,7 @@ func ParseProject(dir string, src []byte, render RenderFunc) (*Project, diag.Lis
 		tree, _ := rd.valueKey(e.V, e.Key, hookKeys, 0).(map[string]any)
 		p.Configs[rk] = tree
 		p.Raw[e.Key] = tree
-		d.checkTree(rk, e.V, 0)
+		d.checkTree(rk, e.V, 0, rk, p.configPos)
 	}
 	return p, sorted(rd.doc.diags)
 }
@@ -537,8 +540,34 @@ var dictConfigs = map[string]bool{
 	"column_types": true, "contract": true, "freshness": true, "snapshot_meta_column_names": true,
 }
 
-// checkTree validates one level of a dbt_project.yml config tree.
-func (d *ydoc) checkTree(rk string, n *ynode, depth int) {
+// configPosKey names a config set at one level of a tree: the resource
+// key and the folder path joined by NULs, then the config's name.
+func configPosKey(path, name string) string { return path + "\x00\x00" + name }
+
+// ConfigPos is where the resourceKey tree sets config key for a node at
+// fqn: the deepest level that sets it, whose value ConfigFor returns.
+// false when the tree does not set it.
+func (p *Project) ConfigPos(resourceKey string, fqn []string, key string) (diag.Pos, bool) {
+	path := canonicalResourceKey(resourceKey)
+	var found diag.Pos
+	ok := false
+	level := p.Configs[path]
+	for i := 0; level != nil; i++ {
+		if pos, set := p.configPos[configPosKey(path, key)]; set {
+			found, ok = pos, true
+		}
+		if i >= len(fqn) {
+			break
+		}
+		level, _ = level[fqn[i]].(map[string]any)
+		path += "\x00" + fqn[i]
+	}
+	return found, ok
+}
+
+// checkTree validates one level of a dbt_project.yml config tree and
+// records where each config is set (under path, in pos).
+func (d *ydoc) checkTree(rk string, n *ynode, depth int, path string, pos map[string]diag.Pos) {
 	if depth > maxDepth {
 		return
 	}
@@ -557,7 +586,7 @@ func (d *ydoc) checkTree(rk string, n *ynode, depth int) {
 				d.warnf(e.K, "missing-plus-prefix", fmt.Sprintf("write '+%s' to set the config", e.Key),
 					"'%s' is read as a folder name here, not as the %s config", e.Key, e.Key)
 			}
-			d.checkTree(rk, e.V, depth+1)
+			d.checkTree(rk, e.V, depth+1, path+"\x00"+e.Key, pos)
 			continue
 		case isNull(e.V):
 			continue // an empty folder entry
@@ -566,6 +595,7 @@ func (d *ydoc) checkTree(rk string, n *ynode, depth int) {
 				keys[e.Key] = d.pos(e.K)
 			}
 		}
+		pos[configPosKey(path, name)] = d.pos(orNode(e.V, e.K))
 		if problem, fix := CheckConfigValue(name, d.value(e.V)); problem != "" {
 			d.errorf(orNode(e.V, e.K), "config-type", fix, "%s", problem)
 		}
