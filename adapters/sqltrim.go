@@ -12,48 +12,63 @@ import "strings"
 // this one helper, so a model builds the same way on every warehouse.
 func TrimStatement(q string) string {
 	end := 0 // end of the last significant token
+	scanSQL(q, func(k sqlSpan, _, e int) {
+		if k == spanCode || k == spanOpen {
+			end = e
+		}
+	})
+	return strings.TrimSpace(q[:end])
+}
+
+// sqlSpan is the kind of a stretch of SQL text scanSQL reports.
+type sqlSpan uint8
+
+const (
+	spanCode      sqlSpan = iota // significant text; a whole string, quoted identifier or dollar body is one span
+	spanBlank                    // whitespace
+	spanComment                  // `-- ...` (with its newline) or `/* ... */`
+	spanSemicolon                // a statement separator
+	spanOpen                     // a string, comment or body that never closes: the rest of the text, kept as is
+)
+
+// scanSQL is the one SQL scanner TrimStatement and SplitStatements share:
+// it calls fn for consecutive spans [start, end) covering q, so a `--` or
+// `;` inside a string, quoted identifier, comment or dollar-quoted body is
+// never taken for a comment or a separator.
+func scanSQL(q string, fn func(k sqlSpan, start, end int)) {
 	for i := 0; i < len(q); {
 		c := q[i]
+		k, j := spanCode, i+1
 		switch {
 		case c == '-' && i+1 < len(q) && q[i+1] == '-':
-			j := strings.IndexByte(q[i:], '\n')
-			if j < 0 {
-				i = len(q)
-			} else {
-				i += j + 1
+			k, j = spanComment, len(q)
+			if nl := strings.IndexByte(q[i:], '\n'); nl >= 0 {
+				j = i + nl + 1
 			}
 		case c == '/' && i+1 < len(q) && q[i+1] == '*':
-			j := skipBlockComment(q, i)
-			if j < 0 {
-				return strings.TrimSpace(q) // unterminated: let the warehouse say so
-			}
-			i = j
+			k, j = spanComment, skipBlockComment(q, i)
 		case c == '\'' || c == '"':
-			j := skipQuoted(q, i, c, c == '\'' && isEscapeString(q, i))
-			if j < 0 {
-				return strings.TrimSpace(q)
-			}
-			i, end = j, j
+			j = skipQuoted(q, i, c, c == '\'' && isEscapeString(q, i))
 		case c == '$':
 			if tag := dollarTag(q, i); tag != "" {
-				j := strings.Index(q[i+len(tag):], tag)
-				if j < 0 {
-					return strings.TrimSpace(q)
+				if n := strings.Index(q[i+len(tag):], tag); n >= 0 {
+					j = i + len(tag) + n + len(tag)
+				} else {
+					j = -1
 				}
-				i += len(tag) + j + len(tag)
-				end = i
-				continue
 			}
-			i++
-			end = i
-		case c == ';' || c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v':
-			i++
-		default:
-			i++
-			end = i
+		case c == ';':
+			k = spanSemicolon
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v':
+			k = spanBlank
 		}
+		if j < 0 {
+			fn(spanOpen, i, len(q)) // unterminated: let the warehouse say so
+			return
+		}
+		fn(k, i, j)
+		i = j
 	}
-	return strings.TrimSpace(q[:end])
 }
 
 // skipBlockComment returns the index after the comment opening at i
@@ -132,56 +147,25 @@ func isIdentByte(c byte) bool {
 // comments or whitespace) are left out.
 func SplitStatements(q string) []string {
 	var out []string
-	start := 0
-	add := func(end int) {
-		if s := TrimStatement(q[start:end]); s != "" {
+	start, end := 0, 0 // the current statement, up to its last significant token
+	flush := func() {
+		if s := strings.TrimSpace(q[start:end]); s != "" {
 			out = append(out, s)
 		}
-		start = end + 1
 	}
-	for i := 0; i < len(q); {
-		c := q[i]
-		switch {
-		case c == '-' && i+1 < len(q) && q[i+1] == '-':
-			j := strings.IndexByte(q[i:], '\n')
-			if j < 0 {
-				i = len(q)
-			} else {
-				i += j + 1
+	scanSQL(q, func(k sqlSpan, s, e int) {
+		switch k {
+		case spanCode, spanOpen:
+			end = e
+		case spanSemicolon:
+			if end > start {
+				flush()
 			}
-		case c == '/' && i+1 < len(q) && q[i+1] == '*':
-			j := skipBlockComment(q, i)
-			if j < 0 {
-				i = len(q)
-			} else {
-				i = j
-			}
-		case c == '\'' || c == '"':
-			j := skipQuoted(q, i, c, c == '\'' && isEscapeString(q, i))
-			if j < 0 {
-				i = len(q)
-			} else {
-				i = j
-			}
-		case c == '$':
-			if tag := dollarTag(q, i); tag != "" {
-				if j := strings.Index(q[i+len(tag):], tag); j >= 0 {
-					i += len(tag) + j + len(tag)
-					continue
-				}
-				i = len(q)
-				continue
-			}
-			i++
-		case c == ';':
-			add(i)
-			i++
-		default:
-			i++
+			start, end = e, e
 		}
-	}
-	if start < len(q) {
-		add(len(q))
+	})
+	if end > start {
+		flush()
 	}
 	return out
 }

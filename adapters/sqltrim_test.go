@@ -45,6 +45,16 @@ func FuzzTrimStatement(f *testing.F) {
 		if TrimStatement(got) != got {
 			t.Fatalf("TrimStatement is not idempotent on %q: %q then %q", q, got, TrimStatement(got))
 		}
+		// The splitter cuts with the same scanner: each statement is
+		// trimmed, and splits no further.
+		for _, st := range SplitStatements(q) {
+			if TrimStatement(st) != st {
+				t.Fatalf("SplitStatements(%q) gave %q, which TrimStatement changes to %q", q, st, TrimStatement(st))
+			}
+			if again := SplitStatements(st); len(again) != 1 || again[0] != st {
+				t.Fatalf("SplitStatements(%q) gave %q, which splits into %q", q, st, again)
+			}
+		}
 	})
 }
 
