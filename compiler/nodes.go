@@ -2,14 +2,12 @@ package compiler
 
 import (
 	"bytes"
-	"encoding/csv"
 	"fmt"
 	"io"
 	"os"
 	"regexp"
 	"slices"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/kiln-dev/kiln/adapters"
 	"github.com/kiln-dev/kiln/adapters/seedcsv"
@@ -430,32 +428,42 @@ func (b *builder) buildSeeds(pf *pkgFiles) {
 		n.Config = b.configFor(p, seedKind, fqn, patch)
 		applyPatch(n, patch, patchFile, p.Name)
 		n.Tags = n.Config.Tags()
-		b.checkSeedColumnTypes(n, f)
-		b.checkSeedHeader(f, n.Config.String("delimiter", ","))
+		if header := seedHeader(f, n.Config.String("delimiter", ",")); header != nil {
+			b.checkSeedColumnTypes(n, f, header)
+			b.checkSeedHeader(f, header)
+		}
 		b.addNode(n, &pending{node: n, proj: p})
 	}
+}
+
+// seedHeader reads the header row of a seed for the parse-time checks
+// below (nil when it cannot be read: the load reports why).
+func seedHeader(f project.File, delimiter string) []string {
+	delim, err := seedcsv.Delimiter(delimiter)
+	if err != nil {
+		return nil
+	}
+	var r io.Reader = bytes.NewReader(f.Content)
+	if f.Content == nil {
+		fh, err := os.Open(f.Abs)
+		if err != nil {
+			return nil
+		}
+		defer fh.Close()
+		r = fh
+	}
+	header, err := seedcsv.ReadHeader(r, delim)
+	if err != nil {
+		return nil
+	}
+	return header
 }
 
 // checkSeedColumnTypes warns about column_types keys that name no column of
 // the seed's header. dbt ignores them silently, which hides typos; kiln
 // ignores them too (the seed loads) but says so.
-func (b *builder) checkSeedColumnTypes(n *manifest.Node, f project.File) {
+func (b *builder) checkSeedColumnTypes(n *manifest.Node, f project.File, header []string) {
 	ct, _ := n.Config["column_types"].(map[string]any)
-	if len(ct) == 0 || f.Content == nil {
-		return
-	}
-	delim := ','
-	if d, _ := n.Config["delimiter"].(string); d != "" {
-		delim, _ = utf8.DecodeRuneInString(d)
-	}
-	r := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(f.Content, []byte("\xef\xbb\xbf"))))
-	r.Comma = delim
-	r.LazyQuotes = true
-	r.FieldsPerRecord = -1
-	header, err := r.Read()
-	if err != nil {
-		return // an unreadable seed is reported when it is loaded
-	}
 	for _, k := range manifest.Sorted(ct) {
 		if !slices.Contains(header, k) {
 			msg := fmt.Sprintf("column_types of seed '%s' names column '%s', which is not in the header of %s; it is ignored", n.Name, k, f.Path)
@@ -468,21 +476,8 @@ func (b *builder) checkSeedColumnTypes(n *manifest.Node, f project.File) {
 // checkSeedHeader warns about a header name used twice: dbt (agate) and
 // kiln load the second one as name_2, which a model that selects the name
 // never sees, and dbt only says so in a Python warning.
-func (b *builder) checkSeedHeader(f project.File, delimiter string) {
-	delim, err := seedcsv.Delimiter(delimiter)
-	if err != nil {
-		return // reported when the seed loads
-	}
-	var r io.Reader = bytes.NewReader(f.Content)
-	if f.Content == nil {
-		fh, err := os.Open(f.Abs)
-		if err != nil {
-			return
-		}
-		defer fh.Close()
-		r = fh
-	}
-	for _, d := range seedcsv.HeaderDuplicates(r, delim) {
+func (b *builder) checkSeedHeader(f project.File, header []string) {
+	for _, d := range seedcsv.Duplicates(header) {
 		b.addDiag(diag.Diagnostic{
 			Severity: diag.Warning, Code: "seed-duplicate-column", Pos: diag.Pos{File: f.Path, Line: 1},
 			Message:    fmt.Sprintf("column %q appears twice in the header (columns %d and %d); column %d is loaded as %q", d.Name, d.First, d.Then, d.Then, d.LoadedAs),

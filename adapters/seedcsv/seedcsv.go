@@ -204,19 +204,34 @@ func columnNames(header []string) ([]Column, []Duplicate) {
 	return cols, dups
 }
 
-// HeaderDuplicates reads only the header row of a seed and returns its
-// repeated names (a parse-time check; the load itself renames them).
-func HeaderDuplicates(r io.Reader, delim rune) []Duplicate {
+// ReadHeader reads only the header row of a seed (after a UTF-8 byte order
+// mark), for parse-time checks that need no more of the file.
+func ReadHeader(r io.Reader, delim rune) ([]string, error) {
 	br := bufio.NewReader(r)
 	if b, err := br.Peek(3); err == nil && string(b) == "\ufeff" {
 		_, _ = br.Discard(3)
 	}
 	header, err := NewReader(br, delim).Read()
 	if err != nil {
-		return nil
+		return nil, err
 	}
+	return append([]string(nil), header...), nil
+}
+
+// Duplicates returns the repeated names of a header (a parse-time check;
+// the load itself renames them).
+func Duplicates(header []string) []Duplicate {
 	_, dups := columnNames(header)
 	return dups
+}
+
+// HeaderDuplicates is Duplicates of the header row read from r.
+func HeaderDuplicates(r io.Reader, delim rune) []Duplicate {
+	header, err := ReadHeader(r, delim)
+	if err != nil {
+		return nil
+	}
+	return Duplicates(header)
 }
 
 // Infer reads the CSV once and infers each column's type.
