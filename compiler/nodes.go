@@ -136,6 +136,9 @@ type sqlResult struct {
 // buildSQL parses and renders SQL files in parallel with execute=False.
 func (b *builder) buildSQL(pf *pkgFiles, kind sqlKind, files []project.File, paths []string) {
 	p := pf.proj
+	if kind.resource == manifest.Model {
+		b.indexVersions(pf, files)
+	}
 	results := make([]sqlResult, len(files))
 	parallel(len(files), b.r.opts.Workers, func(i int) {
 		results[i] = b.parseSQLFile(p, kind, files[i], paths)
@@ -177,7 +180,23 @@ func (b *builder) parseSQLFile(p *project.Project, kind sqlKind, f project.File,
 		out.empty, out.emptyPath = name, f.Path
 		return out
 	}
-	patch, patchFile := b.patchFor(p.Name, kind.patchKind, name)
+	var ver *versionRef
+	if kind.resource == manifest.Model {
+		ver = b.versionFiles[patchKey{p.Name, "models", name}]
+	}
+	var patch *project.NodePatch
+	var patchFile string
+	switch {
+	case ver != nil:
+		patch, patchFile = ver.patch, ver.file
+	default:
+		patch, patchFile = b.patchFor(p.Name, kind.patchKind, name)
+		if patch != nil && len(patch.Versions) > 0 {
+			// The entry describes versions, each in its own file; a file
+			// named like the model is not one of them and is not patched.
+			patch, patchFile = nil, ""
+		}
+	}
 	n := &manifest.Node{
 		UniqueID:         kind.resource + "." + p.Name + "." + name,
 		ResourceType:     kind.resource,
@@ -192,6 +211,10 @@ func (b *builder) parseSQLFile(p *project.Project, kind sqlKind, f project.File,
 		Pos:              diag.Pos{File: f.Path},
 		AbsPath:          f.Abs,
 		Columns:          map[string]*manifest.Column{},
+	}
+	if ver != nil {
+		applyVersion(n, ver)
+		fqn = n.FQN
 	}
 	base := b.configFor(p, kind, fqn, patch)
 	res := &parseResolver{b: b, pkg: p.Name, node: n, base: base}

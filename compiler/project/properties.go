@@ -49,7 +49,7 @@ type NodePatch struct {
 	Docs            map[string]any
 	Access          string
 	Group           string
-	Versions        []map[string]any
+	Versions        []ModelVersion
 	LatestVersion   any
 	Constraints     []map[string]any
 	DeprecationDate string
@@ -505,16 +505,7 @@ func (d *ydoc) nodePatches(n *ynode, section, what string, known []string) []Nod
 			case "group":
 				np.Group = d.str(e.V, "group")
 			case "versions":
-				for _, v := range d.list(e.V, "versions") {
-					m := d.mapValue(v, "a version entry")
-					if m == nil {
-						continue
-					}
-					if _, ok := m["v"]; !ok {
-						d.errorf(v, "version-v", "add `v: 1` (the version identifier)", "version entry of %s has no v:", owner)
-					}
-					np.Versions = append(np.Versions, m)
-				}
+				np.Versions = d.modelVersions(e.V, owner)
 			case "latest_version":
 				np.LatestVersion = d.value(e.V)
 			case "constraints":
