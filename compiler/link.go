@@ -75,6 +75,7 @@ func (b *builder) finish() {
 		sort.Strings(deps)
 		e.DependsOn.Nodes = deps
 	}
+	b.linkSemantic()
 	b.buildHookNodes()
 	b.fillUnrendered()
 	b.inferPrimaryKeys()
@@ -328,6 +329,14 @@ func (b *builder) linkNode(n *manifest.Node, p *pending) {
 				Suggestion: sugg})
 			continue
 		}
+		if n.ResourceType != manifest.Test && n.ResourceType != manifest.UnitTest {
+			g, _ := n.Config["group"].(string)
+			pos := n.Pos
+			if l, c := findLine(n.RawCode, "ref", r.Name); l > 0 {
+				pos.Line, pos.Col = l, c
+			}
+			b.checkAccess(n.ResourceType+" '"+n.Name+"'", g, n.PackageName, t, pos)
+		}
 		deps[t.UniqueID] = true
 	}
 	for _, s := range n.Sources {
@@ -509,6 +518,13 @@ func buildGraph(m *manifest.Manifest) *graph.Graph {
 		g.AddNode(id)
 		for _, d := range e.DependsOn.Nodes {
 			g.AddEdge(d, id)
+		}
+	}
+	for _, s := range m.AllSemantic() {
+		g.AddNode(s.UniqueID)
+		for _, d := range s.DependsOn {
+			g.AddNode(d)
+			g.AddEdge(d, s.UniqueID)
 		}
 	}
 	return g

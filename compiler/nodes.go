@@ -49,7 +49,7 @@ func (b *builder) build() {
 		for _, pr := range pf.props {
 			b.buildSources(pf.proj, pr)
 			b.buildExposures(pf.proj, pr)
-			b.keepOther(pr)
+			b.buildSemantic(pf.proj, pr)
 		}
 	}
 	// Generic tests after every node exists (their configs need the parent):
@@ -102,6 +102,9 @@ func (b *builder) configFor(p *project.Project, kind sqlKind, fqn []string, patc
 		}
 		if patch.Access != "" {
 			legacy["access"] = patch.Access
+		}
+		if patch.Group != "" {
+			legacy["group"] = patch.Group
 		}
 		cfg = project.MergeConfig(cfg, legacy)
 		cfg = project.MergeConfig(cfg, patch.Config)
@@ -511,19 +514,6 @@ func (b *builder) checkSeedHeader(f project.File, delimiter string) {
 			Message:    fmt.Sprintf("column %q appears twice in the header (columns %d and %d); column %d is loaded as %q", d.Name, d.First, d.Then, d.Then, d.LoadedAs),
 			Suggestion: "rename one of them in the header",
 		})
-	}
-}
-
-func (b *builder) keepOther(pr *project.Properties) {
-	for k, v := range pr.Other {
-		switch k {
-		case "semantic_models":
-			b.m.SemanticModels[pr.Path] = v
-		case "metrics":
-			b.m.Metrics[pr.Path] = v
-		case "saved_queries":
-			b.m.SavedQueries[pr.Path] = v
-		}
 	}
 }
 

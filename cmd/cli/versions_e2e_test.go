@@ -134,3 +134,66 @@ func TestModelVersionUnknown(t *testing.T) {
 		t.Errorf("exit %d, want 2 and %q:\n%s", res.code, want, res.all())
 	}
 }
+
+// Semantic models, metrics, saved queries and groups are in manifest.json
+// with dbt's fields and depends_on, and `ls` lists and selects them as dbt.
+func TestSemanticLayerManifestAndLs(t *testing.T) {
+	dir := copyDir(t, repoRoot(t)+"/testdata/model_versions")
+	if res := kiln(t, dir, nil, "build"); res.code != 0 {
+		t.Fatalf("build: exit %d\n%s", res.code, res.all())
+	}
+	validateArtifacts(t, dir)
+	m := readManifest(t, dir)
+	for sec, id := range map[string]string{
+		"semantic_models": "semantic_model.model_versions.revenue", "metrics": "metric.model_versions.revenue_per_customer",
+		"saved_queries": "saved_query.model_versions.revenue_by_day", "groups": "group.model_versions.finance",
+	} {
+		if _, ok := m[sec].(map[string]any)[id]; !ok {
+			t.Errorf("manifest %s lacks %s", sec, id)
+		}
+	}
+	sm := m["semantic_models"].(map[string]any)["semantic_model.model_versions.revenue"].(map[string]any)
+	for k, want := range map[string]string{
+		"depends_on":    `{"macros":[],"nodes":["model.model_versions.finance_revenue"]}`,
+		"node_relation": `{"alias":"finance_revenue","database":"db","relation_name":"\"db\".\"main\".\"finance_revenue\"","schema_name":"main"}`,
+		"config":        `{"enabled":true,"group":"finance","meta":{}}`,
+		"measures":      `[{"agg":"sum","agg_params":null,"agg_time_dimension":null,"config":{"meta":{}},"create_metric":false,"description":null,"expr":"revenue","label":null,"name":"revenue_total","non_additive_dimension":null},{"agg":"count_distinct","agg_params":null,"agg_time_dimension":null,"config":{"meta":{}},"create_metric":false,"description":null,"expr":"customer_id","label":null,"name":"customer_count","non_additive_dimension":null}]`,
+	} {
+		if got := jsonString(sm[k]); got != want {
+			t.Errorf("semantic model %s = %s, want %s", k, got, want)
+		}
+	}
+	ratio := m["metrics"].(map[string]any)["metric.model_versions.revenue_per_customer"].(map[string]any)
+	if got, want := jsonString(ratio["depends_on"]), `{"macros":[],"nodes":["metric.model_versions.total_revenue","metric.model_versions.customers"]}`; got != want {
+		t.Errorf("ratio metric depends_on %s, want %s", got, want)
+	}
+	if got := jsonString(ratio["type_params"].(map[string]any)["input_measures"]); !strings.Contains(got, `"name":"revenue_total"`) || !strings.Contains(got, `"name":"customer_count"`) {
+		t.Errorf("ratio metric input_measures %s", got)
+	}
+	sq := m["saved_queries"].(map[string]any)["saved_query.model_versions.revenue_by_day"].(map[string]any)
+	if got, want := jsonString(sq["exports"]), `[{"config":{"alias":"revenue_by_day_export","database":"db","export_as":"table","schema_name":"main"},"name":"revenue_by_day_export","unrendered_config":{"export_as":"table"}}]`; got != want {
+		t.Errorf("saved query exports %s, want %s", got, want)
+	}
+	checkLsExpectations(t, dir, filepath.Join(dir, "expected", "ls_semantic.txt"))
+}
+
+// A private model may only be referenced from its own group (dbt's parse
+// error), and a group: must name a defined group.
+func TestPrivateModelAccess(t *testing.T) {
+	dir := copyDir(t, repoRoot(t)+"/testdata/model_versions")
+	if err := os.WriteFile(filepath.Join(dir, "models", "outsider.sql"), []byte("select * from {{ ref('finance_revenue') }}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "models", "misgrouped.sql"), []byte("{{ config(group='finanse') }}\nselect 1 as x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res := kiln(t, dir, nil, "parse")
+	for _, want := range []string{
+		"models/outsider.sql:1:23: error: model 'outsider' refers to model 'finance_revenue', which is private to the 'finance' group",
+		"models/misgrouped.sql: error: model 'misgrouped' is in group 'finanse', which is not defined — did you mean 'finance'?",
+	} {
+		if res.code != 2 || !strings.Contains(res.all(), want) {
+			t.Errorf("exit %d, want 2 and %q:\n%s", res.code, want, res.all())
+		}
+	}
+}
