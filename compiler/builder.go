@@ -33,9 +33,10 @@ type builder struct {
 	patches          map[patchKey]*patchRef
 	pending          map[string]*pending // unique_id -> parse info
 	pendingExposures []*manifest.ExposureDef
-	order            []string          // unique_ids in creation order
-	disabledTests    []string          // tests that refer to a disabled node (linking)
-	emptyModels      map[string]string // model name -> its empty file (skipped)
+	order            []string                 // unique_ids in creation order
+	disabledTests    []string                 // tests that refer to a disabled node (linking)
+	emptyModels      map[string]string        // model name -> its empty file (skipped)
+	versionFiles     map[patchKey]*versionRef // model file name -> the version it defines
 }
 
 type pkgFiles struct {

@@ -20,6 +20,7 @@ type testTarget struct {
 	sourceName string
 	column     string
 	parentID   string
+	version    any // versioned models: the version tested
 }
 
 // genTest is a generic test built (in parallel) but not yet added to the
@@ -37,6 +38,10 @@ func (b *builder) buildGenericTests(p *project.Project, pr *project.Properties) 
 	var out []genTest
 	addFor := func(kind string, patches []project.NodePatch, resource string) {
 		for _, np := range patches {
+			if len(np.Versions) > 0 && kind == "models" {
+				out = b.addVersionTests(p, pr.Path, &np, out)
+				continue
+			}
 			parent := resource + "." + p.Name + "." + np.Name
 			if _, ok := b.m.Nodes[parent]; !ok {
 				continue // disabled or missing: reported elsewhere
@@ -71,6 +76,29 @@ func (b *builder) buildGenericTests(p *project.Project, pr *project.Properties) 
 					out = b.addGenericTest(p, pr.Path, tc, t, out)
 				}
 			}
+		}
+	}
+	return out
+}
+
+// addVersionTests builds a versioned model's tests once per version: the
+// version's data_tests (else the model's), and the tests of every column
+// the version has, each refing that version.
+func (b *builder) addVersionTests(p *project.Project, file string, np *project.NodePatch, out []genTest) []genTest {
+	for i := range np.Versions {
+		v := &np.Versions[i]
+		parent := manifest.Model + "." + p.Name + "." + np.Name + "." + v.VersionName()
+		if _, ok := b.m.Nodes[parent]; !ok {
+			continue // disabled or missing: reported elsewhere
+		}
+		merged := mergeVersion(np, v)
+		for _, c := range merged.Columns {
+			for _, t := range c.Tests {
+				out = b.addGenericTest(p, file, testTarget{kind: "models", name: np.Name, column: c.Name, parentID: parent, version: v.V}, t, out)
+			}
+		}
+		for _, t := range merged.Tests {
+			out = b.addGenericTest(p, file, testTarget{kind: "models", name: np.Name, parentID: parent, version: v.V}, t, out)
 		}
 	}
 	return out
@@ -175,6 +203,9 @@ func (b *builder) addGenericTest(p *project.Project, yamlPath string, tt testTar
 		typ = ns + "_" + testName
 	}
 	target := tt.name
+	if tt.version != nil {
+		target += "_v" + project.FormatVersion(tt.version)
+	}
 	if tt.kind == "sources" {
 		typ = "source_" + typ
 		target = tt.sourceName + "_" + tt.name
@@ -214,6 +245,8 @@ func (b *builder) addGenericTest(p *project.Project, yamlPath string, tt testTar
 	}
 	if tt.kind == "sources" {
 		kwargs["model"] = fmt.Sprintf("{{ get_where_subquery(source('%s', '%s')) }}", tt.sourceName, tt.name)
+	} else if tt.version != nil {
+		kwargs["model"] = fmt.Sprintf("{{ get_where_subquery(ref('%s', version='%s')) }}", tt.name, project.FormatVersion(tt.version))
 	} else {
 		kwargs["model"] = fmt.Sprintf("{{ get_where_subquery(ref('%s')) }}", tt.name)
 	}
@@ -286,7 +319,7 @@ func (b *builder) addGenericTest(p *project.Project, yamlPath string, tt testTar
 	if tt.kind == "sources" {
 		res.sources = append(res.sources, []string{tt.sourceName, tt.name})
 	} else {
-		res.refs = append(res.refs, manifest.RefArgs{Name: tt.name})
+		res.refs = append(res.refs, manifest.RefArgs{Name: tt.name, Version: tt.version})
 	}
 	n.Refs = res.refs
 	n.Sources = res.sources

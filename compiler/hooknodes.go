@@ -82,7 +82,9 @@ func (b *builder) fillUnrendered() {
 			continue
 		}
 		var patch map[string]any
-		if pr, ok := b.patches[patchKey{p.Name, kind.patchKind, n.Name}]; ok && pr.patch != nil {
+		if vr := b.versionOf(n); vr != nil {
+			patch = vr.patch.Config
+		} else if pr, ok := b.patches[patchKey{p.Name, kind.patchKind, n.Name}]; ok && pr.patch != nil {
 			patch = pr.patch.Config
 		}
 		n.UnrenderedConfig = b.unrenderedConfig(p, kind.configKey, n.FQN, patch, n.ConfigCallDict)

@@ -75,6 +75,7 @@ func (b *builder) finish() {
 		sort.Strings(deps)
 		e.DependsOn.Nodes = deps
 	}
+	b.linkSemantic()
 	b.buildHookNodes()
 	b.fillUnrendered()
 	b.inferPrimaryKeys()
@@ -241,7 +242,11 @@ func (b *builder) checkCrossTypeDuplicates(idx *nameIndex) {
 	for name, list := range idx.byName {
 		byPkg := map[string][]*manifest.Node{}
 		for _, n := range list {
-			byPkg[n.PackageName] = append(byPkg[n.PackageName], n)
+			k := n.PackageName
+			if n.Version != nil { // versions of one model share its name
+				k += "\x00" + project.FormatVersion(n.Version)
+			}
+			byPkg[k] = append(byPkg[k], n)
 		}
 		for _, l := range byPkg {
 			if len(l) > 1 {
@@ -263,6 +268,7 @@ func (b *builder) resolveRef(fromPkg string, r manifest.RefArgs) (*manifest.Node
 func (idx *nameIndex) resolve(root, fromPkg string, r manifest.RefArgs) (*manifest.Node, bool) {
 	cands := idx.byName[r.Name]
 	pick := func(list []*manifest.Node) *manifest.Node {
+		list = pickVersion(list, r.Version)
 		if r.Package != nil {
 			for _, n := range list {
 				if n.PackageName == *r.Package {
@@ -290,6 +296,32 @@ func (idx *nameIndex) resolve(root, fromPkg string, r manifest.RefArgs) (*manife
 		return n, true
 	}
 	return nil, false
+}
+
+// pickVersion keeps the nodes a ref's version selects: the named version,
+// or, for an unpinned ref, the latest version of a versioned model (and
+// every unversioned node).
+func pickVersion(list []*manifest.Node, v any) []*manifest.Node {
+	versioned := false
+	for _, n := range list {
+		if n.Version != nil {
+			versioned = true
+			break
+		}
+	}
+	if !versioned && v == nil {
+		return list
+	}
+	out := make([]*manifest.Node, 0, len(list))
+	for _, n := range list {
+		switch {
+		case v != nil && sameVersion(n.Version, v):
+			out = append(out, n)
+		case v == nil && (n.Version == nil || sameVersion(n.Version, n.LatestVersion)):
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 func suffixSuggest(name string, cands []string) string {
@@ -351,10 +383,22 @@ func (b *builder) linkNode(n *manifest.Node, p *pending) {
 					Suggestion: "write the SELECT of " + file + ", or remove this ref"})
 				continue
 			}
+			sugg := suggest(r.Name, b.r.index.names())
+			if vs := b.r.index.versionsOf(r.Name); len(vs) > 0 {
+				sugg = fmt.Sprintf("model '%s' has versions %s; use one of them, e.g. ref('%s', v=%s), or ref('%s') for the latest", r.Name, strings.Join(vs, ", "), r.Name, vs[len(vs)-1], r.Name)
+			}
 			b.addDiag(diag.Diagnostic{Severity: diag.Error, Code: "unknown-ref", Pos: pos,
 				Message:    fmt.Sprintf("%s '%s' refers to unknown node '%s'", n.ResourceType, n.Name, refString(r)),
-				Suggestion: suggest(r.Name, b.r.index.names())})
+				Suggestion: sugg})
 			continue
+		}
+		if n.ResourceType != manifest.Test && n.ResourceType != manifest.UnitTest {
+			g, _ := n.Config["group"].(string)
+			pos := n.Pos
+			if l, c := findLine(n.RawCode, "ref", r.Name); l > 0 {
+				pos.Line, pos.Col = l, c
+			}
+			b.checkAccess(n.ResourceType+" '"+n.Name+"'", g, n.PackageName, t, pos)
 		}
 		deps[t.UniqueID] = true
 	}
@@ -429,10 +473,14 @@ func (b *builder) disableTestsOfDisabled() {
 }
 
 func refString(r manifest.RefArgs) string {
+	s := r.Name
 	if r.Package != nil {
-		return *r.Package + "." + r.Name
+		s = *r.Package + "." + r.Name
 	}
-	return r.Name
+	if r.Version != nil {
+		s += " (version " + project.FormatVersion(r.Version) + ")"
+	}
+	return s
 }
 
 // nameRelations computes database, schema and alias for every node through
@@ -533,6 +581,13 @@ func buildGraph(m *manifest.Manifest) *graph.Graph {
 		g.AddNode(id)
 		for _, d := range e.DependsOn.Nodes {
 			g.AddEdge(d, id)
+		}
+	}
+	for _, s := range m.AllSemantic() {
+		g.AddNode(s.UniqueID)
+		for _, d := range s.DependsOn {
+			g.AddNode(d)
+			g.AddEdge(d, s.UniqueID)
 		}
 	}
 	return g

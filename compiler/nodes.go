@@ -47,7 +47,7 @@ func (b *builder) build() {
 		for _, pr := range pf.props {
 			b.buildSources(pf.proj, pr)
 			b.buildExposures(pf.proj, pr)
-			b.keepOther(pr)
+			b.buildSemantic(pf.proj, pr)
 		}
 	}
 	// Generic tests after every node exists (their configs need the parent):
@@ -101,6 +101,9 @@ func (b *builder) configFor(p *project.Project, kind sqlKind, fqn []string, patc
 		if patch.Access != "" {
 			legacy["access"] = patch.Access
 		}
+		if patch.Group != "" {
+			legacy["group"] = patch.Group
+		}
 		cfg = project.MergeConfig(cfg, legacy)
 		cfg = project.MergeConfig(cfg, patch.Config)
 	}
@@ -134,6 +137,9 @@ type sqlResult struct {
 // buildSQL parses and renders SQL files in parallel with execute=False.
 func (b *builder) buildSQL(pf *pkgFiles, kind sqlKind, files []project.File, paths []string) {
 	p := pf.proj
+	if kind.resource == manifest.Model {
+		b.indexVersions(pf, files)
+	}
 	results := make([]sqlResult, len(files))
 	parallel(len(files), b.r.opts.Workers, func(i int) {
 		results[i] = b.parseSQLFile(p, kind, files[i], paths)
@@ -175,7 +181,23 @@ func (b *builder) parseSQLFile(p *project.Project, kind sqlKind, f project.File,
 		out.empty, out.emptyPath = name, f.Path
 		return out
 	}
-	patch, patchFile := b.patchFor(p.Name, kind.patchKind, name)
+	var ver *versionRef
+	if kind.resource == manifest.Model {
+		ver = b.versionFiles[patchKey{p.Name, "models", name}]
+	}
+	var patch *project.NodePatch
+	var patchFile string
+	switch {
+	case ver != nil:
+		patch, patchFile = ver.patch, ver.file
+	default:
+		patch, patchFile = b.patchFor(p.Name, kind.patchKind, name)
+		if patch != nil && len(patch.Versions) > 0 {
+			// The entry describes versions, each in its own file; a file
+			// named like the model is not one of them and is not patched.
+			patch, patchFile = nil, ""
+		}
+	}
 	n := &manifest.Node{
 		UniqueID:         kind.resource + "." + p.Name + "." + name,
 		ResourceType:     kind.resource,
@@ -190,6 +212,10 @@ func (b *builder) parseSQLFile(p *project.Project, kind sqlKind, f project.File,
 		Pos:              diag.Pos{File: f.Path},
 		AbsPath:          f.Abs,
 		Columns:          map[string]*manifest.Column{},
+	}
+	if ver != nil {
+		applyVersion(n, ver)
+		fqn = n.FQN
 	}
 	base := b.configFor(p, kind, fqn, patch)
 	res := &parseResolver{b: b, pkg: p.Name, node: n, base: base}
@@ -483,19 +509,6 @@ func (b *builder) checkSeedHeader(f project.File, header []string) {
 			Message:    fmt.Sprintf("column %q appears twice in the header (columns %d and %d); column %d is loaded as %q", d.Name, d.First, d.Then, d.Then, d.LoadedAs),
 			Suggestion: "rename one of them in the header",
 		})
-	}
-}
-
-func (b *builder) keepOther(pr *project.Properties) {
-	for k, v := range pr.Other {
-		switch k {
-		case "semantic_models":
-			b.m.SemanticModels[pr.Path] = v
-		case "metrics":
-			b.m.Metrics[pr.Path] = v
-		case "saved_queries":
-			b.m.SavedQueries[pr.Path] = v
-		}
 	}
 }
 

@@ -85,6 +85,9 @@ func lsName(m *manifest.Manifest, id string) string {
 	if x := m.Exposures[id]; x != nil {
 		return x.Name
 	}
+	if x := m.Semantic(id); x != nil {
+		return x.Name
+	}
 	return id
 }
 
@@ -96,6 +99,9 @@ func lsPath(m *manifest.Manifest, id string) string {
 		return s.OriginalFilePath
 	}
 	if x := m.Exposures[id]; x != nil {
+		return x.OriginalFilePath
+	}
+	if x := m.Semantic(id); x != nil {
 		return x.OriginalFilePath
 	}
 	return id
@@ -117,6 +123,9 @@ func lsSelector(m *manifest.Manifest, id string) string {
 	if x := m.Exposures[id]; x != nil {
 		return "exposure:" + x.PackageName + "." + x.Name
 	}
+	if x := m.Semantic(id); x != nil {
+		return x.ResourceType + ":" + x.PackageName + "." + x.Name
+	}
 	return id
 }
 
@@ -136,6 +145,8 @@ func lsJSON(m *manifest.Manifest, id string, keys []string) map[string]any {
 		entry = m.Sources[id].JSON()
 	case m.Exposures[id] != nil:
 		entry = m.Exposures[id].JSON()
+	case m.Semantic(id) != nil:
+		entry = m.Semantic(id).JSON()
 	default:
 		return map[string]any{"unique_id": id}
 	}

@@ -47,6 +47,11 @@ func (s *session) universe() *selector.Universe {
 		nodes[id] = &selector.Node{ID: id, Name: e.Name, ResourceType: manifest.Exposure, Package: e.PackageName,
 			FQN: e.FQN, Tags: e.Tags, Path: e.OriginalFilePath, Config: e.Config}
 	}
+	for _, x := range m.AllSemantic() {
+		cfg, _ := x.Fields["config"].(map[string]any)
+		nodes[x.UniqueID] = &selector.Node{ID: x.UniqueID, Name: x.Name, ResourceType: x.ResourceType, Package: x.PackageName,
+			FQN: x.FQN, Tags: x.Tags, Path: x.OriginalFilePath, Config: cfg}
+	}
 	return &selector.Universe{Graph: s.res.Graph, Nodes: nodes, RootPackage: s.proj.Name, ProjectDir: s.dir}
 }
 
@@ -117,6 +122,9 @@ func (s *session) resourceType(id string) string {
 	}
 	if _, ok := m.Exposures[id]; ok {
 		return manifest.Exposure
+	}
+	if x := m.Semantic(id); x != nil {
+		return x.ResourceType
 	}
 	return ""
 }

@@ -478,7 +478,7 @@ func (m *Manifest) JSON() map[string]any {
 		}
 		disabled[id] = arr
 	}
-	groupMap := map[string][]string{}
+	groupMap := m.groupMap()
 	return map[string]any{
 		"metadata":        md,
 		"nodes":           nodes,
@@ -486,15 +486,15 @@ func (m *Manifest) JSON() map[string]any {
 		"macros":          macros,
 		"docs":            docs,
 		"exposures":       exposures,
-		"metrics":         map[string]any{},
-		"groups":          map[string]any{},
+		"metrics":         semanticJSON(m.Metrics),
+		"groups":          groupsJSON(m.Groups),
 		"selectors":       m.Selectors,
 		"disabled":        disabled,
 		"parent_map":      m.ParentMap,
 		"child_map":       m.ChildMap,
 		"group_map":       groupMap,
-		"saved_queries":   map[string]any{},
-		"semantic_models": map[string]any{},
+		"saved_queries":   semanticJSON(m.SavedQueries),
+		"semantic_models": semanticJSON(m.SemanticModels),
 		"unit_tests":      unitTests,
 		"functions":       map[string]any{},
 	}

@@ -352,10 +352,10 @@ type Manifest struct {
 	UnitTests map[string]map[string]any
 	Selectors map[string]any
 	Groups    map[string]map[string]any
-	// Kept as read (semantic_models, metrics, saved_queries, ...).
-	SemanticModels map[string]any
-	Metrics        map[string]any
-	SavedQueries   map[string]any
+	// The semantic layer, by unique_id.
+	SemanticModels map[string]*SemanticNode
+	Metrics        map[string]*SemanticNode
+	SavedQueries   map[string]*SemanticNode
 	// ParentMap/ChildMap are filled by Link.
 	ParentMap map[string][]string
 	ChildMap  map[string][]string
@@ -374,9 +374,9 @@ func New() *Manifest {
 		UnitTests:      map[string]map[string]any{},
 		Selectors:      map[string]any{},
 		Groups:         map[string]map[string]any{},
-		SemanticModels: map[string]any{},
-		Metrics:        map[string]any{},
-		SavedQueries:   map[string]any{},
+		SemanticModels: map[string]*SemanticNode{},
+		Metrics:        map[string]*SemanticNode{},
+		SavedQueries:   map[string]*SemanticNode{},
 		ParentMap:      map[string][]string{},
 		ChildMap:       map[string][]string{},
 	}
@@ -408,6 +408,9 @@ func (m *Manifest) Link() {
 	}
 	for id, e := range m.Exposures {
 		add(id, e.DependsOn.Nodes)
+	}
+	for _, s := range m.AllSemantic() {
+		add(s.UniqueID, s.DependsOn)
 	}
 	for _, l := range parents {
 		sort.Strings(l)

@@ -88,9 +88,9 @@ func (m *Manifest) WriteManifest(path string) error {
 			bw.WriteByte('}')
 		}
 		rest := map[string]any{
-			"metrics": map[string]any{}, "groups": map[string]any{}, "selectors": m.Selectors,
-			"parent_map": m.ParentMap, "child_map": m.ChildMap, "group_map": map[string][]string{},
-			"saved_queries": map[string]any{}, "semantic_models": map[string]any{},
+			"metrics": semanticJSON(m.Metrics), "groups": groupsJSON(m.Groups), "selectors": m.Selectors,
+			"parent_map": m.ParentMap, "child_map": m.ChildMap, "group_map": m.groupMap(),
+			"saved_queries": semanticJSON(m.SavedQueries), "semantic_models": semanticJSON(m.SemanticModels),
 			"functions": map[string]any{},
 		}
 		keys := make([]string, 0, len(rest))

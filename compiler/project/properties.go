@@ -27,10 +27,19 @@ type Properties struct {
 	DataTests                          []NodePatch // singular test properties
 	Groups                             []map[string]any
 	GroupPos                           []diag.Pos // parallel to Groups
+	// Semantic holds the semantic layer's entries (semantic_models,
+	// metrics, saved_queries), as written, with their positions.
+	Semantic map[string][]RawEntry
 	// Other holds the top-level keys kiln reads but does not model
 	// (semantic_models, metrics, saved_queries, functions, unknown keys),
 	// as written. They are never an error.
 	Other map[string]any
+}
+
+// RawEntry is one list entry kept as plain values, with its position.
+type RawEntry struct {
+	Value map[string]any
+	Pos   diag.Pos
 }
 
 // NodePatch describes a model, seed, snapshot, analysis or singular test.
@@ -49,7 +58,7 @@ type NodePatch struct {
 	Docs            map[string]any
 	Access          string
 	Group           string
-	Versions        []map[string]any
+	Versions        []ModelVersion
 	LatestVersion   any
 	Constraints     []map[string]any
 	DeprecationDate string
@@ -261,6 +270,21 @@ func parseProperties(path, diagPath string, src []byte) (*Properties, diag.List)
 			props.Exposures = d.exposures(e.V)
 		case "unit_tests":
 			props.UnitTests = d.unitTests(e.V)
+		case "semantic_models", "metrics", "saved_queries":
+			for _, it := range d.list(e.V, e.Key) {
+				m := d.mapValue(it, "each "+e.Key+" entry")
+				if m == nil {
+					continue
+				}
+				if s, _ := m["name"].(string); s == "" {
+					d.errorf(it, "missing-name", "add `name:`", "%s entry has no name", e.Key)
+					continue
+				}
+				if props.Semantic == nil {
+					props.Semantic = map[string][]RawEntry{}
+				}
+				props.Semantic[e.Key] = append(props.Semantic[e.Key], RawEntry{Value: m, Pos: d.pos(it)})
+			}
 		case "groups":
 			for _, it := range d.list(e.V, "groups") {
 				m := d.mapValue(it, "a group")
@@ -505,16 +529,7 @@ func (d *ydoc) nodePatches(n *ynode, section, what string, known []string) []Nod
 			case "group":
 				np.Group = d.str(e.V, "group")
 			case "versions":
-				for _, v := range d.list(e.V, "versions") {
-					m := d.mapValue(v, "a version entry")
-					if m == nil {
-						continue
-					}
-					if _, ok := m["v"]; !ok {
-						d.errorf(v, "version-v", "add `v: 1` (the version identifier)", "version entry of %s has no v:", owner)
-					}
-					np.Versions = append(np.Versions, m)
-				}
+				np.Versions = d.modelVersions(e.V, owner)
 			case "latest_version":
 				np.LatestVersion = d.value(e.V)
 			case "constraints":

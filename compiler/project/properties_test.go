@@ -258,8 +258,8 @@ func TestParsePropertiesFull(t *testing.T) {
 	if len(p.Groups) != 1 || p.Groups[0]["name"] != "finance" {
 		t.Errorf("groups %+v", p.Groups)
 	}
-	if p.Other["semantic_models"] == nil || p.Other["metrics"] == nil {
-		t.Errorf("other %+v", p.Other)
+	if len(p.Semantic["semantic_models"]) == 0 || len(p.Semantic["metrics"]) == 0 {
+		t.Errorf("semantic %+v", p.Semantic)
 	}
 }
 

@@ -1,0 +1,1 @@
+select id, upper(name) as name, country, created_at from {{ ref('raw_customers') }}

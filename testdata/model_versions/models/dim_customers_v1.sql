@@ -1,0 +1,1 @@
+select id, name, created_at from {{ ref('raw_customers') }}

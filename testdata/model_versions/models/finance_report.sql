@@ -1,0 +1,1 @@
+select sum(revenue) as revenue from {{ ref('finance_revenue') }}
