@@ -6,7 +6,7 @@ package compiler
 //
 // An entry is reused only when all of these are unchanged:
 //   - the file's content and its base config (project tree + property YAML),
-//   - the global key: kiln version, adapter type, target, package names,
+//   - the global key: kiln version and build (buildVersion), adapter type, target, package names,
 //     dispatch orders and parse-time flags,
 //   - the macros the file can reach: the text of every macro in the closure
 //     of its (static) macro calls, and what each called name resolves to —
@@ -106,6 +106,7 @@ func (c *parseCache) setGlobal(r *Result, pkgs []*pkgFiles) {
 	h := sha256.New()
 	w := func(s string) { h.Write([]byte(s)); h.Write([]byte{0}) }
 	w(cacheVersion)
+	w(buildVersion())
 	w(r.opts.AdapterType)
 	tj, _ := json.Marshal(r.opts.Target)
 	w(string(tj))

@@ -199,3 +199,20 @@ func TestParseCacheUnchangedFastPath(t *testing.T) {
 	check(false, 7)
 	check(true, 7)
 }
+
+// A cache written by another kiln build is not reused: that build may have
+// rendered differently.
+func TestParseCacheKeyedByBuild(t *testing.T) {
+	c := &cacheEnv{dir: t.TempDir(), env: map[string]string{}}
+	writeFiles(t, c.dir, cacheProject)
+	c.compile(t, true)
+	if st := c.compile(t, true).CacheStats(); st.Rendered != 0 {
+		t.Fatalf("same build re-rendered: %+v", st)
+	}
+	old := buildVersion
+	buildVersion = func() string { return "another build" }
+	defer func() { buildVersion = old }()
+	if st := c.compile(t, true).CacheStats(); st.Reused != 0 || st.Rendered != 6 {
+		t.Fatalf("another build reused the cache: %+v", st)
+	}
+}

@@ -72,6 +72,10 @@ type nodeJSON struct {
 	TestMetadata *TestMetadata `json:"test_metadata,omitempty"`
 	// Hooks only:
 	Index *int `json:"index,omitempty"`
+
+	// lazy: Config and Columns are the node's own, completed with their
+	// defaults by appendNode (manifestEntry; encoding/json never sees it).
+	lazy bool
 }
 
 // codeFields are the keys of every node with SQL (all but seeds).
@@ -135,7 +139,14 @@ func columnsJSON(cols map[string]*Column) map[string]*Column {
 }
 
 // JSON returns the node as manifest.json writes it.
-func (n *Node) JSON() any {
+func (n *Node) JSON() any { return n.toJSON(false) }
+
+// manifestEntry is JSON for the fast encoder only: config and columns are
+// left raw and completed with their defaults while being encoded, instead
+// of being copied into new maps for each node (appendNode).
+func (n *Node) manifestEntry() nodeJSON { return n.toJSON(true) }
+
+func (n *Node) toJSON(lazy bool) nodeJSON {
 	j := nodeJSON{
 		Database:         strPtr(n.Database),
 		Schema:           n.Schema,
@@ -151,7 +162,7 @@ func (n *Node) JSON() any {
 		Config:           n.Config,
 		Tags:             nonNilStrings(n.Tags),
 		Description:      n.Description,
-		Columns:          columnsJSON(n.Columns),
+		Columns:          n.Columns,
 		Meta:             nonNilMap(n.Meta),
 		Group:            nil,
 		Docs:             docsJSON(n.Docs),
@@ -162,7 +173,12 @@ func (n *Node) JSON() any {
 		RawCode:          strings.TrimSpace(n.RawCode), // dbt strips files as it reads them
 		DocBlocks:        []any{},
 	}
-	j.Config = hooksAsObjects(withConfigDefaults(n.ResourceType, j.Config))
+	if lazy {
+		j.lazy = true
+	} else {
+		j.Config = hooksAsObjects(withConfigDefaults(n.ResourceType, j.Config))
+		j.Columns = columnsJSON(n.Columns)
+	}
 	if g, ok := n.Config["group"].(string); ok && g != "" {
 		j.Group = &g
 	}

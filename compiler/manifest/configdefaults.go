@@ -1,5 +1,10 @@
 package manifest
 
+import (
+	"sort"
+	"sync"
+)
+
 // dbt writes every node's config with all of its fields, unset ones at their
 // defaults (None, {}, [] or a value). manifest.json and the Jinja `graph`
 // object carry the same, so that packages reading `node.config.enabled` or
@@ -78,4 +83,94 @@ func withConfigDefaults(resourceType string, cfg Config) Config {
 	fill(extraConfigDefaults[resourceType])
 	fill(nodeConfigDefaults)
 	return out
+}
+
+// encodedDefault is one default config field, encoded once.
+type encodedDefault struct {
+	key string
+	val []byte
+}
+
+var (
+	encodedDefaultsMu sync.Mutex
+	encodedDefaults   = map[string][]encodedDefault{}
+)
+
+// configDefaultsEncoded returns the resource type's default fields sorted
+// by key with their values already encoded (the same set and precedence
+// as withConfigDefaults).
+func configDefaultsEncoded(resourceType string) []encodedDefault {
+	encodedDefaultsMu.Lock()
+	defer encodedDefaultsMu.Unlock()
+	if d, ok := encodedDefaults[resourceType]; ok {
+		return d
+	}
+	full := withConfigDefaults(resourceType, nil)
+	out := make([]encodedDefault, 0, len(full))
+	for _, k := range sortedKeys(full) {
+		v, _ := appendJSON(nil, full[k])
+		out = append(out, encodedDefault{k, v})
+	}
+	encodedDefaults[resourceType] = out
+	return out
+}
+
+// appendConfig writes what hooksAsObjects(withConfigDefaults(rt, cfg))
+// encodes to, without building either map: the node's own keys merged
+// with the encoded defaults in key order.
+func appendConfig(b []byte, resourceType string, cfg Config) ([]byte, error) {
+	defs := configDefaultsEncoded(resourceType)
+	b = append(b, '{')
+	keys := make([]string, 0, len(cfg))
+	for k := range cfg {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var err error
+	first := true
+	sep := func(k string) {
+		if !first {
+			b = append(b, ',')
+		}
+		first = false
+		b = appendString(b, k)
+		b = append(b, ':')
+	}
+	i, j := 0, 0
+	for i < len(keys) || j < len(defs) {
+		switch {
+		case j == len(defs) || (i < len(keys) && keys[i] < defs[j].key):
+			k := keys[i]
+			sep(k)
+			if b, err = appendConfigValue(b, cfg, k); err != nil {
+				return b, err
+			}
+			i++
+		case i == len(keys) || defs[j].key < keys[i]:
+			sep(defs[j].key)
+			b = append(b, defs[j].val...)
+			j++
+		default: // set on the node: its value wins
+			k := keys[i]
+			sep(k)
+			if b, err = appendConfigValue(b, cfg, k); err != nil {
+				return b, err
+			}
+			i++
+			j++
+		}
+	}
+	return append(b, '}'), nil
+}
+
+func appendConfigValue(b []byte, cfg Config, k string) ([]byte, error) {
+	if k != "pre-hook" && k != "post-hook" {
+		return appendJSON(b, cfg[k])
+	}
+	hooks := cfg.Hooks(k)
+	list := make([]any, len(hooks))
+	for i, h := range hooks {
+		list[i] = map[string]any{"sql": h.SQL, "transaction": h.Transaction, "index": nil}
+	}
+	return appendJSON(b, list)
 }

@@ -40,7 +40,7 @@ func (m *Manifest) WriteManifest(path string) error {
 		if h, ok := m.Hooks[k]; ok {
 			return h.JSON()
 		}
-		return m.Nodes[k].JSON()
+		return m.Nodes[k].manifestEntry()
 	})
 	add("unit_tests", unitTestIDs, func(k string) any { return m.Nodes[k].unitTestJSON() })
 	add("sources", Sorted(m.Sources), func(k string) any { return m.Sources[k].JSON() })
@@ -57,32 +57,36 @@ func (m *Manifest) WriteManifest(path string) error {
 	})
 
 	return writeAtomic(path, 4<<20, func(bw *bufio.Writer) error {
+		var scratch []byte
 		writeJSON := func(v any) {
-			b, _ := marshalNoEscape(v)
-			bw.Write(b)
+			scratch, _ = appendJSON(scratch[:0], v)
+			bw.Write(scratch)
 		}
 		md := m.Metadata
 		md.DbtSchemaVersion = ManifestSchema
 		if md.Env == nil {
 			md.Env = map[string]string{}
 		}
+		enc := newParallelEncoder()
 		bw.WriteString(`{"metadata":`)
 		writeJSON(md)
 		for _, s := range sections {
 			bw.WriteString(`,"` + s.name + `":{`)
 			for lo := 0; lo < len(s.items); lo += encodeChunk {
 				part := s.items[lo:min(lo+encodeChunk, len(s.items))]
-				if err := encodeParallel(part, func(it *item) any { return it.val() }, func(it *item, b []byte) { it.out = b }); err != nil {
+				err := enc.run(len(part), func(b []byte, i int) ([]byte, error) {
+					if lo+i > 0 {
+						b = append(b, ',')
+					}
+					b = appendString(b, part[i].key)
+					b = append(b, ':')
+					return appendJSON(b, part[i].val())
+				})
+				if err != nil {
 					return err
 				}
-				for i := range part {
-					if lo+i > 0 {
-						bw.WriteByte(',')
-					}
-					writeJSON(part[i].key)
-					bw.WriteByte(':')
-					bw.Write(part[i].out)
-					part[i].out = nil
+				for _, seg := range enc.bufs {
+					bw.Write(seg)
 				}
 			}
 			bw.WriteByte('}')
@@ -118,37 +122,45 @@ func marshalNoEscape(v any) ([]byte, error) {
 	return b[:len(b)-1], nil
 }
 
-// encodeChunk bounds how many encoded entries are held at once, so memory
-// stays flat however large the project is.
-const encodeChunk = 4096
+// encodeChunk bounds how many entries are encoded before they are written,
+// so memory stays flat however large the project is.
+var encodeChunk = 4096 // a variable so tests can cross chunk boundaries on small projects
 
-// encodeParallel JSON-encodes items on all cores.
-func encodeParallel[T any](items []T, val func(*T) any, set func(*T, []byte)) error {
-	workers := runtime.GOMAXPROCS(0)
-	chunk := (len(items) + workers - 1) / workers
-	var wg sync.WaitGroup
+// parallelEncoder encodes consecutive items on all cores: worker w encodes
+// the w-th contiguous share of the items into its own buffer, so writing
+// the buffers in worker order writes the items in order. The buffers are
+// reused from chunk to chunk, so encoding allocates almost nothing.
+type parallelEncoder struct {
+	bufs [][]byte
+}
+
+func newParallelEncoder() *parallelEncoder {
+	return &parallelEncoder{bufs: make([][]byte, runtime.GOMAXPROCS(0))}
+}
+
+// run calls encode(buf, i) for every i in [0, n), each worker appending
+// to its own buffer; afterwards p.bufs holds the output in order.
+func (p *parallelEncoder) run(n int, encode func(b []byte, i int) ([]byte, error)) error {
+	workers := len(p.bufs)
+	share := (n + workers - 1) / workers
 	errs := make([]error, workers)
+	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
-		lo, hi := w*chunk, min((w+1)*chunk, len(items))
-		if lo >= hi {
-			break
-		}
+		lo, hi := min(w*share, n), min((w+1)*share, n)
+		p.bufs[w] = p.bufs[w][:0]
 		wg.Add(1)
-		go func(w int, part []T) {
+		go func(w, lo, hi int) {
 			defer wg.Done()
-			var buf bytes.Buffer
-			enc := json.NewEncoder(&buf)
-			enc.SetEscapeHTML(false)
-			for i := range part {
-				buf.Reset()
-				if err := enc.Encode(val(&part[i])); err != nil {
+			b := p.bufs[w]
+			for i := lo; i < hi; i++ {
+				var err error
+				if b, err = encode(b, i); err != nil {
 					errs[w] = err
 					return
 				}
-				b := buf.Bytes()
-				set(&part[i], append([]byte(nil), b[:len(b)-1]...))
 			}
-		}(w, items[lo:hi])
+			p.bufs[w] = b
+		}(w, lo, hi)
 	}
 	wg.Wait()
 	for _, err := range errs {
