@@ -32,6 +32,24 @@ func Markdown(src string) string {
 	return b.String()
 }
 
+// mdCache renders each distinct description once per site build: the same
+// text recurs across a project (a column's "Primary key." on every model,
+// a {{ doc() }} block reused everywhere); at 5,000 generated models 30,000
+// descriptions hold 3,600 distinct texts. Safe for concurrent use.
+type mdCache struct{ m sync.Map }
+
+func (c *mdCache) render(src string) string {
+	if strings.TrimSpace(src) == "" {
+		return ""
+	}
+	if h, ok := c.m.Load(src); ok {
+		return h.(string)
+	}
+	h := Markdown(src)
+	c.m.Store(src, h)
+	return h
+}
+
 // plainText turns a description into one line for search results: Markdown
 // punctuation is kept (it is cheap to read) but whitespace is collapsed and
 // the text is cut at max runes.

@@ -118,6 +118,7 @@ type entry struct {
 // (an invalid node_color), positioned at the node.
 func BuildData(m *manifest.Manifest, cat *Catalog, opts SiteOptions) (*Index, []Detail, diag.List) {
 	var warns diag.List
+	mdc := &mdCache{}
 	if cat == nil {
 		cat = &Catalog{}
 	}
@@ -180,8 +181,8 @@ func BuildData(m *manifest.Manifest, cat *Catalog, opts SiteOptions) (*Index, []
 		e.idx.Columns = columnNames(n.ColumnOrder, n.Columns, ce)
 		nn := n
 		e.detail = func() Detail {
-			d := Detail{Desc: Markdown(nn.Description), Raw: nn.RawCode, Compiled: nn.CompiledCode, Config: cleanConfig(nn.Config)}
-			d.Columns = mergeColumns(nn.ColumnOrder, nn.Columns, ce)
+			d := Detail{Desc: mdc.render(nn.Description), Raw: nn.RawCode, Compiled: nn.CompiledCode, Config: cleanConfig(nn.Config)}
+			d.Columns = mergeColumns(mdc, nn.ColumnOrder, nn.Columns, ce)
 			fillCatalog(&d, ce)
 			x := map[string]any{}
 			if nn.TestMetadata != nil {
@@ -223,14 +224,14 @@ func BuildData(m *manifest.Manifest, cat *Catalog, opts SiteOptions) (*Index, []
 		e.idx.Columns = columnNames(s.ColumnOrder, s.Columns, ce)
 		ss := s
 		e.detail = func() Detail {
-			d := Detail{Desc: Markdown(ss.Description), Config: cleanConfig(ss.Config)}
-			d.Columns = mergeColumns(ss.ColumnOrder, ss.Columns, ce)
+			d := Detail{Desc: mdc.render(ss.Description), Config: cleanConfig(ss.Config)}
+			d.Columns = mergeColumns(mdc, ss.ColumnOrder, ss.Columns, ce)
 			fillCatalog(&d, ce)
 			x := map[string]any{"source_name": ss.SourceName}
 			if ss.Loader != "" {
 				x["loader"] = ss.Loader
 			}
-			if h := Markdown(ss.SourceDescription); h != "" {
+			if h := mdc.render(ss.SourceDescription); h != "" {
 				x["source_description"] = h
 			}
 			if ss.LoadedAtField != "" {
@@ -259,7 +260,7 @@ func BuildData(m *manifest.Manifest, cat *Catalog, opts SiteOptions) (*Index, []
 		}
 		xx := x
 		e.detail = func() Detail {
-			d := Detail{Desc: Markdown(xx.Description), Config: cleanConfig(xx.Config)}
+			d := Detail{Desc: mdc.render(xx.Description), Config: cleanConfig(xx.Config)}
 			ex := map[string]any{}
 			for k, v := range map[string]string{"type": xx.Type, "url": safeURL(xx.URL), "maturity": xx.Maturity, "label": xx.Label} {
 				if v != "" {
@@ -292,7 +293,7 @@ func BuildData(m *manifest.Manifest, cat *Catalog, opts SiteOptions) (*Index, []
 			sortBy: mc.PackageName + "." + mc.Name,
 		}
 		e.detail = func() Detail {
-			d := Detail{Desc: Markdown(mm.Description), Raw: mm.MacroSQL}
+			d := Detail{Desc: mdc.render(mm.Description), Raw: mm.MacroSQL}
 			if len(mm.Arguments) > 0 {
 				args := make([]map[string]any, 0, len(mm.Arguments))
 				for _, a := range mm.Arguments {
@@ -300,7 +301,7 @@ func BuildData(m *manifest.Manifest, cat *Catalog, opts SiteOptions) (*Index, []
 					for k, v := range a {
 						if k == "description" {
 							if s, ok := v.(string); ok {
-								v = Markdown(s)
+								v = mdc.render(s)
 							}
 						}
 						c[k] = v
@@ -365,7 +366,7 @@ func BuildData(m *manifest.Manifest, cat *Catalog, opts SiteOptions) (*Index, []
 	ix.Width, ix.Height = lay.Width, lay.Height
 
 	if d := m.Docs["doc."+opts.Project+".__overview__"]; d != nil {
-		ix.Overview = Markdown(d.BlockContents)
+		ix.Overview = mdc.render(d.BlockContents)
 	}
 
 	// Details: Markdown rendering dominates; spread it over the cores.
@@ -479,7 +480,7 @@ func sortedCatalogColumns(ce *CatalogEntry) []*ColumnMeta {
 
 // mergeColumns lists the catalog's columns in warehouse order with their
 // YAML descriptions, then YAML-only columns (documented but not built).
-func mergeColumns(order []string, cols map[string]*manifest.Column, ce *CatalogEntry) []DetailColumn {
+func mergeColumns(mdc *mdCache, order []string, cols map[string]*manifest.Column, ce *CatalogEntry) []DetailColumn {
 	yaml := map[string]*manifest.Column{}
 	for _, c := range cols {
 		yaml[strings.ToLower(c.Name)] = c
@@ -489,7 +490,7 @@ func mergeColumns(order []string, cols map[string]*manifest.Column, ce *CatalogE
 	add := func(name, typ string, c *manifest.Column) {
 		dc := DetailColumn{Name: name, Type: typ}
 		if c != nil {
-			dc.Desc = Markdown(c.Description)
+			dc.Desc = mdc.render(c.Description)
 			if dc.Type == "" && c.DataType != nil {
 				dc.Type = *c.DataType
 			}

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/kiln-dev/kiln/compiler/manifest"
@@ -170,4 +171,26 @@ func TestValidColor(t *testing.T) {
 			t.Errorf("%s should be invalid", c)
 		}
 	}
+}
+
+// The site build renders each distinct description once; a cached render
+// must be exactly what Markdown gives, for every caller and every repeat.
+func TestMarkdownCacheMatchesMarkdown(t *testing.T) {
+	c := &mdCache{}
+	texts := []string{"Primary key.", "**bold** and a https://example.com link", "  ", "", "| a |\n|---|\n| 1 |"}
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 3 {
+				for _, s := range texts {
+					if got, want := c.render(s), Markdown(s); got != want {
+						t.Errorf("render(%q) = %q, want %q", s, got, want)
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }

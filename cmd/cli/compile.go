@@ -41,11 +41,12 @@ func runCompile(cmd *cobra.Command, e *env, f *compileFlags) error {
 	if err != nil {
 		return err
 	}
-	conn, db, closeConn, err := s.openConn(ctx)
-	if err != nil {
-		return err
-	}
-	defer closeConn()
+	// The warehouse is opened only if a node's Jinja queries it (run_query,
+	// adapter.get_relation, is_incremental(), --defer).
+	db := s.openLazy(ctx, 1)
+	defer db.Close()
+	conn, _ := db.Conn(ctx)
+	defer conn.Close()
 	if f.output != "text" && f.output != "json" {
 		return exitWith(ExitUsage, fmt.Errorf("--output must be text or json, not '%s'", f.output))
 	}
@@ -56,6 +57,9 @@ func runCompile(cmd *cobra.Command, e *env, f *compileFlags) error {
 		}
 		sql, err := s.res.CompileNode(ctx, n, conn)
 		if err != nil {
+			if oerr := db.OpenErr(); oerr != nil {
+				return oerr
+			}
 			return exitWith(ExitFailure, err)
 		}
 		s.compiledNode("inline_query", "", sql, true, f.output)
@@ -66,6 +70,9 @@ func runCompile(cmd *cobra.Command, e *env, f *compileFlags) error {
 		return exitWith(ExitUsage, err)
 	}
 	if s.res.Defer, err = s.deferRelations(ctx, db, ids); err != nil {
+		if oerr := db.OpenErr(); oerr != nil {
+			return oerr
+		}
 		return exitWith(ExitUsage, fmt.Errorf("--defer: %v", err))
 	}
 	s.found()
@@ -87,6 +94,9 @@ func runCompile(cmd *cobra.Command, e *env, f *compileFlags) error {
 		n := s.res.Manifest.Nodes[id]
 		sql, err := s.res.CompileNode(ctx, n, conn)
 		if err != nil {
+			if oerr := db.OpenErr(); oerr != nil {
+				return oerr // a locked or unreachable target, as if opened up front
+			}
 			failed++
 			e.errLine(err.Error())
 			continue

@@ -75,14 +75,9 @@ func runDocsGenerate(ctx context.Context, e *env, f *docsGenerateFlags) error {
 			only[id] = true
 		}
 	}
-	db, err := s.adapter.Open(ctx, s.creds, f.threads)
-	if err != nil {
-		var le *adapters.LockedError
-		if errors.As(err, &le) {
-			return exitWith(ExitUsage, fmt.Errorf("%v\nClose the other program (or wait for the other kiln run) and try again", le))
-		}
-		return exitWith(ExitUsage, fmt.Errorf("could not open target '%s' (%s): %v", s.profile.Target, s.adapter.Type(), err))
-	}
+	// Compiling rarely queries the warehouse; the catalog always does
+	// (unless --empty-catalog), so the database opens then at the latest.
+	db := s.openLazy(ctx, f.threads)
 	defer db.Close()
 
 	failed := 0
@@ -91,6 +86,9 @@ func runDocsGenerate(ctx context.Context, e *env, f *docsGenerateFlags) error {
 		failed, werr = compileForDocs(ctx, s, db, f.threads, only)
 		if ctx.Err() != nil {
 			return exitWith(ExitInterrupt, fmt.Errorf("interrupted"))
+		}
+		if oerr := db.OpenErr(); oerr != nil {
+			return oerr
 		}
 		if werr != nil {
 			return exitWith(ExitUsage, artifactErr(fmt.Errorf("writing compiled SQL: %w", werr), false))
@@ -108,7 +106,13 @@ func runDocsGenerate(ctx context.Context, e *env, f *docsGenerateFlags) error {
 	if f.emptyCatalog {
 		catOnly = map[string]bool{} // nothing to look up
 	}
-	cat, err := docs.BuildCatalog(ctx, s.res.Manifest, db, docs.CatalogOptions{
+	var catDB adapters.DB = db // --empty-catalog: never opened
+	if !f.emptyCatalog {
+		if catDB, err = db.DB(ctx); err != nil {
+			return err
+		}
+	}
+	cat, err := docs.BuildCatalog(ctx, s.res.Manifest, catDB, docs.CatalogOptions{
 		Workers: f.threads, Only: catOnly, DbtVersion: compiler.DbtVersion, InvocationID: s.invID, InvocationStartedAt: s.started,
 	})
 	if err != nil {

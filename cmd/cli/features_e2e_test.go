@@ -253,6 +253,15 @@ func TestFeaturesLockedDatabase(t *testing.T) {
 	if res.code != ExitUsage || !strings.Contains(res.all(), "locked by another process") {
 		t.Fatalf("exit %d\n%s", res.code, res.all())
 	}
+	// compile opens the database only when a node queries it: a model
+	// that does not compiles beside the other process; one that calls
+	// run_query reports the lock as build does.
+	if res := kiln(t, dir, nil, "compile", "-s", "stg_payments"); res.code != 0 {
+		t.Errorf("compile of a model that queries nothing: exit %d\n%s", res.code, res.all())
+	}
+	if res := kiln(t, dir, nil, "compile", "-s", "payment_stats"); res.code != ExitUsage || !strings.Contains(res.all(), "locked by another process") {
+		t.Errorf("compile of a model that runs a query: exit %d\n%s", res.code, res.all())
+	}
 	cmd.Process.Kill()
 	cmd.Wait()
 	if got := query(t, dir, "select count(*) from main.raw_payments"); got != "4" {

@@ -422,6 +422,19 @@ func (s *session) openDB(ctx context.Context, threads int) (adapters.DB, error) 
 	return nil, exitWith(ExitUsage, fmt.Errorf("could not open target '%s' (%s): %v", s.profile.Target, s.adapter.Type(), err))
 }
 
+// openLazy returns the target unopened: it connects (through openDB, so
+// failures read the same) when a statement first needs it. compile and
+// docs generate use it, as most projects compile without querying the
+// warehouse and opening DuckDB costs more than the rest of a small compile.
+// After a failure, lazy.OpenErr() is the error the command should return.
+func (s *session) openLazy(ctx context.Context, threads int) *adapters.LazyDB {
+	var d adapters.Dialect
+	if dp, ok := s.adapter.(adapters.DialectProvider); ok {
+		d = dp.Dialect()
+	}
+	return adapters.NewLazyDB(func(ctx context.Context) (adapters.DB, error) { return s.openDB(ctx, threads) }, d)
+}
+
 // openConn opens the target with one connection, for commands that run
 // statements one at a time; close releases both.
 func (s *session) openConn(ctx context.Context) (conn adapters.Conn, db adapters.DB, close func(), err error) {
