@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -65,7 +66,7 @@ func runCompile(cmd *cobra.Command, e *env, f *compileFlags) error {
 		s.compiledNode("inline_query", "", sql, true, f.output)
 		return nil
 	}
-	ids, err := s.selectNodes([]string{manifest.Model, manifest.Analysis, manifest.Test, manifest.Snapshot})
+	ids, err := s.selectNodes([]string{manifest.Model, manifest.Analysis, manifest.Test, manifest.Snapshot, manifest.Seed})
 	if err != nil {
 		return exitWith(ExitUsage, err)
 	}
@@ -76,6 +77,8 @@ func runCompile(cmd *cobra.Command, e *env, f *compileFlags) error {
 		return exitWith(ExitUsage, fmt.Errorf("--defer: %v", err))
 	}
 	s.found()
+	hooks := compiledHooks(s, &f.commonFlags)
+	s.concurrencyLine(len(ids) + len(hooks))
 	order, err := s.res.Graph.TopoSort()
 	if err != nil {
 		return exitWith(ExitUsage, err)
@@ -87,12 +90,30 @@ func runCompile(cmd *cobra.Command, e *env, f *compileFlags) error {
 	failed := 0
 	var werr error // the first file under target/ that could not be written
 	var printed []*manifest.Node
+	var results compileResults
+	const thread = "Thread-1 (worker)" // nodes compile one after another
+	for _, n := range hooks {
+		start := time.Now()
+		sql, err := run.CompileHook(ctx, s.res, n, conn)
+		results.add(n, thread, start, time.Now(), sql, err)
+		if err != nil {
+			failed++
+			e.errLine(err.Error())
+		}
+	}
 	for _, id := range order {
 		if !sel[id] {
 			continue
 		}
 		n := s.res.Manifest.Nodes[id]
+		start := time.Now()
+		if n.ResourceType == manifest.Seed {
+			// A seed has nothing to render; dbt lists it as compiled.
+			results.add(n, thread, start, time.Now(), "", nil)
+			continue
+		}
 		sql, err := s.res.CompileNode(ctx, n, conn)
+		results.add(n, thread, start, time.Now(), sql, err)
 		if err != nil {
 			if oerr := db.OpenErr(); oerr != nil {
 				return oerr // a locked or unreachable target, as if opened up front
@@ -110,6 +131,9 @@ func runCompile(cmd *cobra.Command, e *env, f *compileFlags) error {
 	}
 	if err := s.writeManifest(); err != nil && werr == nil {
 		werr = fmt.Errorf("writing manifest.json: %w", err)
+	}
+	if err := results.write(s, "compile"); err != nil && werr == nil {
+		werr = fmt.Errorf("writing run_results.json: %w", err)
 	}
 	for _, n := range printed {
 		s.compiledNode(n.Name, n.UniqueID, n.CompiledCode, false, f.output)

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -81,9 +82,11 @@ func runDocsGenerate(ctx context.Context, e *env, f *docsGenerateFlags) error {
 	defer db.Close()
 
 	failed := 0
+	var results *compileResults
 	if !f.noCompile {
 		var werr error
-		failed, werr = compileForDocs(ctx, s, db, f.threads, only)
+		results = &compileResults{}
+		failed, werr = compileForDocs(ctx, s, db, f.threads, only, results, compiledHooks(s, &f.commonFlags))
 		if ctx.Err() != nil {
 			return exitWith(ExitInterrupt, fmt.Errorf("interrupted"))
 		}
@@ -97,7 +100,11 @@ func runDocsGenerate(ctx context.Context, e *env, f *docsGenerateFlags) error {
 	if err := s.writeManifest(); err != nil {
 		return writingManifest(err)
 	}
-	if err := writeEmptyResults(s, "generate"); err != nil {
+	writeResults := func() error { return writeEmptyResults(s, "generate") }
+	if results != nil {
+		writeResults = func() error { return results.write(s, "generate") }
+	}
+	if err := writeResults(); err != nil {
 		return exitWith(ExitUsage, artifactErr(fmt.Errorf("writing run_results.json: %w", err), false))
 	}
 
@@ -161,11 +168,11 @@ func runDocsGenerate(ctx context.Context, e *env, f *docsGenerateFlags) error {
 // selected ones) on threads connections, writing target/compiled/ as
 // `kiln compile` does. It returns how many failed (their errors are printed)
 // and the first file that could not be written.
-func compileForDocs(ctx context.Context, s *session, db adapters.DB, threads int, only map[string]bool) (int, error) {
+func compileForDocs(ctx context.Context, s *session, db adapters.DB, threads int, only map[string]bool, results *compileResults, hooks []*manifest.Node) (int, error) {
 	var ids []string
 	for id, n := range s.res.Manifest.Nodes {
 		switch n.ResourceType {
-		case manifest.Model, manifest.Analysis, manifest.Snapshot, manifest.Test:
+		case manifest.Model, manifest.Analysis, manifest.Snapshot, manifest.Test, manifest.Seed:
 		default:
 			continue
 		}
@@ -176,6 +183,11 @@ func compileForDocs(ctx context.Context, s *session, db adapters.DB, threads int
 			continue
 		}
 		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	s.concurrencyLine(len(ids) + len(hooks))
+	for _, id := range hooks {
+		ids = append(ids, id.UniqueID)
 	}
 	jobs := make(chan string)
 	var mu sync.Mutex
@@ -202,8 +214,9 @@ func compileForDocs(ctx context.Context, s *session, db adapters.DB, threads int
 			}
 		}()
 	}
-	for range max(1, threads) {
+	for w := range max(1, threads) {
 		wg.Add(1)
+		thread := fmt.Sprintf("Thread-%d (worker)", w+1)
 		go func() {
 			defer wg.Done()
 			conn, err := db.Conn(ctx)
@@ -217,8 +230,25 @@ func compileForDocs(ctx context.Context, s *session, db adapters.DB, threads int
 			}
 			defer conn.Close()
 			for id := range jobs {
+				start := time.Now()
+				if h := s.res.Manifest.Hooks[id]; h != nil {
+					sql, err := run.CompileHook(ctx, s.res, h, conn)
+					results.add(h, thread, start, time.Now(), sql, err)
+					if err != nil {
+						mu.Lock()
+						errs = append(errs, err.Error())
+						mu.Unlock()
+					}
+					continue
+				}
 				n := s.res.Manifest.Nodes[id]
+				if n.ResourceType == manifest.Seed {
+					// A seed has nothing to render; dbt lists it as compiled.
+					results.add(n, thread, start, time.Now(), "", nil)
+					continue
+				}
 				sql, err := s.res.CompileNode(ctx, n, conn)
+				results.add(n, thread, start, time.Now(), sql, err)
 				if err != nil {
 					mu.Lock()
 					errs = append(errs, err.Error())

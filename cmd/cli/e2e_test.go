@@ -256,7 +256,7 @@ func TestJaffleShopBuildsUnchanged(t *testing.T) {
 
 func TestExampleProjectBuilds(t *testing.T) {
 	src := filepath.Join(repoRoot(t), "example_project")
-	buildAndCompare(t, src, "shop.duckdb", []string{"customers", "orders", "product_revenue"}, 49)
+	buildAndCompare(t, src, "shop.duckdb", []string{"customers", "orders", "product_revenue"}, 50) // 49 nodes and the on-run-end hook
 }
 
 // TestErrorCases runs every testdata/errors case and checks its message,

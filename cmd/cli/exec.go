@@ -192,45 +192,13 @@ func writeEmptyResults(s *session, which string) error {
 // printSummary prints the Finished line, failures and the Done line.
 func printSummary(s *session, sum *run.Summary) {
 	m := s.res.Manifest
-	counts := map[string]int{}
-	for _, r := range sum.Results {
-		n := m.Nodes[r.UniqueID]
-		if n == nil {
-			continue
-		}
-		key := n.ResourceType
-		switch n.ResourceType {
-		case manifest.Model:
-			key = n.Config.Materialized() + " model"
-		case manifest.Test:
-			key = "data test"
-		case manifest.UnitTest:
-			key = "unit test"
-		}
-		counts[key]++
-	}
-	var parts []string
-	keys := make([]string, 0, len(counts))
-	for k := range counts {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		w := k
-		if counts[k] != 1 {
-			w += "s"
-		}
-		parts = append(parts, fmt.Sprintf("%d %s", counts[k], w))
-	}
+	line := statLine(m, sum.Results)
 	el := sum.Elapsed.Seconds()
 	s.p.Line("")
 	execution := fmt.Sprintf(" in %d hours %d minutes and %.2f seconds", int(el)/3600, (int(el)%3600)/60, el-float64(int(el)/60*60))
-	s.p.Event("FinishedRunningStats", "E047", "info", fmt.Sprintf("Finished running %s%s (%.2fs).", strings.Join(parts, ", "), execution, el),
-		map[string]any{"stat_line": strings.Join(parts, ", "), "execution": execution, "execution_time": el})
+	s.p.Event("FinishedRunningStats", "E047", "info", fmt.Sprintf("Finished running %s%s (%.2fs).", line, execution, el),
+		map[string]any{"stat_line": line, "execution": execution, "execution_time": el})
 	s.p.Line("")
-	for _, h := range sum.HookErrors {
-		s.p.Event("Note", "Z050", "error", s.p.Colored("red", "Error in "+h), map[string]any{"msg": "Error in " + h})
-	}
 	summary := map[string]any{"num_errors": sum.Errors, "num_warnings": sum.Warnings, "num_partial_success": partialSuccesses(sum), "keyboard_interrupt": sum.Cancelled}
 	if sum.Cancelled {
 		s.interrupted(sum, summary)
@@ -239,13 +207,13 @@ func printSummary(s *session, sum *run.Summary) {
 	if sum.Errors == 0 && sum.Warnings == 0 && len(sum.HookErrors) == 0 {
 		s.p.Event("EndOfRunSummary", "Z030", "info", s.p.Colored("green", "Completed successfully"), summary)
 	} else {
-		if errs := sum.Errors + len(sum.HookErrors); errs > 0 {
+		if errs := sum.Errors; errs > 0 {
 			s.p.Event("EndOfRunSummary", "Z030", "info", s.p.Colored("red", fmt.Sprintf("Completed with %d error%s, %d partial successes, and %d warning%s:", errs, pl(errs), partialSuccesses(sum), sum.Warnings, pl(sum.Warnings))), summary)
 		} else {
 			s.p.Event("EndOfRunSummary", "Z030", "info", s.p.Colored("yellow", fmt.Sprintf("Completed with %d warning%s:", sum.Warnings, pl(sum.Warnings))), summary)
 		}
 		for _, r := range sum.Results {
-			n := m.Nodes[r.UniqueID]
+			n := nodeOrHook(m, r.UniqueID)
 			if n == nil {
 				continue
 			}
@@ -273,6 +241,59 @@ func printSummary(s *session, sum *run.Summary) {
 	}
 	s.p.Line("")
 	s.statsLine(sum)
+}
+
+// statLine is FinishedRunningStats' "1 project hook, 3 seeds, 2 table
+// models, 28 data tests": one count per resource type (models by
+// materialization, project hooks as "project hook"), ordered by dbt's key
+// (the resource type's own name: "test" sorts after "table model"), plural
+// as dbt spells it ("data tests", but "1 test").
+func statLine(m *manifest.Manifest, results []manifest.RunResult) string {
+	counts := map[string]int{}
+	for _, r := range results {
+		n := nodeOrHook(m, r.UniqueID)
+		if n == nil {
+			continue
+		}
+		key := n.ResourceType
+		switch n.ResourceType {
+		case manifest.Model:
+			key = n.Config.Materialized() + " model"
+		case manifest.Operation:
+			key = "project hook"
+		}
+		counts[key]++
+	}
+	keys := make([]string, 0, len(counts))
+	for k := range counts {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		w := k
+		if counts[k] != 1 {
+			switch k {
+			case manifest.Test:
+				w = "data_tests"
+			case manifest.Analysis:
+				w = "analyses"
+			default:
+				w += "s"
+			}
+		}
+		parts = append(parts, fmt.Sprintf("%d %s", counts[k], strings.ReplaceAll(w, "_", " ")))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// nodeOrHook finds a result's node: a DAG node, or a project hook's
+// operation node.
+func nodeOrHook(m *manifest.Manifest, id string) *manifest.Node {
+	if n := m.Nodes[id]; n != nil {
+		return n
+	}
+	return m.Hooks[id]
 }
 
 func pl(n int) string {

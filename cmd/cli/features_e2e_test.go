@@ -65,7 +65,7 @@ func TestFeaturesBuild(t *testing.T) {
 	dir := featuresDir(t)
 	res := mustRun(t, dir, map[string]string{"FEATURES_LABEL": "lbl"}, "build")
 	for _, want := range []string{
-		"Done. PASS=14 WARN=1 ERROR=0 SKIP=0",
+		"Done. PASS=17 WARN=1 ERROR=0 SKIP=0", // 3 project hooks count, as in dbt
 		"START hook: features.on-run-start.0",
 		"OK loaded seed file main.raw_payments", "[INSERT 4 in",
 		"OK created sql table model marts.order_totals", // generate_schema_name override: verbatim custom schema
@@ -146,9 +146,27 @@ func TestFeaturesCompileAndList(t *testing.T) {
 		t.Errorf("CTEs not merged into the leading WITH:\n%s", out)
 	}
 	mustRun(t, dir, nil, "build") // payment_stats runs an introspective query while compiling
-	mustRun(t, dir, nil, "compile")
+	res = mustRun(t, dir, nil, "compile")
 	if _, err := os.Stat(filepath.Join(dir, "target", "compiled", "features", "analyses", "top_orders.sql")); err != nil {
 		t.Errorf("analysis not compiled: %v", err)
+	}
+	// As dbt: run_results.json lists every compiled node — models, the
+	// analysis, tests, seeds and the project hooks' operation nodes (rendered,
+	// not run) — each a success; the Concurrency line precedes them.
+	mustContain(t, res.stdout, "Concurrency: ")
+	rr := runResults(t, dir)
+	for _, id := range []string{"model.features.order_totals", "analysis.features.top_orders", "seed.features.raw_payments",
+		"operation.features.features-on-run-start-0", "operation.features.features-on-run-start-1", "operation.features.features-on-run-end-0"} {
+		if rr[id] != "success" {
+			t.Errorf("compile's run_results.json: %s is %q, want success (all: %v)", id, rr[id], rr)
+		}
+	}
+	if rr["model.features.order_totals"] == "" || len(rr) < 10 {
+		t.Errorf("compile's run_results.json lists %d nodes: %v", len(rr), rr)
+	}
+	mustRun(t, dir, nil, "docs", "generate")
+	if got := runResults(t, dir); len(got) != len(rr) || got["operation.features.features-on-run-end-0"] != "success" {
+		t.Errorf("docs generate's run_results.json: %v, want compile's %v", got, rr)
 	}
 	res = mustRun(t, dir, nil, "compile", "--inline", "select * from {{ ref('stg_payments') }}")
 	if !strings.Contains(res.stdout, `"features"."main"."stg_payments"`) {

@@ -104,6 +104,15 @@ func TestProjectHooksOfPackages(t *testing.T) {
 		// Each start hook counts the rows before it; end hooks ref() a model.
 		wantRows(t, "hook_log", tg.rows(t, "select who, n from "+tg.model("hook_log")),
 			"root-start|0", "apkg-start|1", "zpkg-start|2", "root-end|1", "apkg-end|1", "zpkg-end|1")
+		// Each hook is a result, as in dbt: in run_results.json, in the
+		// summary's "N project hooks" and in the PASS count.
+		rr := runResults(t, tg.dir)
+		for _, id := range []string{"operation.project_hooks.project_hooks-on-run-start-0", "operation.apkg.apkg-on-run-start-0", "operation.zpkg.zpkg-on-run-end-0"} {
+			if rr[id] != "success" {
+				t.Errorf("run_results.json: hook %s is %q, want success", id, rr[id])
+			}
+		}
+		mustContain(t, res.stdout, "project hooks, ", "Finished running ")
 		// ref() in a run-operation macro.
 		tg.mustKiln(t, 0, "run-operation", "log_rows")
 		wantRows(t, "operation", tg.rows(t, "select n from "+tg.model("hook_log")+" where who = 'operation'"), "1")
@@ -117,8 +126,12 @@ func TestProjectHooksOfPackages(t *testing.T) {
 				t.Errorf("missing %q:\n%s", line, res.stdout)
 			}
 		}
-		if got := runResults(t, tg.dir)["model.project_hooks.m"]; got != "skipped" {
+		rr = runResults(t, tg.dir)
+		if got := rr["model.project_hooks.m"]; got != "skipped" {
 			t.Errorf("model m: %s, want skipped", got)
+		}
+		if rr["operation.apkg.apkg-on-run-start-0"] != "error" || rr["operation.zpkg.zpkg-on-run-start-0"] != "skipped" {
+			t.Errorf("run_results.json: failed hook %q, hook after it %q; want error, skipped", rr["operation.apkg.apkg-on-run-start-0"], rr["operation.zpkg.zpkg-on-run-start-0"])
 		}
 		if n := tg.rows(t, "select count(*) from information_schema.tables where table_schema = '"+tg.schema+"' and table_name = 'm'"); n[0] != "0" {
 			t.Errorf("m was built after the failed on-run-start hook")

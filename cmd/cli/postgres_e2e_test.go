@@ -169,7 +169,7 @@ func TestPostgresExampleProject(t *testing.T) {
 		if res.code != 0 {
 			t.Fatalf("build %d: exit %d\nstdout:\n%s\nstderr:\n%s", round, res.code, res.stdout, res.stderr)
 		}
-		if !strings.Contains(res.stdout, "Done. PASS=49 WARN=0 ERROR=0 SKIP=0") {
+		if !strings.Contains(res.stdout, "Done. PASS=50 WARN=0 ERROR=0 SKIP=0") {
 			t.Errorf("build %d: unexpected summary:\n%s", round, res.stdout)
 		}
 		if !strings.Contains(res.stdout, "Registered adapter: postgres=") || !strings.Contains(res.stdout, "[CREATE VIEW in") || !strings.Contains(res.stdout, "[SELECT 30 in") {

@@ -449,6 +449,14 @@ func (s *session) openConn(ctx context.Context) (conn adapters.Conn, db adapters
 }
 
 // found prints "Found 5 models, 3 seeds, ..." like dbt.
+// concurrencyLine is dbt's ConcurrencyLine (Q027) after found()'s blank
+// line: "Concurrency: 4 threads (target='dev')", before the nodes run.
+func (s *session) concurrencyLine(nodes int) {
+	s.p.Event("ConcurrencyLine", "Q027", "info", fmt.Sprintf("Concurrency: %d threads (target='%s')", s.flags.threads, s.profile.Target),
+		map[string]any{"num_threads": s.flags.threads, "target_name": s.profile.Target, "node_count": nodes})
+	s.p.Line("")
+}
+
 func (s *session) found() {
 	counts := s.res.Counts
 	if counts == nil {

@@ -145,6 +145,31 @@ func (l *Logger) Progress(index, total int, line, status string) {
 	}
 }
 
+// Hook writes a project hook's LogHookStartLine (Q032, status "") or
+// LogHookEndLine (Q033, status success, error or skipped) as dbt does: the
+// hook's operation node as node_info, and on the end line its status and
+// execution time.
+func (l *Logger) Hook(n *manifest.Node, index, total int, line, statement, status string, started time.Time, elapsed time.Duration) {
+	if l == nil {
+		return
+	}
+	st := &nodeState{n: n, started: started}
+	data := map[string]any{"statement": statement, "index": index, "total": total}
+	if status == "" {
+		data["node_info"] = l.nodeInfo(st, "started", time.Time{})
+		l.Fire(Event{Name: "LogHookStartLine", Code: "Q032", Level: "info", Msg: line, Data: data})
+		return
+	}
+	data["status"] = status
+	data["execution_time"] = elapsed.Seconds()
+	data["node_info"] = l.nodeInfo(st, status, started.Add(elapsed))
+	level := "info"
+	if status == manifest.StatusError {
+		level = "error"
+	}
+	l.Fire(Event{Name: "LogHookEndLine", Code: "Q033", Level: level, Msg: line, Data: data})
+}
+
 // Result writes a structured event whose console line was printed through
 // Progress (source freshness results): JSON sinks only, with that line as
 // msg when data carries its index.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kiln-dev/kiln/adapters"
+	"github.com/kiln-dev/kiln/compiler"
 	"github.com/kiln-dev/kiln/compiler/jinja"
 	"github.com/kiln-dev/kiln/compiler/manifest"
 	"github.com/kiln-dev/kiln/compiler/project"
@@ -317,7 +318,9 @@ func (r *Runner) projectHooks(kind string) []projectHook {
 
 // runProjectHooks runs on-run-start / on-run-end statements, each rendered
 // in its own package's context. After a failure the remaining hooks are
-// skipped, as in dbt.
+// skipped, as in dbt. Each hook ends with a result of its own, as dbt's do:
+// in run_results.json (thread "main", message "<pkg>.<kind>.<i> passed"),
+// in the "N project hooks" of the summary and in the PASS/ERROR counts.
 func (r *Runner) runProjectHooks(ctx context.Context, kind string, hooks []projectHook) error {
 	c, err := r.conn(ctx)
 	if err != nil {
@@ -327,38 +330,102 @@ func (r *Runner) runProjectHooks(ctx context.Context, kind string, hooks []proje
 	var failed error
 	for i, h := range hooks {
 		name := fmt.Sprintf("%s.%s.%d", h.pkg, kind, i)
+		id := fmt.Sprintf("%s-%s-%d", h.pkg, kind, h.index)
+		node := r.res.Manifest.Hooks["operation."+h.pkg+"."+id]
+		if node == nil {
+			node = &manifest.Node{UniqueID: "operation." + h.pkg + "." + id, Name: id, ResourceType: manifest.Operation, PackageName: h.pkg, OriginalFilePath: "./dbt_project.yml", Config: manifest.Config{}}
+		}
+		rr := &manifest.RunResult{UniqueID: node.UniqueID, ThreadID: "main", AdapterResponse: map[string]any{}, Timing: []manifest.Timing{}}
 		if failed != nil {
-			r.p.Progress(i+1, len(hooks), "SKIP hook: "+name, "SKIP", 0, false)
+			rr.Status, rr.Message, rr.Failures = manifest.StatusSkipped, strp(name+" skipped"), int64p(1)
+			r.p.Hook(node, i+1, len(hooks), name, manifest.StatusSkipped, time.Now(), 0)
+			r.recordHook(rr)
 			continue
 		}
 		start := time.Now()
-		r.p.Progress(i+1, len(hooks), "START hook: "+name, "RUN", 0, false)
-		id := fmt.Sprintf("%s-%s-%d", h.pkg, kind, h.index)
-		node := &manifest.Node{UniqueID: "operation." + h.pkg + "." + id, Name: id, ResourceType: manifest.Operation, PackageName: h.pkg, OriginalFilePath: "dbt_project.yml", Config: manifest.Config{}}
-		jctx, _ := r.res.RuntimeContext(ctx, node, c)
+		r.p.Hook(node, i+1, len(hooks), name, "", start, 0)
+		var results []any
 		if kind == "on-run-end" {
-			jctx.Globals["results"] = r.hookResults()
+			results = r.hookResults()
 		}
-		where := "dbt_project.yml"
-		if h.pkg != r.res.Project.Name {
-			where = "dbt_packages/" + h.pkg + "/dbt_project.yml"
+		where := hookFile(r.res, h.pkg)
+		sql, err := renderHook(ctx, r.res, node, c, kind, h.sql, results)
+		compiled := time.Now()
+		rr.Timing = append(rr.Timing, manifest.Timing{Name: "compile", StartedAt: manifest.FormatTime(start), CompletedAt: manifest.FormatTime(compiled)})
+		if err == nil {
+			t, code := true, sql
+			rr.Compiled, rr.CompiledCode = &t, &code
+			if strings.TrimSpace(sql) != "" {
+				_, err = c.Exec(ctx, sql)
+			}
+			rr.Timing = append(rr.Timing, manifest.Timing{Name: "execute", StartedAt: manifest.FormatTime(compiled), CompletedAt: manifest.FormatTime(time.Now())})
 		}
-		sql, err := r.res.Env.RenderString(where+" ("+kind+")", h.sql, jctx)
-		if err == nil && strings.TrimSpace(sql) != "" {
-			_, err = c.Exec(ctx, sql)
-		}
+		elapsed := time.Since(start)
+		rr.ExecutionTime = elapsed.Seconds()
 		if err != nil {
-			r.p.Progress(i+1, len(hooks), "ERROR hook: "+name, "ERROR", time.Since(start), true)
+			rr.Status, rr.Message, rr.Failures = manifest.StatusError, strp(name+" failed, error:\n "+err.Error()), int64p(1)
+			r.p.Hook(node, i+1, len(hooks), name, manifest.StatusError, start, elapsed)
 			r.p.Line("Error in %s hook %d of package %s (%s): %v", kind, h.index, h.pkg, where, err)
 			r.hookErr = append(r.hookErr, fmt.Sprintf("%s hook %s: %v", kind, name, err))
+			r.recordHook(rr)
 			failed = err
 			continue
 		}
-		r.p.Progress(i+1, len(hooks), "OK hook: "+name, "OK", time.Since(start), true)
+		rr.Status, rr.Message, rr.Failures = manifest.StatusSuccess, strp(name+" passed"), int64p(0)
+		r.p.Hook(node, i+1, len(hooks), name, manifest.StatusSuccess, start, elapsed)
+		r.recordHook(rr)
 	}
 	r.p.Line("")
 	return failed
 }
+
+// hookFile is the dbt_project.yml a project hook comes from, as messages
+// name it.
+func hookFile(res *compiler.Result, pkg string) string {
+	if pkg != res.Project.Name {
+		return "dbt_packages/" + pkg + "/dbt_project.yml"
+	}
+	return "dbt_project.yml"
+}
+
+// renderHook renders one on-run-start / on-run-end statement in its own
+// package's context; results (on-run-end) is the run's results so far.
+func renderHook(ctx context.Context, res *compiler.Result, node *manifest.Node, c adapters.Conn, kind, sql string, results []any) (string, error) {
+	jctx, _ := res.RuntimeContext(ctx, node, c)
+	if results != nil {
+		jctx.Globals["results"] = results
+	}
+	return res.Env.RenderString(hookFile(res, node.PackageName)+" ("+kind+")", sql, jctx)
+}
+
+// CompileHook renders a project hook's operation node as `compile` and
+// `docs generate` do (dbt compiles hooks with the other executable nodes
+// and runs none): the Jinja runs, log() included; no SQL is executed.
+func CompileHook(ctx context.Context, res *compiler.Result, n *manifest.Node, c adapters.Conn) (string, error) {
+	kind := "on-run-start"
+	for _, t := range n.Tags {
+		if t == "on-run-end" {
+			kind = "on-run-end"
+		}
+	}
+	return renderHook(ctx, res, n, c, kind, n.RawCode, nil)
+}
+
+// recordHook adds a project hook's result to the run's results. Hooks are
+// not nodes of the DAG: no observer hears of them (their events come from
+// Printer.Hook) and they never count as unfinished.
+func (r *Runner) recordHook(rr *manifest.RunResult) {
+	r.mu.Lock()
+	r.results[rr.UniqueID] = rr
+	r.order = append(r.order, rr.UniqueID)
+	r.mu.Unlock()
+	r.progressResults()
+}
+
+func int64p(v int64) *int64 { return &v }
+
+// isHookResult reports whether a result is a project hook's.
+func isHookResult(rr manifest.RunResult) bool { return strings.HasPrefix(rr.UniqueID, "operation.") }
 
 // skipAfterStartHooks is dbt's skip_nodes_if_on_run_start_fails flag: kiln
 // defaults it to true (dbt 2.0's behaviour): nodes built after a failed
@@ -377,6 +444,10 @@ func (r *Runner) skipAfterStartHooks() bool {
 func (r *Runner) hookResults() []any {
 	var out []any
 	for _, rr := range r.summaryNoLock() {
+		// As dbt: the hooks' own results are left out unless they failed.
+		if isHookResult(rr) && rr.Status != manifest.StatusError {
+			continue
+		}
 		timing := make([]any, 0, len(rr.Timing))
 		for _, t := range rr.Timing {
 			timing = append(timing, jinja.NewObject("TimingInfo", map[string]any{

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/kiln-dev/kiln/compiler/manifest"
 )
 
 // Printer writes dbt-style console lines. It is safe for concurrent use;
@@ -99,6 +101,15 @@ func (p *Printer) Progress(i, total int, msg, status string, elapsed time.Durati
 	if p == nil {
 		return
 	}
+	line := p.progressLine(i, total, msg, status, elapsed, timed)
+	if p.Events != nil {
+		p.Events.Progress(i, total, line, status)
+		return
+	}
+	p.Event("", "", "info", line, nil)
+}
+
+func (p *Printer) progressLine(i, total int, msg, status string, elapsed time.Duration, timed bool) string {
 	prefix := fmt.Sprintf("%d of %d %s ", i, total, msg)
 	width := p.Width
 	if width == 0 {
@@ -111,12 +122,39 @@ func (p *Printer) Progress(i, total int, msg, status string, elapsed time.Durati
 	if timed {
 		st = fmt.Sprintf("%s in %.2fs", status, elapsed.Seconds())
 	}
-	line := fmt.Sprintf("%s [%s]", prefix, p.colorize(status, st))
-	if p.Events != nil {
-		p.Events.Progress(i, total, line, status)
+	return fmt.Sprintf("%s [%s]", prefix, p.colorize(status, st))
+}
+
+// HookSink is an EventSink that writes project hooks' lines as dbt's
+// LogHookStartLine (Q032) and LogHookEndLine (Q033), with the hook's
+// operation node as node_info.
+type HookSink interface {
+	Hook(n *manifest.Node, index, total int, line, statement, status string, started time.Time, elapsed time.Duration)
+}
+
+// Hook prints a project hook's start line (status "") or end line (status
+// success, error or skipped): "1 of 2 START hook: pkg.on-run-start.0 … [RUN]",
+// "… OK hook: … [OK in 0.02s]".
+func (p *Printer) Hook(n *manifest.Node, index, total int, statement, status string, started time.Time, elapsed time.Duration) {
+	if p == nil {
 		return
 	}
-	p.Event("", "", "info", line, nil)
+	var msg, shown string
+	switch status {
+	case "":
+		msg, shown = "START hook: "+statement, "RUN"
+	case manifest.StatusSuccess:
+		msg, shown = "OK hook: "+statement, "OK"
+	case manifest.StatusSkipped:
+		msg, shown = "SKIP hook: "+statement, "SKIP"
+	default:
+		msg, shown = "ERROR hook: "+statement, "ERROR"
+	}
+	if hs, ok := p.Events.(HookSink); ok {
+		hs.Hook(n, index, total, p.progressLine(index, total, msg, shown, elapsed, status != ""), statement, status, started, elapsed)
+		return
+	}
+	p.Progress(index, total, msg, shown, elapsed, status != "")
 }
 
 func (p *Printer) colorize(status, s string) string {
