@@ -132,13 +132,15 @@ func (b *builder) discover(p *project.Project) error {
 func (b *builder) loadPackage(pf *pkgFiles) error {
 	p, files := pf.proj, pf.files
 	for _, f := range append(append([]project.File{}, files.Macros...), files.GenericTests...) {
-		if d := notUTF8(f); d != nil {
+		if d := notUTF8(p, f); d != nil {
 			b.addDiag(*d)
 			continue
 		}
-		macros, err := b.r.Env.AddMacroFile(p.Name, f.Path, string(f.Content))
+		// Macros are parsed under their shown path, so every error raised
+		// in one (and every "called from") names the file the user opens.
+		macros, err := b.r.Env.AddMacroFile(p.Name, p.Shown(f.Path), string(f.Content))
 		if err != nil {
-			b.addJinjaErr(f.Path, err)
+			b.addJinjaErr(p.Shown(f.Path), err)
 			continue
 		}
 		for _, mc := range macros {
@@ -154,9 +156,9 @@ func (b *builder) loadPackage(pf *pkgFiles) error {
 		b.r.docs = map[string]map[string]string{}
 	}
 	for _, f := range files.Docs {
-		blocks, err := jinja.ParseDocs(f.Path, string(f.Content))
+		blocks, err := jinja.ParseDocs(p.Shown(f.Path), string(f.Content))
 		if err != nil {
-			b.addJinjaErr(f.Path, err)
+			b.addJinjaErr(p.Shown(f.Path), err)
 			continue
 		}
 		for _, blk := range blocks {
@@ -165,7 +167,7 @@ func (b *builder) loadPackage(pf *pkgFiles) error {
 			}
 			id := "doc." + p.Name + "." + blk.Name
 			if old, dup := b.m.Docs[id]; dup {
-				b.addErr(diag.Pos{File: f.Path, Line: blk.Line}, "duplicate-doc", "docs block '%s' is defined twice (also in %s)", blk.Name, old.OriginalFilePath)
+				b.addErr(diag.Pos{File: p.Shown(f.Path), Line: blk.Line}, "duplicate-doc", "docs block '%s' is defined twice (also in %s)", blk.Name, old.OriginalFilePath)
 				continue
 			}
 			b.r.docs[p.Name][blk.Name] = strings.TrimSpace(blk.Contents)

@@ -91,7 +91,7 @@ func (b *builder) finish() {
 		for i, id := range cyc {
 			names[i] = id
 			if n := b.m.Nodes[id]; n != nil {
-				names[i] = n.Name + " (" + n.OriginalFilePath + ")"
+				names[i] = n.Name + " (" + shownFile(n) + ")"
 			}
 		}
 		b.addDiag(diag.Diagnostic{Severity: diag.Error, Code: "cycle", Pos: pos,
@@ -183,7 +183,7 @@ func (b *builder) checkCrossTypeDuplicates(idx *nameIndex) {
 			if len(l) > 1 {
 				sort.Slice(l, func(i, j int) bool { return l[i].OriginalFilePath < l[j].OriginalFilePath })
 				b.addDiag(diag.Diagnostic{Severity: diag.Error, Code: "duplicate-name", Pos: l[1].Pos,
-					Message:    fmt.Sprintf("two resources are named '%s': %s (%s) and %s (%s)", name, l[0].OriginalFilePath, l[0].ResourceType, l[1].OriginalFilePath, l[1].ResourceType),
+					Message:    fmt.Sprintf("two resources are named '%s': %s (%s) and %s (%s)", name, shownFile(l[0]), l[0].ResourceType, shownFile(l[1]), l[1].ResourceType),
 					Suggestion: "rename one of them (ref() needs unique names)"})
 			}
 		}
@@ -269,7 +269,7 @@ func (b *builder) linkNode(n *manifest.Node, p *pending) {
 				// As dbt: a test of something disabled is disabled itself,
 				// so disabling a model never breaks the project's tests.
 				b.addDiag(diag.Diagnostic{Severity: diag.Warning, Code: "test-disabled-ref", Pos: pos,
-					Message: fmt.Sprintf("test '%s' is disabled: it refers to '%s', which is disabled (enabled: false in %s)", n.Name, r.Name, t.OriginalFilePath)})
+					Message: fmt.Sprintf("test '%s' is disabled: it refers to '%s', which is disabled (enabled: false in %s)", n.Name, r.Name, shownFile(t))})
 				b.mu.Lock()
 				b.disabledTests = append(b.disabledTests, n.UniqueID)
 				b.mu.Unlock()
@@ -277,7 +277,7 @@ func (b *builder) linkNode(n *manifest.Node, p *pending) {
 			}
 			if disabled {
 				b.addDiag(diag.Diagnostic{Severity: diag.Error, Code: "disabled-ref", Pos: pos,
-					Message:    fmt.Sprintf("%s '%s' refers to '%s', which is disabled (enabled: false in %s)", n.ResourceType, n.Name, r.Name, t.OriginalFilePath),
+					Message:    fmt.Sprintf("%s '%s' refers to '%s', which is disabled (enabled: false in %s)", n.ResourceType, n.Name, r.Name, shownFile(t)),
 					Suggestion: "enable it, or disable this node too"})
 				continue
 			}
@@ -444,7 +444,7 @@ func (b *builder) callNaming(n *manifest.Node, macro, custom string) string {
 	if err != nil {
 		var d diag.Diagnostic
 		if !errors.As(err, &d) {
-			d = jinjaDiag(n.OriginalFilePath, err)
+			d = jinjaDiag(shownFile(n), err)
 			d.Message = macro + " for " + n.Name + ": " + d.Message
 		}
 		b.addDiag(d)

@@ -28,13 +28,13 @@ import (
 func (b *builder) buildSnapshots(pf *pkgFiles) {
 	p := pf.proj
 	for _, f := range pf.files.Snapshots {
-		if d := notUTF8(f); d != nil {
+		if d := notUTF8(p, f); d != nil {
 			b.addDiag(*d)
 			continue
 		}
-		blocks, err := jinja.ParseSnapshots(f.Path, string(f.Content))
+		blocks, err := jinja.ParseSnapshots(p.Shown(f.Path), string(f.Content))
 		if err != nil {
-			b.addJinjaErr(f.Path, err)
+			b.addJinjaErr(p.Shown(f.Path), err)
 			continue
 		}
 		for _, blk := range blocks {
