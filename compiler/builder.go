@@ -36,6 +36,15 @@ type builder struct {
 	order            []string          // unique_ids in creation order
 	disabledTests    []string          // tests that refer to a disabled node (linking)
 	emptyModels      map[string]string // model name -> its empty file (skipped)
+	// failed holds the nodes that failed to parse or render (by name): a
+	// ref to one is not reported again, the root error counts it instead.
+	failed map[string]*failure
+}
+
+// failure is a node that failed at parse time and the nodes that ref it.
+type failure struct {
+	diag       int      // index in builder.diags of the root error
+	dependents []string // unique ids, filled while linking (under mu)
 }
 
 type pkgFiles struct {
@@ -99,9 +108,29 @@ func jinjaDiag(file string, err error) diag.Diagnostic {
 		if je.SourceLine != "" {
 			dg.Notes = []string{fmt.Sprintf("%4d | %s", je.Line, je.SourceLine)}
 		}
+		dg.Notes = append(dg.Notes, je.Trace...)
 		return dg
 	}
 	return diag.Errorf(diag.Pos{File: file}, "jinja", "%v", err)
+}
+
+// nodeJinjaDiag is jinjaDiag for an error raised while rendering node n:
+// when it was raised in a macro (another file), it names the node and the
+// call in the node's file that led there, so a package macro's error says
+// which model to look at.
+func nodeJinjaDiag(n *manifest.Node, err error) diag.Diagnostic {
+	file := shownFile(n)
+	d := jinjaDiag(file, err)
+	if d.Pos.File == file {
+		return d
+	}
+	where := file
+	var je *jinja.Error
+	if errors.As(err, &je) && je.From.File == file {
+		where = je.From.String()
+	}
+	d.Notes = append(d.Notes, fmt.Sprintf("while rendering %s (%s)", n.UniqueID, where))
+	return d
 }
 
 func (b *builder) targetDatabase() string {

@@ -60,6 +60,8 @@ func (b *builder) finish() {
 		for _, r := range e.Refs {
 			if t, _ := b.resolveRef(e.PackageName, r); t != nil {
 				deps = append(deps, t.UniqueID)
+			} else if f := b.failed[r.Name]; f != nil {
+				f.dependents = append(f.dependents, "exposure."+e.PackageName+"."+e.Name)
 			} else {
 				b.addErr(e.Pos, "unknown-ref", "exposure '%s' depends on unknown node '%s'%s", e.Name, r.Name, suffixSuggest(r.Name, idx.names()))
 			}
@@ -79,6 +81,7 @@ func (b *builder) finish() {
 	b.inferPrimaryKeys()
 	b.fillMacroDeps()
 	b.buildUnitTests()
+	b.noteDependentsOfFailures()
 	b.m.Link()
 	b.r.Graph = buildGraph(b.m)
 	if cyc := b.r.Graph.Cycle(); cyc != nil {
@@ -279,6 +282,14 @@ func (b *builder) linkNode(n *manifest.Node, p *pending) {
 				b.addDiag(diag.Diagnostic{Severity: diag.Error, Code: "disabled-ref", Pos: pos,
 					Message:    fmt.Sprintf("%s '%s' refers to '%s', which is disabled (enabled: false in %s)", n.ResourceType, n.Name, r.Name, shownFile(t)),
 					Suggestion: "enable it, or disable this node too"})
+				continue
+			}
+			if f := b.failed[r.Name]; f != nil && !disabled {
+				// Its own error is the one to fix: saying here that the
+				// node is unknown (with a "did you mean") would mislead.
+				b.mu.Lock()
+				f.dependents = append(f.dependents, n.UniqueID)
+				b.mu.Unlock()
 				continue
 			}
 			if file, ok := b.emptyModels[r.Name]; ok {
@@ -489,4 +500,41 @@ func (b *builder) fillMetadata() {
 	md.InvocationStartedAt = md.RunStartedAt
 	md.GeneratedAt = md.RunStartedAt
 	md.Quoting = map[string]any{"database": true, "schema": true, "identifier": true, "column": nil}
+}
+
+// noteFailure records a node that failed to parse or render, so that refs
+// to it are not reported as unknown (see linkNode).
+func (b *builder) noteFailure(res sqlResult) {
+	if res.failed == "" || len(res.diag) == 0 {
+		return
+	}
+	if b.failed == nil {
+		b.failed = map[string]*failure{}
+	}
+	if _, dup := b.failed[res.failed]; !dup {
+		b.failed[res.failed] = &failure{diag: len(b.diags) + len(res.diag) - 1}
+	}
+}
+
+// noteDependentsOfFailures tells, under each root error, which nodes ref
+// the failed node and were therefore not checked: one error to fix instead
+// of one per dependent.
+func (b *builder) noteDependentsOfFailures() {
+	for _, f := range b.failed {
+		if len(f.dependents) == 0 {
+			continue
+		}
+		ids := slices.Compact(slices.Sorted(slices.Values(f.dependents)))
+		shown := ids
+		more := ""
+		if len(ids) > 5 {
+			shown, more = ids[:5], fmt.Sprintf(" and %d more", len(ids)-5)
+		}
+		what := "1 node depends on it and is"
+		if len(ids) > 1 {
+			what = fmt.Sprintf("%d nodes depend on it and are", len(ids))
+		}
+		d := &b.diags[f.diag]
+		d.Notes = append(d.Notes, fmt.Sprintf("%s skipped until it parses: %s%s", what, strings.Join(shown, ", "), more))
+	}
 }

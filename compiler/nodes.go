@@ -131,6 +131,7 @@ type sqlResult struct {
 	diag      []diag.Diagnostic
 	empty     string // the name of a model whose file is empty
 	emptyPath string
+	failed    string // the name of a node that failed; its error is the last of diag
 }
 
 // buildSQL parses and renders SQL files in parallel with execute=False.
@@ -141,6 +142,7 @@ func (b *builder) buildSQL(pf *pkgFiles, kind sqlKind, files []project.File, pat
 		results[i] = b.parseSQLFile(p, kind, files[i], paths)
 	})
 	for _, res := range results {
+		b.noteFailure(res)
 		b.diags = append(b.diags, res.diag...)
 		if res.empty != "" {
 			if b.emptyModels == nil {
@@ -165,6 +167,7 @@ func (b *builder) parseSQLFile(p *project.Project, kind sqlKind, f project.File,
 	}
 	if d := notUTF8(p, f); d != nil {
 		out.diag = append(out.diag, *d)
+		out.failed = name
 		return out
 	}
 	if kind.resource == manifest.Model && len(bytes.TrimSpace(f.Content)) == 0 {
@@ -213,6 +216,7 @@ func (b *builder) parseSQLFile(p *project.Project, kind sqlKind, f project.File,
 		tmpl, err := b.r.Env.Parse(shown, n.RawCode)
 		if err != nil {
 			out.diag = append(out.diag, jinjaDiag(shown, err))
+			out.failed = name
 			return out
 		}
 		// The AST is not kept: at 100k models it would dominate memory, and
@@ -220,7 +224,8 @@ func (b *builder) parseSQLFile(p *project.Project, kind sqlKind, f project.File,
 		n.MacroCalls = tmpl.MacroCalls()
 		ctx := b.parseContext(n, res)
 		if _, err := tmpl.Render(ctx); err != nil {
-			out.diag = append(out.diag, jinjaDiag(shown, err))
+			out.diag = append(out.diag, nodeJinjaDiag(n, err))
+			out.failed = name
 			return out
 		}
 		b.captureHookRefs(n, base, res, ctx)

@@ -43,6 +43,10 @@ func (b *builder) buildSnapshots(pf *pkgFiles) {
 			stem := path.Base(strings.TrimSuffix(f.Path, path.Ext(f.Path)))
 			pseudo := project.File{Path: f.Path, Abs: f.Abs, Content: []byte(blk.Body)}
 			res := b.parseSQLFile(p, snapshotKind, pseudo, p.SnapshotPaths)
+			if res.failed != "" {
+				res.failed = blk.Name
+			}
+			b.noteFailure(res)
 			b.diags = append(b.diags, res.diag...)
 			if res.node == nil {
 				continue
