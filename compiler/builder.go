@@ -37,6 +37,15 @@ type builder struct {
 	disabledTests    []string                 // tests that refer to a disabled node (linking)
 	emptyModels      map[string]string        // model name -> its empty file (skipped)
 	versionFiles     map[patchKey]*versionRef // model file name -> the version it defines
+	// failed holds the nodes that failed to parse or render (by name): a
+	// ref to one is not reported again, the root error counts it instead.
+	failed map[string]*failure
+}
+
+// failure is a node that failed at parse time and the nodes that ref it.
+type failure struct {
+	diag       int      // index in builder.diags of the root error
+	dependents []string // unique ids, filled while linking (under mu)
 }
 
 type pkgFiles struct {
@@ -100,9 +109,29 @@ func jinjaDiag(file string, err error) diag.Diagnostic {
 		if je.SourceLine != "" {
 			dg.Notes = []string{fmt.Sprintf("%4d | %s", je.Line, je.SourceLine)}
 		}
+		dg.Notes = append(dg.Notes, je.Trace...)
 		return dg
 	}
 	return diag.Errorf(diag.Pos{File: file}, "jinja", "%v", err)
+}
+
+// nodeJinjaDiag is jinjaDiag for an error raised while rendering node n:
+// when it was raised in a macro (another file), it names the node and the
+// call in the node's file that led there, so a package macro's error says
+// which model to look at.
+func nodeJinjaDiag(n *manifest.Node, err error) diag.Diagnostic {
+	file := shownFile(n)
+	d := jinjaDiag(file, err)
+	if d.Pos.File == file {
+		return d
+	}
+	where := file
+	var je *jinja.Error
+	if errors.As(err, &je) && je.From.File == file {
+		where = je.From.String()
+	}
+	d.Notes = append(d.Notes, fmt.Sprintf("while rendering %s (%s)", n.UniqueID, where))
+	return d
 }
 
 func (b *builder) targetDatabase() string {
@@ -133,13 +162,15 @@ func (b *builder) discover(p *project.Project) error {
 func (b *builder) loadPackage(pf *pkgFiles) error {
 	p, files := pf.proj, pf.files
 	for _, f := range append(append([]project.File{}, files.Macros...), files.GenericTests...) {
-		if d := notUTF8(f); d != nil {
+		if d := notUTF8(p, f); d != nil {
 			b.addDiag(*d)
 			continue
 		}
-		macros, err := b.r.Env.AddMacroFile(p.Name, f.Path, string(f.Content))
+		// Macros are parsed under their shown path, so every error raised
+		// in one (and every "called from") names the file the user opens.
+		macros, err := b.r.Env.AddMacroFile(p.Name, p.Shown(f.Path), string(f.Content))
 		if err != nil {
-			b.addJinjaErr(f.Path, err)
+			b.addJinjaErr(p.Shown(f.Path), err)
 			continue
 		}
 		for _, mc := range macros {
@@ -155,9 +186,9 @@ func (b *builder) loadPackage(pf *pkgFiles) error {
 		b.r.docs = map[string]map[string]string{}
 	}
 	for _, f := range files.Docs {
-		blocks, err := jinja.ParseDocs(f.Path, string(f.Content))
+		blocks, err := jinja.ParseDocs(p.Shown(f.Path), string(f.Content))
 		if err != nil {
-			b.addJinjaErr(f.Path, err)
+			b.addJinjaErr(p.Shown(f.Path), err)
 			continue
 		}
 		for _, blk := range blocks {
@@ -166,7 +197,7 @@ func (b *builder) loadPackage(pf *pkgFiles) error {
 			}
 			id := "doc." + p.Name + "." + blk.Name
 			if old, dup := b.m.Docs[id]; dup {
-				b.addErr(diag.Pos{File: f.Path, Line: blk.Line}, "duplicate-doc", "docs block '%s' is defined twice (also in %s)", blk.Name, old.OriginalFilePath)
+				b.addErr(diag.Pos{File: p.Shown(f.Path), Line: blk.Line}, "duplicate-doc", "docs block '%s' is defined twice (also in %s)", blk.Name, old.OriginalFilePath)
 				continue
 			}
 			b.r.docs[p.Name][blk.Name] = strings.TrimSpace(blk.Contents)

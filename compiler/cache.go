@@ -40,7 +40,7 @@ import (
 const cacheFile = "kiln_parse_cache.gob"
 
 // cacheVersion changes whenever the entry format or render semantics change.
-const cacheVersion = "kiln-" + Version + "-cache-3" // 3: hook refs are captured
+const cacheVersion = "kiln-" + Version + "-cache-4" // 4: package files are parsed under their shown path
 
 type renderEntry struct {
 	Key     string   // content + base config + global key

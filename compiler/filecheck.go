@@ -16,7 +16,7 @@ import (
 
 // notUTF8 returns an error diagnostic at the first byte of f that is not
 // UTF-8, or nil.
-func notUTF8(f project.File) *diag.Diagnostic {
+func notUTF8(p *project.Project, f project.File) *diag.Diagnostic {
 	if utf8.Valid(f.Content) {
 		return nil
 	}
@@ -31,8 +31,9 @@ func notUTF8(f project.File) *diag.Diagnostic {
 	}
 	line := bytes.Count(c[:off], []byte("\n")) + 1
 	col := utf8.RuneCount(c[bytes.LastIndexByte(c[:off], '\n')+1:off]) + 1
-	d := diag.Errorf(diag.Pos{File: f.Path, Line: line, Col: col}, "encoding",
+	shown := p.Shown(f.Path)
+	d := diag.Errorf(diag.Pos{File: shown, Line: line, Col: col}, "encoding",
 		"byte 0x%02x is not UTF-8; kiln reads project files as UTF-8", c[off])
-	d.Suggestion = fmt.Sprintf("save %s as UTF-8 (e.g. iconv -f latin1 -t utf-8)", f.Path)
+	d.Suggestion = fmt.Sprintf("save %s as UTF-8 (e.g. iconv -f latin1 -t utf-8)", shown)
 	return &d
 }

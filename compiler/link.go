@@ -61,6 +61,8 @@ func (b *builder) finish() {
 		for _, r := range e.Refs {
 			if t, _ := b.resolveRef(e.PackageName, r); t != nil {
 				deps = append(deps, t.UniqueID)
+			} else if f := b.failed[r.Name]; f != nil {
+				f.dependents = append(f.dependents, "exposure."+e.PackageName+"."+e.Name)
 			} else {
 				b.addErr(e.Pos, "unknown-ref", "exposure '%s' depends on unknown node '%s'%s", e.Name, r.Name, suffixSuggest(r.Name, idx.names()))
 			}
@@ -81,6 +83,7 @@ func (b *builder) finish() {
 	b.inferPrimaryKeys()
 	b.fillMacroDeps()
 	b.buildUnitTests()
+	b.noteDependentsOfFailures()
 	b.m.Link()
 	b.r.Graph = buildGraph(b.m)
 	if cyc := b.r.Graph.Cycle(); cyc != nil {
@@ -93,7 +96,7 @@ func (b *builder) finish() {
 		for i, id := range cyc {
 			names[i] = id
 			if n := b.m.Nodes[id]; n != nil {
-				names[i] = n.Name + " (" + n.OriginalFilePath + ")"
+				names[i] = n.Name + " (" + shownFile(n) + ")"
 			}
 		}
 		b.addDiag(diag.Diagnostic{Severity: diag.Error, Code: "cycle", Pos: pos,
@@ -252,7 +255,7 @@ func (b *builder) checkCrossTypeDuplicates(idx *nameIndex) {
 			if len(l) > 1 {
 				sort.Slice(l, func(i, j int) bool { return l[i].OriginalFilePath < l[j].OriginalFilePath })
 				b.addDiag(diag.Diagnostic{Severity: diag.Error, Code: "duplicate-name", Pos: l[1].Pos,
-					Message:    fmt.Sprintf("two resources are named '%s': %s (%s) and %s (%s)", name, l[0].OriginalFilePath, l[0].ResourceType, l[1].OriginalFilePath, l[1].ResourceType),
+					Message:    fmt.Sprintf("two resources are named '%s': %s (%s) and %s (%s)", name, shownFile(l[0]), l[0].ResourceType, shownFile(l[1]), l[1].ResourceType),
 					Suggestion: "rename one of them (ref() needs unique names)"})
 			}
 		}
@@ -365,7 +368,7 @@ func (b *builder) linkNode(n *manifest.Node, p *pending) {
 				// As dbt: a test of something disabled is disabled itself,
 				// so disabling a model never breaks the project's tests.
 				b.addDiag(diag.Diagnostic{Severity: diag.Warning, Code: "test-disabled-ref", Pos: pos,
-					Message: fmt.Sprintf("test '%s' is disabled: it refers to '%s', which is disabled (enabled: false in %s)", n.Name, r.Name, t.OriginalFilePath)})
+					Message: fmt.Sprintf("test '%s' is disabled: it refers to '%s', which is disabled (enabled: false in %s)", n.Name, r.Name, shownFile(t))})
 				b.mu.Lock()
 				b.disabledTests = append(b.disabledTests, n.UniqueID)
 				b.mu.Unlock()
@@ -373,8 +376,16 @@ func (b *builder) linkNode(n *manifest.Node, p *pending) {
 			}
 			if disabled {
 				b.addDiag(diag.Diagnostic{Severity: diag.Error, Code: "disabled-ref", Pos: pos,
-					Message:    fmt.Sprintf("%s '%s' refers to '%s', which is disabled (enabled: false in %s)", n.ResourceType, n.Name, r.Name, t.OriginalFilePath),
+					Message:    fmt.Sprintf("%s '%s' refers to '%s', which is disabled (enabled: false in %s)", n.ResourceType, n.Name, r.Name, shownFile(t)),
 					Suggestion: "enable it, or disable this node too"})
+				continue
+			}
+			if f := b.failed[r.Name]; f != nil && !disabled {
+				// Its own error is the one to fix: saying here that the
+				// node is unknown (with a "did you mean") would mislead.
+				b.mu.Lock()
+				f.dependents = append(f.dependents, n.UniqueID)
+				b.mu.Unlock()
 				continue
 			}
 			if file, ok := b.emptyModels[r.Name]; ok {
@@ -556,7 +567,7 @@ func (b *builder) callNaming(n *manifest.Node, macro, custom string) string {
 	if err != nil {
 		var d diag.Diagnostic
 		if !errors.As(err, &d) {
-			d = jinjaDiag(n.OriginalFilePath, err)
+			d = jinjaDiag(shownFile(n), err)
 			d.Message = macro + " for " + n.Name + ": " + d.Message
 		}
 		b.addDiag(d)
@@ -608,4 +619,41 @@ func (b *builder) fillMetadata() {
 	md.InvocationStartedAt = md.RunStartedAt
 	md.GeneratedAt = md.RunStartedAt
 	md.Quoting = map[string]any{"database": true, "schema": true, "identifier": true, "column": nil}
+}
+
+// noteFailure records a node that failed to parse or render, so that refs
+// to it are not reported as unknown (see linkNode).
+func (b *builder) noteFailure(res sqlResult) {
+	if res.failed == "" || len(res.diag) == 0 {
+		return
+	}
+	if b.failed == nil {
+		b.failed = map[string]*failure{}
+	}
+	if _, dup := b.failed[res.failed]; !dup {
+		b.failed[res.failed] = &failure{diag: len(b.diags) + len(res.diag) - 1}
+	}
+}
+
+// noteDependentsOfFailures tells, under each root error, which nodes ref
+// the failed node and were therefore not checked: one error to fix instead
+// of one per dependent.
+func (b *builder) noteDependentsOfFailures() {
+	for _, f := range b.failed {
+		if len(f.dependents) == 0 {
+			continue
+		}
+		ids := slices.Compact(slices.Sorted(slices.Values(f.dependents)))
+		shown := ids
+		more := ""
+		if len(ids) > 5 {
+			shown, more = ids[:5], fmt.Sprintf(" and %d more", len(ids)-5)
+		}
+		what := "1 node depends on it and is"
+		if len(ids) > 1 {
+			what = fmt.Sprintf("%d nodes depend on it and are", len(ids))
+		}
+		d := &b.diags[f.diag]
+		d.Notes = append(d.Notes, fmt.Sprintf("%s skipped until it parses: %s%s", what, strings.Join(shown, ", "), more))
+	}
 }

@@ -132,6 +132,7 @@ type sqlResult struct {
 	diag      []diag.Diagnostic
 	empty     string // the name of a model whose file is empty
 	emptyPath string
+	failed    string // the name of a node that failed; its error is the last of diag
 }
 
 // buildSQL parses and renders SQL files in parallel with execute=False.
@@ -145,6 +146,7 @@ func (b *builder) buildSQL(pf *pkgFiles, kind sqlKind, files []project.File, pat
 		results[i] = b.parseSQLFile(p, kind, files[i], paths)
 	})
 	for _, res := range results {
+		b.noteFailure(res)
 		b.diags = append(b.diags, res.diag...)
 		if res.empty != "" {
 			if b.emptyModels == nil {
@@ -162,12 +164,14 @@ func (b *builder) parseSQLFile(p *project.Project, kind sqlKind, f project.File,
 	var out sqlResult
 	fqn, rel := fqnFor(p.Name, f.Path, paths)
 	name := fqn[len(fqn)-1]
+	shown := p.Shown(f.Path)
 	if strings.HasSuffix(f.Path, ".py") {
-		out.diag = append(out.diag, diag.Warnf(diag.Pos{File: f.Path}, "python-model", "Python models are not supported by kiln yet; '%s' is skipped", name))
+		out.diag = append(out.diag, diag.Warnf(diag.Pos{File: shown}, "python-model", "Python models are not supported by kiln yet; '%s' is skipped", name))
 		return out
 	}
-	if d := notUTF8(f); d != nil {
+	if d := notUTF8(p, f); d != nil {
 		out.diag = append(out.diag, *d)
+		out.failed = name
 		return out
 	}
 	if kind.resource == manifest.Model && len(bytes.TrimSpace(f.Content)) == 0 {
@@ -175,10 +179,10 @@ func (b *builder) parseSQLFile(p *project.Project, kind sqlKind, f project.File,
 		// whatever refs it fails in the database ("Table ... does not
 		// exist"). kiln skips it with a warning, and a ref to it is an
 		// error at the ref (linkNode).
-		out.diag = append(out.diag, diag.Diagnostic{Severity: diag.Warning, Code: "empty-model", Pos: diag.Pos{File: f.Path},
+		out.diag = append(out.diag, diag.Diagnostic{Severity: diag.Warning, Code: "empty-model", Pos: diag.Pos{File: shown},
 			Message:    fmt.Sprintf("the model file is empty, so model '%s' builds nothing and is skipped", name),
 			Suggestion: "write its SELECT, or delete the file"})
-		out.empty, out.emptyPath = name, f.Path
+		out.empty, out.emptyPath = name, shown
 		return out
 	}
 	var ver *versionRef
@@ -209,7 +213,7 @@ func (b *builder) parseSQLFile(p *project.Project, kind sqlKind, f project.File,
 		Checksum:         checksum(f.Content),
 		RawCode:          string(f.Content),
 		Language:         "sql",
-		Pos:              diag.Pos{File: f.Path},
+		Pos:              diag.Pos{File: shown}, // messages; the manifest keeps f.Path
 		AbsPath:          f.Abs,
 		Columns:          map[string]*manifest.Column{},
 	}
@@ -233,9 +237,10 @@ func (b *builder) parseSQLFile(p *project.Project, kind sqlKind, f project.File,
 		n.MacroCalls = e.Calls
 		cache.store(p.Name, f.Path, e, true)
 	} else {
-		tmpl, err := b.r.Env.Parse(f.Path, n.RawCode)
+		tmpl, err := b.r.Env.Parse(shown, n.RawCode)
 		if err != nil {
-			out.diag = append(out.diag, jinjaDiag(f.Path, err))
+			out.diag = append(out.diag, jinjaDiag(shown, err))
+			out.failed = name
 			return out
 		}
 		// The AST is not kept: at 100k models it would dominate memory, and
@@ -243,7 +248,8 @@ func (b *builder) parseSQLFile(p *project.Project, kind sqlKind, f project.File,
 		n.MacroCalls = tmpl.MacroCalls()
 		ctx := b.parseContext(n, res)
 		if _, err := tmpl.Render(ctx); err != nil {
-			out.diag = append(out.diag, jinjaDiag(f.Path, err))
+			out.diag = append(out.diag, nodeJinjaDiag(n, err))
+			out.failed = name
 			return out
 		}
 		b.captureHookRefs(n, base, res, ctx)
@@ -263,7 +269,7 @@ func (b *builder) parseSQLFile(p *project.Project, kind sqlKind, f project.File,
 		out.diag = append(out.diag, b.checkInFileConfig(kind, n, res.config)...)
 		if _, a := res.config["pre-hook"]; a {
 			if _, bb := res.config["pre_hook"]; bb {
-				out.diag = append(out.diag, diag.Errorf(n.Pos, "config", "both pre_hook and pre-hook are set in %s; use one", f.Path))
+				out.diag = append(out.diag, diag.Errorf(n.Pos, "config", "both pre_hook and pre-hook are set in %s; use one", shown))
 			}
 		}
 		n.ConfigCallDict = res.config
@@ -295,7 +301,7 @@ func (b *builder) captureHookRefs(n *manifest.Node, base manifest.Config, res *p
 	for _, key := range []string{"pre-hook", "post-hook"} {
 		for i, h := range cfg.Hooks(key) {
 			if jinja.HasJinja(h.SQL) {
-				_, _ = b.r.Env.RenderString(fmt.Sprintf("%s (%s %d)", n.OriginalFilePath, key, i), h.SQL, ctx)
+				_, _ = b.r.Env.RenderString(fmt.Sprintf("%s (%s %d)", shownFile(n), key, i), h.SQL, ctx)
 			}
 		}
 	}
@@ -425,7 +431,7 @@ func (b *builder) addNode(n *manifest.Node, p *pending) {
 	}
 	if old, dup := b.m.Nodes[n.UniqueID]; dup {
 		b.addDiag(diag.Diagnostic{Severity: diag.Error, Code: "duplicate-name", Pos: n.Pos,
-			Message:    fmt.Sprintf("two %ss are named '%s': %s and %s", n.ResourceType, n.Name, old.OriginalFilePath, n.OriginalFilePath),
+			Message:    fmt.Sprintf("two %ss are named '%s': %s and %s", n.ResourceType, n.Name, shownFile(old), shownFile(n)),
 			Suggestion: "rename one of the files (node names must be unique within a project)"})
 		return
 	}
@@ -444,7 +450,7 @@ func (b *builder) buildSeeds(pf *pkgFiles) {
 		n := &manifest.Node{
 			UniqueID: "seed." + p.Name + "." + name, ResourceType: manifest.Seed, PackageName: p.Name,
 			Name: name, Path: rel, OriginalFilePath: f.Path, FQN: fqn, RootPath: p.Dir,
-			Pos: diag.Pos{File: f.Path}, AbsPath: f.Abs, Columns: map[string]*manifest.Column{},
+			Pos: diag.Pos{File: p.Shown(f.Path)}, AbsPath: f.Abs, Columns: map[string]*manifest.Column{},
 		}
 		if len(f.Content) > 1<<20 {
 			n.Checksum = manifest.FileHash{Name: "path", Checksum: f.Path}
@@ -456,7 +462,7 @@ func (b *builder) buildSeeds(pf *pkgFiles) {
 		n.Tags = n.Config.Tags()
 		if header := seedHeader(f, n.Config.String("delimiter", ",")); header != nil {
 			b.checkSeedColumnTypes(n, f, header)
-			b.checkSeedHeader(f, header)
+			b.checkSeedHeader(n, f, header)
 		}
 		b.addNode(n, &pending{node: n, proj: p})
 	}
@@ -492,7 +498,7 @@ func (b *builder) checkSeedColumnTypes(n *manifest.Node, f project.File, header 
 	ct, _ := n.Config["column_types"].(map[string]any)
 	for _, k := range manifest.Sorted(ct) {
 		if !slices.Contains(header, k) {
-			msg := fmt.Sprintf("column_types of seed '%s' names column '%s', which is not in the header of %s; it is ignored", n.Name, k, f.Path)
+			msg := fmt.Sprintf("column_types of seed '%s' names column '%s', which is not in the header of %s; it is ignored", n.Name, k, n.Shown())
 			b.addDiag(diag.Diagnostic{Severity: diag.Warning, Code: "seed-column-types", Pos: f.Pos(), Message: msg,
 				Suggestion: firstNonEmpty(suggest(k, header), "the header has: "+strings.Join(header, ", "))})
 		}
@@ -502,10 +508,10 @@ func (b *builder) checkSeedColumnTypes(n *manifest.Node, f project.File, header 
 // checkSeedHeader warns about a header name used twice: dbt (agate) and
 // kiln load the second one as name_2, which a model that selects the name
 // never sees, and dbt only says so in a Python warning.
-func (b *builder) checkSeedHeader(f project.File, header []string) {
+func (b *builder) checkSeedHeader(n *manifest.Node, f project.File, header []string) {
 	for _, d := range seedcsv.Duplicates(header) {
 		b.addDiag(diag.Diagnostic{
-			Severity: diag.Warning, Code: "seed-duplicate-column", Pos: diag.Pos{File: f.Path, Line: 1},
+			Severity: diag.Warning, Code: "seed-duplicate-column", Pos: diag.Pos{File: n.Shown(), Line: 1},
 			Message:    fmt.Sprintf("column %q appears twice in the header (columns %d and %d); column %d is loaded as %q", d.Name, d.First, d.Then, d.Then, d.LoadedAs),
 			Suggestion: "rename one of them in the header",
 		})

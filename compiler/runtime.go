@@ -23,8 +23,8 @@ type RenderError struct {
 }
 
 func (e *RenderError) Error() string {
-	d := jinjaDiag(e.Node.OriginalFilePath, e.Err)
-	return fmt.Sprintf("Compilation Error in %s %s (%s)\n  %s", e.Node.ResourceType, e.Node.Name, e.Node.OriginalFilePath, strings.ReplaceAll(d.String(), "\n", "\n  "))
+	d := jinjaDiag(shownFile(e.Node), e.Err)
+	return fmt.Sprintf("Compilation Error in %s %s (%s)\n  %s", e.Node.ResourceType, e.Node.Name, shownFile(e.Node), strings.ReplaceAll(d.String(), "\n", "\n  "))
 }
 func (e *RenderError) Unwrap() error { return e.Err }
 
@@ -214,7 +214,7 @@ func (rr *runtimeResolver) Ref(args []string, version any) (any, error) {
 	// Operations (on-run-* hooks, run-operation) are not in the DAG: they
 	// may ref any node, as in dbt.
 	if rr.node.ResourceType != manifest.Operation && !contains(rr.node.DependsOn.Nodes, t.UniqueID) {
-		return nil, fmt.Errorf("kiln could not infer every dependency of '%s' at parse time: ref('%s') is only reached at run time. Add `-- depends_on: {{ ref('%s') }}` to the top of %s", rr.node.Name, ra.Name, ra.Name, rr.node.OriginalFilePath)
+		return nil, fmt.Errorf("kiln could not infer every dependency of '%s' at parse time: ref('%s') is only reached at run time. Add `-- depends_on: {{ ref('%s') }}` to the top of %s", rr.node.Name, ra.Name, ra.Name, shownFile(rr.node))
 	}
 	if rel, ok := rr.r.Defer[t.UniqueID]; ok {
 		return rr.empty(jinja.NewRelation(rel), t.Name), nil
@@ -380,7 +380,7 @@ func (r *Result) compileNode(ctx context.Context, n *manifest.Node, conn adapter
 	} else {
 		tmpl, ok := n.Template.(*jinja.Template)
 		if !ok {
-			if tmpl, err = r.Env.Parse(n.OriginalFilePath, n.RawCode); err != nil {
+			if tmpl, err = r.Env.Parse(shownFile(n), n.RawCode); err != nil {
 				return "", &RenderError{Node: n, Err: err}
 			}
 		}
@@ -413,13 +413,13 @@ func (r *Result) renderGenericTest(jctx *jinja.Context, n *manifest.Node) (strin
 		switch {
 		// rendered natively, as dbt does: ref('x') arrives as a relation
 		case ok && strings.Contains(s, "{{"):
-			out, err := r.Env.RenderValue(n.OriginalFilePath, s, jctx)
+			out, err := r.Env.RenderValue(shownFile(n), s, jctx)
 			if err != nil {
 				return "", err
 			}
 			kwargs[k] = out
 		case ok && looksLikeJinjaCall(s):
-			out, err := r.Env.RenderValue(n.OriginalFilePath, "{{ "+s+" }}", jctx)
+			out, err := r.Env.RenderValue(shownFile(n), "{{ "+s+" }}", jctx)
 			if err != nil {
 				return "", err
 			}
@@ -468,7 +468,7 @@ func (r *Result) renderNested(n *manifest.Node, v any, jctx *jinja.Context) (any
 		return out, nil
 	case string:
 		if strings.Contains(x, "{{") || strings.Contains(x, "{%") {
-			return r.Env.RenderValue(n.OriginalFilePath, x, jctx)
+			return r.Env.RenderValue(shownFile(n), x, jctx)
 		}
 	}
 	return v, nil
@@ -489,7 +489,7 @@ func (r *Result) ephemeralCTEs(ctx context.Context, ids []string, conn adapters.
 		tmpl, _ := n.Template.(*jinja.Template)
 		if tmpl == nil {
 			var err error
-			if tmpl, err = r.Env.Parse(n.OriginalFilePath, n.RawCode); err != nil {
+			if tmpl, err = r.Env.Parse(shownFile(n), n.RawCode); err != nil {
 				return err
 			}
 		}

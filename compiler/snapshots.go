@@ -28,13 +28,13 @@ import (
 func (b *builder) buildSnapshots(pf *pkgFiles) {
 	p := pf.proj
 	for _, f := range pf.files.Snapshots {
-		if d := notUTF8(f); d != nil {
+		if d := notUTF8(p, f); d != nil {
 			b.addDiag(*d)
 			continue
 		}
-		blocks, err := jinja.ParseSnapshots(f.Path, string(f.Content))
+		blocks, err := jinja.ParseSnapshots(p.Shown(f.Path), string(f.Content))
 		if err != nil {
-			b.addJinjaErr(f.Path, err)
+			b.addJinjaErr(p.Shown(f.Path), err)
 			continue
 		}
 		for _, blk := range blocks {
@@ -43,6 +43,10 @@ func (b *builder) buildSnapshots(pf *pkgFiles) {
 			stem := path.Base(strings.TrimSuffix(f.Path, path.Ext(f.Path)))
 			pseudo := project.File{Path: f.Path, Abs: f.Abs, Content: []byte(blk.Body)}
 			res := b.parseSQLFile(p, snapshotKind, pseudo, p.SnapshotPaths)
+			if res.failed != "" {
+				res.failed = blk.Name
+			}
+			b.noteFailure(res)
 			b.diags = append(b.diags, res.diag...)
 			if res.node == nil {
 				continue

@@ -32,11 +32,11 @@ func (b *builder) checkRelationUniqueness() {
 		sort.Slice(l, func(i, j int) bool { return l[i].UniqueID < l[j].UniqueID })
 		for _, n := range l[1:] {
 			first := l[0]
-			msg := fmt.Sprintf("%s (%s) and %s (%s) both build %s", first.UniqueID, first.OriginalFilePath,
-				n.UniqueID, n.OriginalFilePath, n.RelationName)
+			msg := fmt.Sprintf("%s (%s) and %s (%s) both build %s", first.UniqueID, first.Shown(),
+				n.UniqueID, n.Shown(), n.RelationName)
 			if first.RelationName != n.RelationName {
 				msg = fmt.Sprintf("%s (%s) builds %s and %s (%s) builds %s, names that differ only in case: the warehouse folds them onto one relation",
-					first.UniqueID, first.OriginalFilePath, first.RelationName, n.UniqueID, n.OriginalFilePath, n.RelationName)
+					first.UniqueID, first.Shown(), first.RelationName, n.UniqueID, n.Shown(), n.RelationName)
 			}
 			b.addDiag(diag.Diagnostic{Severity: diag.Error, Code: "duplicate-relation", Pos: n.Pos, Message: msg,
 				Suggestion: "give one of them another alias or schema (the second build would replace the first)"})

@@ -47,7 +47,7 @@ func (r *Result) CompileNodeWith(ctx context.Context, n *manifest.Node, conn ada
 	tmpl, ok := n.Template.(*jinja.Template)
 	if !ok {
 		var err error
-		if tmpl, err = r.Env.Parse(n.OriginalFilePath, n.RawCode); err != nil {
+		if tmpl, err = r.Env.Parse(shownFile(n), n.RawCode); err != nil {
 			return "", &RenderError{Node: n, Err: err}
 		}
 	}

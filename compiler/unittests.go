@@ -62,6 +62,10 @@ func (b *builder) buildUnitTest(p *project.Project, file string, u *project.Unit
 			model = n
 		}
 	}
+	if f := b.failed[u.Model]; model == nil && f != nil {
+		f.dependents = append(f.dependents, "unit_test."+p.Name+"."+u.Model+"."+u.Name)
+		return
+	}
 	if model == nil {
 		var names []string
 		for name, l := range b.r.index.byName {

@@ -226,15 +226,15 @@ func printSummary(s *session, sum *run.Summary) {
 			switch r.Status {
 			case manifest.StatusError, run.StatusPartialSuccess:
 				s.p.Line("")
-				s.p.Event("RunResultFailure", "Z022", "error", s.p.Colored("red", fmt.Sprintf("Error in %s %s (%s)", n.ResourceType, n.Name, n.OriginalFilePath)), head)
+				s.p.Event("RunResultFailure", "Z022", "error", s.p.Colored("red", fmt.Sprintf("Error in %s %s (%s)", n.ResourceType, n.Name, n.Shown())), head)
 				s.p.Event("RunResultError", "Z024", "error", body, map[string]any{"msg": msg})
 			case manifest.StatusFail:
 				s.p.Line("")
-				s.p.Event("RunResultFailure", "Z022", "error", s.p.Colored("red", fmt.Sprintf("Failure in %s %s (%s)", n.ResourceType, n.Name, n.OriginalFilePath)), head)
+				s.p.Event("RunResultFailure", "Z022", "error", s.p.Colored("red", fmt.Sprintf("Failure in %s %s (%s)", n.ResourceType, n.Name, n.Shown())), head)
 				s.p.Event("RunResultError", "Z024", "error", body, map[string]any{"msg": msg})
 			case manifest.StatusWarn:
 				s.p.Line("")
-				s.p.Event("RunResultWarning", "Z021", "warn", s.p.Colored("yellow", fmt.Sprintf("Warning in %s %s (%s)", n.ResourceType, n.Name, n.OriginalFilePath)), head)
+				s.p.Event("RunResultWarning", "Z021", "warn", s.p.Colored("yellow", fmt.Sprintf("Warning in %s %s (%s)", n.ResourceType, n.Name, n.Shown())), head)
 				s.p.Event("RunResultWarningMessage", "Z046", "warn", body, map[string]any{"msg": msg})
 			}
 		}
@@ -325,7 +325,7 @@ func (s *session) interrupted(sum *run.Summary, summary map[string]any) {
 			continue
 		}
 		s.p.Line("")
-		s.p.Event("RunResultFailure", "Z022", "error", s.p.Colored("red", fmt.Sprintf("Failure in %s %s (%s)", n.ResourceType, n.Name, n.OriginalFilePath)),
+		s.p.Event("RunResultFailure", "Z022", "error", s.p.Colored("red", fmt.Sprintf("Failure in %s %s (%s)", n.ResourceType, n.Name, n.Shown())),
 			map[string]any{"resource_type": n.ResourceType, "node_name": n.Name, "path": n.OriginalFilePath})
 		s.p.Event("RunResultError", "Z024", "error", "  "+strings.ReplaceAll(*r.Message, "\n", "\n  "), map[string]any{"msg": *r.Message})
 	}

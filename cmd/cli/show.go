@@ -109,7 +109,7 @@ func runShow(cmd *cobra.Command, e *env, f *showFlags) error {
 		}
 		tbl, _, err := conn.Query(ctx, query, 0)
 		if err != nil {
-			return exitWith(ExitFailure, fmt.Errorf("Database Error in %s %s (%s)\n  %v", n.ResourceType, n.Name, n.OriginalFilePath, err))
+			return exitWith(ExitFailure, fmt.Errorf("Database Error in %s %s (%s)\n  %v", n.ResourceType, n.Name, n.Shown(), err))
 		}
 		name := n.Name
 		if f.inline != "" {

@@ -25,8 +25,12 @@ type Error struct {
 	// Resolver callback, the connection); nil for template-level errors.
 	Err error
 	// Trace lists the call sites the error propagated through, innermost
-	// first, e.g. "called from models/orders.sql:3:8".
+	// first, e.g. "in macro shop.cents, called from models/orders.sql:3:8".
 	Trace []string
+	// From is the outermost macro call site, in the template being
+	// rendered (zero when the error is in that template itself): what a
+	// caller names when it says which node was rendering.
+	From diag.Pos
 }
 
 func (e *Error) Error() string {

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/nikolalohinski/gonja/v2/nodes"
+
+	"github.com/kiln-dev/kiln/internal/diag"
 )
 
 func (r *renderer) evalArgs(n *nodes.Call) (*callArgs, error) {
@@ -129,8 +131,9 @@ func (r *renderer) evalCall(n *nodes.Call, caller any) (any, error) {
 	if err != nil {
 		tok := startTok(n)
 		if je, ok := err.(*Error); ok {
-			if _, isMacro := fn.(*macroVal); isMacro && tok != nil {
-				je.Trace = append(je.Trace, fmt.Sprintf("called from %s:%d:%d", r.path, tok.Line, tok.Col))
+			if m, isMacro := fn.(*macroVal); isMacro && tok != nil {
+				je.Trace = append(je.Trace, fmt.Sprintf("in macro %s.%s, called from %s:%d:%d", m.def.pkg, m.def.name, r.path, tok.Line, tok.Col))
+				je.From = diag.Pos{File: r.path, Line: tok.Line, Col: tok.Col}
 			}
 			return nil, je
 		}

@@ -457,3 +457,14 @@ func (m *Manifest) Counts() map[string]int {
 	c[Macro] = len(m.Macros)
 	return c
 }
+
+// Shown is the path messages give for the node's file: from the root
+// project, so a package's files read dbt_packages/<package>/... (Pos
+// carries it), while OriginalFilePath stays relative to the package, as in
+// dbt's manifest.
+func (n *Node) Shown() string {
+	if n.Pos.File != "" {
+		return n.Pos.File
+	}
+	return n.OriginalFilePath
+}

@@ -398,6 +398,11 @@ func LoadPackages(root *Project, render RenderFunc) ([]*Project, diag.List) {
 	return out, diags
 }
 
+// Shown is how messages name a file of this project: its path from the
+// root project ("dbt_packages/dbt_utils/macros/x.sql" for a package file),
+// so the user can open it. Manifest paths stay relative to the package.
+func (p *Project) Shown(path string) string { return prefixPath(p.RelDir, path) }
+
 func prefixPath(dir, p string) string {
 	if dir == "" {
 		return p

@@ -62,7 +62,7 @@ type configError struct {
 }
 
 func (e *configError) Error() string {
-	return fmt.Sprintf("Compilation Error in %s %s (%s)\n  %s: %s", e.n.ResourceType, e.n.Name, e.n.OriginalFilePath, configPos(e.n, e.key), e.msg)
+	return fmt.Sprintf("Compilation Error in %s %s (%s)\n  %s: %s", e.n.ResourceType, e.n.Name, e.n.Shown(), configPos(e.n, e.key), e.msg)
 }
 
 // Unwrap lets the runner recognise the error as a compilation error.
@@ -82,11 +82,11 @@ func configPos(n *manifest.Node, key string) string {
 		for i, l := range strings.Split(n.RawCode, "\n") {
 			if strings.Contains(l, k) {
 				line := i + 1 + max(n.Pos.Line-1, 0)
-				return fmt.Sprintf("%s:%d", n.OriginalFilePath, line)
+				return fmt.Sprintf("%s:%d", n.Shown(), line)
 			}
 		}
 	}
-	return n.OriginalFilePath
+	return n.Shown()
 }
 
 // incrConfig is the validated incremental configuration of one model.

@@ -160,7 +160,7 @@ type compilationError struct {
 }
 
 func (e *compilationError) Error() string {
-	return fmt.Sprintf("Compilation Error in %s %s (%s)\n  %s", e.n.ResourceType, e.n.Name, e.n.OriginalFilePath, strings.ReplaceAll(e.err.Error(), "\n", "\n  "))
+	return fmt.Sprintf("Compilation Error in %s %s (%s)\n  %s", e.n.ResourceType, e.n.Name, e.n.Shown(), strings.ReplaceAll(e.err.Error(), "\n", "\n  "))
 }
 
 func (e *compilationError) Unwrap() error { return e.err }

@@ -114,10 +114,10 @@ func (r *Runner) fail(nr *nodeRun, status, what string, err error, compiledPath 
 	}
 	msg := err.Error()
 	if kind != "" {
-		msg = fmt.Sprintf("%s in %s %s (%s)\n  %s", kind, n.ResourceType, n.Name, n.OriginalFilePath, strings.ReplaceAll(msg, "\n", "\n  "))
+		msg = fmt.Sprintf("%s in %s %s (%s)\n  %s", kind, n.ResourceType, n.Name, n.Shown(), strings.ReplaceAll(msg, "\n", "\n  "))
 	}
 	if errors.Is(err, context.Canceled) {
-		msg = fmt.Sprintf("Cancelled: %s %s (%s) was interrupted and rolled back", n.ResourceType, n.Name, n.OriginalFilePath)
+		msg = fmt.Sprintf("Cancelled: %s %s (%s) was interrupted and rolled back", n.ResourceType, n.Name, n.Shown())
 	}
 	if compiledPath != "" {
 		msg += "\n  compiled code at " + compiledPath
@@ -192,7 +192,7 @@ func (r *Runner) runModel(ctx context.Context, nr *nodeRun) error {
 func (r *Runner) renderHooks(ctx context.Context, n *manifest.Node, c adapters.Conn, lazyPost ...bool) (pre, post []adapters.Hook, err error) {
 	renderOne := func(ctx context.Context, key string, i int, src string) (string, error) {
 		jctx, _ := r.res.RuntimeContext(ctx, n, c)
-		sql, err := r.res.Env.RenderString(fmt.Sprintf("%s (%s %d)", n.OriginalFilePath, key, i), src, jctx)
+		sql, err := r.res.Env.RenderString(fmt.Sprintf("%s (%s %d)", n.Shown(), key, i), src, jctx)
 		if err != nil {
 			return "", fmt.Errorf("rendering %s %d of %s: %w", key, i, n.Name, err)
 		}

@@ -68,5 +68,5 @@ func (r *Runner) explainMissingColumn(ctx context.Context, c adapters.Conn, n *m
 		"%s: test '%s' is on column '%s', but %s (%s) has no such column; its columns are: %s\n"+
 			"  fix the column name in %s, or add the column to the %s",
 		n.Pos, n.TestMetadata.Name, want, what, got.Render(), strings.Join(names, ", "),
-		n.OriginalFilePath, strings.SplitN(what, " ", 2)[0])}
+		n.Shown(), strings.SplitN(what, " ", 2)[0])}
 }

@@ -1,0 +1,3 @@
+select
+  1 as order_id,
+  {{ config(materialized='table' }} as broken

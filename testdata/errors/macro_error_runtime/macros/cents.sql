@@ -1,0 +1,3 @@
+{% macro cents(col, factor) %}
+  {{ return(helpers.scale(col, factor)) }}
+{% endmacro %}

@@ -1,0 +1,4 @@
+select
+  1 as id,
+  {{ cents('amount', 0 if execute else 100) }} as amount_cents
+from (select 2 as amount)

@@ -1,0 +1,7 @@
+{% macro cents(col) %}
+  ({{ col }} * 100)
+{% endmacro %}
+
+{% macro dollars(col) %}
+  ({{ col / }} 100)
+{% endmacro %}

@@ -1,0 +1,3 @@
+select
+  current_date as d
+from {{ ref('calendr') }}
