@@ -150,22 +150,22 @@ func (s *suite) incremental(t *testing.T) {
 		query string
 		want  []string
 	}{
-		{"select id, v from " + e.rel("inc_append").Render(), []string{"1|a", "2|B", "2|b", "3|c"}},
-		{"select id, v from " + e.rel("inc_di").Render(), []string{"1|a", "2|B", "3|c"}},
-		{"select id, v from " + e.rel("inc_merge").Render(), []string{"1|a", "2|B", "3|c"}},
-		{"select id, v from " + e.rel("inc_default").Render(), []string{"1|a", "2|B", "3|c"}},
-		{"select id, v from " + e.rel("inc_custom").Render(), []string{"1|a", "2|b", "3|c"}},
-		{"select id, v from " + e.rel("inc_override").Render(), []string{"1|a", "2|B!", "3|c!"}},
+		{"select id, v from " + e.sql("inc_append"), []string{"1|a", "2|B", "2|b", "3|c"}},
+		{"select id, v from " + e.sql("inc_di"), []string{"1|a", "2|B", "3|c"}},
+		{"select id, v from " + e.sql("inc_merge"), []string{"1|a", "2|B", "3|c"}},
+		{"select id, v from " + e.sql("inc_default"), []string{"1|a", "2|B", "3|c"}},
+		{"select id, v from " + e.sql("inc_custom"), []string{"1|a", "2|b", "3|c"}},
+		{"select id, v from " + e.sql("inc_override"), []string{"1|a", "2|B!", "3|c!"}},
 		// Microbatch: the 2024-01-01 batch now has no rows, 2024-01-02 has two.
-		{"select id, v, d from " + e.rel("inc_mb").Render(), []string{"2|B|2024-01-02", "3|c|2024-01-02"}},
-		{"select id, v from " + e.rel("custom_mat").Render(), []string{"2|B", "3|c"}},
+		{"select id, v, d from " + e.sql("inc_mb"), []string{"2|B|2024-01-02", "3|c|2024-01-02"}},
+		{"select id, v from " + e.sql("custom_mat"), []string{"2|B", "3|c"}},
 		// check: id 2 changed (a closed and a current version), 3 is new, 1 stays current.
-		{"select id, v, case when dbt_valid_to is null then 'current' else 'closed' end from " + e.rel("snap_check").Render(),
+		{"select id, v, case when dbt_valid_to is null then 'current' else 'closed' end from " + e.sql("snap_check"),
 			[]string{"1|a|current", "2|B|current", "2|b|closed", "3|c|current"}},
 		// timestamp with hard_deletes: invalidate: id 1 left the source and is closed.
-		{"select id, v, case when dbt_valid_to is null then 'current' else 'closed' end from " + e.rel("snap_ts").Render(),
+		{"select id, v, case when dbt_valid_to is null then 'current' else 'closed' end from " + e.sql("snap_ts"),
 			[]string{"1|a|closed", "2|B|current", "2|b|closed", "3|c|current"}},
-		{"select id, v, dbt_valid_from, dbt_valid_to from " + e.rel("snap_custom").Render(),
+		{"select id, v, dbt_valid_from, dbt_valid_to from " + e.sql("snap_custom"),
 			[]string{"1|a|2024-01-01|NULL", "2|B|2024-01-02|NULL", "2|b|2024-01-01|2024-01-02", "3|c|2024-01-02|NULL"}},
 	} {
 		equal(t, c.query, rows(c.query), c.want)

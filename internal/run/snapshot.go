@@ -204,6 +204,9 @@ const fromCol = "__kiln_from"
 // q quotes an identifier the warehouse's way.
 func (s *snapshotter) q(id string) string { return s.ic.Dialect().Quote(id) }
 
+// rel renders a relation the warehouse's way.
+func (s *snapshotter) rel(r adapters.Relation) string { return r.RenderWith(s.ic.Dialect().Quote) }
+
 // cols is the quoted, comma-separated list of the columns' names.
 func (s *snapshotter) cols(cols []adapters.Column) string {
 	out := make([]string, len(cols))
@@ -241,7 +244,7 @@ func (s *snapshotter) run(ctx context.Context, sql string) error {
 	if _, err := s.exec(ctx, s.ic.CreateTempTableSQL(s.src, "SELECT snapshot_query.*, "+strings.Join(sel, ", ")+" FROM (\n"+trimSemi(sql)+"\n) AS snapshot_query")); err != nil {
 		return err
 	}
-	all, err := s.ic.ColumnsOfQuery(ctx, "select * from "+s.src.Render())
+	all, err := s.ic.ColumnsOfQuery(ctx, "select * from "+s.rel(s.src))
 	if err != nil {
 		return err
 	}
@@ -266,14 +269,14 @@ func (s *snapshotter) run(ctx context.Context, sql string) error {
 		return err
 	}
 	if existing != nil && existing.Type != adapters.RelTable {
-		return fmt.Errorf("%s exists as a %s; a snapshot needs a table. Drop it (a snapshot's history cannot be rebuilt, so kiln will not drop it for you)", s.target.Render(), existing.Type)
+		return fmt.Errorf("%s exists as a %s; a snapshot needs a table. Drop it (a snapshot's history cannot be rebuilt, so kiln will not drop it for you)", s.rel(s.target), existing.Type)
 	}
 	// 2. First run: the table is the source plus meta columns.
 	if existing == nil {
-		n, err := s.exec(ctx, "CREATE TABLE "+s.target.Render()+" AS\nSELECT "+s.cols(data)+", "+s.metaSelect("", false)+"\nFROM "+s.src.Render())
+		n, err := s.exec(ctx, "CREATE TABLE "+s.rel(s.target)+" AS\nSELECT "+s.cols(data)+", "+s.metaSelect("", false)+"\nFROM "+s.rel(s.src))
 		s.inserted = n
 		if err == nil {
-			_, err = s.exec(ctx, "DROP TABLE "+s.src.Render())
+			_, err = s.exec(ctx, "DROP TABLE "+s.rel(s.src))
 		}
 		return err
 	}
@@ -324,7 +327,7 @@ func (s *snapshotter) validateSource(ctx context.Context, data []adapters.Column
 	keyList := strings.Join(keyCols, ", ")
 	keyDesc := strings.Join(sc.keys, ", ")
 	sample := func(where string) (int64, string, error) {
-		t, _, err := s.ic.Query(ctx, "SELECT count(*) OVER (), "+keyList+" FROM "+s.src.Render()+" WHERE "+where+" LIMIT 5", 0)
+		t, _, err := s.ic.Query(ctx, "SELECT count(*) OVER (), "+keyList+" FROM "+s.rel(s.src)+" WHERE "+where+" LIMIT 5", 0)
 		if err != nil || len(t.Rows) == 0 {
 			return 0, "", err
 		}
@@ -339,7 +342,7 @@ func (s *snapshotter) validateSource(ctx context.Context, data []adapters.Column
 	} else if cnt > 0 {
 		return fmt.Errorf("%d source row(s) have a NULL in unique_key (%s), e.g. %s. A NULL key never matches its history, so every run would add another current row; filter those rows out or coalesce the key in the snapshot's query. Nothing was changed", cnt, keyDesc, rows)
 	}
-	t, _, err := s.ic.Query(ctx, "SELECT count(*) OVER (), "+keyList+", count(*) FROM "+s.src.Render()+" GROUP BY "+keyList+" HAVING count(*) > 1 LIMIT 5", 0)
+	t, _, err := s.ic.Query(ctx, "SELECT count(*) OVER (), "+keyList+", count(*) FROM "+s.rel(s.src)+" GROUP BY "+keyList+" HAVING count(*) > 1 LIMIT 5", 0)
 	if err != nil {
 		return err
 	}
@@ -363,7 +366,7 @@ func (s *snapshotter) validateSource(ctx context.Context, data []adapters.Column
 			have[strings.ToLower(c.Name)] = true
 		}
 		for _, c := range sc.checkCols {
-			if !have[strings.ToLower(strings.Trim(c, `"`))] {
+			if !have[strings.ToLower(adapters.Unquote(s.ic.Dialect(), c))] {
 				return cfgErr(s.n, "check_cols", "check_cols names %q, which the snapshot's query does not produce", c)
 			}
 		}
@@ -404,7 +407,7 @@ func (s *snapshotter) dupCurrent(ctx context.Context) (int64, string, error) {
 	for i := range s.sc.keys {
 		kc = append(kc, s.q(fmt.Sprint(keyPrefix, i+1)))
 	}
-	inner := "SELECT " + strings.Join(keys, ", ") + " FROM " + s.target.Render() + " AS kiln_tgt WHERE " + s.current("kiln_tgt")
+	inner := "SELECT " + strings.Join(keys, ", ") + " FROM " + s.rel(s.target) + " AS kiln_tgt WHERE " + s.current("kiln_tgt")
 	t, _, err := s.ic.Query(ctx, "SELECT count(*) OVER (), "+strings.Join(kc, ", ")+" FROM ("+inner+") d GROUP BY "+strings.Join(kc, ", ")+" HAVING count(*) > 1 LIMIT 5", 0)
 	if err != nil || len(t.Rows) == 0 {
 		return 0, "", err
@@ -418,7 +421,7 @@ func (s *snapshotter) dupCurrent(ctx context.Context) (int64, string, error) {
 
 func (s *snapshotter) update(ctx context.Context, data []adapters.Column) error {
 	sc := s.sc
-	tgt, err := s.ic.ColumnsOfQuery(ctx, "select * from "+s.target.Render())
+	tgt, err := s.ic.ColumnsOfQuery(ctx, "select * from "+s.rel(s.target))
 	if err != nil {
 		return err
 	}
@@ -428,7 +431,7 @@ func (s *snapshotter) update(ctx context.Context, data []adapters.Column) error 
 	}
 	for _, m := range []string{sc.scdID, sc.metaUpdatedAt, sc.validFrom, sc.validTo} {
 		if _, ok := tgtBy[strings.ToLower(m)]; !ok {
-			return fmt.Errorf("%s has no column %s: it is not a snapshot table (or its meta columns were renamed; see snapshot_meta_column_names)", s.target.Render(), s.q(m))
+			return fmt.Errorf("%s has no column %s: it is not a snapshot table (or its meta columns were renamed; see snapshot_meta_column_names)", s.rel(s.target), s.q(m))
 		}
 	}
 	// Schema evolution first: DuckDB wants DDL before DML in a transaction.
@@ -445,9 +448,9 @@ func (s *snapshotter) update(ctx context.Context, data []adapters.Column) error 
 		to, err := s.ic.WidenType(t.DataType, c.DataType)
 		if err != nil {
 			if te, ok := err.(*adapters.TypeChangeError); ok {
-				te.Column = c.Name
+				te.Column, te.Quote = c.Name, s.q
 			}
-			return fmt.Errorf("cannot keep the history of %s: %w. Nothing was changed; cast the column in the snapshot's query to its old type", s.target.Render(), err)
+			return fmt.Errorf("cannot keep the history of %s: %w. Nothing was changed; cast the column in the snapshot's query to its old type", s.rel(s.target), err)
 		}
 		if !strings.EqualFold(to, t.DataType) {
 			ddl = append(ddl, s.ic.AlterColumnTypeSQL(s.target, c.Name, to))
@@ -480,7 +483,7 @@ func (s *snapshotter) update(ctx context.Context, data []adapters.Column) error 
 		join = append(join, "src."+kc+" = cur."+kc)
 		srcJoin = append(srcJoin, "src."+kc+" = kiln_del."+kc)
 	}
-	if _, err := s.exec(ctx, s.ic.CreateTempTableSQL(s.cur, "SELECT kiln_tgt.*, "+strings.Join(keySel, ", ")+" FROM "+s.target.Render()+" AS kiln_tgt WHERE "+s.current("kiln_tgt"))); err != nil {
+	if _, err := s.exec(ctx, s.ic.CreateTempTableSQL(s.cur, "SELECT kiln_tgt.*, "+strings.Join(keySel, ", ")+" FROM "+s.rel(s.target)+" AS kiln_tgt WHERE "+s.current("kiln_tgt"))); err != nil {
 		return err
 	}
 	marker := "FALSE"
@@ -503,19 +506,19 @@ func (s *snapshotter) update(ctx context.Context, data []adapters.Column) error 
 			}
 		}
 		for _, c := range cols {
-			name := strings.Trim(c, `"`)
+			name := adapters.Unquote(s.ic.Dialect(), c)
 			changed = append(changed, "src."+s.q(name)+" IS DISTINCT FROM cur."+s.q(name))
 		}
 	}
 	changed = append(changed, marker)
-	chgSQL := "SELECT src.*, cur." + s.q(sc.scdID) + " AS __kiln_cur_scd\nFROM " + s.src.Render() + " AS src\nLEFT JOIN " + s.cur.Render() + " AS cur ON " + strings.Join(join, " AND ") +
+	chgSQL := "SELECT src.*, cur." + s.q(sc.scdID) + " AS __kiln_cur_scd\nFROM " + s.rel(s.src) + " AS src\nLEFT JOIN " + s.rel(s.cur) + " AS cur ON " + strings.Join(join, " AND ") +
 		"\nWHERE cur." + s.q(keyPrefix+"1") + " IS NULL OR " + strings.Join(changed, " OR ")
 	if _, err := s.exec(ctx, s.ic.CreateTempTableSQL(s.chg, chgSQL)); err != nil {
 		return err
 	}
 	if sc.hardDeletes != "ignore" {
-		delSQL := "SELECT kiln_del.* FROM " + s.cur.Render() + " AS kiln_del WHERE NOT " + strings.ReplaceAll(marker, "cur.", "kiln_del.") +
-			" AND NOT EXISTS (SELECT 1 FROM " + s.src.Render() + " AS src WHERE " + strings.Join(srcJoin, " AND ") + ")"
+		delSQL := "SELECT kiln_del.* FROM " + s.rel(s.cur) + " AS kiln_del WHERE NOT " + strings.ReplaceAll(marker, "cur.", "kiln_del.") +
+			" AND NOT EXISTS (SELECT 1 FROM " + s.rel(s.src) + " AS src WHERE " + strings.Join(srcJoin, " AND ") + ")"
 		if _, err := s.exec(ctx, s.ic.CreateTempTableSQL(s.del, delSQL)); err != nil {
 			return err
 		}
@@ -547,7 +550,7 @@ func (s *snapshotter) update(ctx context.Context, data []adapters.Column) error 
 			meta += ", 'False'"
 		}
 	}
-	n, err = s.exec(ctx, "INSERT INTO "+s.target.Render()+" ("+s.cols(data)+", "+strings.Join(metaCols, ", ")+")\nSELECT "+s.prefixed("chg", data)+", "+meta+" FROM "+s.chg.Render()+" AS chg")
+	n, err = s.exec(ctx, "INSERT INTO "+s.rel(s.target)+" ("+s.cols(data)+", "+strings.Join(metaCols, ", ")+")\nSELECT "+s.prefixed("chg", data)+", "+meta+" FROM "+s.rel(s.chg)+" AS chg")
 	if err != nil {
 		return err
 	}
@@ -561,7 +564,7 @@ func (s *snapshotter) update(ctx context.Context, data []adapters.Column) error 
 			}
 		}
 		delMeta := s.deletedMeta()
-		n, err := s.exec(ctx, "INSERT INTO "+s.target.Render()+" ("+s.cols(keep)+", "+strings.Join(metaCols, ", ")+")\nSELECT "+s.prefixed("kiln_del", keep)+", "+delMeta+" FROM "+s.del.Render()+" AS kiln_del")
+		n, err := s.exec(ctx, "INSERT INTO "+s.rel(s.target)+" ("+s.cols(keep)+", "+strings.Join(metaCols, ", ")+")\nSELECT "+s.prefixed("kiln_del", keep)+", "+delMeta+" FROM "+s.rel(s.del)+" AS kiln_del")
 		if err != nil {
 			return err
 		}
@@ -573,15 +576,15 @@ func (s *snapshotter) update(ctx context.Context, data []adapters.Column) error 
 		return err
 	}
 	if dupAfter > dupBefore {
-		return fmt.Errorf("refusing to commit: %d key(s) would have more than one current row in %s, e.g. %s. Nothing was changed; please report this with the snapshot's configuration", dupAfter, s.target.Render(), rows)
+		return fmt.Errorf("refusing to commit: %d key(s) would have more than one current row in %s, e.g. %s. Nothing was changed; please report this with the snapshot's configuration", dupAfter, s.rel(s.target), rows)
 	}
 	for _, t := range []adapters.Relation{s.src, s.cur, s.chg} {
-		if _, err := s.exec(ctx, "DROP TABLE "+t.Render()); err != nil {
+		if _, err := s.exec(ctx, "DROP TABLE "+s.rel(t)); err != nil {
 			return err
 		}
 	}
 	if sc.hardDeletes != "ignore" {
-		if _, err := s.exec(ctx, "DROP TABLE "+s.del.Render()); err != nil {
+		if _, err := s.exec(ctx, "DROP TABLE "+s.rel(s.del)); err != nil {
 			return err
 		}
 	}
