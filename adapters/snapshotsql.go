@@ -34,6 +34,17 @@ type SnapshotSQL struct {
 	NewRecord                  bool     // hard_deletes: new_record
 	// The meta columns' names (snapshot_meta_column_names applied).
 	ScdID, UpdatedAt, ValidFrom, ValidTo, IsDeleted string
+	// Hash writes dbt_scd_id from its parts: a project's
+	// snapshot_hash_arguments; nil: the dialect's HashArguments (the
+	// macro's fast path).
+	Hash func(parts []string) string
+}
+
+func (s SnapshotSQL) hash(parts []string) string {
+	if s.Hash != nil {
+		return s.Hash(parts)
+	}
+	return s.D.HashArguments(parts)
 }
 
 func (s SnapshotSQL) q(id string) string    { return s.D.Quote(id) }
@@ -107,7 +118,7 @@ func (s SnapshotSQL) meta(alias string, deleted bool) string {
 	if s.ValidToCurrent != "" {
 		validTo = "coalesce(" + validTo + ", " + s.ValidToCurrent + ")"
 	}
-	out := s.D.HashArguments(parts) + " AS " + s.q(s.ScdID) +
+	out := s.hash(parts) + " AS " + s.q(s.ScdID) +
 		", " + f + " AS " + s.q(s.UpdatedAt) + ", " + f + " AS " + s.q(s.ValidFrom) + ", " + validTo + " AS " + s.q(s.ValidTo)
 	if s.NewRecord || deleted {
 		flag := "'False'"
@@ -260,6 +271,6 @@ func (s SnapshotSQL) InsertDeletions(keep []Column) string {
 	if s.ValidToCurrent != "" {
 		validTo = s.ValidToCurrent
 	}
-	meta := s.D.HashArguments(parts) + ", " + s.Now + ", " + s.Now + ", " + validTo + ", 'True'"
+	meta := s.hash(parts) + ", " + s.Now + ", " + s.Now + ", " + validTo + ", 'True'"
 	return "INSERT INTO " + s.rel(s.Target) + " (" + s.cols(keep) + ", " + s.metaCols(true) + ")\nSELECT " + s.prefixed("kiln_del", keep) + ", " + meta + " FROM " + s.rel(s.Del) + " AS kiln_del"
 }

@@ -27,6 +27,7 @@ package run
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -175,6 +176,9 @@ type snapshotter struct {
 	src, cur adapters.Relation
 	chg, del adapters.Relation
 	sq       adapters.SnapshotSQL
+	// macroErr is the first error of a building-block macro called while
+	// writing a statement (sq.Hash); exec reports it instead of running.
+	macroErr error
 	inserted int64
 	updated  int64
 }
@@ -196,6 +200,9 @@ func (r *Runner) snapshot(ctx context.Context, n *manifest.Node, c adapters.Conn
 	s.sq = adapters.SnapshotSQL{D: ic.Dialect(), Target: target, Src: s.src, Cur: s.cur, Chg: s.chg, Del: s.del,
 		Keys: sc.keys, Now: s.now, ValidToCurrent: sc.validToCurrent, NewRecord: sc.hardDeletes == "new_record",
 		ScdID: sc.scdID, UpdatedAt: sc.metaUpdatedAt, ValidFrom: sc.validFrom, ValidTo: sc.validTo, IsDeleted: sc.isDeleted}
+	if r.res.Env.IsOverridden("snapshot_hash_arguments") {
+		s.sq.Hash = s.hashMacro(ctx)
+	}
 	err = inTx(ctx, ic, target, pre, post, func() error { return s.run(ctx, sql) })
 	ic.Forget(target)
 	if err != nil {
@@ -210,7 +217,34 @@ func (s *snapshotter) q(id string) string { return s.ic.Dialect().Quote(id) }
 // rel renders a relation the warehouse's way.
 func (s *snapshotter) rel(r adapters.Relation) string { return r.RenderWith(s.ic.Dialect().Quote) }
 
+// hashMacro writes dbt_scd_id with the project's snapshot_hash_arguments.
+func (s *snapshotter) hashMacro(ctx context.Context) func([]string) string {
+	res := s.r.res
+	jctx, _ := res.RuntimeContext(ctx, s.n, s.ic)
+	return func(parts []string) string {
+		args := make([]any, len(parts))
+		for i, p := range parts {
+			args[i] = p
+		}
+		v, err := res.Env.CallMacro(jctx, "snapshot_hash_arguments", []any{args}, nil)
+		sql := ""
+		if v != nil {
+			sql = strings.TrimSpace(fmt.Sprint(v))
+		}
+		if err == nil && sql == "" {
+			err = errors.New("it returned no SQL; it must return the expression of dbt_scd_id over its args")
+		}
+		if err != nil && s.macroErr == nil {
+			s.macroErr = fmt.Errorf("snapshot_hash_arguments: %w", err)
+		}
+		return sql
+	}
+}
+
 func (s *snapshotter) exec(ctx context.Context, sql string) (int64, error) {
+	if s.macroErr != nil {
+		return 0, s.macroErr
+	}
 	resp, err := s.ic.Exec(ctx, sql)
 	if err != nil {
 		return 0, fmt.Errorf("snapshot %s: %w", s.n.Name, err)
