@@ -44,9 +44,19 @@ type Relation struct {
 // QuoteIdent quotes an identifier with double quotes, doubling embedded ones.
 func QuoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
 
-// Render returns the relation as SQL, e.g. "db"."schema"."orders". Empty parts
-// are left out.
-func (r Relation) Render() string {
+// Render returns the relation as SQL with double-quoted parts, e.g.
+// "db"."schema"."orders": for the adapters whose dialect quotes that way.
+// Code outside an adapter renders with RenderWith(conn.Dialect().Quote).
+func (r Relation) Render() string { return r.RenderWith(QuoteIdent) }
+
+// RenderWith returns the relation as SQL, each quoted part quoted by quote
+// (a Dialect's Quote; nil: QuoteIdent). Empty parts are left out. The
+// quoting is a parameter, not a field, so that Relation stays a comparable
+// value.
+func (r Relation) RenderWith(quote func(string) string) string {
+	if quote == nil {
+		quote = QuoteIdent
+	}
 	if r.CTEName != "" {
 		return r.CTEName
 	}
@@ -58,7 +68,7 @@ func (r Relation) Render() string {
 		if noQuote {
 			parts = append(parts, s)
 		} else {
-			parts = append(parts, QuoteIdent(s))
+			parts = append(parts, quote(s))
 		}
 	}
 	add(r.Database, r.NoQuoteDatabase)
@@ -317,4 +327,31 @@ func Types() []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// Unquote returns the name an identifier written in d's quotes stands for
+// ("Col" → Col where d quotes with double quotes, `Col` → Col with
+// backticks), or s trimmed when it is not quoted that way. Config values
+// that name columns (check_cols, merge_update_columns, a test's column)
+// may be written quoted. d nil: double quotes.
+func Unquote(d Dialect, s string) string {
+	s = strings.TrimSpace(s)
+	quote := QuoteIdent
+	if d != nil {
+		quote = d.Quote
+	}
+	// The dialect's quotes are what it wraps an empty name in: `""`, "``", `[]`.
+	empty := quote("")
+	if len(empty) < 2 || len(empty)%2 != 0 {
+		return s
+	}
+	open, close := empty[:len(empty)/2], empty[len(empty)/2:]
+	if len(s) < len(open)+len(close) || !strings.HasPrefix(s, open) || !strings.HasSuffix(s, close) {
+		return s
+	}
+	inner := s[len(open) : len(s)-len(close)]
+	// Undo the escaping the dialect applies to its closing quote.
+	esc := quote(close)
+	esc = esc[len(open) : len(esc)-len(close)]
+	return strings.ReplaceAll(inner, esc, close)
 }

@@ -77,12 +77,18 @@ type TypeChangeError struct {
 	Have     string
 	Incoming string
 	Reason   string
+	// Quote quotes Column in the message (the dialect's; nil: QuoteIdent).
+	Quote func(string) string
 }
 
 func (e *TypeChangeError) Error() string {
 	col := ""
 	if e.Column != "" {
-		col = "column " + QuoteIdent(e.Column) + ": "
+		q := e.Quote
+		if q == nil {
+			q = QuoteIdent
+		}
+		col = "column " + q(e.Column) + ": "
 	}
 	msg := fmt.Sprintf("%sthe model now produces %s but the table stores %s, and no type holds both without losing data", col, e.Incoming, e.Have)
 	if e.Reason != "" {

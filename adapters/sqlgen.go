@@ -59,12 +59,16 @@ type StandardSQL struct {
 	Quote func(string) string
 }
 
-func (s StandardSQL) q(id string) string {
+// Ident quotes an identifier with the builder's quoting.
+func (s StandardSQL) Ident(id string) string {
 	if s.Quote != nil {
 		return s.Quote(id)
 	}
 	return QuoteIdent(id)
 }
+
+// Rel renders a relation with the builder's quoting.
+func (s StandardSQL) Rel(r Relation) string { return r.RenderWith(s.Quote) }
 
 // QuotedCSV is get_quoted_csv over the columns' names.
 func (s StandardSQL) QuotedCSV(cols []Column) string {
@@ -73,14 +77,14 @@ func (s StandardSQL) QuotedCSV(cols []Column) string {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString(s.q(c.Name))
+		b.WriteString(s.Ident(c.Name))
 	}
 	return b.String()
 }
 
 func (s StandardSQL) InsertInto(target, source Relation, cols []Column) string {
 	csv := s.QuotedCSV(cols)
-	return "insert into " + target.Render() + " (" + csv + ")\n(select " + csv + " from " + source.Render() + ")"
+	return "insert into " + s.Rel(target) + " (" + csv + ")\n(select " + csv + " from " + s.Rel(source) + ")"
 }
 
 func predicateSuffix(predicates []string) string {
@@ -96,16 +100,16 @@ func (s StandardSQL) DeleteInsert(target, source Relation, uniqueKey []string, c
 	if len(uniqueKey) == 0 {
 		return []string{insert}
 	}
-	del := "delete from " + target.Render() + " as DBT_INTERNAL_DEST\n"
+	del := "delete from " + s.Rel(target) + " as DBT_INTERNAL_DEST\n"
 	if len(uniqueKey) == 1 {
 		k := uniqueKey[0]
-		del += "where (" + k + ") in (select distinct (" + k + ") from " + source.Render() + " as DBT_INTERNAL_SOURCE)"
+		del += "where (" + k + ") in (select distinct (" + k + ") from " + s.Rel(source) + " as DBT_INTERNAL_SOURCE)"
 	} else {
 		on := make([]string, len(uniqueKey))
 		for i, k := range uniqueKey {
 			on[i] = "DBT_INTERNAL_SOURCE." + k + " = DBT_INTERNAL_DEST." + k
 		}
-		del += "using " + source.Render() + " as DBT_INTERNAL_SOURCE\nwhere " + strings.Join(on, " and ")
+		del += "using " + s.Rel(source) + " as DBT_INTERNAL_SOURCE\nwhere " + strings.Join(on, " and ")
 	}
 	return []string{del + predicateSuffix(predicates), insert}
 }
@@ -122,34 +126,34 @@ func (s StandardSQL) Merge(target, source Relation, uniqueKey []string, cols []C
 		on = append(on, "DBT_INTERNAL_SOURCE."+k+" = DBT_INTERNAL_DEST."+k)
 	}
 	var b strings.Builder
-	b.WriteString("merge into " + target.Render() + " as DBT_INTERNAL_DEST\nusing " + source.Render() + " as DBT_INTERNAL_SOURCE\non " + strings.Join(on, " and "))
+	b.WriteString("merge into " + s.Rel(target) + " as DBT_INTERNAL_DEST\nusing " + s.Rel(source) + " as DBT_INTERNAL_SOURCE\non " + strings.Join(on, " and "))
 	if len(uniqueKey) > 0 && len(update) > 0 {
 		set := make([]string, len(update))
 		for i, c := range update {
-			set[i] = s.q(c) + " = DBT_INTERNAL_SOURCE." + s.q(c)
+			set[i] = s.Ident(c) + " = DBT_INTERNAL_SOURCE." + s.Ident(c)
 		}
 		b.WriteString("\nwhen matched then update set " + strings.Join(set, ", "))
 	}
 	vals := make([]string, len(cols))
 	for i, c := range cols {
-		vals[i] = "DBT_INTERNAL_SOURCE." + s.q(c.Name)
+		vals[i] = "DBT_INTERNAL_SOURCE." + s.Ident(c.Name)
 	}
 	b.WriteString("\nwhen not matched then insert (" + s.QuotedCSV(cols) + ") values (" + strings.Join(vals, ", ") + ")")
 	return b.String()
 }
 
 func (s StandardSQL) ReplaceWindow(target, source Relation, eventTime, start, end string, cols []Column, predicates []string) []string {
-	del := "delete from " + target.Render() + " as DBT_INTERNAL_DEST\nwhere DBT_INTERNAL_DEST." + eventTime + " >= " + start +
+	del := "delete from " + s.Rel(target) + " as DBT_INTERNAL_DEST\nwhere DBT_INTERNAL_DEST." + eventTime + " >= " + start +
 		" and DBT_INTERNAL_DEST." + eventTime + " < " + end + predicateSuffix(predicates)
 	return []string{del, s.InsertInto(target, source, cols)}
 }
 
 func (s StandardSQL) AddColumn(rel Relation, col Column) string {
-	return "alter table " + rel.Render() + " add column " + s.q(col.Name) + " " + col.DataType
+	return "alter table " + s.Rel(rel) + " add column " + s.Ident(col.Name) + " " + col.DataType
 }
 
 func (s StandardSQL) DropColumn(rel Relation, column string) string {
-	return "alter table " + rel.Render() + " drop column " + s.q(column)
+	return "alter table " + s.Rel(rel) + " drop column " + s.Ident(column)
 }
 
 func (s StandardSQL) HashArguments(exprs []string) string {
@@ -161,7 +165,7 @@ func (s StandardSQL) HashArguments(exprs []string) string {
 }
 
 func (s StandardSQL) UpdateFrom(target Relation, alias, set string, source Relation, sourceAlias, where string) string {
-	return "update " + target.Render() + " as " + alias + " set " + set + "\nfrom " + source.Render() + " as " + sourceAlias + " where " + where
+	return "update " + s.Rel(target) + " as " + alias + " set " + set + "\nfrom " + s.Rel(source) + " as " + sourceAlias + " where " + where
 }
 
 // TimestampLiteral is dbt's string literal of the bound, e.g.

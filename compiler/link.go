@@ -550,7 +550,7 @@ func (b *builder) nameRelations() {
 		}
 		if n.ResourceType == manifest.Model || n.ResourceType == manifest.Seed || n.ResourceType == manifest.Snapshot {
 			if n.Config.Materialized() != "ephemeral" {
-				n.RelationName = nodeRelation(n).Render()
+				n.RelationName = nodeRelation(n).RenderWith(b.r.Env.Quote)
 			}
 		}
 	})

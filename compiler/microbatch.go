@@ -52,6 +52,6 @@ func (b *Batch) filter(rel *jinja.Relation, eventTime any, name string, lit func
 		lit = adapters.StandardSQL{}.TimestampLiteral
 	}
 	rel.Limited = fmt.Sprintf("(select * from %s where %s >= %s and %s < %s) _dbt_et_filter_subq_%s",
-		rel.R.Render(), et, lit(b.Start), et, lit(b.End), name)
+		rel.R.RenderWith(rel.Quote), et, lit(b.Start), et, lit(b.End), name)
 	return rel
 }

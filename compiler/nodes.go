@@ -365,7 +365,7 @@ func applyPatch(n *manifest.Node, patch *project.NodePatch, file, pkg string) {
 // parseContext is the Jinja context of the parse render.
 func (b *builder) parseContext(n *manifest.Node, res jinja.Resolver) *jinja.Context {
 	g := b.r.baseGlobals()
-	g["this"] = jinja.NewRelation(adapters.Relation{Database: b.targetDatabase(), Schema: b.targetSchema(), Identifier: n.Name})
+	g["this"] = b.r.Env.NewRelation(adapters.Relation{Database: b.targetDatabase(), Schema: b.targetSchema(), Identifier: n.Name})
 	g["model"] = nodeContextMap(n)
 	return &jinja.Context{Package: n.PackageName, Execute: false, Globals: g, Resolver: res, Ctx: b.ctx}
 }
@@ -590,7 +590,7 @@ func (b *builder) buildSources(p *project.Project, pr *project.Properties) {
 			if q, ok := quoting["database"].(bool); ok && !q {
 				rel.NoQuoteDatabase = true
 			}
-			sd.RelationName = rel.Render()
+			sd.RelationName = rel.RenderWith(b.r.Env.Quote)
 			b.m.Sources[id] = sd
 		}
 	}

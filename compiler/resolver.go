@@ -92,12 +92,12 @@ func (p *parseResolver) Ref(args []string, version any) (any, error) {
 	ra.Version = version
 	p.refs = append(p.refs, ra)
 	// At parse time the relation is a placeholder named after the ref.
-	return jinja.NewRelation(adapters.Relation{Database: p.b.targetDatabase(), Schema: p.b.targetSchema(), Identifier: ra.Name}), nil
+	return p.b.r.Env.NewRelation(adapters.Relation{Database: p.b.targetDatabase(), Schema: p.b.targetSchema(), Identifier: ra.Name}), nil
 }
 
 func (p *parseResolver) Source(src, table string) (any, error) {
 	p.sources = append(p.sources, []string{src, table})
-	return jinja.NewRelation(adapters.Relation{Database: p.b.targetDatabase(), Schema: src, Identifier: table}), nil
+	return p.b.r.Env.NewRelation(adapters.Relation{Database: p.b.targetDatabase(), Schema: src, Identifier: table}), nil
 }
 
 func (p *parseResolver) Config(kwargs map[string]any) error {

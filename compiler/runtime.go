@@ -217,7 +217,7 @@ func (rr *runtimeResolver) Ref(args []string, version any) (any, error) {
 		return nil, fmt.Errorf("kiln could not infer every dependency of '%s' at parse time: ref('%s') is only reached at run time. Add `-- depends_on: {{ ref('%s') }}` to the top of %s", rr.node.Name, ra.Name, ra.Name, shownFile(rr.node))
 	}
 	if rel, ok := rr.r.Defer[t.UniqueID]; ok {
-		return rr.empty(jinja.NewRelation(rel), t.Name), nil
+		return rr.empty(rr.r.Env.NewRelation(rel), t.Name), nil
 	}
 	if cte, ok := rr.sub.relation(t.UniqueID); ok {
 		return jinja.NewRelation(adapters.Relation{CTEName: cte}), nil
@@ -231,7 +231,7 @@ func (rr *runtimeResolver) Ref(args []string, version any) (any, error) {
 			rr.ctes = append(rr.ctes, t.UniqueID)
 		}
 	}
-	return rr.empty(rr.window().filter(jinja.NewRelation(nodeRelation(t)), t.Config["event_time"], t.Name, rr.timestampLiteral()), t.Name), nil
+	return rr.empty(rr.window().filter(rr.r.Env.NewRelation(nodeRelation(t)), t.Config["event_time"], t.Name, rr.timestampLiteral()), t.Name), nil
 }
 
 // window is the event-time window refs and sources are restricted to: the
@@ -281,7 +281,7 @@ func (rr *runtimeResolver) Source(src, table string) (any, error) {
 	if q, ok := s.Quoting["database"].(bool); ok && !q {
 		rel.NoQuoteDatabase = true
 	}
-	return rr.empty(rr.window().filter(jinja.NewRelation(rel), s.Config["event_time"], s.Name, rr.timestampLiteral()), s.Name), nil
+	return rr.empty(rr.window().filter(rr.r.Env.NewRelation(rel), s.Config["event_time"], s.Name, rr.timestampLiteral()), s.Name), nil
 }
 
 // Config: a generic test macro may call config() (dbt_utils sets fail_calc
@@ -355,7 +355,7 @@ func (rr *runtimeResolver) Warn(msg string) {
 func (r *Result) RuntimeContext(ctx context.Context, n *manifest.Node, conn adapters.Conn) (*jinja.Context, *runtimeResolver) {
 	rr := &runtimeResolver{r: r, node: n, conn: conn}
 	g := r.baseGlobals()
-	g["this"] = jinja.NewRelation(nodeRelation(n))
+	g["this"] = r.Env.NewRelation(nodeRelation(n))
 	g["model"] = modelMap(n)
 	g["graph"] = r.graphGlobal()
 	return &jinja.Context{Package: n.PackageName, Execute: true, Globals: g, Resolver: rr, Conn: conn, Ctx: ctx}, rr

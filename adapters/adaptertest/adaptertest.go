@@ -111,6 +111,9 @@ func (e *env) rel(id string) adapters.Relation {
 	return adapters.Relation{Schema: e.schema, Identifier: id}
 }
 
+// sql renders the relation id of the schema in the connection's dialect.
+func (e *env) sql(id string) string { return e.rel(id).RenderWith(e.c.Dialect().Quote) }
+
 func (e *env) exec(q string) {
 	e.t.Helper()
 	if _, err := e.c.Exec(context.Background(), q); err != nil {

@@ -3,9 +3,13 @@ package adaptertest
 // The Incremental subtest builds a project twice through the compiler and
 // the runner, the source rows changing in between, and checks every row:
 // incremental models with each built-in strategy (append, delete+insert,
-// merge, microbatch), a custom strategy macro, an overridden building block
-// (get_delete_insert_merge_sql), snapshots (timestamp, check, a custom
-// strategy), a custom {% materialization %} and a unit test. Every adapter
+// merge — also on a composite key, with incremental_predicates and with
+// merge_update_columns —, microbatch), on_schema_change adding a column,
+// is_incremental() reading {{ this }}, a custom strategy macro, an
+// overridden building block (get_delete_insert_merge_sql), snapshots
+// (timestamp with hard_deletes invalidate, check, check_cols 'all' with
+// hard_deletes new_record, a custom strategy), a custom {% materialization
+// %} and unit tests (one of an incremental model, given `this`). Every adapter
 // must produce the same rows; the SQL is kept portable (no dialect-specific
 // syntax beyond what the adapters' own macros generate).
 
@@ -40,6 +44,17 @@ union all select 3, 'c', cast('2024-01-02' as date)
 	"models/inc_mb.sql": `{{ config(materialized='incremental', incremental_strategy='microbatch', event_time='d', batch_size='day', begin='2024-01-01') }}
 select id, v, d from {{ ref('src') }}
 `,
+	// merge on a composite key. (delete+insert is overridden by the
+	// project's default__get_delete_insert_merge_sql below, for every model.)
+	"models/inc_merge_composite.sql": "{{ config(materialized='incremental', incremental_strategy='merge', unique_key=['id', 'k']) }}\nselect id, v, 'x' as k from {{ ref('src') }}\n",
+	// incremental_predicates restrict the match: no stored row matches, so id 2 is kept twice.
+	"models/inc_merge_predicates.sql": "{{ config(materialized='incremental', incremental_strategy='merge', unique_key='id', incremental_predicates=['DBT_INTERNAL_DEST.id > 100']) }}\nselect id, v from {{ ref('src') }}\n",
+	// merge_update_columns: first_v keeps the value of the first version.
+	"models/inc_merge_cols.sql": "{{ config(materialized='incremental', incremental_strategy='merge', unique_key='id', merge_update_columns=['v']) }}\nselect id, v, v as first_v from {{ ref('src') }}\n",
+	// on_schema_change: round 2 adds a column.
+	"models/inc_schema.sql": "{{ config(materialized='incremental', incremental_strategy='merge', unique_key='id', on_schema_change='append_new_columns') }}\nselect id, v{% if var('round') == 2 %}, 'new' as extra{% endif %} from {{ ref('src') }}\n",
+	// is_incremental() and {{ this }}: only ids above the stored maximum.
+	"models/inc_this.sql":   "{{ config(materialized='incremental', incremental_strategy='append') }}\nselect id, v from {{ ref('src') }}\n{% if is_incremental() %}where id > (select max(id) from {{ this }}){% endif %}\n",
 	"models/custom_mat.sql": "{{ config(materialized='conformance_table') }}\nselect id, v from {{ ref('src') }}\n",
 	"models/doubled.sql":    "select id, id * 2 as twice from {{ ref('src') }}\n",
 	"models/unit.yml": `unit_tests:
@@ -50,6 +65,17 @@ select id, v, d from {{ ref('src') }}
         rows: [{id: 5}, {id: 7}]
     expect:
       rows: [{id: 5, twice: 10}, {id: 7, twice: 14}]
+  - name: incremental_reads_this
+    model: inc_this
+    overrides:
+      macros: {is_incremental: true}
+    given:
+      - input: ref('src')
+        rows: [{id: 1, v: a}, {id: 4, v: d}]
+      - input: this
+        rows: [{id: 2, v: b}]
+    expect:
+      rows: [{id: 4, v: d}]
 `,
 	"snapshots/snaps.sql": `{% snapshot snap_check %}
 {{ config(target_schema=target.schema, unique_key='id', strategy='check', check_cols=['v']) }}
@@ -58,6 +84,10 @@ select id, v from {{ ref('src') }}
 {% snapshot snap_ts %}
 {{ config(target_schema=target.schema, unique_key='id', strategy='timestamp', updated_at='d', hard_deletes='invalidate') }}
 select id, v, d from {{ ref('src') }}
+{% endsnapshot %}
+{% snapshot snap_deleted %}
+{{ config(target_schema=target.schema, unique_key='id', strategy='check', check_cols='all', hard_deletes='new_record') }}
+select id, v from {{ ref('src') }}
 {% endsnapshot %}
 {% snapshot snap_custom %}
 {{ config(target_schema=target.schema, unique_key='id', strategy='changed_value') }}
@@ -150,22 +180,30 @@ func (s *suite) incremental(t *testing.T) {
 		query string
 		want  []string
 	}{
-		{"select id, v from " + e.rel("inc_append").Render(), []string{"1|a", "2|B", "2|b", "3|c"}},
-		{"select id, v from " + e.rel("inc_di").Render(), []string{"1|a", "2|B", "3|c"}},
-		{"select id, v from " + e.rel("inc_merge").Render(), []string{"1|a", "2|B", "3|c"}},
-		{"select id, v from " + e.rel("inc_default").Render(), []string{"1|a", "2|B", "3|c"}},
-		{"select id, v from " + e.rel("inc_custom").Render(), []string{"1|a", "2|b", "3|c"}},
-		{"select id, v from " + e.rel("inc_override").Render(), []string{"1|a", "2|B!", "3|c!"}},
+		{"select id, v from " + e.sql("inc_append"), []string{"1|a", "2|B", "2|b", "3|c"}},
+		{"select id, v from " + e.sql("inc_di"), []string{"1|a", "2|B", "3|c"}},
+		{"select id, v from " + e.sql("inc_merge"), []string{"1|a", "2|B", "3|c"}},
+		{"select id, v from " + e.sql("inc_default"), []string{"1|a", "2|B", "3|c"}},
+		{"select id, v from " + e.sql("inc_custom"), []string{"1|a", "2|b", "3|c"}},
+		{"select id, v from " + e.sql("inc_override"), []string{"1|a", "2|B!", "3|c!"}},
 		// Microbatch: the 2024-01-01 batch now has no rows, 2024-01-02 has two.
-		{"select id, v, d from " + e.rel("inc_mb").Render(), []string{"2|B|2024-01-02", "3|c|2024-01-02"}},
-		{"select id, v from " + e.rel("custom_mat").Render(), []string{"2|B", "3|c"}},
+		{"select id, v, d from " + e.sql("inc_mb"), []string{"2|B|2024-01-02", "3|c|2024-01-02"}},
+		{"select id, v, k from " + e.sql("inc_merge_composite"), []string{"1|a|x", "2|B|x", "3|c|x"}},
+		{"select id, v from " + e.sql("inc_merge_predicates"), []string{"1|a", "2|B", "2|b", "3|c"}},
+		{"select id, v, first_v from " + e.sql("inc_merge_cols"), []string{"1|a|a", "2|B|b", "3|c|c"}},
+		{"select id, v, extra from " + e.sql("inc_schema"), []string{"1|a|NULL", "2|B|new", "3|c|new"}},
+		{"select id, v from " + e.sql("inc_this"), []string{"1|a", "2|b", "3|c"}},
+		{"select id, v from " + e.sql("custom_mat"), []string{"2|B", "3|c"}},
 		// check: id 2 changed (a closed and a current version), 3 is new, 1 stays current.
-		{"select id, v, case when dbt_valid_to is null then 'current' else 'closed' end from " + e.rel("snap_check").Render(),
+		{"select id, v, case when dbt_valid_to is null then 'current' else 'closed' end from " + e.sql("snap_check"),
 			[]string{"1|a|current", "2|B|current", "2|b|closed", "3|c|current"}},
 		// timestamp with hard_deletes: invalidate: id 1 left the source and is closed.
-		{"select id, v, case when dbt_valid_to is null then 'current' else 'closed' end from " + e.rel("snap_ts").Render(),
+		{"select id, v, case when dbt_valid_to is null then 'current' else 'closed' end from " + e.sql("snap_ts"),
 			[]string{"1|a|closed", "2|B|current", "2|b|closed", "3|c|current"}},
-		{"select id, v, dbt_valid_from, dbt_valid_to from " + e.rel("snap_custom").Render(),
+		// hard_deletes: new_record: id 1 left the source; its version is closed and a deletion record is current.
+		{"select id, v, case when dbt_valid_to is null then 'current' else 'closed' end, dbt_is_deleted from " + e.sql("snap_deleted"),
+			[]string{"1|a|closed|False", "1|a|current|True", "2|B|current|False", "2|b|closed|False", "3|c|current|False"}},
+		{"select id, v, dbt_valid_from, dbt_valid_to from " + e.sql("snap_custom"),
 			[]string{"1|a|2024-01-01|NULL", "2|B|2024-01-02|NULL", "2|b|2024-01-01|2024-01-02", "3|c|2024-01-02|NULL"}},
 	} {
 		equal(t, c.query, rows(c.query), c.want)

@@ -33,14 +33,14 @@ func (Dialect) MaxIdentifierLength() int { return 0 }
 // Trino accepts as a qualifier.
 const destAlias = "DBT_INTERNAL_DEST."
 
-func destRef(target adapters.Relation) string {
-	return adapters.QuoteIdent(target.Identifier) + "."
+func (d Dialect) destRef(target adapters.Relation) string {
+	return d.Ident(target.Identifier) + "."
 }
 
-func deletePredicates(target adapters.Relation, predicates []string) string {
+func (d Dialect) deletePredicates(target adapters.Relation, predicates []string) string {
 	var b strings.Builder
 	for _, p := range predicates {
-		b.WriteString("\n  and (" + strings.ReplaceAll(p, destAlias, destRef(target)) + ")")
+		b.WriteString("\n  and (" + strings.ReplaceAll(p, destAlias, d.destRef(target)) + ")")
 	}
 	return b.String()
 }
@@ -52,25 +52,25 @@ func (d Dialect) DeleteInsert(target, source adapters.Relation, uniqueKey []stri
 	if len(uniqueKey) == 0 {
 		return []string{insert}
 	}
-	del := "delete from " + target.Render() + "\n"
+	del := "delete from " + d.Rel(target) + "\n"
 	if len(uniqueKey) == 1 {
 		k := uniqueKey[0]
-		del += "where (" + k + ") in (select distinct (" + k + ") from " + source.Render() + " as DBT_INTERNAL_SOURCE)"
+		del += "where (" + k + ") in (select distinct (" + k + ") from " + d.Rel(source) + " as DBT_INTERNAL_SOURCE)"
 	} else {
 		on := make([]string, len(uniqueKey))
 		for i, k := range uniqueKey {
-			on[i] = "DBT_INTERNAL_SOURCE." + k + " = " + destRef(target) + k
+			on[i] = "DBT_INTERNAL_SOURCE." + k + " = " + d.destRef(target) + k
 		}
-		del += "where exists (select 1 from " + source.Render() + " as DBT_INTERNAL_SOURCE where " + strings.Join(on, " and ") + ")"
+		del += "where exists (select 1 from " + d.Rel(source) + " as DBT_INTERNAL_SOURCE where " + strings.Join(on, " and ") + ")"
 	}
-	return []string{del + deletePredicates(target, predicates), insert}
+	return []string{del + d.deletePredicates(target, predicates), insert}
 }
 
 // ReplaceWindow is trino__get_incremental_microbatch_sql: delete the
 // window's rows (no alias), then insert the batch.
 func (d Dialect) ReplaceWindow(target, source adapters.Relation, eventTime, start, end string, cols []adapters.Column, predicates []string) []string {
-	del := "delete from " + target.Render() + "\nwhere " + eventTime + " >= " + start + " and " + eventTime + " < " + end +
-		deletePredicates(target, predicates)
+	del := "delete from " + d.Rel(target) + "\nwhere " + eventTime + " >= " + start + " and " + eventTime + " < " + end +
+		d.deletePredicates(target, predicates)
 	return []string{del, d.InsertInto(target, source, cols)}
 }
 
@@ -85,8 +85,8 @@ func (Dialect) HashArguments(exprs []string) string {
 }
 
 // UpdateFrom is a MERGE: Trino has no UPDATE ... FROM.
-func (Dialect) UpdateFrom(target adapters.Relation, alias, set string, source adapters.Relation, sourceAlias, where string) string {
-	return "merge into " + target.Render() + " as " + alias + "\nusing " + source.Render() + " as " + sourceAlias +
+func (d Dialect) UpdateFrom(target adapters.Relation, alias, set string, source adapters.Relation, sourceAlias, where string) string {
+	return "merge into " + d.Rel(target) + " as " + alias + "\nusing " + d.Rel(source) + " as " + sourceAlias +
 		"\non " + where + "\nwhen matched then update set " + set
 }
 

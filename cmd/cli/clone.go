@@ -109,19 +109,19 @@ func runClone(cmd *cobra.Command, e *env, f *commonFlags) error {
 					}
 				}
 				target.Type = adapters.RelView
-				resp, err := conn.Materialize(ctx, adapters.MaterializeRequest{Target: target, Kind: adapters.RelView, SQL: "select * from " + j.src.Render()})
+				resp, err := conn.Materialize(ctx, adapters.MaterializeRequest{Target: target, Kind: adapters.RelView, SQL: "select * from " + j.src.RenderWith(conn.Dialect().Quote)})
 				if err != nil {
 					status, msg = manifest.StatusError, err.Error()
 					break
 				}
 				rr.AdapterResponse = map[string]any{"_message": resp.Message, "code": resp.Code, "rows_affected": resp.RowsAffected}
-				msg = "Cloned " + j.n.ResourceType + " " + label + " as a view of " + j.src.Render()
+				msg = "Cloned " + j.n.ResourceType + " " + label + " as a view of " + j.src.RenderWith(conn.Dialect().Quote)
 			}
 			el := time.Since(t0)
 			rr.Status, rr.ExecutionTime = status, el.Seconds()
 			rr.Message = &msg
 			rr.Timing = []manifest.Timing{{Name: "execute", StartedAt: manifest.FormatTime(t0), CompletedAt: manifest.FormatTime(time.Now())}}
-			rel := target.Render()
+			rel := target.RenderWith(conn.Dialect().Quote)
 			rr.RelationName = &rel
 			results = append(results, rr)
 			if status == manifest.StatusError {

@@ -346,7 +346,7 @@ func (s *session) showSeeds(ctx context.Context, db adapters.DB, sum *run.Summar
 			continue
 		}
 		rel := adapters.Relation{Database: n.Database, Schema: n.Schema, Identifier: n.Alias}
-		tbl, _, err := conn.Query(ctx, "select * from "+rel.Render()+" order by random() limit 10", 0)
+		tbl, _, err := conn.Query(ctx, "select * from "+rel.RenderWith(conn.Dialect().Quote)+" order by random() limit 10", 0)
 		if err != nil {
 			s.warnEvent("Note", "Z050", fmt.Sprintf("Warning: could not sample seed %s: %v", n.Name, err), nil)
 			continue

@@ -98,7 +98,7 @@ func runShow(cmd *cobra.Command, e *env, f *showFlags) error {
 		start := time.Now()
 		var sql string
 		if n.ResourceType == manifest.Seed {
-			sql = "select * from " + s.res.Relation(n).Render()
+			sql = "select * from " + s.res.Relation(n).RenderWith(conn.Dialect().Quote)
 		} else if sql, err = s.res.CompileNode(ctx, n, conn); err != nil {
 			e.errLine(err.Error())
 			return exitWith(ExitFailure, nil)

@@ -412,7 +412,7 @@ func builtinLoadRelation(r *renderer, a *callArgs) (any, error) {
 	if err != nil || got == nil {
 		return nil, err
 	}
-	return &Relation{R: *got}, nil
+	return r.st.env.NewRelation(*got), nil
 }
 
 // adapterObject is "adapter".
@@ -460,7 +460,7 @@ func (adapterObj) getAttr(name string) (any, bool) {
 			if rel == nil {
 				return nil, nil
 			}
-			return &Relation{R: *rel}, nil
+			return r.st.env.NewRelation(*rel), nil
 		}), true
 	case "get_columns_in_relation", "get_columns_in_table":
 		return fn("adapter."+name, func(r *renderer, a *callArgs) (any, error) {
@@ -472,7 +472,7 @@ func (adapterObj) getAttr(name string) (any, bool) {
 			}
 			var rel *Relation
 			if name == "get_columns_in_table" {
-				rel = &Relation{R: adapters.Relation{Schema: strOrEmpty(a.argOr(0, "schema", nil)), Identifier: strOrEmpty(a.argOr(1, "identifier", nil))}}
+				rel = r.st.env.NewRelation(adapters.Relation{Schema: strOrEmpty(a.argOr(0, "schema", nil)), Identifier: strOrEmpty(a.argOr(1, "identifier", nil))})
 			} else {
 				var err error
 				if rel, err = relArg(a, 0, "relation"); err != nil {
@@ -653,7 +653,7 @@ func (adapterObj) getAttr(name string) (any, bool) {
 			}
 			out := make([]any, len(rels))
 			for i, x := range rels {
-				out[i] = &Relation{R: x}
+				out[i] = r.st.env.NewRelation(x)
 			}
 			return &List{Items: out}, nil
 		}), true

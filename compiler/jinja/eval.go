@@ -704,6 +704,13 @@ func (r *renderer) undefinedUse(u *Undefined) (any, error) {
 
 func (r *renderer) getAttr(obj any, name string) (any, error) {
 	switch o := obj.(type) {
+	case *Column:
+		if name == "quoted" {
+			return r.st.env.quote(o.C.Name), nil
+		}
+		if v, ok := o.getAttr(name); ok {
+			return v, nil
+		}
 	case attrGetter:
 		if v, ok := o.getAttr(name); ok {
 			return v, nil

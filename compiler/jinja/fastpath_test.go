@@ -122,4 +122,19 @@ func TestQuotingBelongsToTheDialect(t *testing.T) {
 	if got != "`a` `b`, `c`" {
 		t.Errorf("quoting: %q", got)
 	}
+	// Relations made with the environment, the ones adapter methods and
+	// api.Relation.create return, their copies, and Column.quoted.
+	ctx := execCtx(&fakeResolver{}, &fakeConn{})
+	ctx.Globals["this"] = e.NewRelation(adapters.Relation{Database: "db", Schema: "main", Identifier: "m"})
+	ctx.Globals["cols"] = []any{&Column{C: adapters.Column{Name: "Id"}}}
+	for src, want := range map[string]string{
+		`{{ this }}`: "`db`.`main`.`m`",
+		`{{ this.incorporate(path={'identifier': 'n'}) }} {{ this.include(database=false) }}`: "`db`.`main`.`n` `main`.`m`",
+		`{{ api.Relation.create(database='d', schema='s', identifier='t') }}`:                 "`d`.`s`.`t`",
+		`{{ cols[0].quoted }} {{ cols | map(attribute='quoted') | join(',') }}`:               "`Id` `Id`",
+	} {
+		if got := render(t, e, src, ctx); got != want {
+			t.Errorf("%s = %q, want %q", src, got, want)
+		}
+	}
 }

@@ -34,6 +34,9 @@ type Config struct {
 	Quote func(string) string
 }
 
+// Quote quotes an identifier with the configured dialect (adapter.quote).
+func (e *Env) Quote(id string) string { return e.quote(id) }
+
 // quote quotes an identifier with the configured dialect.
 func (e *Env) quote(id string) string {
 	if e.cfg.Quote != nil {

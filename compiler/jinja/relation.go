@@ -16,10 +16,20 @@ type Relation struct {
 	// Limited, when set, renders the relation as a subquery (--empty etc.):
 	// the integrator can set it; rendered verbatim.
 	Limited string
+	// Quote quotes the parts the warehouse's way (the adapter's Dialect;
+	// nil: double quotes). Env.NewRelation sets it; copies keep it.
+	Quote func(string) string
 }
 
-// NewRelation wraps an adapters.Relation.
+// NewRelation wraps an adapters.Relation, double-quoting its parts; code
+// that knows the environment uses Env.NewRelation (the adapter's quoting).
 func NewRelation(r adapters.Relation) *Relation { return &Relation{R: r} }
+
+// NewRelation wraps an adapters.Relation that renders with the
+// environment's quoting (Config.Quote, the adapter's dialect).
+func (e *Env) NewRelation(r adapters.Relation) *Relation {
+	return &Relation{R: r, Quote: e.cfg.Quote}
+}
 
 func relationFromGo(v any) (*Relation, bool) {
 	switch x := v.(type) {
@@ -44,7 +54,7 @@ func (r *Relation) render() string {
 		return r.R.CTEName
 	}
 	if !r.HideDatabase && !r.HideSchema && !r.HideIdentifier {
-		return r.R.Render()
+		return r.R.RenderWith(r.Quote)
 	}
 	rr := r.R
 	if r.HideDatabase {
@@ -56,7 +66,7 @@ func (r *Relation) render() string {
 	if r.HideIdentifier {
 		rr.Identifier = ""
 	}
-	return rr.Render()
+	return rr.RenderWith(r.Quote)
 }
 
 // String renders the relation.
@@ -257,6 +267,8 @@ func (c *Column) getAttr(name string) (any, bool) {
 	case "data_type", "dtype":
 		return dt, true
 	case "quoted":
+		// The renderer answers with the adapter's quoting (renderer.getAttr);
+		// this is for callers outside a render.
 		return adapters.QuoteIdent(c.C.Name), true
 	case "comment":
 		return c.C.Comment, true
@@ -313,8 +325,8 @@ func typeSize(dt string) int {
 
 var apiObj = &objAttrs{name: "api", attrs: map[string]any{
 	"Relation": &objAttrs{name: "Relation", attrs: map[string]any{
-		"create": fn("Relation.create", func(_ *renderer, a *callArgs) (any, error) {
-			r := &Relation{}
+		"create": fn("Relation.create", func(rd *renderer, a *callArgs) (any, error) {
+			r := rd.st.env.NewRelation(adapters.Relation{})
 			r.R.Database = strOrEmpty(a.argOr(0, "database", nil))
 			r.R.Schema = strOrEmpty(a.argOr(1, "schema", nil))
 			r.R.Identifier = strOrEmpty(a.argOr(2, "identifier", nil))

@@ -233,11 +233,11 @@ func (r *Runner) contractTable(ctx context.Context, b *Build) (adapters.Response
 		if header != "" {
 			header += "\n"
 		}
-		if _, err := c.Exec(ctx, header+"create table "+tmp.Render()+" (\n    "+strings.Join(defs, ",\n    ")+"\n)"); err != nil {
+		if _, err := c.Exec(ctx, header+"create table "+relSQL(c, tmp)+" (\n    "+strings.Join(defs, ",\n    ")+"\n)"); err != nil {
 			return fail, err
 		}
 		list := strings.Join(names, ", ")
-		ins, err := c.Exec(ctx, "insert into "+tmp.Render()+" ("+list+")\nselect "+list+" from (\n"+adapters.TrimStatement(b.SQL)+"\n) as model_subq")
+		ins, err := c.Exec(ctx, "insert into "+relSQL(c, tmp)+" ("+list+")\nselect "+list+" from (\n"+adapters.TrimStatement(b.SQL)+"\n) as model_subq")
 		if err != nil {
 			return fail, err
 		}

@@ -68,9 +68,9 @@ func (r *Runner) storeFailures(ctx context.Context, c adapters.Conn, n *manifest
 		}
 	}
 	if _, err := c.Materialize(ctx, adapters.MaterializeRequest{Target: rel, Kind: kind, SQL: body}); err != nil {
-		return "", fmt.Errorf("storing the failures of %s in %s: %w", n.Name, rel.Render(), err)
+		return "", fmt.Errorf("storing the failures of %s in %s: %w", n.Name, relSQL(c, rel), err)
 	}
-	return rel.Render(), nil
+	return relSQL(c, rel), nil
 }
 
 // testLimit is config.limit, or -1.

@@ -194,7 +194,7 @@ func checkFreshness(ctx context.Context, c adapters.Conn, s *manifest.SourceDef)
 	pol, _ := FreshnessPolicy(s)
 	r := FreshnessResult{Source: s, Criteria: pol}
 	rel := adapters.Relation{Database: s.Database, Schema: s.Schema, Identifier: s.Identifier}
-	q := "select max(" + s.LoadedAtField + ") as max_loaded_at, current_timestamp as snapshotted_at from " + rel.Render()
+	q := "select max(" + s.LoadedAtField + ") as max_loaded_at, current_timestamp as snapshotted_at from " + relSQL(c, rel)
 	if f, _ := pol["filter"].(string); strings.TrimSpace(f) != "" {
 		q += " where " + f
 	}

@@ -100,6 +100,8 @@ type incrConfig struct {
 	excludeCols    []string // merge_exclude_columns
 	onSchemaChange string
 	mb             *microbatchConfig
+	// dialect reads quoted column names in the config (nil: double quotes).
+	dialect adapters.Dialect
 }
 
 // strategyBlocks are the macros the internal get_incremental_<strategy>_sql
@@ -117,7 +119,7 @@ var onSchemaChangeModes = []string{"ignore", "fail", "append_new_columns", "sync
 func (b *Build) incrementalConfig(ic adapters.IncrementalConn) (*incrConfig, error) {
 	n := b.Node
 	c := n.Config
-	cfg := &incrConfig{uniqueKeyRaw: c["unique_key"]}
+	cfg := &incrConfig{uniqueKeyRaw: c["unique_key"], dialect: ic.Dialect()}
 	for _, k := range keyList(c["unique_key"]) {
 		if strings.TrimSpace(k) == "" {
 			return nil, cfgErr(n, "unique_key", "unique_key has an empty entry; list column names, e.g. unique_key=['order_id', 'line_no']")
@@ -204,6 +206,9 @@ func keyList(v any) []string {
 	}
 	return nil
 }
+
+// relSQL renders rel the way c's warehouse quotes.
+func relSQL(c adapters.Conn, rel adapters.Relation) string { return rel.RenderWith(c.Dialect().Quote) }
 
 func strIn(list []string, s string) bool {
 	for _, x := range list {
@@ -312,11 +317,11 @@ func (b *Build) applyIncremental(ctx context.Context, ic adapters.IncrementalCon
 		if _, err := ic.Exec(ctx, ic.CreateTempTableSQL(tmp, sql)); err != nil {
 			return err
 		}
-		src, err := ic.ColumnsOfQuery(ctx, "select * from "+tmp.Render())
+		src, err := ic.ColumnsOfQuery(ctx, "select * from "+relSQL(ic, tmp))
 		if err != nil {
 			return err
 		}
-		tgt, err := ic.ColumnsOfQuery(ctx, "select * from "+target.Render())
+		tgt, err := ic.ColumnsOfQuery(ctx, "select * from "+relSQL(ic, target))
 		if err != nil {
 			return err
 		}
@@ -343,7 +348,7 @@ func (b *Build) applyIncremental(ctx context.Context, ic adapters.IncrementalCon
 				affected += resp.RowsAffected
 			}
 		}
-		_, err = ic.Exec(ctx, "DROP TABLE "+tmp.Render())
+		_, err = ic.Exec(ctx, "DROP TABLE "+relSQL(ic, tmp))
 		return err
 	})
 	if altered {
@@ -400,7 +405,7 @@ func planSchemaChange(ic adapters.IncrementalConn, n *manifest.Node, mode string
 	switch mode {
 	case "ignore":
 		if len(removed) > 0 {
-			return p, fmt.Errorf("the model no longer produces column(s) %s of %s; with on_schema_change: ignore the insert needs them. Set on_schema_change to append_new_columns (keep them, new rows get NULL) or sync_all_columns (drop them), or rebuild with --full-refresh", names(removed), target.Render())
+			return p, fmt.Errorf("the model no longer produces column(s) %s of %s; with on_schema_change: ignore the insert needs them. Set on_schema_change to append_new_columns (keep them, new rows get NULL) or sync_all_columns (drop them), or rebuild with --full-refresh", names(removed), relSQL(ic, target))
 		}
 		p.dest = tgt
 		return p, nil
@@ -416,7 +421,7 @@ func planSchemaChange(ic adapters.IncrementalConn, n *manifest.Node, mode string
 			diffs = append(diffs, fmt.Sprintf("column %s changed type from %s to %s", ic.Dialect().Quote(r.col.Name), r.have, r.incoming))
 		}
 		if len(diffs) > 0 {
-			return p, fmt.Errorf("the schema of %s changed and on_schema_change is 'fail':\n  - %s\nthe table was left unchanged; set on_schema_change to append_new_columns or sync_all_columns, or rebuild with --full-refresh", target.Render(), strings.Join(diffs, "\n  - "))
+			return p, fmt.Errorf("the schema of %s changed and on_schema_change is 'fail':\n  - %s\nthe table was left unchanged; set on_schema_change to append_new_columns or sync_all_columns, or rebuild with --full-refresh", relSQL(ic, target), strings.Join(diffs, "\n  - "))
 		}
 		p.dest = tgt
 		return p, nil
@@ -427,8 +432,8 @@ func planSchemaChange(ic adapters.IncrementalConn, n *manifest.Node, mode string
 		if err != nil {
 			var te *adapters.TypeChangeError
 			if errors.As(err, &te) {
-				te.Column = r.col.Name
-				return p, fmt.Errorf("on_schema_change=%s cannot evolve %s: %w. The table was left unchanged; rebuild it with --full-refresh, or cast the column in the model to its old type", mode, target.Render(), te)
+				te.Column, te.Quote = r.col.Name, ic.Dialect().Quote
+				return p, fmt.Errorf("on_schema_change=%s cannot evolve %s: %w. The table was left unchanged; rebuild it with --full-refresh, or cast the column in the model to its old type", mode, relSQL(ic, target), te)
 			}
 			return p, err
 		}
@@ -479,9 +484,9 @@ func (b *Build) strategySQL(ctx context.Context, ic adapters.IncrementalConn, cf
 func mergeUpdateColumns(cfg *incrConfig, dest []adapters.Column) []string {
 	update := dest
 	if len(cfg.updateCols) > 0 {
-		update = pickColumns(dest, cfg.updateCols, true)
+		update = pickColumns(cfg.dialect, dest, cfg.updateCols, true)
 	} else if len(cfg.excludeCols) > 0 {
-		update = pickColumns(dest, cfg.excludeCols, false)
+		update = pickColumns(cfg.dialect, dest, cfg.excludeCols, false)
 	}
 	names := make([]string, len(update))
 	for i, c := range update {
@@ -490,11 +495,12 @@ func mergeUpdateColumns(cfg *incrConfig, dest []adapters.Column) []string {
 	return names
 }
 
-// pickColumns keeps (keep=true) or drops the named columns, case-insensitively.
-func pickColumns(cols []adapters.Column, names []string, keep bool) []adapters.Column {
+// pickColumns keeps (keep=true) or drops the named columns, case-insensitively;
+// a name may be written in d's quotes.
+func pickColumns(d adapters.Dialect, cols []adapters.Column, names []string, keep bool) []adapters.Column {
 	set := map[string]bool{}
 	for _, n := range names {
-		set[strings.ToLower(strings.Trim(n, `"`))] = true
+		set[strings.ToLower(adapters.Unquote(d, n))] = true
 	}
 	var out []adapters.Column
 	for _, c := range cols {
@@ -528,7 +534,7 @@ func (b *Build) customStrategy(ctx context.Context, cfg *incrConfig, target, tmp
 		preds = l
 	}
 	arg := map[string]any{
-		"target_relation": jinja.NewRelation(target), "temp_relation": jinja.NewRelation(tmp),
+		"target_relation": res.Env.NewRelation(target), "temp_relation": res.Env.NewRelation(tmp),
 		"unique_key": cfg.uniqueKeyRaw, "dest_columns": cols, "incremental_predicates": preds,
 	}
 	v, err := res.Env.CallMacro(jctx, cfg.macro, []any{arg}, nil)
@@ -537,7 +543,7 @@ func (b *Build) customStrategy(ctx context.Context, cfg *incrConfig, target, tmp
 	}
 	sql := strings.TrimSpace(fmt.Sprint(v))
 	if v == nil || sql == "" {
-		return nil, fmt.Errorf("%s returned no SQL; it must return the statement(s) that apply %s to %s", cfg.macro, tmp.Render(), target.Render())
+		return nil, fmt.Errorf("%s returned no SQL; it must return the statement(s) that apply %s to %s", cfg.macro, relSQL(b.Conn, tmp), relSQL(b.Conn, target))
 	}
 	return []string{sql}, nil
 }

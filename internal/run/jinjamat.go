@@ -147,7 +147,7 @@ func (b *Build) runMacro(ctx context.Context, mm jinja.MaterializationMacro) (ad
 	forgetTarget(b)
 	main, ok := results["main"]
 	if !ok {
-		return fail, macroErr(n, fmt.Errorf("materialization %s ran no statement('main'); call {%% call statement('main') %%}...{%% endcall %%} for the statement that builds %s", where, res.Relation(n).Render()))
+		return fail, macroErr(n, fmt.Errorf("materialization %s ran no statement('main'); call {%% call statement('main') %%}...{%% endcall %%} for the statement that builds %s", where, res.Relation(n).RenderWith(res.Env.Quote)))
 	}
 	return mainResponse(main), nil
 }

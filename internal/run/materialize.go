@@ -29,7 +29,6 @@ import (
 	"strings"
 
 	"github.com/kiln-dev/kiln/adapters"
-	"github.com/kiln-dev/kiln/compiler/jinja"
 	"github.com/kiln-dev/kiln/compiler/manifest"
 )
 
@@ -92,10 +91,10 @@ func (b *Build) swap(ctx context.Context, kind adapters.RelationType) (adapters.
 		SQLHeader: b.Node.Config.String("sql_header", ""), PreHooks: b.PreHooks, PostHooks: b.PostHooks,
 	}
 	entry, block := "get_create_view_as_sql", "create_view_as"
-	args := func(tmp adapters.Relation) []any { return []any{jinja.NewRelation(tmp), b.SQL} }
+	args := func(tmp adapters.Relation) []any { return []any{b.Runner.res.Env.NewRelation(tmp), b.SQL} }
 	if kind == adapters.RelTable {
 		entry, block = "get_create_table_as_sql", "create_table_as"
-		args = func(tmp adapters.Relation) []any { return []any{false, jinja.NewRelation(tmp), b.SQL} }
+		args = func(tmp adapters.Relation) []any { return []any{false, b.Runner.res.Env.NewRelation(tmp), b.SQL} }
 	}
 	if b.overridden(entry, block) {
 		req.CreateSQL = func(ctx context.Context, tmp adapters.Relation) (string, error) {
@@ -130,7 +129,7 @@ func (b *Build) renderBlock(ctx context.Context, name string, args []any) (strin
 		sql = strings.TrimSpace(fmt.Sprint(v))
 	}
 	if sql == "" {
-		return "", fmt.Errorf("%s returned no SQL for %s", name, b.Runner.res.Relation(b.Node).Render())
+		return "", fmt.Errorf("%s returned no SQL for %s", name, relSQL(b.Conn, b.Runner.res.Relation(b.Node)))
 	}
 	return sql, nil
 }

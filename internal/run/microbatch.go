@@ -324,9 +324,9 @@ func (s *microbatchState) failed(ctx context.Context) ([]*compiler.Batch, error)
 	if ok, err := s.exists(ctx); !ok || err != nil {
 		return nil, err
 	}
-	t, _, err := s.ic.Query(ctx, "select cast(batch_start as varchar), cast(batch_end as varchar) from "+s.rel().Render()+" where relation = "+sqlString(s.target.Render())+" order by batch_start", 0)
+	t, _, err := s.ic.Query(ctx, "select cast(batch_start as varchar), cast(batch_end as varchar) from "+relSQL(s.ic, s.rel())+" where relation = "+sqlString(relSQL(s.ic, s.target))+" order by batch_start", 0)
 	if err != nil {
-		return nil, fmt.Errorf("reading failed batches from %s: %w", s.rel().Render(), err)
+		return nil, fmt.Errorf("reading failed batches from %s: %w", relSQL(s.ic, s.rel()), err)
 	}
 	var out []*compiler.Batch
 	for _, row := range t.Rows {
@@ -344,11 +344,11 @@ func tsLiteral(t time.Time) string {
 }
 
 func (s *microbatchState) record(ctx context.Context, w *compiler.Batch, cause error) error {
-	rel := s.rel().Render()
+	rel := relSQL(s.ic, s.rel())
 	stmts := []string{
 		"create table if not exists " + rel + " (relation varchar, batch_start timestamp, batch_end timestamp, error varchar, failed_at timestamp)",
-		"delete from " + rel + " where relation = " + sqlString(s.target.Render()) + " and batch_start = " + tsLiteral(w.Start),
-		"insert into " + rel + " values (" + sqlString(s.target.Render()) + ", " + tsLiteral(w.Start) + ", " + tsLiteral(w.End) + ", " + sqlString(firstLine(cause.Error())) + ", " + tsLiteral(time.Now()) + ")",
+		"delete from " + rel + " where relation = " + sqlString(relSQL(s.ic, s.target)) + " and batch_start = " + tsLiteral(w.Start),
+		"insert into " + rel + " values (" + sqlString(relSQL(s.ic, s.target)) + ", " + tsLiteral(w.Start) + ", " + tsLiteral(w.End) + ", " + sqlString(firstLine(cause.Error())) + ", " + tsLiteral(time.Now()) + ")",
 	}
 	if err := s.ic.Begin(ctx); err != nil {
 		return err
@@ -366,6 +366,6 @@ func (s *microbatchState) clear(ctx context.Context, w *compiler.Batch) error {
 	if ok, err := s.exists(ctx); !ok || err != nil {
 		return err
 	}
-	_, err := s.ic.Exec(ctx, "delete from "+s.rel().Render()+" where relation = "+sqlString(s.target.Render())+" and batch_start = "+tsLiteral(w.Start))
+	_, err := s.ic.Exec(ctx, "delete from "+relSQL(s.ic, s.rel())+" where relation = "+sqlString(relSQL(s.ic, s.target))+" and batch_start = "+tsLiteral(w.Start))
 	return err
 }

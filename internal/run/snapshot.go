@@ -1,6 +1,7 @@
 package run
 
-// Snapshots (type-2 slowly changing dimensions).
+// Snapshots (type-2 slowly changing dimensions). This file orchestrates;
+// the statements come from the dialect (adapters.SnapshotSQL).
 //
 // One snapshot is one transaction holding the target's write lock:
 //
@@ -26,6 +27,7 @@ package run
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -162,7 +164,8 @@ func (r *Runner) runSnapshot(ctx context.Context, nr *nodeRun) error {
 	return nil
 }
 
-// snapshotter holds the names one snapshot run works with.
+// snapshotter holds the names one snapshot run works with; sq writes its
+// statements in the warehouse's dialect (adapters.SnapshotSQL).
 type snapshotter struct {
 	r        *Runner
 	ic       adapters.IncrementalConn
@@ -172,6 +175,10 @@ type snapshotter struct {
 	now      string // SQL timestamp literal of this run's "now"
 	src, cur adapters.Relation
 	chg, del adapters.Relation
+	sq       adapters.SnapshotSQL
+	// macroErr is the first error of a building-block macro called while
+	// writing a statement (sq.Hash); exec reports it instead of running.
+	macroErr error
 	inserted int64
 	updated  int64
 }
@@ -190,6 +197,12 @@ func (r *Runner) snapshot(ctx context.Context, n *manifest.Node, c adapters.Conn
 	s := &snapshotter{r: r, ic: ic, n: n, sc: sc, target: target, now: tsLiteral(time.Now().UTC().Truncate(time.Microsecond)),
 		src: ic.TempRelation(target, "snap_src"), cur: ic.TempRelation(target, "snap_cur"),
 		chg: ic.TempRelation(target, "snap_chg"), del: ic.TempRelation(target, "snap_del")}
+	s.sq = adapters.SnapshotSQL{D: ic.Dialect(), Target: target, Src: s.src, Cur: s.cur, Chg: s.chg, Del: s.del,
+		Keys: sc.keys, Now: s.now, ValidToCurrent: sc.validToCurrent, NewRecord: sc.hardDeletes == "new_record",
+		ScdID: sc.scdID, UpdatedAt: sc.metaUpdatedAt, ValidFrom: sc.validFrom, ValidTo: sc.validTo, IsDeleted: sc.isDeleted}
+	if r.res.Env.IsOverridden("snapshot_hash_arguments") {
+		s.sq.Hash = s.hashMacro(ctx)
+	}
 	err = inTx(ctx, ic, target, pre, post, func() error { return s.run(ctx, sql) })
 	ic.Forget(target)
 	if err != nil {
@@ -198,22 +211,40 @@ func (r *Runner) snapshot(ctx context.Context, n *manifest.Node, c adapters.Conn
 	return adapters.Response{Message: fmt.Sprintf("INSERT %d, UPDATE %d", s.inserted, s.updated), RowsAffected: s.inserted + s.updated}, nil
 }
 
-const keyPrefix = "__kiln_key_"
-const fromCol = "__kiln_from"
-
 // q quotes an identifier the warehouse's way.
 func (s *snapshotter) q(id string) string { return s.ic.Dialect().Quote(id) }
 
-// cols is the quoted, comma-separated list of the columns' names.
-func (s *snapshotter) cols(cols []adapters.Column) string {
-	out := make([]string, len(cols))
-	for i, c := range cols {
-		out[i] = s.q(c.Name)
+// rel renders a relation the warehouse's way.
+func (s *snapshotter) rel(r adapters.Relation) string { return r.RenderWith(s.ic.Dialect().Quote) }
+
+// hashMacro writes dbt_scd_id with the project's snapshot_hash_arguments.
+func (s *snapshotter) hashMacro(ctx context.Context) func([]string) string {
+	res := s.r.res
+	jctx, _ := res.RuntimeContext(ctx, s.n, s.ic)
+	return func(parts []string) string {
+		args := make([]any, len(parts))
+		for i, p := range parts {
+			args[i] = p
+		}
+		v, err := res.Env.CallMacro(jctx, "snapshot_hash_arguments", []any{args}, nil)
+		sql := ""
+		if v != nil {
+			sql = strings.TrimSpace(fmt.Sprint(v))
+		}
+		if err == nil && sql == "" {
+			err = errors.New("it returned no SQL; it must return the expression of dbt_scd_id over its args")
+		}
+		if err != nil && s.macroErr == nil {
+			s.macroErr = fmt.Errorf("snapshot_hash_arguments: %w", err)
+		}
+		return sql
 	}
-	return strings.Join(out, ", ")
 }
 
 func (s *snapshotter) exec(ctx context.Context, sql string) (int64, error) {
+	if s.macroErr != nil {
+		return 0, s.macroErr
+	}
 	resp, err := s.ic.Exec(ctx, sql)
 	if err != nil {
 		return 0, fmt.Errorf("snapshot %s: %w", s.n.Name, err)
@@ -224,10 +255,6 @@ func (s *snapshotter) exec(ctx context.Context, sql string) (int64, error) {
 func (s *snapshotter) run(ctx context.Context, sql string) error {
 	sc := s.sc
 	// 1. The source rows, once, with key parts and valid-from computed.
-	var sel []string
-	for i, k := range sc.keys {
-		sel = append(sel, "("+k+") AS "+s.q(fmt.Sprint(keyPrefix, i+1)))
-	}
 	if sc.custom != "" {
 		if err := s.callStrategy(ctx); err != nil {
 			return err
@@ -237,11 +264,10 @@ func (s *snapshotter) run(ctx context.Context, sql string) error {
 	if sc.updatedAt != "" {
 		from = "(" + sc.updatedAt + ")"
 	}
-	sel = append(sel, from+" AS "+s.q(fromCol))
-	if _, err := s.exec(ctx, s.ic.CreateTempTableSQL(s.src, "SELECT snapshot_query.*, "+strings.Join(sel, ", ")+" FROM (\n"+trimSemi(sql)+"\n) AS snapshot_query")); err != nil {
+	if _, err := s.exec(ctx, s.ic.CreateTempTableSQL(s.src, s.sq.Source(sql, from))); err != nil {
 		return err
 	}
-	all, err := s.ic.ColumnsOfQuery(ctx, "select * from "+s.src.Render())
+	all, err := s.ic.ColumnsOfQuery(ctx, "select * from "+s.rel(s.src))
 	if err != nil {
 		return err
 	}
@@ -266,48 +292,18 @@ func (s *snapshotter) run(ctx context.Context, sql string) error {
 		return err
 	}
 	if existing != nil && existing.Type != adapters.RelTable {
-		return fmt.Errorf("%s exists as a %s; a snapshot needs a table. Drop it (a snapshot's history cannot be rebuilt, so kiln will not drop it for you)", s.target.Render(), existing.Type)
+		return fmt.Errorf("%s exists as a %s; a snapshot needs a table. Drop it (a snapshot's history cannot be rebuilt, so kiln will not drop it for you)", s.rel(s.target), existing.Type)
 	}
 	// 2. First run: the table is the source plus meta columns.
 	if existing == nil {
-		n, err := s.exec(ctx, "CREATE TABLE "+s.target.Render()+" AS\nSELECT "+s.cols(data)+", "+s.metaSelect("", false)+"\nFROM "+s.src.Render())
+		n, err := s.exec(ctx, s.sq.Create(data))
 		s.inserted = n
 		if err == nil {
-			_, err = s.exec(ctx, "DROP TABLE "+s.src.Render())
+			_, err = s.exec(ctx, s.sq.DropTable(s.src))
 		}
 		return err
 	}
 	return s.update(ctx, data)
-}
-
-// metaSelect renders the meta column values for rows read from alias
-// (chg/src, which carry key parts and valid-from).
-func (s *snapshotter) metaSelect(alias string, deleted bool) string {
-	sc := s.sc
-	p := ""
-	if alias != "" {
-		p = alias + "."
-	}
-	var parts []string
-	for i := range sc.keys {
-		parts = append(parts, p+s.q(fmt.Sprint(keyPrefix, i+1)))
-	}
-	f := p + s.q(fromCol)
-	parts = append(parts, f)
-	validTo := "nullif(" + f + ", " + f + ")"
-	if sc.validToCurrent != "" {
-		validTo = "coalesce(" + validTo + ", " + sc.validToCurrent + ")"
-	}
-	out := s.ic.Dialect().HashArguments(parts) + " AS " + s.q(sc.scdID) +
-		", " + f + " AS " + s.q(sc.metaUpdatedAt) + ", " + f + " AS " + s.q(sc.validFrom) + ", " + validTo + " AS " + s.q(sc.validTo)
-	if sc.hardDeletes == "new_record" || deleted {
-		flag := "'False'"
-		if deleted {
-			flag = "'True'"
-		}
-		out += ", " + flag + " AS " + s.q(sc.isDeleted)
-	}
-	return out
 }
 
 // validateSource refuses source rows that would break the history: NULL key
@@ -315,16 +311,9 @@ func (s *snapshotter) metaSelect(alias string, deleted bool) string {
 // NULL updated_at with the timestamp strategy (the row could never change).
 func (s *snapshotter) validateSource(ctx context.Context, data []adapters.Column) error {
 	sc := s.sc
-	var keyCols, nullConds []string
-	for i := range sc.keys {
-		k := s.q(fmt.Sprint(keyPrefix, i+1))
-		keyCols = append(keyCols, k)
-		nullConds = append(nullConds, k+" IS NULL")
-	}
-	keyList := strings.Join(keyCols, ", ")
 	keyDesc := strings.Join(sc.keys, ", ")
-	sample := func(where string) (int64, string, error) {
-		t, _, err := s.ic.Query(ctx, "SELECT count(*) OVER (), "+keyList+" FROM "+s.src.Render()+" WHERE "+where+" LIMIT 5", 0)
+	sample := func(q string) (int64, string, error) {
+		t, _, err := s.ic.Query(ctx, q, 0)
 		if err != nil || len(t.Rows) == 0 {
 			return 0, "", err
 		}
@@ -334,12 +323,12 @@ func (s *snapshotter) validateSource(ctx context.Context, data []adapters.Column
 		}
 		return toInt(t.Rows[0][0]), strings.Join(rows, ", "), nil
 	}
-	if cnt, rows, err := sample(strings.Join(nullConds, " OR ")); err != nil {
+	if cnt, rows, err := sample(s.sq.NullKeys()); err != nil {
 		return err
 	} else if cnt > 0 {
 		return fmt.Errorf("%d source row(s) have a NULL in unique_key (%s), e.g. %s. A NULL key never matches its history, so every run would add another current row; filter those rows out or coalesce the key in the snapshot's query. Nothing was changed", cnt, keyDesc, rows)
 	}
-	t, _, err := s.ic.Query(ctx, "SELECT count(*) OVER (), "+keyList+", count(*) FROM "+s.src.Render()+" GROUP BY "+keyList+" HAVING count(*) > 1 LIMIT 5", 0)
+	t, _, err := s.ic.Query(ctx, s.sq.DuplicateKeys(), 0)
 	if err != nil {
 		return err
 	}
@@ -351,7 +340,7 @@ func (s *snapshotter) validateSource(ctx context.Context, data []adapters.Column
 		return fmt.Errorf("unique_key (%s) is not unique in the snapshot's query: %d key(s) appear more than once, e.g. %s. Each would get several current rows; deduplicate the query or extend unique_key. Nothing was changed", keyDesc, toInt(t.Rows[0][0]), strings.Join(rows, ", "))
 	}
 	if sc.strategy == "timestamp" && sc.custom == "" {
-		if cnt, rows, err := sample(s.q(fromCol) + " IS NULL"); err != nil {
+		if cnt, rows, err := sample(s.sq.NullFrom()); err != nil {
 			return err
 		} else if cnt > 0 {
 			return fmt.Errorf("%d source row(s) have a NULL updated_at (%s), e.g. keys %s. The timestamp strategy could never see them change; coalesce updated_at in the query or use the check strategy. Nothing was changed", cnt, sc.updatedAt, rows)
@@ -363,7 +352,7 @@ func (s *snapshotter) validateSource(ctx context.Context, data []adapters.Column
 			have[strings.ToLower(c.Name)] = true
 		}
 		for _, c := range sc.checkCols {
-			if !have[strings.ToLower(strings.Trim(c, `"`))] {
+			if !have[strings.ToLower(adapters.Unquote(s.ic.Dialect(), c))] {
 				return cfgErr(s.n, "check_cols", "check_cols names %q, which the snapshot's query does not produce", c)
 			}
 		}
@@ -383,29 +372,9 @@ func fmtRow(vals []any) string {
 	return "(" + strings.Join(parts, ", ") + ")"
 }
 
-func trimSemi(sql string) string { return adapters.TrimStatement(sql) }
-
-// current is the predicate of a current row, on alias.
-func (s *snapshotter) current(alias string) string {
-	vt := alias + "." + s.q(s.sc.validTo)
-	if s.sc.validToCurrent != "" {
-		return "(" + vt + " IS NULL OR " + vt + " = " + s.sc.validToCurrent + ")"
-	}
-	return vt + " IS NULL"
-}
-
 // dupCurrent counts keys with more than one current row in the target.
 func (s *snapshotter) dupCurrent(ctx context.Context) (int64, string, error) {
-	var keys []string
-	for i, k := range s.sc.keys {
-		keys = append(keys, "("+k+") AS "+s.q(fmt.Sprint(keyPrefix, i+1)))
-	}
-	var kc []string
-	for i := range s.sc.keys {
-		kc = append(kc, s.q(fmt.Sprint(keyPrefix, i+1)))
-	}
-	inner := "SELECT " + strings.Join(keys, ", ") + " FROM " + s.target.Render() + " AS kiln_tgt WHERE " + s.current("kiln_tgt")
-	t, _, err := s.ic.Query(ctx, "SELECT count(*) OVER (), "+strings.Join(kc, ", ")+" FROM ("+inner+") d GROUP BY "+strings.Join(kc, ", ")+" HAVING count(*) > 1 LIMIT 5", 0)
+	t, _, err := s.ic.Query(ctx, s.sq.DuplicateCurrent(), 0)
 	if err != nil || len(t.Rows) == 0 {
 		return 0, "", err
 	}
@@ -418,7 +387,7 @@ func (s *snapshotter) dupCurrent(ctx context.Context) (int64, string, error) {
 
 func (s *snapshotter) update(ctx context.Context, data []adapters.Column) error {
 	sc := s.sc
-	tgt, err := s.ic.ColumnsOfQuery(ctx, "select * from "+s.target.Render())
+	tgt, err := s.ic.ColumnsOfQuery(ctx, "select * from "+s.rel(s.target))
 	if err != nil {
 		return err
 	}
@@ -428,7 +397,7 @@ func (s *snapshotter) update(ctx context.Context, data []adapters.Column) error 
 	}
 	for _, m := range []string{sc.scdID, sc.metaUpdatedAt, sc.validFrom, sc.validTo} {
 		if _, ok := tgtBy[strings.ToLower(m)]; !ok {
-			return fmt.Errorf("%s has no column %s: it is not a snapshot table (or its meta columns were renamed; see snapshot_meta_column_names)", s.target.Render(), s.q(m))
+			return fmt.Errorf("%s has no column %s: it is not a snapshot table (or its meta columns were renamed; see snapshot_meta_column_names)", s.rel(s.target), s.q(m))
 		}
 	}
 	// Schema evolution first: DuckDB wants DDL before DML in a transaction.
@@ -445,9 +414,9 @@ func (s *snapshotter) update(ctx context.Context, data []adapters.Column) error 
 		to, err := s.ic.WidenType(t.DataType, c.DataType)
 		if err != nil {
 			if te, ok := err.(*adapters.TypeChangeError); ok {
-				te.Column = c.Name
+				te.Column, te.Quote = c.Name, s.q
 			}
-			return fmt.Errorf("cannot keep the history of %s: %w. Nothing was changed; cast the column in the snapshot's query to its old type", s.target.Render(), err)
+			return fmt.Errorf("cannot keep the history of %s: %w. Nothing was changed; cast the column in the snapshot's query to its old type", s.rel(s.target), err)
 		}
 		if !strings.EqualFold(to, t.DataType) {
 			ddl = append(ddl, s.ic.AlterColumnTypeSQL(s.target, c.Name, to))
@@ -470,84 +439,56 @@ func (s *snapshotter) update(ctx context.Context, data []adapters.Column) error 
 		return err
 	}
 
-	// Current rows with their key parts. Internal aliases are kiln_-prefixed
-	// where a user column could share the name: Trino resolves `d.*` to a
-	// column d before a table alias d.
-	var keySel, join, srcJoin []string
-	for i, k := range sc.keys {
-		kc := s.q(fmt.Sprint(keyPrefix, i+1))
-		keySel = append(keySel, "("+k+") AS "+kc)
-		join = append(join, "src."+kc+" = cur."+kc)
-		srcJoin = append(srcJoin, "src."+kc+" = kiln_del."+kc)
-	}
-	if _, err := s.exec(ctx, s.ic.CreateTempTableSQL(s.cur, "SELECT kiln_tgt.*, "+strings.Join(keySel, ", ")+" FROM "+s.target.Render()+" AS kiln_tgt WHERE "+s.current("kiln_tgt"))); err != nil {
+	// The current versions with their key parts.
+	if _, err := s.exec(ctx, s.ic.CreateTempTableSQL(s.cur, s.sq.CurrentRows())); err != nil {
 		return err
 	}
-	marker := "FALSE"
-	if hasDeleted {
-		marker = "coalesce(cur." + s.q(sc.isDeleted) + ", 'False') = 'True'"
-	}
+	marker := s.sq.DeletedMarker(hasDeleted)
 	// What changed.
 	var changed []string
 	switch {
 	case sc.rowChanged != "":
 		changed = append(changed, "("+sc.rowChanged+")")
 	case sc.strategy == "timestamp":
-		changed = append(changed, "cur."+s.q(sc.validFrom)+" < src."+s.q(fromCol))
+		changed = append(changed, s.sq.TimestampChanged())
 	case sc.strategy == "check":
-		cols := sc.checkCols
+		var cols []string
 		if sc.checkAll {
-			cols = nil
 			for _, c := range data {
 				cols = append(cols, c.Name)
 			}
+		} else {
+			for _, c := range sc.checkCols {
+				cols = append(cols, adapters.Unquote(s.ic.Dialect(), c))
+			}
 		}
-		for _, c := range cols {
-			name := strings.Trim(c, `"`)
-			changed = append(changed, "src."+s.q(name)+" IS DISTINCT FROM cur."+s.q(name))
-		}
+		changed = append(changed, s.sq.CheckChanged(cols)...)
 	}
 	changed = append(changed, marker)
-	chgSQL := "SELECT src.*, cur." + s.q(sc.scdID) + " AS __kiln_cur_scd\nFROM " + s.src.Render() + " AS src\nLEFT JOIN " + s.cur.Render() + " AS cur ON " + strings.Join(join, " AND ") +
-		"\nWHERE cur." + s.q(keyPrefix+"1") + " IS NULL OR " + strings.Join(changed, " OR ")
-	if _, err := s.exec(ctx, s.ic.CreateTempTableSQL(s.chg, chgSQL)); err != nil {
+	if _, err := s.exec(ctx, s.ic.CreateTempTableSQL(s.chg, s.sq.Changes(changed))); err != nil {
 		return err
 	}
 	if sc.hardDeletes != "ignore" {
-		delSQL := "SELECT kiln_del.* FROM " + s.cur.Render() + " AS kiln_del WHERE NOT " + strings.ReplaceAll(marker, "cur.", "kiln_del.") +
-			" AND NOT EXISTS (SELECT 1 FROM " + s.src.Render() + " AS src WHERE " + strings.Join(srcJoin, " AND ") + ")"
-		if _, err := s.exec(ctx, s.ic.CreateTempTableSQL(s.del, delSQL)); err != nil {
+		if _, err := s.exec(ctx, s.ic.CreateTempTableSQL(s.del, s.sq.Deletions(marker))); err != nil {
 			return err
 		}
 	}
 
-	dest := "DBT_INTERNAL_DEST"
 	// Close the current version of changed keys at the new version's start.
-	d := s.ic.Dialect()
-	n, err := s.exec(ctx, d.UpdateFrom(s.target, dest, s.q(sc.validTo)+" = chg."+s.q(fromCol), s.chg, "chg",
-		"chg.__kiln_cur_scd IS NOT NULL AND "+dest+"."+s.q(sc.scdID)+" = chg.__kiln_cur_scd AND "+s.current(dest)))
+	n, err := s.exec(ctx, s.sq.CloseChanged())
 	if err != nil {
 		return err
 	}
 	s.updated += n
 	if sc.hardDeletes != "ignore" {
-		n, err := s.exec(ctx, d.UpdateFrom(s.target, dest, s.q(sc.validTo)+" = "+s.now, s.del, "kiln_del",
-			dest+"."+s.q(sc.scdID)+" = kiln_del."+s.q(sc.scdID)+" AND "+s.current(dest)))
+		n, err := s.exec(ctx, s.sq.CloseDeleted())
 		if err != nil {
 			return err
 		}
 		s.updated += n
 	}
 	// New versions.
-	metaCols := []string{s.q(sc.scdID), s.q(sc.metaUpdatedAt), s.q(sc.validFrom), s.q(sc.validTo)}
-	meta := s.metaSelect("chg", false)
-	if hasDeleted {
-		metaCols = append(metaCols, s.q(sc.isDeleted))
-		if sc.hardDeletes != "new_record" {
-			meta += ", 'False'"
-		}
-	}
-	n, err = s.exec(ctx, "INSERT INTO "+s.target.Render()+" ("+s.cols(data)+", "+strings.Join(metaCols, ", ")+")\nSELECT "+s.prefixed("chg", data)+", "+meta+" FROM "+s.chg.Render()+" AS chg")
+	n, err = s.exec(ctx, s.sq.InsertVersions(data, hasDeleted))
 	if err != nil {
 		return err
 	}
@@ -560,8 +501,7 @@ func (s *snapshotter) update(ctx context.Context, data []adapters.Column) error 
 				keep = append(keep, c)
 			}
 		}
-		delMeta := s.deletedMeta()
-		n, err := s.exec(ctx, "INSERT INTO "+s.target.Render()+" ("+s.cols(keep)+", "+strings.Join(metaCols, ", ")+")\nSELECT "+s.prefixed("kiln_del", keep)+", "+delMeta+" FROM "+s.del.Render()+" AS kiln_del")
+		n, err := s.exec(ctx, s.sq.InsertDeletions(keep))
 		if err != nil {
 			return err
 		}
@@ -573,35 +513,18 @@ func (s *snapshotter) update(ctx context.Context, data []adapters.Column) error 
 		return err
 	}
 	if dupAfter > dupBefore {
-		return fmt.Errorf("refusing to commit: %d key(s) would have more than one current row in %s, e.g. %s. Nothing was changed; please report this with the snapshot's configuration", dupAfter, s.target.Render(), rows)
+		return fmt.Errorf("refusing to commit: %d key(s) would have more than one current row in %s, e.g. %s. Nothing was changed; please report this with the snapshot's configuration", dupAfter, s.rel(s.target), rows)
 	}
-	for _, t := range []adapters.Relation{s.src, s.cur, s.chg} {
-		if _, err := s.exec(ctx, "DROP TABLE "+t.Render()); err != nil {
-			return err
-		}
-	}
+	drop := []adapters.Relation{s.src, s.cur, s.chg}
 	if sc.hardDeletes != "ignore" {
-		if _, err := s.exec(ctx, "DROP TABLE "+s.del.Render()); err != nil {
+		drop = append(drop, s.del)
+	}
+	for _, t := range drop {
+		if _, err := s.exec(ctx, s.sq.DropTable(t)); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-// deletedMeta is the meta columns of a deletion record made from a row of
-// del (which has the key parts of the target row).
-func (s *snapshotter) deletedMeta() string {
-	sc := s.sc
-	var parts []string
-	for i := range sc.keys {
-		parts = append(parts, "kiln_del."+s.q(fmt.Sprint(keyPrefix, i+1)))
-	}
-	parts = append(parts, s.now)
-	validTo := "cast(NULL as timestamp)"
-	if sc.validToCurrent != "" {
-		validTo = sc.validToCurrent
-	}
-	return s.ic.Dialect().HashArguments(parts) + ", " + s.now + ", " + s.now + ", " + validTo + ", 'True'"
 }
 
 func isMeta(sc *snapConfig, name string) bool {
@@ -611,14 +534,6 @@ func isMeta(sc *snapConfig, name string) bool {
 		}
 	}
 	return false
-}
-
-func (s *snapshotter) prefixed(alias string, cols []adapters.Column) string {
-	out := make([]string, len(cols))
-	for i, c := range cols {
-		out[i] = alias + "." + s.q(c.Name)
-	}
-	return strings.Join(out, ", ")
 }
 
 // callStrategy calls a custom strategy macro the way dbt's snapshot

@@ -55,7 +55,7 @@ func (r *Runner) explainMissingColumn(ctx context.Context, c adapters.Conn, n *m
 	if cerr != nil || len(cols) == 0 {
 		return err
 	}
-	want := strings.Trim(n.ColumnName, `"`)
+	want := adapters.Unquote(c.Dialect(), n.ColumnName)
 	names := make([]string, 0, len(cols))
 	for _, col := range cols {
 		if strings.EqualFold(col.Name, want) {
@@ -67,6 +67,6 @@ func (r *Runner) explainMissingColumn(ctx context.Context, c adapters.Conn, n *m
 	return &testColumnError{msg: fmt.Sprintf(
 		"%s: test '%s' is on column '%s', but %s (%s) has no such column; its columns are: %s\n"+
 			"  fix the column name in %s, or add the column to the %s",
-		n.Pos, n.TestMetadata.Name, want, what, got.Render(), strings.Join(names, ", "),
+		n.Pos, n.TestMetadata.Name, want, what, relSQL(c, *got), strings.Join(names, ", "),
 		n.Shown(), strings.SplitN(what, " ", 2)[0])}
 }

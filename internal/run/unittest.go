@@ -293,7 +293,7 @@ func (r *Runner) columnsOf(ctx context.Context, c adapters.Conn, id string, seen
 	if rel != nil {
 		if got, err := c.GetRelation(ctx, rel.Database, rel.Schema, rel.Identifier); err == nil && got != nil {
 			if cols, err := c.Columns(ctx, *got); err == nil && len(cols) > 0 {
-				return typedColumns(cols), "from the relation " + got.Render(), nil
+				return typedColumns(cols), "from the relation " + relSQL(c, *got), nil
 			}
 		}
 	}
@@ -309,7 +309,7 @@ func (r *Runner) columnsOf(ctx context.Context, c adapters.Conn, id string, seen
 		if len(out) == 0 {
 			return nil, "", fmt.Errorf("source %s.%s does not exist and has no YAML columns", src.SourceName, src.Name)
 		}
-		return out, "from the data_type of its YAML columns (" + rel.Render() + " does not exist)", nil
+		return out, "from the data_type of its YAML columns (" + relSQL(c, *rel) + " does not exist)", nil
 	}
 	switch n.ResourceType {
 	case manifest.Seed:

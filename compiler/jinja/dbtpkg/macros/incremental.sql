@@ -140,7 +140,7 @@ when not matched then insert ({{ cols }}) values ({% for c in dest_columns %}DBT
   {%- if merge_update_columns and merge_exclude_columns -%}
     {{ exceptions.raise_compiler_error('set merge_update_columns or merge_exclude_columns, not both') }}
   {%- endif -%}
-  {%- set wanted = (merge_update_columns or merge_exclude_columns or []) | map('lower') | map('trim', '"') | list -%}
+  {%- set wanted = (merge_update_columns or merge_exclude_columns or []) | map('lower') | map('trim', adapter.quote('')) | list -%}
   {%- set names = [] -%}
   {%- for col in dest_columns -%}
     {%- set listed = col.name | lower in wanted -%}

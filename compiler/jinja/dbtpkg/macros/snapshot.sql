@@ -9,7 +9,8 @@
     kiln runs the built-in strategies in Go (internal/run/snapshot.go) and
     calls the macro of any other strategy (or of an overridden built-in one),
     using its updated_at and row_changed inside kiln's own snapshot
-    transaction; the version id stays kiln's (md5 of key and start). -#}
+    transaction; the version id is snapshot_hash_arguments of the key parts
+    and the start (the project's, when it overrides the macro). -#}
 
 {% macro strategy_dispatch(name) -%}
   {%- set original_name = name -%}
