@@ -34,8 +34,8 @@ import (
 )
 
 const (
-	tmpSuffix    = "__dbt_tmp"
-	backupSuffix = "__dbt_backup"
+	tmpSuffix    = adapters.TmpSuffix
+	backupSuffix = adapters.BackupSuffix
 )
 
 // CreateSchema creates the schema if it does not exist.

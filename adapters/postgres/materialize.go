@@ -47,8 +47,8 @@ import (
 )
 
 const (
-	tmpSuffix    = "__dbt_tmp"
-	backupSuffix = "__dbt_backup"
+	tmpSuffix    = adapters.TmpSuffix
+	backupSuffix = adapters.BackupSuffix
 )
 
 // affixed returns id+suffix if it fits in 63 bytes; otherwise id cut at a

@@ -27,8 +27,8 @@ import (
 )
 
 const (
-	tmpSuffix    = "__dbt_tmp"
-	backupSuffix = "__dbt_backup"
+	tmpSuffix    = adapters.TmpSuffix
+	backupSuffix = adapters.BackupSuffix
 )
 
 // full fills the relation's catalog with the target's when it has none, so
