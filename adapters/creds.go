@@ -41,3 +41,32 @@ func CredInt(key string, v any) (int, error) {
 	}
 	return 0, fmt.Errorf("%s must be an integer, got %v", key, v)
 }
+
+// CredField reads the first of keys (spellings of one setting, such as
+// "user" and "username") that the output sets, as text; "" when none is set.
+func CredField(f map[string]any, keys ...string) (string, error) {
+	for _, k := range keys {
+		if v, ok := f[k]; ok && v != nil {
+			return CredString(k, v)
+		}
+	}
+	return "", nil
+}
+
+// CredIntMin reads key, when the output sets it, into dst as a whole
+// number of at least min.
+func CredIntMin(f map[string]any, key string, dst *int, min int) error {
+	v, ok := f[key]
+	if !ok || v == nil {
+		return nil
+	}
+	n, err := CredInt(key, v)
+	if err != nil {
+		return err
+	}
+	if n < min {
+		return fmt.Errorf("%s must be at least %d, got %d", key, min, n)
+	}
+	*dst = n
+	return nil
+}

@@ -50,12 +50,8 @@ func (e *Error) Unwrap() error { return e.err }
 // (missing or conflicting object).
 func (e *Error) IsCatalog() bool { return e.Type == duckdb.ErrorTypeCatalog }
 
-// CancelledError is returned when the context ended while a statement ran;
-// it wraps the context error (errors.Is(err, context.Canceled) holds).
-type CancelledError struct{ Err error }
-
-func (e *CancelledError) Error() string { return "query cancelled: " + e.Err.Error() }
-func (e *CancelledError) Unwrap() error { return e.Err }
+// CancelledError is returned when the context ended while a statement ran.
+type CancelledError = adapters.CancelledError
 
 // wrapErr turns a driver error into *Error or *CancelledError.
 func wrapErr(ctx context.Context, err error) error {

@@ -34,8 +34,8 @@ import (
 )
 
 const (
-	tmpSuffix    = "__dbt_tmp"
-	backupSuffix = "__dbt_backup"
+	tmpSuffix    = adapters.TmpSuffix
+	backupSuffix = adapters.BackupSuffix
 )
 
 // CreateSchema creates the schema if it does not exist.
@@ -128,22 +128,10 @@ func (c *Conn) runHooks(ctx context.Context, hooks []adapters.Hook, inTx bool) e
 // execHooks renders and runs hooks one at a time (lazy hooks may run SQL
 // while rendering, which must see everything before them).
 func (c *Conn) execHooks(ctx context.Context, hooks []adapters.Hook, inTx bool) error {
-	for _, h := range hooks {
-		if h.Transaction != inTx {
-			continue
-		}
-		q, err := h.Statement(ctx)
-		if err != nil {
-			return err
-		}
-		if strings.TrimSpace(q) == "" {
-			continue
-		}
-		if _, err := c.exec(ctx, q); err != nil {
-			return err
-		}
-	}
-	return nil
+	return adapters.RunHooks(ctx, hooks, inTx, func(ctx context.Context, q string) error {
+		_, err := c.exec(ctx, q)
+		return err
+	})
 }
 
 // swapPlan is what the build needs to know about the catalog.
@@ -154,15 +142,9 @@ type swapPlan struct {
 // Materialize builds req.Target as a view or table, safely (see file comment).
 func (c *Conn) Materialize(ctx context.Context, req adapters.MaterializeRequest) (adapters.Response, error) {
 	fail := adapters.Response{Message: "ERROR", RowsAffected: -1}
-	if req.Kind != adapters.RelView && req.Kind != adapters.RelTable {
-		return fail, fmt.Errorf("duckdb: cannot materialize kind %q (only view and table)", req.Kind)
-	}
-	if c.inTx {
-		return fail, errors.New("duckdb: Materialize needs a connection without an open transaction")
-	}
 	t := req.Target
-	if t.Identifier == "" || t.Schema == "" {
-		return fail, fmt.Errorf("duckdb: incomplete target relation %s", t.Render())
+	if err := adapters.CheckMaterialize("duckdb", req, t, c.inTx); err != nil {
+		return fail, err
 	}
 	database := c.defaultDB(t.Database)
 	id := t.Identifier

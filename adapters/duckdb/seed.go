@@ -12,7 +12,6 @@ package duckdb
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -26,12 +25,6 @@ import (
 // the PostgreSQL adapter); these names keep this file's code unchanged.
 type seedTable = seedcsv.Table
 
-func inferSeed(path string, delim rune, columnTypes map[string]string) (*seedTable, error) {
-	return seedcsv.Infer(path, delim, columnTypes)
-}
-
-func seedDelimiter(d string) (rune, error) { return seedcsv.Delimiter(d) }
-
 func normalizeSeed(path string, delim rune, t *seedTable) (string, error) {
 	return seedcsv.Normalize(path, delim, t)
 }
@@ -40,23 +33,10 @@ func normalizeSeed(path string, delim rune, t *seedTable) (string, error) {
 // Response: "INSERT <n>" (or "CREATE <n>" on full refresh), RowsAffected n.
 func (c *Conn) LoadSeed(ctx context.Context, req adapters.SeedRequest) (adapters.Response, error) {
 	fail := adapters.Response{Message: "ERROR", RowsAffected: -1}
-	if c.inTx {
-		return fail, errors.New("duckdb: LoadSeed needs a connection without an open transaction")
-	}
 	t := req.Target
-	if t.Identifier == "" || t.Schema == "" {
-		return fail, fmt.Errorf("duckdb: incomplete seed relation %s", t.Render())
-	}
-	delim, err := seedDelimiter(req.Delimiter)
+	delim, table, err := adapters.ReadSeed("duckdb", req, t, c.inTx)
 	if err != nil {
 		return fail, err
-	}
-	table, err := inferSeed(req.Path, delim, req.ColumnTypes)
-	if err != nil {
-		return fail, fmt.Errorf("seed file %s: %w", req.Path, err)
-	}
-	if len(table.Columns) == 0 {
-		return fail, fmt.Errorf("seed file %s has no columns", req.Path)
 	}
 	var dataPath string
 	if table.Rows > 0 {

@@ -78,29 +78,7 @@ type config struct {
 func parseConfig(creds adapters.Credentials) (config, error) {
 	f := creds.Fields
 	c := config{Port: 5432, Threads: 1, ConnectTimeout: 10, Retries: 1}
-	str := func(keys ...string) (string, error) {
-		for _, k := range keys {
-			if v, ok := f[k]; ok && v != nil {
-				return adapters.CredString(k, v)
-			}
-		}
-		return "", nil
-	}
-	num := func(key string, dst *int, min int) error {
-		v, ok := f[key]
-		if !ok || v == nil {
-			return nil
-		}
-		n, err := adapters.CredInt(key, v)
-		if err != nil {
-			return err
-		}
-		if n < min {
-			return fmt.Errorf("%s must be at least %d, got %d", key, min, n)
-		}
-		*dst = n
-		return nil
-	}
+	str := func(keys ...string) (string, error) { return adapters.CredField(f, keys...) }
 	var err error
 	if c.Host, err = str("host"); err != nil {
 		return c, err
@@ -135,7 +113,7 @@ func parseConfig(creds adapters.Credentials) (config, error) {
 		min int
 	}{{"port", &c.Port, 1}, {"threads", &c.Threads, 1}, {"connect_timeout", &c.ConnectTimeout, 0},
 		{"keepalives_idle", &c.KeepalivesIdle, 0}, {"retries", &c.Retries, 0}} {
-		if err := num(n.key, n.dst, n.min); err != nil {
+		if err := adapters.CredIntMin(f, n.key, n.dst, n.min); err != nil {
 			return c, err
 		}
 	}

@@ -58,12 +58,8 @@ func (e *Error) Error() string {
 }
 func (e *Error) Unwrap() error { return e.err }
 
-// CancelledError is returned when the context ended while a statement ran;
-// it wraps the context error (errors.Is(err, context.Canceled) holds).
-type CancelledError struct{ Err error }
-
-func (e *CancelledError) Error() string { return "query cancelled: " + e.Err.Error() }
-func (e *CancelledError) Unwrap() error { return e.Err }
+// CancelledError is returned when the context ended while a statement ran.
+type CancelledError = adapters.CancelledError
 
 // wrapErr turns a driver error into *Error or *CancelledError.
 func wrapErr(ctx context.Context, err error) error {

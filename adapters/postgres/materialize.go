@@ -47,8 +47,8 @@ import (
 )
 
 const (
-	tmpSuffix    = "__dbt_tmp"
-	backupSuffix = "__dbt_backup"
+	tmpSuffix    = adapters.TmpSuffix
+	backupSuffix = adapters.BackupSuffix
 )
 
 // affixed returns id+suffix if it fits in 63 bytes; otherwise id cut at a
@@ -181,37 +181,19 @@ where n.nspname = $1 and c.relname = any($2)`, schema, names)
 }
 
 func (c *Conn) runHooks(ctx context.Context, hooks []adapters.Hook, inTx bool) error {
-	for _, h := range hooks {
-		if h.Transaction != inTx {
-			continue
-		}
-		q, err := h.Statement(ctx)
-		if err != nil {
-			return err
-		}
-		if strings.TrimSpace(q) == "" {
-			continue
-		}
-		if _, err := c.exec(ctx, q); err != nil {
-			return err
-		}
-	}
-	return nil
+	return adapters.RunHooks(ctx, hooks, inTx, func(ctx context.Context, q string) error {
+		_, err := c.exec(ctx, q)
+		return err
+	})
 }
 
 // Materialize builds req.Target as a view or table, safely (see file comment).
 // The response is PostgreSQL's: "CREATE VIEW", or "SELECT <rows>" for a table.
 func (c *Conn) Materialize(ctx context.Context, req adapters.MaterializeRequest) (adapters.Response, error) {
 	fail := adapters.Response{Message: "ERROR", RowsAffected: -1}
-	if req.Kind != adapters.RelView && req.Kind != adapters.RelTable {
-		return fail, fmt.Errorf("postgres: cannot materialize kind %q (only view and table)", req.Kind)
-	}
-	if c.inTx {
-		return fail, errors.New("postgres: Materialize needs a connection without an open transaction")
-	}
 	t := req.Target
-	if t.Identifier == "" || t.Schema == "" {
-		return fail, fmt.Errorf("postgres: incomplete target relation %s", t.Render())
+	if err := adapters.CheckMaterialize("postgres", req, t, c.inTx); err != nil {
+		return fail, err
 	}
 	if err := checkIdent("relation", t.Identifier); err != nil {
 		return fail, err

@@ -42,29 +42,16 @@ import (
 // Response: "INSERT <n>" (or "CREATE <n>" on full refresh), RowsAffected n.
 func (c *Conn) LoadSeed(ctx context.Context, req adapters.SeedRequest) (adapters.Response, error) {
 	fail := adapters.Response{Message: "ERROR", RowsAffected: -1}
-	if c.inTx {
-		return fail, errors.New("postgres: LoadSeed needs a connection without an open transaction")
-	}
 	t := req.Target
-	if t.Identifier == "" || t.Schema == "" {
-		return fail, fmt.Errorf("postgres: incomplete seed relation %s", t.Render())
+	delim, table, err := adapters.ReadSeed("postgres", req, t, c.inTx)
+	if err != nil {
+		return fail, err
 	}
 	if err := checkIdent("seed", t.Identifier); err != nil {
 		return fail, err
 	}
 	if err := c.checkDatabase(t.Database); err != nil {
 		return fail, err
-	}
-	delim, err := seedcsv.Delimiter(req.Delimiter)
-	if err != nil {
-		return fail, err
-	}
-	table, err := seedcsv.Infer(req.Path, delim, req.ColumnTypes)
-	if err != nil {
-		return fail, fmt.Errorf("seed file %s: %w", req.Path, err)
-	}
-	if len(table.Columns) == 0 {
-		return fail, fmt.Errorf("seed file %s has no columns", req.Path)
 	}
 	// PostgreSQL truncates a longer column name to its limit, and dbt's
 	// seeds load that way; kiln does the same, and says so.

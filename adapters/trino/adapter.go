@@ -73,14 +73,7 @@ type config struct {
 func parseConfig(creds adapters.Credentials) (config, error) {
 	f := creds.Fields
 	c := config{Method: "none", Port: 8080, Threads: 1, HTTPScheme: "http", CertVerify: true, Retries: 3}
-	str := func(keys ...string) (string, error) {
-		for _, k := range keys {
-			if v, ok := f[k]; ok && v != nil {
-				return adapters.CredString(k, v)
-			}
-		}
-		return "", nil
-	}
+	str := func(keys ...string) (string, error) { return adapters.CredField(f, keys...) }
 	var err error
 	if m, err := str("method"); err != nil {
 		return c, err
@@ -115,18 +108,9 @@ func parseConfig(creds adapters.Credentials) (config, error) {
 		dst *int
 		min int
 	}{{"port", &c.Port, 1}, {"threads", &c.Threads, 1}, {"retries", &c.Retries, 0}} {
-		v, ok := f[n.key]
-		if !ok || v == nil {
-			continue
-		}
-		x, err := adapters.CredInt(n.key, v)
-		if err != nil {
+		if err := adapters.CredIntMin(f, n.key, n.dst, n.min); err != nil {
 			return c, err
 		}
-		if x < n.min {
-			return c, fmt.Errorf("%s must be at least %d, got %d", n.key, n.min, x)
-		}
-		*n.dst = x
 	}
 	if c.Port > 65535 {
 		return c, fmt.Errorf("port must be at most 65535, got %d", c.Port)

@@ -49,10 +49,7 @@ func (e *Error) Error() string {
 func (e *Error) Unwrap() error { return e.err }
 
 // CancelledError is returned when the context ended while a statement ran.
-type CancelledError struct{ Err error }
-
-func (e *CancelledError) Error() string { return "query cancelled: " + e.Err.Error() }
-func (e *CancelledError) Unwrap() error { return e.Err }
+type CancelledError = adapters.CancelledError
 
 // wrapErr turns a driver error into *Error or *CancelledError.
 func wrapErr(ctx context.Context, err error) error {

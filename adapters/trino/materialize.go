@@ -27,8 +27,8 @@ import (
 )
 
 const (
-	tmpSuffix    = "__dbt_tmp"
-	backupSuffix = "__dbt_backup"
+	tmpSuffix    = adapters.TmpSuffix
+	backupSuffix = adapters.BackupSuffix
 )
 
 // full fills the relation's catalog with the target's when it has none, so
@@ -117,36 +117,18 @@ func (c *Conn) lookup(ctx context.Context, catalog, schema string, names ...stri
 }
 
 func (c *Conn) runHooks(ctx context.Context, hooks []adapters.Hook, inTx bool) error {
-	for _, h := range hooks {
-		if h.Transaction != inTx {
-			continue
-		}
-		q, err := h.Statement(ctx)
-		if err != nil {
-			return err
-		}
-		if strings.TrimSpace(q) == "" {
-			continue
-		}
-		if _, err := c.Exec(ctx, q); err != nil {
-			return err
-		}
-	}
-	return nil
+	return adapters.RunHooks(ctx, hooks, inTx, func(ctx context.Context, q string) error {
+		_, err := c.Exec(ctx, q)
+		return err
+	})
 }
 
 // Materialize builds req.Target as a view or table (see the file comment).
 func (c *Conn) Materialize(ctx context.Context, req adapters.MaterializeRequest) (adapters.Response, error) {
 	fail := adapters.Response{Message: "ERROR", RowsAffected: -1}
-	if req.Kind != adapters.RelView && req.Kind != adapters.RelTable {
-		return fail, fmt.Errorf("trino: cannot materialize kind %q (only view and table)", req.Kind)
-	}
-	if c.inTx {
-		return fail, errors.New("trino: Materialize needs a connection without an open unit of work")
-	}
 	t := c.full(req.Target)
-	if t.Identifier == "" || t.Schema == "" {
-		return fail, fmt.Errorf("trino: incomplete target relation %s", t.Render())
+	if err := adapters.CheckMaterialize("trino", req, t, c.inTx); err != nil {
+		return fail, err
 	}
 	if err := c.ensureSchema(ctx, c.catalogOf(t.Database), t.Schema, false); err != nil {
 		return fail, err

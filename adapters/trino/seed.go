@@ -48,23 +48,10 @@ func seedType(col seedcsv.Column) string {
 // LoadSeed loads a CSV file into req.Target (see the file comment).
 func (c *Conn) LoadSeed(ctx context.Context, req adapters.SeedRequest) (adapters.Response, error) {
 	fail := adapters.Response{Message: "ERROR", RowsAffected: -1}
-	if c.inTx {
-		return fail, errors.New("trino: LoadSeed needs a connection without an open unit of work")
-	}
 	t := c.full(req.Target)
-	if t.Identifier == "" || t.Schema == "" {
-		return fail, fmt.Errorf("trino: incomplete seed relation %s", t.Render())
-	}
-	delim, err := seedcsv.Delimiter(req.Delimiter)
+	delim, table, err := adapters.ReadSeed("trino", req, t, c.inTx)
 	if err != nil {
 		return fail, err
-	}
-	table, err := seedcsv.Infer(req.Path, delim, req.ColumnTypes)
-	if err != nil {
-		return fail, fmt.Errorf("seed file %s: %w", req.Path, err)
-	}
-	if len(table.Columns) == 0 {
-		return fail, fmt.Errorf("seed file %s has no columns", req.Path)
 	}
 	catalog := c.catalogOf(t.Database)
 	if err := c.ensureSchema(ctx, catalog, t.Schema, false); err != nil {

@@ -10,8 +10,6 @@ package pgtest
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"os"
 	"strconv"
@@ -20,6 +18,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/kiln-dev/kiln/adapters/adaptertest/testserver"
 )
 
 // Server is where the tests connect.
@@ -28,12 +28,7 @@ type Server struct {
 	Port                           int
 }
 
-func env(k, def string) string {
-	if v := os.Getenv(k); v != "" {
-		return v
-	}
-	return def
-}
+var env = testserver.Env
 
 // FromEnv reads the KILN_PG_* variables.
 func FromEnv() Server {
@@ -95,10 +90,7 @@ func Require(t testing.TB) Server {
 	})
 	if probeErr != nil {
 		msg := fmt.Sprintf("no PostgreSQL at %s:%d: %v", s.Host, s.Port, probeErr)
-		if os.Getenv("KILN_REQUIRE_PG") != "" {
-			t.Fatal(msg + " (KILN_REQUIRE_PG is set)")
-		}
-		t.Skip(msg)
+		testserver.Unavailable(t, "KILN_REQUIRE_PG", msg)
 	}
 	return s
 }
@@ -107,11 +99,7 @@ func Require(t testing.TB) Server {
 // and drops that schema (with everything in it) when the test ends.
 func Schema(t testing.TB, s Server) string {
 	t.Helper()
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	name := "kiln_test_" + hex.EncodeToString(b[:])
-	t.Cleanup(func() { DropSchema(t, s, name) })
-	return name
+	return testserver.Schema(t, func(name string) { DropSchema(t, s, name) })
 }
 
 // DropSchema drops a schema and its contents (test cleanup only: kiln

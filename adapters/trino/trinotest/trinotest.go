@@ -13,9 +13,7 @@ package trinotest
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"fmt"
 	"os"
 	"strconv"
@@ -24,6 +22,8 @@ import (
 	"time"
 
 	trinodrv "github.com/trinodb/trino-go-client/trino"
+
+	"github.com/kiln-dev/kiln/adapters/adaptertest/testserver"
 )
 
 // Cluster is where the tests connect.
@@ -32,12 +32,7 @@ type Cluster struct {
 	Port, Nodes         int
 }
 
-func env(k, def string) string {
-	if v := os.Getenv(k); v != "" {
-		return v
-	}
-	return def
-}
+var env = testserver.Env
 
 // FromEnv reads the KILN_TRINO_* variables.
 func FromEnv() Cluster {
@@ -80,10 +75,7 @@ func Require(t testing.TB) Cluster {
 	c := FromEnv()
 	if c.Host == "" {
 		msg := "no Trino cluster: KILN_TRINO_HOST is not set (start one with .ci/trino-cluster.sh start and export the lines it prints)"
-		if os.Getenv("KILN_REQUIRE_TRINO") != "" {
-			t.Fatal(msg + " (KILN_REQUIRE_TRINO is set)")
-		}
-		t.Skip(msg)
+		testserver.Unavailable(t, "KILN_REQUIRE_TRINO", msg)
 	}
 	probeOnce.Do(func() { probeErr = c.waitNodes(2 * time.Minute) })
 	if probeErr != nil {
@@ -121,11 +113,7 @@ func (c Cluster) waitNodes(limit time.Duration) error {
 // code under test) and drops it with everything in it when the test ends.
 func Schema(t testing.TB, c Cluster) string {
 	t.Helper()
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	name := "kiln_test_" + hex.EncodeToString(b[:])
-	t.Cleanup(func() { DropSchema(t, c, name) })
-	return name
+	return testserver.Schema(t, func(name string) { DropSchema(t, c, name) })
 }
 
 // DropSchema drops a schema and its contents (test cleanup only).
