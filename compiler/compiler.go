@@ -38,10 +38,14 @@ type Options struct {
 	ProjectDir string
 	// Profile and target are resolved by the caller (cmd/cli) because the
 	// adapter type decides dispatch; Target is the Jinja `target` object.
-	Profile      *project.Profile
-	Project      *project.Project // optional: already loaded
-	Target       map[string]any
-	AdapterType  string
+	Profile     *project.Profile
+	Project     *project.Project // optional: already loaded
+	Target      map[string]any
+	AdapterType string
+	// Dialect is the adapter's SQL dialect (quoting for adapter.quote,
+	// {{ this }}, relation names); nil: the registered adapter's, if it
+	// provides one, else double quotes.
+	Dialect      adapters.Dialect
 	CLIVars      map[string]any
 	Getenv       func(string) (string, bool)
 	InvocationID string
@@ -161,10 +165,8 @@ func Compile(ctx context.Context, opts Options) (*Result, error) {
 		pkgNames = append(pkgNames, p.Name)
 	}
 	var quote func(string) string
-	if a, ok := adapters.Lookup(opts.AdapterType); ok {
-		if dp, ok := a.(adapters.DialectProvider); ok {
-			quote = dp.Dialect().Quote
-		}
+	if d := opts.dialect(); d != nil {
+		quote = d.Quote
 	}
 	r.Env = jinja.New(jinja.Config{
 		Quote:          quote,
@@ -258,4 +260,17 @@ func writeHashable(sb *strings.Builder, v any) {
 func md5sum(s string) string {
 	sum := md5.Sum([]byte(s))
 	return hex.EncodeToString(sum[:])
+}
+
+// dialect is Options.Dialect, else the registered adapter's (nil: none).
+func (o Options) dialect() adapters.Dialect {
+	if o.Dialect != nil {
+		return o.Dialect
+	}
+	if a, ok := adapters.Lookup(o.AdapterType); ok {
+		if dp, ok := a.(adapters.DialectProvider); ok {
+			return dp.Dialect()
+		}
+	}
+	return nil
 }

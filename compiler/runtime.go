@@ -186,10 +186,8 @@ func (rr *runtimeResolver) timestampLiteral() func(time.Time) string {
 	if rr.conn != nil {
 		return rr.conn.Dialect().TimestampLiteral
 	}
-	if a, ok := adapters.Lookup(rr.r.opts.AdapterType); ok {
-		if dp, ok := a.(adapters.DialectProvider); ok {
-			return dp.Dialect().TimestampLiteral
-		}
+	if d := rr.r.opts.dialect(); d != nil {
+		return d.TimestampLiteral
 	}
 	return nil
 }

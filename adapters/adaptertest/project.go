@@ -46,7 +46,11 @@ func (s *suite) build(t *testing.T, dir, schema string, opts run.Options, vars .
 	if len(vars) > 0 {
 		cliVars = vars[0]
 	}
-	res, err := compiler.Compile(ctx, compiler.Options{ProjectDir: dir, Profile: prof, Target: target, AdapterType: typ, Getenv: getenv, CLIVars: cliVars,
+	var dialect adapters.Dialect
+	if dp, ok := a.(adapters.DialectProvider); ok {
+		dialect = dp.Dialect()
+	}
+	res, err := compiler.Compile(ctx, compiler.Options{ProjectDir: dir, Profile: prof, Target: target, AdapterType: typ, Dialect: dialect, Getenv: getenv, CLIVars: cliVars,
 		InvocationID: "00000000-0000-4000-8000-000000000000", Flags: map[string]any{"WHICH": "build", "FULL_REFRESH": false}})
 	if err != nil {
 		t.Fatalf("compile: %v", err)
@@ -197,7 +201,7 @@ func (s *suite) project(t *testing.T) {
 	got := e.rows(`select concatenated, plus_three_days, plus_one_month, days_since, months_since, years_since, weeks_since,
   month_start, month_end, n_int, n_bigint, n_quarter, n_numeric, n_text, n_half, hashed, second_part, pos, label_right,
   label_length, replaced, literal, flag_text, has_now, safe_int
-from ` + e.rel("cross_db").Render() + ` where id = 2`)
+from ` + e.sql("cross_db") + ` where id = 2`)
 	want := [][]any{{"atwo-2", d(2024, 3, 3), d(2024, 3, 29), int64(59), int64(3), int64(1), int64(8),
 		d(2024, 2, 1), d(2024, 2, 29), int64(20), int64(20), 5.0, 20.0, "20", 10.0, fmt.Sprintf("%x", md5.Sum([]byte("kiln"))), "b", int64(2), "wo",
 		int64(3), "tw0", "it's", "false", true, int64(12)}}
@@ -216,8 +220,8 @@ from ` + e.rel("cross_db").Render() + ` where id = 2`)
 	if nt := strings.ToLower(strings.ReplaceAll(types["n_numeric"], " ", "")); nt != "numeric(28,6)" && nt != "decimal(28,6)" {
 		t.Errorf("type of n_numeric: %q", types["n_numeric"])
 	}
-	equal(t, "aggregates", e.rows("select labels, has_any, any_flag, n_rows from "+e.rel("agg").Render()),
+	equal(t, "aggregates", e.rows("select labels, has_any, any_flag, n_rows from "+e.sql("agg")),
 		[][]any{{"four, one, three, two", true, true, int64(4)}})
-	equal(t, "date spine", e.rows("select * from "+e.rel("spine").Render()+" order by 1"),
+	equal(t, "date spine", e.rows("select * from "+e.sql("spine")+" order by 1"),
 		[][]any{{d(2024, 1, 30)}, {d(2024, 1, 31)}, {d(2024, 2, 1)}})
 }
