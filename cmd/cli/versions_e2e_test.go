@@ -81,6 +81,14 @@ func TestModelVersions(t *testing.T) {
 			t.Errorf("missing %q in:\n%s", want, res.stdout)
 		}
 	}
+	for _, want := range []string{
+		"models/customers_by_country.sql:2:52: warning: model 'customers_by_country' refers to versioned model 'dim_customers' without a version: it resolves to the latest, v2; prerelease v3",
+		"models/legacy_customer_names.sql:1:26: warning: model 'legacy_customer_names' refers to dim_customers.v1, which was deprecated on 2025-06-01",
+	} {
+		if !strings.Contains(res.all(), want) {
+			t.Errorf("missing %q in:\n%s", want, res.all())
+		}
+	}
 	validateArtifacts(t, dir)
 	nodes := readManifest(t, dir)["nodes"].(map[string]any)
 	v1, ok := nodes["model.model_versions.dim_customers.v1"].(map[string]any)
@@ -114,6 +122,13 @@ func TestModelVersions(t *testing.T) {
 	}
 	if got, want := jsonString(legacy["depends_on"].(map[string]any)["nodes"]), `["model.model_versions.dim_customers.v1","model.model_versions.dim_customers.v3"]`; got != want {
 		t.Errorf("legacy depends_on %s, want %s", got, want)
+	}
+	spine := nodes["model.model_versions.metricflow_time_spine"].(map[string]any)
+	if got, want := jsonString(spine["time_spine"]), `{"custom_granularities":[],"standard_granularity_column":"date_day"}`; got != want {
+		t.Errorf("time_spine %s, want %s", got, want)
+	}
+	if g := spine["columns"].(map[string]any)["date_day"].(map[string]any)["granularity"]; g != "day" {
+		t.Errorf("date_day granularity %v", g)
 	}
 	test := nodes["test.model_versions.unique_dim_customers_v1_id.f55d167630"].(map[string]any)
 	if got, want := jsonString(test["test_metadata"].(map[string]any)["kwargs"]), `{"column_name":"id","model":"{{ get_where_subquery(ref('dim_customers', version='1')) }}"}`; got != want {

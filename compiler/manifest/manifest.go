@@ -202,6 +202,7 @@ type Node struct {
 	Constraints      []map[string]any
 	PrimaryKey       []string // dbt's inferred primary key (constraints, else unique + not_null tests)
 	DeprecationDate  any
+	TimeSpine        map[string]any // semantic layer time spine (models)
 	CreatedAt        float64
 	ConfigCallDict   map[string]any
 
