@@ -152,7 +152,15 @@ func (b *builder) buildSemantic(p *project.Project, pr *project.Properties) {
 		if owner["email"] == nil && owner["name"] == nil {
 			b.addErr(pr.GroupPos[i], "group-owner", "group '%s' has no owner: add `owner: {name: ..., email: ...}` (dbt requires a name or an email)", name)
 		}
-		cfg := elemConfig(g)
+		// As dbt, a group's config is computed like a model's: the models:
+		// tree of dbt_project.yml for the group's fqn, then its config:.
+		fqn, _ := fqnFor(p.Name, pr.Path, p.ModelPaths)
+		fqn = append(fqn[:len(fqn)-1], name)
+		cfg := project.MergeConfig(p.ConfigFor("models", fqn), nil)
+		if p != b.r.Project {
+			cfg = project.MergeConfig(cfg, b.r.Project.ConfigFor("models", fqn))
+		}
+		cfg = project.MergeConfig(cfg, elemConfig(g))
 		b.m.Groups[id] = map[string]any{
 			"name": name, "resource_type": manifest.Group, "package_name": p.Name, "path": rel,
 			"original_file_path": pr.Path, "unique_id": id, "owner": owner,
