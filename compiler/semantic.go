@@ -453,7 +453,14 @@ func (b *builder) linkSemantic() {
 		for _, ms := range s.Measures {
 			owner := measureOwner[ms]
 			if owner == nil {
-				b.addErr(s.Pos, "unknown-measure", "metric '%s' uses measure '%s', which no semantic model defines", s.Name, ms)
+				names := make([]string, 0, len(measureOwner))
+				for k := range measureOwner {
+					names = append(names, k)
+				}
+				sort.Strings(names)
+				b.addDiag(diag.Diagnostic{Severity: diag.Error, Code: "unknown-measure", Pos: s.Pos,
+					Message:    fmt.Sprintf("metric '%s' uses measure '%s', which no semantic model defines", s.Name, ms),
+					Suggestion: firstNonEmpty(suggest(ms, names), "define it under measures: of a semantic model")})
 				continue
 			}
 			if !contains(s.DependsOn, owner.UniqueID) {

@@ -212,3 +212,28 @@ func TestPrivateModelAccess(t *testing.T) {
 		}
 	}
 }
+
+// A metric on a measure no semantic model defines, or a saved query of an
+// unknown metric, is a parse error naming the entry.
+func TestSemanticLayerUnknownNames(t *testing.T) {
+	dir := copyDir(t, repoRoot(t)+"/testdata/model_versions")
+	path := filepath.Join(dir, "models", "finance.yml")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := strings.Replace(string(b), "measure: revenue_total", "measure: revenue_totl", 1)
+	s = strings.Replace(s, "metrics: [total_revenue]", "metrics: [total_revenu]", 1)
+	if err := os.WriteFile(path, []byte(s), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res := kiln(t, dir, nil, "parse")
+	for _, want := range []string{
+		"models/finance.yml:48:5: error: metric 'total_revenue' uses measure 'revenue_totl', which no semantic model defines — did you mean 'revenue_total'?",
+		"models/finance.yml:66:5: error: saved query 'revenue_by_day' queries unknown metric 'total_revenu' — did you mean 'total_revenue'?",
+	} {
+		if res.code != 2 || !strings.Contains(res.all(), want) {
+			t.Errorf("exit %d, want 2 and %q:\n%s", res.code, want, res.all())
+		}
+	}
+}
