@@ -456,5 +456,9 @@ func (m *Manifest) Counts() map[string]int {
 	c[Source] = len(m.Sources)
 	c[Exposure] = len(m.Exposures)
 	c[Macro] = len(m.Macros)
+	c[Metric] = len(m.Metrics)
+	c[Group] = len(m.Groups)
+	c[SemanticModel] = len(m.SemanticModels)
+	c[SavedQuery] = len(m.SavedQueries)
 	return c
 }
