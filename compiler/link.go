@@ -403,6 +403,9 @@ func (b *builder) linkNode(n *manifest.Node, p *pending) {
 				Suggestion: sugg})
 			continue
 		}
+		if t.Version != nil && n.ResourceType != manifest.Test {
+			b.warnVersionedRef(n, r, t)
+		}
 		if n.ResourceType != manifest.Test && n.ResourceType != manifest.UnitTest {
 			g, _ := n.Config["group"].(string)
 			pos := n.Pos

@@ -348,12 +348,22 @@ func applyPatch(n *manifest.Node, patch *project.NodePatch, file, pkg string) {
 			dt := c.DataType
 			col.DataType = &dt
 		}
+		if c.Granularity != "" {
+			g := c.Granularity
+			col.Granularity = &g
+		}
 		if _, dup := n.Columns[c.Name]; !dup {
 			n.ColumnOrder = append(n.ColumnOrder, c.Name)
 		}
 		n.Columns[c.Name] = col
 	}
 	n.Constraints = patch.Constraints
+	if ts, ok := patch.Raw["time_spine"].(map[string]any); ok {
+		n.TimeSpine = map[string]any{"custom_granularities": []any{}}
+		for k, v := range ts {
+			n.TimeSpine[k] = v
+		}
+	}
 	if patch.Access != "" {
 		n.Access = patch.Access
 	}

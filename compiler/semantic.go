@@ -152,7 +152,15 @@ func (b *builder) buildSemantic(p *project.Project, pr *project.Properties) {
 		if owner["email"] == nil && owner["name"] == nil {
 			b.addErr(pr.GroupPos[i], "group-owner", "group '%s' has no owner: add `owner: {name: ..., email: ...}` (dbt requires a name or an email)", name)
 		}
-		cfg := elemConfig(g)
+		// As dbt, a group's config is computed like a model's: the models:
+		// tree of dbt_project.yml for the group's fqn, then its config:.
+		fqn, _ := fqnFor(p.Name, pr.Path, p.ModelPaths)
+		fqn = append(fqn[:len(fqn)-1], name)
+		cfg := project.MergeConfig(p.ConfigFor("models", fqn), nil)
+		if p != b.r.Project {
+			cfg = project.MergeConfig(cfg, b.r.Project.ConfigFor("models", fqn))
+		}
+		cfg = project.MergeConfig(cfg, elemConfig(g))
 		b.m.Groups[id] = map[string]any{
 			"name": name, "resource_type": manifest.Group, "package_name": p.Name, "path": rel,
 			"original_file_path": pr.Path, "unique_id": id, "owner": owner,
@@ -445,7 +453,14 @@ func (b *builder) linkSemantic() {
 		for _, ms := range s.Measures {
 			owner := measureOwner[ms]
 			if owner == nil {
-				b.addErr(s.Pos, "unknown-measure", "metric '%s' uses measure '%s', which no semantic model defines", s.Name, ms)
+				names := make([]string, 0, len(measureOwner))
+				for k := range measureOwner {
+					names = append(names, k)
+				}
+				sort.Strings(names)
+				b.addDiag(diag.Diagnostic{Severity: diag.Error, Code: "unknown-measure", Pos: s.Pos,
+					Message:    fmt.Sprintf("metric '%s' uses measure '%s', which no semantic model defines", s.Name, ms),
+					Suggestion: firstNonEmpty(suggest(ms, names), "define it under measures: of a semantic model")})
 				continue
 			}
 			if !contains(s.DependsOn, owner.UniqueID) {

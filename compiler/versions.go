@@ -227,3 +227,38 @@ func (b *builder) versionOf(n *manifest.Node) *versionRef {
 	base := path.Base(n.OriginalFilePath)
 	return b.versionFiles[patchKey{n.PackageName, "models", strings.TrimSuffix(base, path.Ext(base))}]
 }
+
+// warnVersionedRef warns, as dbt does when it compiles, about a ref that
+// resolves to a deprecated version, and about an unpinned ref while a
+// newer (prerelease) version exists, which the ref will silently move to.
+func (b *builder) warnVersionedRef(n *manifest.Node, r manifest.RefArgs, t *manifest.Node) {
+	pos := n.Pos
+	if l, c := findLine(n.RawCode, "ref", r.Name); l > 0 {
+		pos.Line, pos.Col = l, c
+	}
+	ver := project.FormatVersion(t.Version)
+	if d, _ := t.DeprecationDate.(string); d != "" {
+		if when, err := time.Parse(time.RFC3339, d); err == nil && when.Before(b.r.opts.RunStartedAt) {
+			b.addDiag(diag.Diagnostic{Severity: diag.Warning, Code: "deprecated-ref", Pos: pos,
+				Message:    fmt.Sprintf("%s '%s' refers to %s.v%s, which was deprecated on %s", n.ResourceType, n.Name, t.Name, ver, when.Format("2006-01-02")),
+				Suggestion: fmt.Sprintf("move to the latest version: ref('%s')", t.Name)})
+		}
+	}
+	if r.Version != nil {
+		return
+	}
+	var newer []string
+	for _, o := range b.r.index.byName[r.Name] {
+		if o.PackageName == t.PackageName && o.Version != nil && compareVersion(o.Version, t.Version) > 0 {
+			newer = append(newer, project.FormatVersion(o.Version))
+		}
+	}
+	if len(newer) == 0 {
+		return
+	}
+	slices.SortFunc(newer, func(a, b string) int { return compareVersion(a, b) })
+	b.addDiag(diag.Diagnostic{Severity: diag.Warning, Code: "unpinned-ref", Pos: pos,
+		Message: fmt.Sprintf("%s '%s' refers to versioned model '%s' without a version: it resolves to the latest, v%s; prerelease v%s is not yet the latest, and the ref will move to it when it is",
+			n.ResourceType, n.Name, r.Name, ver, newer[len(newer)-1]),
+		Suggestion: fmt.Sprintf("pin it: ref('%s', v=%s), or try ref('%s', v=%s)", r.Name, ver, r.Name, newer[len(newer)-1])})
+}

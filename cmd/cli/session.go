@@ -481,7 +481,11 @@ func (s *session) found() {
 	add(counts[manifest.UnitTest], "unit test", "unit tests")
 	add(counts[manifest.Source], "source", "sources")
 	add(counts[manifest.Exposure], "exposure", "exposures")
+	add(counts[manifest.Metric], "metric", "metrics")
 	add(counts[manifest.Macro], "macro", "macros")
+	add(counts[manifest.Group], "group", "groups")
+	add(counts[manifest.SemanticModel], "semantic model", "semantic models")
+	add(counts[manifest.SavedQuery], "saved query", "saved queries")
 	s.p.Event("FoundStats", "W006", "info", "Found "+strings.Join(parts, ", "), map[string]any{"stat_line": strings.Join(parts, ", ")})
 	s.p.Line("")
 }

@@ -81,6 +81,14 @@ func TestModelVersions(t *testing.T) {
 			t.Errorf("missing %q in:\n%s", want, res.stdout)
 		}
 	}
+	for _, want := range []string{
+		"models/customers_by_country.sql:2:52: warning: model 'customers_by_country' refers to versioned model 'dim_customers' without a version: it resolves to the latest, v2; prerelease v3",
+		"models/legacy_customer_names.sql:1:26: warning: model 'legacy_customer_names' refers to dim_customers.v1, which was deprecated on 2025-06-01",
+	} {
+		if !strings.Contains(res.all(), want) {
+			t.Errorf("missing %q in:\n%s", want, res.all())
+		}
+	}
 	validateArtifacts(t, dir)
 	nodes := readManifest(t, dir)["nodes"].(map[string]any)
 	v1, ok := nodes["model.model_versions.dim_customers.v1"].(map[string]any)
@@ -114,6 +122,13 @@ func TestModelVersions(t *testing.T) {
 	}
 	if got, want := jsonString(legacy["depends_on"].(map[string]any)["nodes"]), `["model.model_versions.dim_customers.v1","model.model_versions.dim_customers.v3"]`; got != want {
 		t.Errorf("legacy depends_on %s, want %s", got, want)
+	}
+	spine := nodes["model.model_versions.metricflow_time_spine"].(map[string]any)
+	if got, want := jsonString(spine["time_spine"]), `{"custom_granularities":[],"standard_granularity_column":"date_day"}`; got != want {
+		t.Errorf("time_spine %s, want %s", got, want)
+	}
+	if g := spine["columns"].(map[string]any)["date_day"].(map[string]any)["granularity"]; g != "day" {
+		t.Errorf("date_day granularity %v", g)
 	}
 	test := nodes["test.model_versions.unique_dim_customers_v1_id.f55d167630"].(map[string]any)
 	if got, want := jsonString(test["test_metadata"].(map[string]any)["kwargs"]), `{"column_name":"id","model":"{{ get_where_subquery(ref('dim_customers', version='1')) }}"}`; got != want {
@@ -191,6 +206,31 @@ func TestPrivateModelAccess(t *testing.T) {
 	for _, want := range []string{
 		"models/outsider.sql:1:23: error: model 'outsider' refers to model 'finance_revenue', which is private to the 'finance' group",
 		"models/misgrouped.sql: error: model 'misgrouped' is in group 'finanse', which is not defined — did you mean 'finance'?",
+	} {
+		if res.code != 2 || !strings.Contains(res.all(), want) {
+			t.Errorf("exit %d, want 2 and %q:\n%s", res.code, want, res.all())
+		}
+	}
+}
+
+// A metric on a measure no semantic model defines, or a saved query of an
+// unknown metric, is a parse error naming the entry.
+func TestSemanticLayerUnknownNames(t *testing.T) {
+	dir := copyDir(t, repoRoot(t)+"/testdata/model_versions")
+	path := filepath.Join(dir, "models", "finance.yml")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := strings.Replace(string(b), "measure: revenue_total", "measure: revenue_totl", 1)
+	s = strings.Replace(s, "metrics: [total_revenue]", "metrics: [total_revenu]", 1)
+	if err := os.WriteFile(path, []byte(s), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res := kiln(t, dir, nil, "parse")
+	for _, want := range []string{
+		"models/finance.yml:48:5: error: metric 'total_revenue' uses measure 'revenue_totl', which no semantic model defines — did you mean 'revenue_total'?",
+		"models/finance.yml:66:5: error: saved query 'revenue_by_day' queries unknown metric 'total_revenu' — did you mean 'total_revenue'?",
 	} {
 		if res.code != 2 || !strings.Contains(res.all(), want) {
 			t.Errorf("exit %d, want 2 and %q:\n%s", res.code, want, res.all())

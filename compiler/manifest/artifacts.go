@@ -218,6 +218,9 @@ func (n *Node) toJSON(lazy bool) nodeJSON {
 	case Model:
 		mf := &modelFields{Access: n.Access, Constraints: n.Constraints, Version: n.Version, LatestVersion: n.LatestVersion,
 			PrimaryKey: nonNilStrings(n.PrimaryKey), DeprecationDate: n.DeprecationDate}
+		if n.TimeSpine != nil {
+			mf.TimeSpine = n.TimeSpine
+		}
 		if mf.Access == "" {
 			mf.Access = "protected"
 		}

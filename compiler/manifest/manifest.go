@@ -202,6 +202,7 @@ type Node struct {
 	Constraints      []map[string]any
 	PrimaryKey       []string // dbt's inferred primary key (constraints, else unique + not_null tests)
 	DeprecationDate  any
+	TimeSpine        map[string]any // semantic layer time spine (models)
 	CreatedAt        float64
 	ConfigCallDict   map[string]any
 
@@ -455,6 +456,10 @@ func (m *Manifest) Counts() map[string]int {
 	c[Source] = len(m.Sources)
 	c[Exposure] = len(m.Exposures)
 	c[Macro] = len(m.Macros)
+	c[Metric] = len(m.Metrics)
+	c[Group] = len(m.Groups)
+	c[SemanticModel] = len(m.SemanticModels)
+	c[SavedQuery] = len(m.SavedQueries)
 	return c
 }
 

@@ -137,7 +137,12 @@ func (u *Universe) predicate(s *Spec) (func(*Node) bool, error) {
 		return func(n *Node) bool { return slices.ContainsFunc(n.Tags, p.match) }, nil
 	case MethodGroup:
 		p := compile(v)
+		// As dbt: nodes and metrics have groups for selection; semantic
+		// models and saved queries do not.
 		return func(n *Node) bool {
+			if n.ResourceType == MethodSemanticModel || n.ResourceType == MethodSavedQuery {
+				return false
+			}
 			g, ok := n.Config["group"].(string)
 			return ok && g != "" && p.match(g)
 		}, nil
