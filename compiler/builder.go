@@ -7,7 +7,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"os"
 	"path"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -330,25 +332,81 @@ func nodeRelation(n *manifest.Node) adapters.Relation {
 }
 
 // renderYAML renders Jinja inside a property-file value (source schemas like
-// "{{ target.schema }}", descriptions with doc()).
-func (b *builder) renderYAML(file, pkg, s string) string {
+// "{{ target.schema }}", descriptions with doc()); at is where the value is
+// written (or its entry), and its errors are reported there.
+func (b *builder) renderYAML(at diag.Pos, pkg, s string) string {
 	if !strings.Contains(s, "{{") && !strings.Contains(s, "{%") {
 		return s
 	}
-	res := &parseResolver{b: b, pkg: pkg, node: &manifest.Node{Pos: diag.Pos{File: file}}}
-	out, err := b.r.Env.RenderString(file, s, &jinja.Context{Package: pkg, Globals: b.r.baseGlobals(), Resolver: res, Ctx: b.ctx})
+	res := &parseResolver{b: b, pkg: pkg, node: &manifest.Node{Pos: diag.Pos{File: at.File}}}
+	out, err := b.r.Env.RenderString(at.File, s, &jinja.Context{Package: pkg, Globals: b.r.baseGlobals(), Resolver: res, Ctx: b.ctx})
 	if err != nil {
-		b.addDiag(jinjaDiag(file, err))
+		b.addDiag(b.r.yamlDiag(at, s, err))
 		return s
 	}
 	return out
+}
+
+// yamlDiag is the diagnostic of err, raised while rendering value: a
+// string written at (or after) at in a YAML file and rendered under the
+// path at.File. The template's own positions count lines of the value, so
+// they are mapped to the file's line and column (project.ValuePos); when
+// the error was raised in a macro, its call in the value is mapped.
+func (r *Result) yamlDiag(at diag.Pos, value string, err error) diag.Diagnostic {
+	d := jinjaDiag(at.File, err)
+	var je *jinja.Error
+	if !errors.As(err, &je) {
+		return d
+	}
+	place := diag.Pos{File: je.Path, Line: je.Line, Col: je.Col}
+	if je.Path != at.File {
+		place = je.From
+	}
+	if place.File != at.File || place.Line == 0 {
+		return d
+	}
+	src, rerr := os.ReadFile(filepath.Join(r.Project.Dir, filepath.FromSlash(at.File)))
+	if rerr != nil {
+		return d
+	}
+	p := project.ValuePos(src, at, value, place.Line, place.Col)
+	if je.Path != at.File {
+		// The macro's own position stays; its call site is the file's.
+		for i, n := range d.Notes {
+			d.Notes[i] = strings.Replace(n, "called from "+place.String(), "called from "+p.String(), 1)
+		}
+		return d
+	}
+	d.Pos = p
+	quote := fmt.Sprintf("%4d | %s", p.Line, strings.TrimRight(lineAt(src, p.Line), "\r"))
+	if je.SourceLine != "" && len(d.Notes) > 0 {
+		d.Notes[0] = quote
+	} else {
+		d.Notes = append([]string{quote}, d.Notes...)
+	}
+	return d
+}
+
+// lineAt is line n (1-based) of src.
+func lineAt(src []byte, n int) string {
+	for i := 1; i < n; i++ {
+		j := bytes.IndexByte(src, '\n')
+		if j < 0 {
+			return ""
+		}
+		src = src[j+1:]
+	}
+	if j := bytes.IndexByte(src, '\n'); j >= 0 {
+		src = src[:j]
+	}
+	return string(src)
 }
 
 // renderDescriptions resolves doc() and other Jinja in every description.
 func (b *builder) renderDescriptions() {
 	cols := func(file, pkg string, m map[string]*manifest.Column) {
 		for _, c := range m {
-			c.Description = b.renderYAML(file, pkg, c.Description)
+			c.Description = b.renderYAML(descAt(c.DescPos, file), pkg, c.Description)
 		}
 	}
 	nodes := make([]*manifest.Node, 0, len(b.m.Nodes))
@@ -361,15 +419,23 @@ func (b *builder) renderDescriptions() {
 		if n.PatchPath != "" {
 			file = strings.TrimPrefix(n.PatchPath, n.PackageName+"://")
 		}
-		n.Description = b.renderYAML(file, n.PackageName, n.Description)
+		n.Description = b.renderYAML(descAt(n.DescPos, file), n.PackageName, n.Description)
 		cols(file, n.PackageName, n.Columns)
 	})
 	for _, s := range b.m.Sources {
-		s.Description = b.renderYAML(s.OriginalFilePath, s.PackageName, s.Description)
-		s.SourceDescription = b.renderYAML(s.OriginalFilePath, s.PackageName, s.SourceDescription)
+		s.Description = b.renderYAML(descAt(s.DescPos, s.Pos.File), s.PackageName, s.Description)
+		s.SourceDescription = b.renderYAML(descAt(s.SourceDescPos, s.Pos.File), s.PackageName, s.SourceDescription)
 		cols(s.OriginalFilePath, s.PackageName, s.Columns)
 	}
 	for _, e := range b.m.Exposures {
-		e.Description = b.renderYAML(e.OriginalFilePath, e.PackageName, e.Description)
+		e.Description = b.renderYAML(descAt(e.DescPos, e.Pos.File), e.PackageName, e.Description)
 	}
+}
+
+// descAt is where a description is written, or its file when unknown.
+func descAt(p diag.Pos, file string) diag.Pos {
+	if p.File != "" {
+		return p
+	}
+	return diag.Pos{File: file}
 }

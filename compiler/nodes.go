@@ -342,8 +342,9 @@ func applyPatch(n *manifest.Node, patch *project.NodePatch, file, pkg string) {
 	}
 	n.PatchPath = pkg + "://" + file
 	n.Description = patch.Description
+	n.DescPos = patch.DescriptionPos
 	for _, c := range patch.Columns {
-		col := &manifest.Column{Name: c.Name, Description: c.Description, Meta: c.Meta, Tags: c.Tags, Constraints: c.Constraints, Quote: c.Quote}
+		col := &manifest.Column{Name: c.Name, Description: c.Description, Meta: c.Meta, Tags: c.Tags, Constraints: c.Constraints, Quote: c.Quote, DescPos: c.DescriptionPos}
 		if c.DataType != "" {
 			dt := c.DataType
 			col.DataType = &dt
@@ -546,15 +547,15 @@ func (b *builder) buildSources(p *project.Project, pr *project.Properties) {
 			if !manifest.Config(cfg).Enabled() {
 				continue
 			}
-			db := b.renderYAML(pr.Path, p.Name, s.Database)
+			db := b.renderYAML(s.Pos, p.Name, s.Database)
 			if db == "" {
 				db = b.targetDatabase()
 			}
-			schema := strings.TrimSpace(b.renderYAML(pr.Path, p.Name, s.Schema))
+			schema := strings.TrimSpace(b.renderYAML(s.Pos, p.Name, s.Schema))
 			if schema == "" {
 				schema = s.Name
 			}
-			ident := strings.TrimSpace(b.renderYAML(pr.Path, p.Name, t.Identifier))
+			ident := strings.TrimSpace(b.renderYAML(t.Pos, p.Name, t.Identifier))
 			if ident == "" {
 				ident = t.Name
 			}
@@ -564,7 +565,7 @@ func (b *builder) buildSources(p *project.Project, pr *project.Properties) {
 				Database: db, Schema: schema, Path: pr.Path, OriginalFilePath: pr.Path,
 				FQN: fqn, Description: t.Description, Columns: map[string]*manifest.Column{},
 				Meta: t.Meta, SourceMeta: s.Meta, Tags: append(append([]string{}, s.Tags...), t.Tags...),
-				Config: cfg, Pos: t.Pos, LoadedAtField: firstNonEmpty(t.LoadedAtField, s.LoadedAtField),
+				Config: cfg, Pos: t.Pos, DescPos: t.DescriptionPos, SourceDescPos: s.DescriptionPos, LoadedAtField: firstNonEmpty(t.LoadedAtField, s.LoadedAtField),
 			}
 			sd.Freshness = s.Freshness
 			if t.Freshness != nil {
@@ -582,7 +583,7 @@ func (b *builder) buildSources(p *project.Project, pr *project.Properties) {
 			}
 			sd.Quoting = quoting
 			for _, c := range t.Columns {
-				col := &manifest.Column{Name: c.Name, Description: c.Description, Meta: c.Meta, Tags: c.Tags}
+				col := &manifest.Column{Name: c.Name, Description: c.Description, Meta: c.Meta, Tags: c.Tags, DescPos: c.DescriptionPos}
 				if c.DataType != "" {
 					dt := c.DataType
 					col.DataType = &dt
@@ -625,7 +626,7 @@ func (b *builder) buildExposures(p *project.Project, pr *project.Properties) {
 		ex := &manifest.ExposureDef{
 			UniqueID: id, PackageName: p.Name, Name: e.Name, Label: e.Label, Type: e.Type, URL: e.URL,
 			Maturity: e.Maturity, Description: e.Description, Owner: e.Owner, Path: pr.Path,
-			OriginalFilePath: pr.Path, FQN: fqn, Meta: e.Meta, Tags: e.Tags, Config: e.Config, Pos: e.Pos,
+			OriginalFilePath: pr.Path, FQN: fqn, Meta: e.Meta, Tags: e.Tags, Config: e.Config, Pos: e.Pos, DescPos: e.DescriptionPos,
 		}
 		if !manifest.Config(e.Config).Enabled() {
 			continue

@@ -228,6 +228,8 @@ func (r *Result) doc(pkg string, args []string) (string, error) {
 	msg := fmt.Sprintf("unknown doc block '%s'", name)
 	if s := suggest(name, names); s != "" {
 		msg += " — " + s
+	} else {
+		msg += fmt.Sprintf(" — define it in a .md file under a docs or model path: {%% docs %s %%}...{%% enddocs %%}", name)
 	}
 	return "", fmt.Errorf("%s", msg)
 }

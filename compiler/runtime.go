@@ -413,7 +413,7 @@ func (r *Result) renderGenericTest(jctx *jinja.Context, n *manifest.Node) (strin
 		case ok && strings.Contains(s, "{{"):
 			out, err := r.Env.RenderValue(shownFile(n), s, jctx)
 			if err != nil {
-				return "", err
+				return "", r.yamlDiag(n.Pos, s, err)
 			}
 			kwargs[k] = out
 		case ok && looksLikeJinjaCall(s):
@@ -466,7 +466,11 @@ func (r *Result) renderNested(n *manifest.Node, v any, jctx *jinja.Context) (any
 		return out, nil
 	case string:
 		if strings.Contains(x, "{{") || strings.Contains(x, "{%") {
-			return r.Env.RenderValue(shownFile(n), x, jctx)
+			out, err := r.Env.RenderValue(shownFile(n), x, jctx)
+			if err != nil {
+				return nil, r.yamlDiag(n.Pos, x, err)
+			}
+			return out, nil
 		}
 	}
 	return v, nil

@@ -36,13 +36,21 @@ func (b *builder) renderProperties(p *project.Project, pr *project.Properties) {
 				if isHookKey(k) {
 					continue
 				}
-				patch.Config[k] = b.renderYAMLValue(pr.Path, where(k), "config."+k, v, ctx)
+				out, ok := b.renderYAMLValue(pr.Path, where(k), "config."+k, v, ctx)
+				if !ok {
+					// Reported; the unrendered text would only cause more
+					// errors (an unknown materialization named "{{ ...").
+					delete(patch.Config, k)
+					continue
+				}
+				patch.Config[k] = out
 			}
 			b.renderTests(pr.Path, patch.Tests, ctx)
 			for j := range patch.Columns {
 				c := &patch.Columns[j]
 				if hasJinjaText(c.DataType) {
-					c.DataType = toText(b.renderYAMLValue(pr.Path, c.Pos, "data_type of column "+c.Name, c.DataType, ctx))
+					out, _ := b.renderYAMLValue(pr.Path, c.Pos, "data_type of column "+c.Name, c.DataType, ctx)
+					c.DataType = toText(out)
 				}
 				b.renderTests(pr.Path, c.Tests, ctx)
 			}
@@ -54,7 +62,12 @@ func (b *builder) renderTests(path string, tests []project.TestDef, ctx *jinja.C
 	for i := range tests {
 		t := &tests[i]
 		for k, v := range t.Config {
-			t.Config[k] = b.renderYAMLValue(path, t.Pos, "config."+k+" of test "+t.Name, v, ctx)
+			out, ok := b.renderYAMLValue(path, t.Pos, "config."+k+" of test "+t.Name, v, ctx)
+			if !ok {
+				delete(t.Config, k)
+				continue
+			}
+			t.Config[k] = out
 		}
 	}
 }
@@ -66,38 +79,50 @@ func (b *builder) yamlContext(p *project.Project, name string) *jinja.Context {
 	return b.parseContext(n, &parseResolver{b: b, pkg: p.Name, node: n, base: n.Config})
 }
 
-func (b *builder) renderYAMLValue(path string, pos diag.Pos, what string, v any, ctx *jinja.Context) any {
+// renderYAMLValue renders the strings in v; false when one failed (reported).
+func (b *builder) renderYAMLValue(path string, pos diag.Pos, what string, v any, ctx *jinja.Context) (any, bool) {
 	switch x := v.(type) {
 	case string:
 		if !hasJinjaText(x) {
-			return v
+			return v, true
 		}
-		out, err := b.r.Env.RenderNative(path, x, ctx)
+		out, err := b.r.Env.RenderNative(pos.File, x, ctx)
 		if err != nil {
-			// The error's own position is inside the one-line value:
-			// report the YAML key's position and the value instead.
-			msg := err.Error()
+			// The error's own position is inside the value: yamlDiag maps
+			// it into the file, from the YAML key's position on.
+			dg := b.r.yamlDiag(pos, x, err)
 			var je *jinja.Error
-			if errors.As(err, &je) && je.Msg != "" {
-				msg = je.Msg
+			if !errors.As(err, &je) || je.Msg == "" {
+				dg.Message = err.Error()
 			}
-			dg := diag.Errorf(pos, "yaml-jinja", "%s: %s", what, msg)
-			dg.Notes = []string{"value: " + x}
-			dg.Suggestion = "fix the Jinja in this YAML value (it renders at parse time, with target, var() and env_var())"
+			dg.Code = "yaml-jinja"
+			dg.Message = what + ": " + dg.Message
+			if dg.Pos == pos {
+				dg.Notes = append([]string{"value: " + x}, dg.Notes...)
+			}
+			dg.Suggestion = firstNonEmpty(dg.Suggestion, "fix the Jinja in this YAML value (it renders at parse time, with target, var() and env_var())")
 			b.addDiag(dg)
-			return v
+			return v, false
 		}
-		return out
+		return out, true
 	case []any:
+		ok := true
 		for i, e := range x {
-			x[i] = b.renderYAMLValue(path, pos, what, e, ctx)
+			var good bool
+			x[i], good = b.renderYAMLValue(path, pos, what, e, ctx)
+			ok = ok && good
 		}
+		return v, ok
 	case map[string]any:
+		ok := true
 		for k, e := range x {
-			x[k] = b.renderYAMLValue(path, pos, what, e, ctx)
+			var good bool
+			x[k], good = b.renderYAMLValue(path, pos, what, e, ctx)
+			ok = ok && good
 		}
+		return v, ok
 	}
-	return v
+	return v, true
 }
 
 func isHookKey(k string) bool {

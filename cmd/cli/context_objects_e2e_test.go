@@ -63,8 +63,9 @@ func TestPropertyYAMLJinjaError(t *testing.T) {
 		t.Fatal(err)
 	}
 	res := kiln(t, dir, nil, "parse")
-	want := "models/schema.yml:8:9: error: data_type of column id: syntax error"
-	if res.code != 2 || !strings.Contains(res.all(), want) || !strings.Contains(res.all(), "value: {{ 'int' ~ }}") {
+	// The file's own line and column of the error inside the value.
+	want := "models/schema.yml:10:32: error: data_type of column id: syntax error"
+	if res.code != 2 || !strings.Contains(res.all(), want) || !strings.Contains(res.all(), `10 |         data_type: "{{ 'int' ~ }}"`) {
 		t.Errorf("exit %d, want 2 and %q:\n%s", res.code, want, res.all())
 	}
 }

@@ -59,6 +59,12 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
+// ValuePlace is where in the rendered text the error is (1-based line and
+// column, 0 when unknown) and its message without that place: what a
+// caller that rendered a string from a YAML file needs to point at the
+// file's own line (project.ValuePos).
+func (e *Error) ValuePlace() (line, col int, msg string) { return e.Line, e.Col, e.Msg }
+
 // lineOf returns the 1-based line of src (without the newline).
 func lineOf(src string, line int) string {
 	if line <= 0 {

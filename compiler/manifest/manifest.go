@@ -149,6 +149,8 @@ type Column struct {
 	Granularity *string          `json:"granularity"` // semantic layer time granularity
 	// Tests attached to this column (unique IDs); not part of dbt's JSON.
 	Tests []string `json:"-"`
+	// DescPos is where the description is written (its Jinja's errors).
+	DescPos diag.Pos `json:"-"`
 }
 
 // TestMetadata describes a generic test instance.
@@ -223,6 +225,7 @@ type Node struct {
 
 	// Internal: not written to manifest.json.
 	Pos         diag.Pos // where the node is defined (file; YAML line for tests)
+	DescPos     diag.Pos // where the description is written (property YAML)
 	AbsPath     string   // absolute path of the source file (seeds: the CSV)
 	UsedVars    []string // var() names read while rendering (cache invalidation, state)
 	UsedEnvVars []string
@@ -268,6 +271,8 @@ type SourceDef struct {
 	RelationName      string
 	CreatedAt         float64
 	Pos               diag.Pos
+	DescPos           diag.Pos // the table's description
+	SourceDescPos     diag.Pos // the source's description
 }
 
 // MacroDef is a macro as written in a package.
@@ -318,6 +323,7 @@ type ExposureDef struct {
 	DependsOn        DependsOn
 	CreatedAt        float64
 	Pos              diag.Pos
+	DescPos          diag.Pos // where the description is written
 }
 
 // Metadata is the artifact header.

@@ -729,6 +729,13 @@ func (r *renderer) valueKey(n *ynode, key string, skip map[string]bool, depth in
 		}
 		out, err := r.fn(d.file, int(n.Line), s)
 		if err != nil {
+			var in inValue
+			if line, col, msg := 0, 0, ""; errors.As(err, &in) && !d.secret {
+				if line, col, msg = in.ValuePlace(); line > 0 {
+					d.errorAtValue(n, s, line, col, "cannot render %s: %s", orDefault(key, "value"), msg)
+					return s
+				}
+			}
 			d.errorf(n, "render", "", "cannot render %s: %v", orDefault(key, "value"), err)
 			return s
 		}
