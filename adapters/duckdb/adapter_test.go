@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -92,6 +93,14 @@ func TestOpenCredentials(t *testing.T) {
 			equal(t, "null order", scalar(t, c, "select lower(current_setting('default_null_order'))"), "nulls_first")
 			equal(t, "pio", scalar(t, c, "select current_setting('preserve_insertion_order')"), false)
 		}
+	})
+	t.Run("engine threads follow the workers", func(t *testing.T) {
+		want := int64(max(1, runtime.NumCPU()/4))
+		db := openFileDB(t, nil) // opened for 4 workers
+		equal(t, "threads at 4 workers", scalar(t, conn(t, db), "select current_setting('threads')"), want)
+		// a profile's own setting wins
+		db = openFileDB(t, map[string]any{"settings": map[string]any{"threads": 3}})
+		equal(t, "threads from settings", scalar(t, conn(t, db), "select current_setting('threads')"), int64(3))
 	})
 	t.Run("bad setting", func(t *testing.T) {
 		_, err := New().Open(ctx, adapters.Credentials{Target: "dev", Fields: map[string]any{"settings": map[string]any{"no_such_setting": 1}}}, 1)
@@ -196,5 +205,27 @@ func TestLockedFile(t *testing.T) {
 			t.Fatalf("reopen after child exit: %v", err)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func TestEngineThreads(t *testing.T) {
+	set := func(k string) config { return config{Settings: []setting{{Key: k, Value: 2}}} }
+	for _, c := range []struct {
+		cfg            config
+		workers, cores int
+		want           int
+	}{
+		{config{}, 1, 2, 0},  // one worker: DuckDB's default
+		{config{}, 0, 8, 0},  // unknown: the default
+		{config{}, 4, 2, 1},  // oversubscribed: one engine thread
+		{config{}, 4, 16, 4}, // cores shared among the workers
+		{config{}, 3, 8, 2},
+		{set("threads"), 4, 2, 0}, // the profile decides
+		{set("THREADS"), 4, 2, 0},
+		{set("worker_threads"), 4, 2, 0},
+	} {
+		if got := engineThreads(c.cfg, c.workers, c.cores); got != c.want {
+			t.Errorf("engineThreads(%v, %d workers, %d cores) = %d, want %d", c.cfg.Settings, c.workers, c.cores, got, c.want)
+		}
 	}
 }
