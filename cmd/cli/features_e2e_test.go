@@ -164,6 +164,9 @@ func TestFeaturesCompileAndList(t *testing.T) {
 	if rr["model.features.order_totals"] == "" || len(rr) < 10 {
 		t.Errorf("compile's run_results.json lists %d nodes: %v", len(rr), rr)
 	}
+	// Nothing selected: dbt still ends with its summary and a Done line.
+	res = mustRun(t, dir, nil, "seed", "--select", "tag:no_such_tag")
+	mustContain(t, res.stdout, "Nothing to do", "Completed successfully", "Done. PASS=0 WARN=0 ERROR=0 SKIP=0 NO-OP=0 TOTAL=0")
 	mustRun(t, dir, nil, "docs", "generate")
 	if got := runResults(t, dir); len(got) != len(rr) || got["operation.features.features-on-run-end-0"] != "success" {
 		t.Errorf("docs generate's run_results.json: %v, want compile's %v", got, rr)
