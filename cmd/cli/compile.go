@@ -132,8 +132,13 @@ func runCompile(cmd *cobra.Command, e *env, f *compileFlags) error {
 	if err := s.writeManifest(); err != nil && werr == nil {
 		werr = fmt.Errorf("writing manifest.json: %w", err)
 	}
-	if err := results.write(s, "compile"); err != nil && werr == nil {
-		werr = fmt.Errorf("writing run_results.json: %w", err)
+	// dbt's compile stops at the first node that fails and writes no
+	// run_results.json; kiln compiles the rest (every error is shown) and,
+	// like dbt, leaves run_results.json alone.
+	if failed == 0 {
+		if err := results.write(s, "compile"); err != nil && werr == nil {
+			werr = fmt.Errorf("writing run_results.json: %w", err)
+		}
 	}
 	for _, n := range printed {
 		s.compiledNode(n.Name, n.UniqueID, n.CompiledCode, false, f.output)

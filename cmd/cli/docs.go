@@ -101,7 +101,12 @@ func runDocsGenerate(ctx context.Context, e *env, f *docsGenerateFlags) error {
 		return writingManifest(err)
 	}
 	writeResults := func() error { return writeEmptyResults(s, "generate") }
-	if results != nil {
+	switch {
+	case failed > 0:
+		// As dbt, whose compile stops at a node that fails: no
+		// run_results.json.
+		writeResults = func() error { return nil }
+	case results != nil:
 		writeResults = func() error { return results.write(s, "generate") }
 	}
 	if err := writeResults(); err != nil {

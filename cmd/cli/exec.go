@@ -101,6 +101,13 @@ func (s *session) execute(ctx context.Context, which string, only []string) erro
 		if err := writeEmptyResults(s, which); err != nil {
 			return exitWith(ExitUsage, artifactErr(fmt.Errorf("writing run_results.json: %w", err), false))
 		}
+		// dbt still ends with its summary: "Completed successfully" and a
+		// Done line of zeros.
+		s.p.Line("")
+		s.p.Event("EndOfRunSummary", "Z030", "info", s.p.Colored("green", "Completed successfully"),
+			map[string]any{"num_errors": 0, "num_warnings": 0, "num_partial_success": 0, "keyboard_interrupt": false})
+		s.p.Line("")
+		s.statsLine(&run.Summary{})
 		return nil
 	}
 	db, err := s.openDB(ctx, f.threads)
@@ -221,21 +228,37 @@ func printSummary(s *session, sum *run.Summary) {
 			if r.Message != nil {
 				msg = *r.Message
 			}
-			head := map[string]any{"resource_type": n.ResourceType, "node_name": n.Name, "path": n.OriginalFilePath}
+			// As dbt: the events name the node (node_info), and where the
+			// compiled SQL is comes as an event of its own.
+			msg, compiledAt := splitCompiledAt(msg)
+			info := s.e.log.NodeInfo(n, r.Status)
+			withInfo := func(d map[string]any) map[string]any {
+				if info != nil {
+					d["node_info"] = info
+				}
+				return d
+			}
+			head := withInfo(map[string]any{"resource_type": n.ResourceType, "node_name": n.Name, "path": n.OriginalFilePath})
 			body := "  " + strings.ReplaceAll(msg, "\n", "\n  ")
 			switch r.Status {
 			case manifest.StatusError, run.StatusPartialSuccess:
 				s.p.Line("")
 				s.p.Event("RunResultFailure", "Z022", "error", s.p.Colored("red", fmt.Sprintf("Error in %s %s (%s)", n.ResourceType, n.Name, n.Shown())), head)
-				s.p.Event("RunResultError", "Z024", "error", body, map[string]any{"msg": msg})
+				s.p.Event("RunResultError", "Z024", "error", body, withInfo(map[string]any{"msg": msg}))
 			case manifest.StatusFail:
 				s.p.Line("")
 				s.p.Event("RunResultFailure", "Z022", "error", s.p.Colored("red", fmt.Sprintf("Failure in %s %s (%s)", n.ResourceType, n.Name, n.Shown())), head)
-				s.p.Event("RunResultError", "Z024", "error", body, map[string]any{"msg": msg})
+				s.p.Event("RunResultError", "Z024", "error", body, withInfo(map[string]any{"msg": msg}))
 			case manifest.StatusWarn:
 				s.p.Line("")
 				s.p.Event("RunResultWarning", "Z021", "warn", s.p.Colored("yellow", fmt.Sprintf("Warning in %s %s (%s)", n.ResourceType, n.Name, n.Shown())), head)
-				s.p.Event("RunResultWarningMessage", "Z046", "warn", body, map[string]any{"msg": msg})
+				s.p.Event("RunResultWarningMessage", "Z046", "warn", body, withInfo(map[string]any{"msg": msg}))
+			default:
+				continue
+			}
+			if compiledAt != "" {
+				s.p.Line("")
+				s.p.Event("SQLCompiledPath", "Z026", "info", "  compiled code at "+compiledAt, withInfo(map[string]any{"path": compiledAt}))
 			}
 		}
 	}
@@ -294,6 +317,17 @@ func nodeOrHook(m *manifest.Manifest, id string) *manifest.Node {
 		return n
 	}
 	return m.Hooks[id]
+}
+
+// splitCompiledAt separates the "compiled code at PATH" line the runner
+// appends to a failed node's message.
+func splitCompiledAt(msg string) (string, string) {
+	const marker = "\n  compiled code at "
+	i := strings.LastIndex(msg, marker)
+	if i < 0 || strings.Contains(msg[i+len(marker):], "\n") {
+		return msg, ""
+	}
+	return msg[:i], msg[i+len(marker):]
 }
 
 func pl(n int) string {

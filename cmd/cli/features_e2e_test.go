@@ -164,6 +164,9 @@ func TestFeaturesCompileAndList(t *testing.T) {
 	if rr["model.features.order_totals"] == "" || len(rr) < 10 {
 		t.Errorf("compile's run_results.json lists %d nodes: %v", len(rr), rr)
 	}
+	// Nothing selected: dbt still ends with its summary and a Done line.
+	res = mustRun(t, dir, nil, "seed", "--select", "tag:no_such_tag")
+	mustContain(t, res.stdout, "Nothing to do", "Completed successfully", "Done. PASS=0 WARN=0 ERROR=0 SKIP=0 NO-OP=0 TOTAL=0")
 	mustRun(t, dir, nil, "docs", "generate")
 	if got := runResults(t, dir); len(got) != len(rr) || got["operation.features.features-on-run-end-0"] != "success" {
 		t.Errorf("docs generate's run_results.json: %v, want compile's %v", got, rr)
@@ -192,6 +195,18 @@ func TestFeaturesCompileAndList(t *testing.T) {
 	}
 	if res := kiln(t, dir, nil, "ls", "-s", "tagg:finance"); res.code != 2 || !strings.Contains(res.all(), "did you mean 'tag'") {
 		t.Errorf("bad selector: exit %d\n%s", res.code, res.all())
+	}
+	// A node that fails to compile: like dbt, no run_results.json.
+	rrPath := filepath.Join(dir, "target", "run_results.json")
+	if err := os.Remove(rrPath); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(dir, "models", "broken_at_runtime.sql"), "select {{ exceptions.raise_compiler_error('boom') if execute else 1 }}")
+	if res := kiln(t, dir, nil, "compile"); res.code != 1 || !strings.Contains(res.all(), "boom") {
+		t.Errorf("compile with a failing node: exit %d\n%s", res.code, res.all())
+	}
+	if _, err := os.Stat(rrPath); !os.IsNotExist(err) {
+		t.Errorf("compile with a failing node wrote run_results.json (%v)", err)
 	}
 }
 

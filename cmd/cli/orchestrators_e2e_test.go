@@ -8,6 +8,7 @@ package cli
 import (
 	"bufio"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -116,6 +117,17 @@ func TestJSONLogEventsAsDbt(t *testing.T) {
 	if f, e := names["RunResultFailure"], names["RunResultError"]; len(f) != 1 || f[0].Info.Code != "Z022" || len(e) != 1 || e[0].Info.Code != "Z024" ||
 		!strings.Contains(e[0].Info.Msg, "missing_table") || e[0].Info.Level != "error" {
 		t.Errorf("failure events: %+v %+v", f, e)
+	}
+	// As dbt: the end-of-run failure events name their node, and where its
+	// compiled SQL is comes as SQLCompiledPath (Z026), not in the message.
+	for _, e := range append(append(names["RunResultFailure"], names["RunResultError"]...), names["SQLCompiledPath"]...) {
+		if info, _ := e.Data["node_info"].(map[string]any); info == nil || info["unique_id"] != "model.orch.recent" {
+			t.Errorf("%s without the failed node's node_info: %+v", e.Info.Name, e.Data)
+		}
+	}
+	if p := names["SQLCompiledPath"]; len(p) != 1 || !strings.Contains(fmt.Sprint(p[0].Data["path"]), "recent.sql") ||
+		strings.Contains(names["RunResultError"][0].Info.Msg, "compiled code at") {
+		t.Errorf("SQLCompiledPath: %+v; RunResultError: %q", p, names["RunResultError"][0].Info.Msg)
 	}
 
 	// so is a usage error

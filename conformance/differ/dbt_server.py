@@ -45,8 +45,15 @@ def forget_process_state():
 
         with M._LOCK:
             env, M._ENV = M._ENV, None
-            if env is not None:
+        if env is not None:
+            try:
                 env.close()
+            except Exception:
+                # DuckDB refuses to close a connection a finished
+                # command's cursor still holds ("connection is busy"):
+                # dropping the environment is enough, the next command
+                # opens a new one.
+                pass
     except ImportError:
         pass
 

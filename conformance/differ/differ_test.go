@@ -201,3 +201,28 @@ func TestUseLocalPackagesRewritesHubEntries(t *testing.T) {
 		t.Errorf("rewritten packages.yml:\n%s", got)
 	}
 }
+
+// The repository's allowlist loads, explains the intended message
+// differences, and nothing broader: a status difference stays unexplained.
+func TestRepositoryAllowlist(t *testing.T) {
+	a, err := LoadAllowlist(filepath.Join("..", "allowlist.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []Difference{
+		{Target: "duckdb", Project: "p", Node: "model.p.b", Check: "results[build].message", DBT: "null", Kiln: `"Skipped because model.p.a failed"`},
+		{Target: "postgres", Project: "p", Node: "model.p.a", Check: "results[build].message", DBT: `"Runtime Error in model a (models/a.sql)\n  boom"`, Kiln: `"Database Error in model a (models/a.sql)\n  boom"`},
+	} {
+		if _, ok := a.Explain(d); !ok {
+			t.Errorf("not explained: %s", d)
+		}
+	}
+	for _, d := range []Difference{
+		{Target: "duckdb", Project: "p", Node: "model.p.a", Check: "results[build].status", DBT: `"success"`, Kiln: `"error"`},
+		{Target: "duckdb", Project: "p", Node: "model.p.a", Check: "results[build].message", DBT: `"ok"`, Kiln: `"Database Error in model a"`},
+	} {
+		if reason, ok := a.Explain(d); ok {
+			t.Errorf("%s explained by %q", d, reason)
+		}
+	}
+}

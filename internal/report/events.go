@@ -145,6 +145,15 @@ func (l *Logger) Progress(index, total int, line, status string) {
 	}
 }
 
+// NodeInfo is the node_info dbt attaches to a node's events outside its
+// run (the end-of-run RunResultFailure, RunResultError, SQLCompiledPath).
+func (l *Logger) NodeInfo(n *manifest.Node, status string) map[string]any {
+	if l == nil || n == nil {
+		return nil
+	}
+	return l.nodeInfo(&nodeState{n: n}, status, time.Time{})
+}
+
 // Hook writes a project hook's LogHookStartLine (Q032, status "") or
 // LogHookEndLine (Q033, status success, error or skipped) as dbt does: the
 // hook's operation node as node_info, and on the end line its status and
