@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
 	"sort"
@@ -23,10 +24,33 @@ type RenderError struct {
 }
 
 func (e *RenderError) Error() string {
+	var ee *EphemeralError
+	if errors.As(e.Err, &ee) {
+		head := fmt.Sprintf("Compilation Error in %s %s (%s)\n  ephemeral model %s (%s), which it inlines, failed to compile",
+			e.Node.ResourceType, e.Node.Name, shownFile(e.Node), ee.Eph.Name, shownFile(ee.Eph))
+		if ee.ShownUnder != "" {
+			return head + " (the error is shown under " + ee.ShownUnder + "); fix it there first"
+		}
+		return head + ":\n  " + strings.ReplaceAll(jinjaDiag(shownFile(ee.Eph), ee.Err).String(), "\n", "\n  ")
+	}
 	d := jinjaDiag(shownFile(e.Node), e.Err)
 	return fmt.Sprintf("Compilation Error in %s %s (%s)\n  %s", e.Node.ResourceType, e.Node.Name, shownFile(e.Node), strings.ReplaceAll(d.String(), "\n", "\n  "))
 }
 func (e *RenderError) Unwrap() error { return e.Err }
+
+// EphemeralError is an ephemeral model that failed to compile while a node
+// that inlines it compiled. The first such node shows the error; the others
+// name that one instead of repeating it (one error, not one per dependent).
+type EphemeralError struct {
+	Eph        *manifest.Node
+	Err        error
+	ShownUnder string // unique id of the node whose error shows it; "" for that node
+}
+
+func (e *EphemeralError) Error() string {
+	return "ephemeral model " + e.Eph.Name + " failed to compile"
+}
+func (e *EphemeralError) Unwrap() error { return e.Err }
 
 // runtimeState caches what every execution-time render shares.
 type runtimeState struct {
@@ -38,6 +62,7 @@ type runtimeState struct {
 	nodeMu    sync.RWMutex
 	mu        sync.Mutex
 	ephemeral map[string]string // unique_id -> compiled SQL (with its own CTEs)
+	ephFailed map[string]string // ephemeral unique_id -> the node whose error shows its failure
 }
 
 var rtStates sync.Map // *Result -> *runtimeState
@@ -389,6 +414,20 @@ func (r *Result) compileNode(ctx context.Context, n *manifest.Node, conn adapter
 	}
 	ctes, err := r.ephemeralCTEs(ctx, rr.ctes, conn)
 	if err != nil {
+		var re *RenderError
+		if errors.As(err, &re) && re.Node != n {
+			st := r.rt()
+			st.mu.Lock()
+			if st.ephFailed == nil {
+				st.ephFailed = map[string]string{}
+			}
+			shown := st.ephFailed[re.Node.UniqueID]
+			if shown == "" {
+				st.ephFailed[re.Node.UniqueID] = n.UniqueID
+			}
+			st.mu.Unlock()
+			return "", &RenderError{Node: n, Err: &EphemeralError{Eph: re.Node, Err: re.Err, ShownUnder: shown}}
+		}
 		return "", &RenderError{Node: n, Err: err}
 	}
 	sql = injectCTEs(sql, ctes)
