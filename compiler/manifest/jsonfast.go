@@ -19,7 +19,6 @@ import (
 
 // appendJSON appends the JSON encoding of v to b.
 func appendJSON(b []byte, v any) ([]byte, error) {
-	var err error
 	switch x := v.(type) {
 	case nil:
 		return append(b, "null"...), nil
@@ -52,62 +51,15 @@ func appendJSON(b []byte, v any) ([]byte, error) {
 	case Config:
 		return appendMap(b, x)
 	case map[string]string:
-		if x == nil {
-			return append(b, "null"...), nil
-		}
-		keys := sortedKeys(x)
-		b = append(b, '{')
-		for i, k := range keys {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendString(b, k)
-			b = append(b, ':')
-			b = appendString(b, x[k])
-		}
-		return append(b, '}'), nil
+		return appendObject(b, x, stringElem)
 	case []any:
-		if x == nil {
-			return append(b, "null"...), nil
-		}
-		b = append(b, '[')
-		for i, e := range x {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			if b, err = appendJSON(b, e); err != nil {
-				return b, err
-			}
-		}
-		return append(b, ']'), nil
+		return appendList(b, x, appendJSON)
 	case []string:
 		return appendStrings(b, x), nil
 	case [][]string:
-		if x == nil {
-			return append(b, "null"...), nil
-		}
-		b = append(b, '[')
-		for i, e := range x {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendStrings(b, e)
-		}
-		return append(b, ']'), nil
+		return appendList(b, x, stringsElem)
 	case []map[string]any:
-		if x == nil {
-			return append(b, "null"...), nil
-		}
-		b = append(b, '[')
-		for i, e := range x {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			if b, err = appendMap(b, e); err != nil {
-				return b, err
-			}
-		}
-		return append(b, ']'), nil
+		return appendList(b, x, appendMap)
 	case nodeJSON:
 		return appendNode(b, &x)
 	case DependsOn:
@@ -117,41 +69,11 @@ func appendJSON(b []byte, v any) ([]byte, error) {
 		b = appendStrings(b, x.Nodes)
 		return append(b, '}'), nil
 	case []RefArgs:
-		if x == nil {
-			return append(b, "null"...), nil
-		}
-		b = append(b, '[')
-		for i := range x {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = append(b, `{"name":`...)
-			b = appendString(b, x[i].Name)
-			b = append(b, `,"package":`...)
-			b, _ = appendJSON(b, x[i].Package)
-			b = append(b, `,"version":`...)
-			if b, err = appendJSON(b, x[i].Version); err != nil {
-				return b, err
-			}
-			b = append(b, '}')
-		}
-		return append(b, ']'), nil
+		return appendList(b, x, appendRefArgs)
 	case map[string]*Column:
 		return appendColumns(b, x, false)
 	case map[string][]string:
-		if x == nil {
-			return append(b, "null"...), nil
-		}
-		b = append(b, '{')
-		for i, k := range sortedKeys(x) {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendString(b, k)
-			b = append(b, ':')
-			b = appendStrings(b, x[k])
-		}
-		return append(b, '}'), nil
+		return appendObject(b, x, stringsElem)
 	}
 	// Anything else (structs, named types, Marshalers) as encoding/json
 	// writes it.
@@ -171,7 +93,27 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
-func appendMap(b []byte, m map[string]any) ([]byte, error) {
+// appendList writes s as a JSON array (null when nil), each element by elem.
+func appendList[E any](b []byte, s []E, elem func([]byte, E) ([]byte, error)) ([]byte, error) {
+	if s == nil {
+		return append(b, "null"...), nil
+	}
+	var err error
+	b = append(b, '[')
+	for i, e := range s {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		if b, err = elem(b, e); err != nil {
+			return b, err
+		}
+	}
+	return append(b, ']'), nil
+}
+
+// appendObject writes m as a JSON object (null when nil) with its keys
+// sorted, as encoding/json orders them, each value by elem.
+func appendObject[V any](b []byte, m map[string]V, elem func([]byte, V) ([]byte, error)) ([]byte, error) {
 	if m == nil {
 		return append(b, "null"...), nil
 	}
@@ -183,95 +125,105 @@ func appendMap(b []byte, m map[string]any) ([]byte, error) {
 		}
 		b = appendString(b, k)
 		b = append(b, ':')
-		if b, err = appendJSON(b, m[k]); err != nil {
+		if b, err = elem(b, m[k]); err != nil {
 			return b, err
 		}
 	}
 	return append(b, '}'), nil
 }
 
+// stringElem and stringsElem adapt the error-free writers to the element
+// signature appendList and appendObject take.
+func stringElem(b []byte, s string) ([]byte, error) { return appendString(b, s), nil }
+
+func stringsElem(b []byte, s []string) ([]byte, error) { return appendStrings(b, s), nil }
+
+func appendMap(b []byte, m map[string]any) ([]byte, error) {
+	return appendObject(b, m, appendJSON)
+}
+
 func appendStrings(b []byte, s []string) []byte {
-	if s == nil {
-		return append(b, "null"...)
+	b, _ = appendList(b, s, stringElem)
+	return b
+}
+
+func appendRefArgs(b []byte, r RefArgs) ([]byte, error) {
+	b = append(b, `{"name":`...)
+	b = appendString(b, r.Name)
+	b = append(b, `,"package":`...)
+	b, _ = appendJSON(b, r.Package)
+	b = append(b, `,"version":`...)
+	b, err := appendJSON(b, r.Version)
+	if err != nil {
+		return b, err
 	}
-	b = append(b, '[')
-	for i, e := range s {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = appendString(b, e)
-	}
-	return append(b, ']')
+	return append(b, '}'), nil
 }
 
 // appendColumns writes columns; with fill, unset fields as columnsJSON
 // completes them (empty meta, constraints, tags, doc_blocks; config from
 // meta and tags) and a nil map as {}.
 func appendColumns(b []byte, cols map[string]*Column, fill bool) ([]byte, error) {
-	if cols == nil && !fill {
+	if cols == nil && fill {
+		return append(b, "{}"...), nil
+	}
+	return appendObject(b, cols, func(b []byte, c *Column) ([]byte, error) {
+		return appendColumn(b, c, fill)
+	})
+}
+
+// appendColumn writes one column of appendColumns.
+func appendColumn(b []byte, c *Column, fill bool) ([]byte, error) {
+	if c == nil {
 		return append(b, "null"...), nil
 	}
 	var err error
-	b = append(b, '{')
-	for i, k := range sortedKeys(cols) {
-		if i > 0 {
-			b = append(b, ',')
+	b = append(b, `{"name":`...)
+	b = appendString(b, c.Name)
+	b = append(b, `,"description":`...)
+	b = appendString(b, c.Description)
+	meta, constraints, tags, docBlocks, config := c.Meta, c.Constraints, c.Tags, c.DocBlocks, c.Config
+	if fill {
+		meta, tags = nonNilMap(meta), nonNilStrings(tags)
+		if constraints == nil {
+			constraints = []map[string]any{}
 		}
-		b = appendString(b, k)
-		b = append(b, ':')
-		c := cols[k]
-		if c == nil {
-			b = append(b, "null"...)
-			continue
+		if docBlocks == nil {
+			docBlocks = []any{}
 		}
-		b = append(b, `{"name":`...)
-		b = appendString(b, c.Name)
-		b = append(b, `,"description":`...)
-		b = appendString(b, c.Description)
-		meta, constraints, tags, docBlocks, config := c.Meta, c.Constraints, c.Tags, c.DocBlocks, c.Config
-		if fill {
-			meta, tags = nonNilMap(meta), nonNilStrings(tags)
-			if constraints == nil {
-				constraints = []map[string]any{}
-			}
-			if docBlocks == nil {
-				docBlocks = []any{}
-			}
-		}
-		b = append(b, `,"meta":`...)
+	}
+	b = append(b, `,"meta":`...)
+	if b, err = appendMap(b, meta); err != nil {
+		return b, err
+	}
+	b = append(b, `,"data_type":`...)
+	b, _ = appendJSON(b, c.DataType)
+	b = append(b, `,"constraints":`...)
+	if b, err = appendJSON(b, constraints); err != nil {
+		return b, err
+	}
+	b = append(b, `,"quote":`...)
+	b, _ = appendJSON(b, c.Quote)
+	b = append(b, `,"tags":`...)
+	b = appendStrings(b, tags)
+	b = append(b, `,"doc_blocks":`...)
+	if b, err = appendJSON(b, docBlocks); err != nil {
+		return b, err
+	}
+	b = append(b, `,"config":`...)
+	if config == nil && fill {
+		b = append(b, `{"meta":`...)
 		if b, err = appendMap(b, meta); err != nil {
 			return b, err
 		}
-		b = append(b, `,"data_type":`...)
-		b, _ = appendJSON(b, c.DataType)
-		b = append(b, `,"constraints":`...)
-		if b, err = appendJSON(b, constraints); err != nil {
-			return b, err
-		}
-		b = append(b, `,"quote":`...)
-		b, _ = appendJSON(b, c.Quote)
 		b = append(b, `,"tags":`...)
 		b = appendStrings(b, tags)
-		b = append(b, `,"doc_blocks":`...)
-		if b, err = appendJSON(b, docBlocks); err != nil {
-			return b, err
-		}
-		b = append(b, `,"config":`...)
-		if config == nil && fill {
-			b = append(b, `{"meta":`...)
-			if b, err = appendMap(b, meta); err != nil {
-				return b, err
-			}
-			b = append(b, `,"tags":`...)
-			b = appendStrings(b, tags)
-			b = append(b, '}')
-		} else if b, err = appendMap(b, config); err != nil {
-			return b, err
-		}
-		b = append(b, `,"granularity":`...)
-		b, _ = appendJSON(b, c.Granularity)
 		b = append(b, '}')
+	} else if b, err = appendMap(b, config); err != nil {
+		return b, err
 	}
+	b = append(b, `,"granularity":`...)
+	b, _ = appendJSON(b, c.Granularity)
 	return append(b, '}'), nil
 }
 
