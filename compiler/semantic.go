@@ -270,23 +270,23 @@ func nonNilList(l []any) []any {
 // metricInputMeasure is dbt's MetricInputMeasure for a measure written as
 // a name or a mapping.
 func metricInputMeasure(v any) map[string]any {
-	m, ok := v.(map[string]any)
-	if !ok {
-		m = map[string]any{"name": jinja.Str(v)}
-	}
-	out := withDefaults(m, map[string]any{"filter": nil, "alias": nil, "join_to_timespine": false, "fill_nulls_with": nil})
-	out["filter"] = whereFilter(out["filter"])
-	return out
+	return namedInput(v, map[string]any{"filter": nil, "alias": nil, "join_to_timespine": false, "fill_nulls_with": nil})
 }
 
 // metricInput is dbt's MetricInput (ratio numerator/denominator, derived
 // metrics' inputs).
 func metricInput(v any) map[string]any {
+	return namedInput(v, map[string]any{"filter": nil, "alias": nil, "offset_window": nil, "offset_to_grain": nil})
+}
+
+// namedInput is an input written as a bare name or a mapping, with
+// defaults for the keys not written and its filter as a WhereFilter.
+func namedInput(v any, defaults map[string]any) map[string]any {
 	m, ok := v.(map[string]any)
 	if !ok {
 		m = map[string]any{"name": jinja.Str(v)}
 	}
-	out := withDefaults(m, map[string]any{"filter": nil, "alias": nil, "offset_window": nil, "offset_to_grain": nil})
+	out := withDefaults(m, defaults)
 	out["filter"] = whereFilter(out["filter"])
 	return out
 }
@@ -431,7 +431,7 @@ func (b *builder) linkSemantic() {
 			s.DependsOn = append(s.DependsOn, t.UniqueID)
 			s.Fields["node_relation"] = map[string]any{"alias": t.Alias, "schema_name": t.Schema, "database": t.Database, "relation_name": t.RelationName}
 		}
-		for _, m := range listOfAny(s.Fields["measures"]) {
+		for _, m := range listOfMaps(s.Fields["measures"]) {
 			if name, _ := m["name"].(string); name != "" {
 				measureOwner[name] = s
 			}
@@ -448,6 +448,21 @@ func (b *builder) linkSemantic() {
 		}
 		sort.Strings(out)
 		return out
+	}
+	// dependOnMetrics makes s depend on the metrics it names; unknownMsg
+	// formats the error for one no metric defines (s's name, the metric).
+	dependOnMetrics := func(s *manifest.SemanticNode, unknownMsg string) {
+		for _, mn := range s.Metrics {
+			t := byName[mn]
+			if t == nil {
+				b.addDiag(diag.Diagnostic{Severity: diag.Error, Code: "unknown-metric", Pos: s.Pos,
+					Message: fmt.Sprintf(unknownMsg, s.Name, mn), Suggestion: suggest(mn, metricNames())})
+				continue
+			}
+			if !contains(s.DependsOn, t.UniqueID) {
+				s.DependsOn = append(s.DependsOn, t.UniqueID)
+			}
+		}
 	}
 	for _, s := range sortedSemantic(b.m.Metrics) {
 		for _, ms := range s.Measures {
@@ -467,17 +482,7 @@ func (b *builder) linkSemantic() {
 				s.DependsOn = append(s.DependsOn, owner.UniqueID)
 			}
 		}
-		for _, mn := range s.Metrics {
-			t := byName[mn]
-			if t == nil {
-				b.addDiag(diag.Diagnostic{Severity: diag.Error, Code: "unknown-metric", Pos: s.Pos,
-					Message: fmt.Sprintf("metric '%s' is built from unknown metric '%s'", s.Name, mn), Suggestion: suggest(mn, metricNames())})
-				continue
-			}
-			if !contains(s.DependsOn, t.UniqueID) {
-				s.DependsOn = append(s.DependsOn, t.UniqueID)
-			}
-		}
+		dependOnMetrics(s, "metric '%s' is built from unknown metric '%s'")
 	}
 	// input_measures: a metric's own measures, else those of the metrics
 	// it is built from (recursively, first use first).
@@ -518,30 +523,9 @@ func (b *builder) linkSemantic() {
 		asMap(s.Fields["type_params"])["input_measures"] = inputs(s, 0)
 	}
 	for _, s := range sortedSemantic(b.m.SavedQueries) {
-		for _, mn := range s.Metrics {
-			t := byName[mn]
-			if t == nil {
-				b.addDiag(diag.Diagnostic{Severity: diag.Error, Code: "unknown-metric", Pos: s.Pos,
-					Message: fmt.Sprintf("saved query '%s' queries unknown metric '%s'", s.Name, mn), Suggestion: suggest(mn, metricNames())})
-				continue
-			}
-			if !contains(s.DependsOn, t.UniqueID) {
-				s.DependsOn = append(s.DependsOn, t.UniqueID)
-			}
-		}
+		dependOnMetrics(s, "saved query '%s' queries unknown metric '%s'")
 	}
 	b.checkGroups()
-}
-
-func listOfAny(v any) []map[string]any {
-	l, _ := v.([]any)
-	out := make([]map[string]any, 0, len(l))
-	for _, x := range l {
-		if m, ok := x.(map[string]any); ok {
-			out = append(out, m)
-		}
-	}
-	return out
 }
 
 func sortedSemantic(mp map[string]*manifest.SemanticNode) []*manifest.SemanticNode {
