@@ -521,11 +521,7 @@ func (d *ydoc) nodePatches(n *ynode, section, what string, known []string) []Nod
 			case "docs":
 				np.Docs = d.mapValue(e.V, "docs")
 			case "access":
-				np.Access = d.str(e.V, "access")
-				if np.Access != "" && np.Access != "private" && np.Access != "protected" && np.Access != "public" {
-					d.errorf(e.V, "access", unknownSuggestion(np.Access, []string{"private", "protected", "public"}),
-						"access must be private, protected or public, not '%s'", np.Access)
-				}
+				np.Access = d.access(e.V)
 			case "group":
 				np.Group = d.str(e.V, "group")
 			case "versions":
@@ -887,4 +883,15 @@ func (d *ydoc) unitTests(n *ynode) []UnitTest {
 		out = append(out, u)
 	}
 	return out
+}
+
+// access reads a model's (or model version's) access:, which must be
+// private, protected or public.
+func (d *ydoc) access(n *ynode) string {
+	a := d.str(n, "access")
+	if a != "" && a != "private" && a != "protected" && a != "public" {
+		d.errorf(n, "access", unknownSuggestion(a, []string{"private", "protected", "public"}),
+			"access must be private, protected or public, not '%s'", a)
+	}
+	return a
 }

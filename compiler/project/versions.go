@@ -93,11 +93,7 @@ func (d *ydoc) modelVersions(n *ynode, own *owner) []ModelVersion {
 			case "description":
 				mv.Description = d.str(e.V, "description")
 			case "access":
-				mv.Access = d.str(e.V, "access")
-				if mv.Access != "" && mv.Access != "private" && mv.Access != "protected" && mv.Access != "public" {
-					d.errorf(e.V, "access", unknownSuggestion(mv.Access, []string{"private", "protected", "public"}),
-						"access must be private, protected or public, not '%s'", mv.Access)
-				}
+				mv.Access = d.access(e.V)
 			case "config":
 				mv.Config, mv.ConfigPos = d.config(e.V, "models")
 			case "constraints":
