@@ -228,7 +228,6 @@ func TestFrozenServerWhileConnecting(t *testing.T) {
 // written.
 func TestFrozenServerMidStatement(t *testing.T) {
 	srv := pgtest.Require(t)
-	schema := pgtest.Schema(t, srv)
 	upstream := net.JoinHostPort(srv.Host, strconv.Itoa(srv.Port))
 	files := map[string]string{
 		"models/slow.sql": "{{ config(materialized='table') }}\nselect 1 as id{% if env_var('KILN_TEST_SLOW', '') %}, pg_sleep(30) is null as slept{% endif %}\n",
@@ -237,6 +236,9 @@ func TestFrozenServerMidStatement(t *testing.T) {
 	}
 	for _, model := range []string{"slow", "slow_inc"} {
 		t.Run(model, func(t *testing.T) {
+			// A schema each: the previous subtest's frozen session may still hold
+			// that target's run lock until the server notices it is gone.
+			schema := pgtest.Schema(t, srv)
 			f := startFreezer(t, upstream)
 			dir := frozenProject(t, srv, f.port(), schema, 5, files)
 			mustRun(t, dir, nil, "run", "-s", model) // through the proxy, before it freezes
