@@ -42,10 +42,12 @@ with all_values as (
 select *
 from all_values
 where value_field not in (
+    {#- dbt renders the list on its own line, values joined by a bare comma -#}
+    {{ '\n    ' }}
     {%- for v in values -%}
       {%- if quote -%}'{{ v }}'{%- else -%}{{ v }}{%- endif -%}
-      {%- if not loop.last %}, {% endif -%}
-    {%- endfor -%}
+      {%- if not loop.last -%},{%- endif -%}
+    {%- endfor %}
 )
 {%- endmacro %}
 
