@@ -193,6 +193,18 @@ func TestFeaturesCompileAndList(t *testing.T) {
 			t.Errorf("ls json line %q: %v", line, err)
 		}
 	}
+	// As dbt's ls: analyses only with --resource-type analysis (or all), never
+	// by default, for a selector that matches them, or with "default".
+	for _, args := range [][]string{{"ls"}, {"ls", "-s", "resource_type:analysis"}, {"ls", "-s", "+top_orders"}, {"ls", "--resource-type", "default"}} {
+		if out := mustRun(t, dir, nil, args...).stdout; strings.Contains(out, "top_orders") {
+			t.Errorf("%v lists the analysis:\n%s", args, out)
+		}
+	}
+	for _, rt := range []string{"analysis", "all"} {
+		if out := mustRun(t, dir, nil, "ls", "--resource-type", rt).stdout; !strings.Contains(out, "features.top_orders") {
+			t.Errorf("ls --resource-type %s leaves out the analysis:\n%s", rt, out)
+		}
+	}
 	if res := kiln(t, dir, nil, "ls", "-s", "tagg:finance"); res.code != 2 || !strings.Contains(res.all(), "did you mean 'tag'") {
 		t.Errorf("bad selector: exit %d\n%s", res.code, res.all())
 	}

@@ -41,6 +41,11 @@ func newLsCmd(e *env) *cobra.Command {
 	return cmd
 }
 
+// lsDefaultTypes are the resource types ls prints without --resource-type:
+// every kind but analyses (and hook operations, which are never listed).
+var lsDefaultTypes = []string{manifest.Model, manifest.Seed, manifest.Snapshot, manifest.Test, manifest.UnitTest,
+	manifest.Source, manifest.Exposure, manifest.Metric, manifest.SemanticModel, manifest.SavedQuery, "function"}
+
 func runLs(cmd *cobra.Command, e *env, f *lsFlags) error {
 	f.quiet = true // the lines are the output; JSON logs keep their events
 	s, err := e.load(cmd.Context(), &f.commonFlags, "list")
@@ -50,7 +55,13 @@ func runLs(cmd *cobra.Command, e *env, f *lsFlags) error {
 	if err := s.writeManifestIfChanged(); err != nil {
 		return writingManifest(err)
 	}
-	ids, err := s.selectNodes(nil)
+	var types []string
+	if len(f.resourceTypes) == 0 {
+		// dbt's ls lists analyses only when --resource-type asks for them
+		// (analysis or all); by default, and for any selector, they are left out.
+		types = lsDefaultTypes
+	}
+	ids, err := s.selectNodes(types)
 	if err != nil {
 		return exitWith(ExitUsage, err)
 	}

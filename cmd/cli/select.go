@@ -100,7 +100,7 @@ func (s *session) selectNodes(types []string) ([]string, error) {
 		if len(types) > 0 && !allowed[rt] {
 			continue
 		}
-		if len(s.flags.resourceTypes) > 0 && !containsStr(s.flags.resourceTypes, rt) && !containsStr(s.flags.resourceTypes, "all") {
+		if len(s.flags.resourceTypes) > 0 && !resourceTypeListed(s.flags.resourceTypes, rt) {
 			continue
 		}
 		if containsStr(s.flags.excludeResourceTypes, rt) {
@@ -127,6 +127,12 @@ func (s *session) resourceType(id string) string {
 		return x.ResourceType
 	}
 	return ""
+}
+
+// resourceTypeListed reports whether a --resource-type list keeps rt: named
+// outright, "all", or "default" (every type but analyses, as in dbt's ls).
+func resourceTypeListed(list []string, rt string) bool {
+	return containsStr(list, rt) || containsStr(list, "all") || (containsStr(list, "default") && rt != manifest.Analysis)
 }
 
 func validResourceType(t string) bool {
