@@ -171,12 +171,12 @@ func (r *Runner) Execute(ctx context.Context) (*Summary, error) {
 		Workers:  r.opts.Threads,
 		FailFast: r.opts.FailFast,
 		Run:      r.runNode,
-		OnSkip:   r.skipNode,
+		OnSkip:   r.skipDownstream,
 	}
 	var walkErr error
 	if hooksFailed {
 		for _, id := range runnable {
-			r.skipNode(id, "an on-run-start hook")
+			r.skipNode(id, "an on-run-start hook", "main")
 		}
 		r.p.Line("")
 	} else {
@@ -337,7 +337,20 @@ func (r *Runner) markCancelled(ids []string) {
 	}
 }
 
-func (r *Runner) skipNode(id, cause string) {
+// skipDownstream records a node the walker does not run. One skipped because
+// an upstream node failed is still handed to a worker in dbt, so its result
+// names a "Thread-N (worker)"; a walk stopped early (fail-fast,
+// cancellation) skips the rest on the main thread.
+func (r *Runner) skipDownstream(id, cause string) {
+	thread := "main"
+	if cause != "" {
+		thread = r.threads.take()
+		defer r.threads.give(thread)
+	}
+	r.skipNode(id, cause, thread)
+}
+
+func (r *Runner) skipNode(id, cause, thread string) {
 	n := r.res.Manifest.Nodes[id]
 	i := int(r.counter.Add(1))
 	label := "relation " + n.Schema + "." + n.Alias
@@ -356,7 +369,7 @@ func (r *Runner) skipNode(id, cause string) {
 	if cause != "" {
 		msg = "Skipped because " + cause + " failed"
 	}
-	r.record(id, &manifest.RunResult{Status: manifest.StatusSkipped, UniqueID: id, Message: &msg, Timing: []manifest.Timing{}, AdapterResponse: map[string]any{}, ThreadID: "main"})
+	r.record(id, &manifest.RunResult{Status: manifest.StatusSkipped, UniqueID: id, Message: &msg, Timing: []manifest.Timing{}, AdapterResponse: map[string]any{}, ThreadID: thread})
 }
 
 // summary tallies results like dbt's printer.
