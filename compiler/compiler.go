@@ -60,8 +60,10 @@ type Options struct {
 	// input changed since the cached compile: `kiln parse` then has nothing
 	// to do.
 	SkipIfUnchanged bool
-	// Log receives log()/print() output at parse time (may be nil).
-	Log func(msg string, info bool)
+	// Log receives log()/print() output (may be nil); node is the node
+	// being rendered at run time (a model, test, hook operation), nil at
+	// parse time, so its events can carry dbt's node_info.
+	Log func(msg string, info bool, node *manifest.Node)
 	// Empty is --empty: refs and sources render as zero-row subqueries.
 	Empty bool
 	// Sample is --sample: refs and sources with an event_time read only

@@ -148,13 +148,13 @@ func (p *parseResolver) Print(msg string) {
 	if o := p.b.r.opts; o.Print != nil {
 		o.Print(msg)
 	} else if o.Log != nil {
-		o.Log(msg, true)
+		o.Log(msg, true, nil)
 	}
 }
 
 func (p *parseResolver) Log(msg string, info bool) {
 	if p.b.r.opts.Log != nil {
-		p.b.r.opts.Log(msg, info)
+		p.b.r.opts.Log(msg, info, nil)
 	}
 }
 

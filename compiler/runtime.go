@@ -359,18 +359,18 @@ func (rr *runtimeResolver) Print(msg string) {
 	if o := rr.r.opts; o.Print != nil {
 		o.Print(msg)
 	} else if o.Log != nil {
-		o.Log(msg, true)
+		o.Log(msg, true, rr.node)
 	}
 }
 
 func (rr *runtimeResolver) Log(msg string, info bool) {
 	if rr.r.opts.Log != nil {
-		rr.r.opts.Log(msg, info)
+		rr.r.opts.Log(msg, info, rr.node)
 	}
 }
 func (rr *runtimeResolver) Warn(msg string) {
 	if rr.r.opts.Log != nil {
-		rr.r.opts.Log("Warning: "+msg, true)
+		rr.r.opts.Log("Warning: "+msg, true, rr.node)
 	}
 }
 

@@ -273,11 +273,17 @@ func (e *env) loadOpts(ctx context.Context, f *commonFlags, which string, skipUn
 		CacheDir: s.cacheDir(), SkipIfUnchanged: skipUnchanged && s.cacheDir() != "",
 		Empty: pick(f.empty, f.noEmpty, false), Sample: sample,
 		Flags: map[string]any{"FULL_REFRESH": f.fullRefresh, "STORE_FAILURES": f.ci.storeFailures, "WHICH": which, "EMPTY": pick(f.empty, f.noEmpty, false), "WARN_ERROR": f.warnError},
-		Log: func(msg string, info bool) {
+		Log: func(msg string, info bool, node *manifest.Node) {
+			data := map[string]any{"msg": msg}
+			if which != "run-operation" { // its macro runs outside any node, as in dbt
+				if info := s.e.log.NodeInfo(node, logNodeStatus(which, node)); info != nil {
+					data["node_info"] = info // as dbt: a log() names the node it ran in
+				}
+			}
 			if info {
-				s.p.Event("JinjaLogInfo", "I062", "info", msg, map[string]any{"msg": msg})
+				s.p.Event("JinjaLogInfo", "I062", "info", msg, data)
 			} else {
-				s.p.Event("JinjaLogDebug", "I063", "debug", msg, map[string]any{"msg": msg})
+				s.p.Event("JinjaLogDebug", "I063", "debug", msg, data)
 			}
 		},
 		Print: func(msg string) {
@@ -544,4 +550,17 @@ func checkPackagesInstalled(dir string, proj *project.Project, getenv func(strin
 			sf.File, len(sf.Packages), pl(len(sf.Packages)), installed, map[bool]string{true: "is", false: "are"}[installed == 1], installDir)
 	}
 	return nil
+}
+
+// logNodeStatus is the node_status dbt's node_info shows on a log() event:
+// "compiling" while compile and docs generate render a node, "None" for a
+// project hook run outside any node runner, else "executing".
+func logNodeStatus(which string, n *manifest.Node) string {
+	switch {
+	case which == "compile" || which == "generate":
+		return "compiling"
+	case n != nil && n.ResourceType == manifest.Operation:
+		return "None"
+	}
+	return "executing"
 }
