@@ -132,9 +132,10 @@ func runCompile(cmd *cobra.Command, e *env, f *compileFlags) error {
 	if err := s.writeManifest(); err != nil && werr == nil {
 		werr = fmt.Errorf("writing manifest.json: %w", err)
 	}
-	// dbt's compile stops at the first node that fails and writes no
-	// run_results.json; kiln compiles the rest (every error is shown) and,
-	// like dbt, leaves run_results.json alone.
+	// dbt's compile stops at the first node that fails, writes no
+	// run_results.json and exits 2 (an error that stopped it, not a failed
+	// node); kiln compiles the rest (every error is shown), then exits as
+	// dbt does and, like dbt, leaves run_results.json alone.
 	if failed == 0 {
 		if err := results.write(s, "compile"); err != nil && werr == nil {
 			werr = fmt.Errorf("writing run_results.json: %w", err)
@@ -144,7 +145,7 @@ func runCompile(cmd *cobra.Command, e *env, f *compileFlags) error {
 		s.compiledNode(n.Name, n.UniqueID, n.CompiledCode, false, f.output)
 	}
 	if failed > 0 {
-		return exitWith(ExitFailure, fmt.Errorf("%d node%s failed to compile", failed, pl(failed)))
+		return exitWith(ExitUsage, fmt.Errorf("%d node%s failed to compile", failed, pl(failed)))
 	}
 	if werr != nil {
 		return exitWith(ExitUsage, artifactErr(werr, false))

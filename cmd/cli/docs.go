@@ -164,7 +164,9 @@ func runDocsGenerate(ctx context.Context, e *env, f *docsGenerateFlags) error {
 		s.p.Line("Single-file site written to %s", filepath.Join(s.targetDir, "static_index.html"))
 	}
 	if failed > 0 {
-		return exitWith(ExitFailure, fmt.Errorf("%d node%s failed to compile; their pages show source SQL only", failed, pl(failed)))
+		// dbt's docs generate stops at the failed compile (exit 2); kiln
+		// still writes the catalog and site, and exits as dbt does.
+		return exitWith(ExitUsage, fmt.Errorf("%d node%s failed to compile; their pages show source SQL only", failed, pl(failed)))
 	}
 	return nil
 }

@@ -208,17 +208,20 @@ func TestFeaturesCompileAndList(t *testing.T) {
 	if res := kiln(t, dir, nil, "ls", "-s", "tagg:finance"); res.code != 2 || !strings.Contains(res.all(), "did you mean 'tag'") {
 		t.Errorf("bad selector: exit %d\n%s", res.code, res.all())
 	}
-	// A node that fails to compile: like dbt, no run_results.json.
+	// A node that fails to compile: like dbt, exit 2 and no run_results.json.
 	rrPath := filepath.Join(dir, "target", "run_results.json")
 	if err := os.Remove(rrPath); err != nil {
 		t.Fatal(err)
 	}
 	writeFile(t, filepath.Join(dir, "models", "broken_at_runtime.sql"), "select {{ exceptions.raise_compiler_error('boom') if execute else 1 }}")
-	if res := kiln(t, dir, nil, "compile"); res.code != 1 || !strings.Contains(res.all(), "boom") {
+	if res := kiln(t, dir, nil, "compile"); res.code != ExitUsage || !strings.Contains(res.all(), "boom") {
 		t.Errorf("compile with a failing node: exit %d\n%s", res.code, res.all())
 	}
 	if _, err := os.Stat(rrPath); !os.IsNotExist(err) {
 		t.Errorf("compile with a failing node wrote run_results.json (%v)", err)
+	}
+	if res := kiln(t, dir, nil, "docs", "generate"); res.code != ExitUsage || !strings.Contains(res.all(), "boom") {
+		t.Errorf("docs generate with a failing node: exit %d, want %d\n%s", res.code, ExitUsage, res.all())
 	}
 }
 
