@@ -662,7 +662,14 @@ func (r *renderer) lookup(name string) any {
 			return m.value()
 		}
 	}
-	if m := st.lookup[name]; m != nil {
+	m := st.lookup[name]
+	if m != nil && !r.unqualifiedVisible(m.pkg) {
+		// As dbt: a bare name reaches the node's own package, the root
+		// project and dbt's macros, never another installed package's
+		// (those are called as pkg.name).
+		m = st.snap.byPkg["dbt"][name]
+	}
+	if m != nil {
 		if m.pkg == "dbt" {
 			if f := st.snap.native(name); f != nil {
 				return f
@@ -691,6 +698,23 @@ func (r *renderer) lookup(name string) any {
 		return ns
 	}
 	return &Undefined{Name: name}
+}
+
+// unqualifiedVisible reports whether a macro of package pkg answers a bare
+// name here: the node's package, the root project, the package of the
+// macro being rendered, or dbt.
+func (r *renderer) unqualifiedVisible(pkg string) bool {
+	st := r.st
+	return pkg == "dbt" || pkg == st.ctx.Package || pkg == st.env.cfg.RootPackage || pkg == r.macroPkg || st.ctx.Package == ""
+}
+
+// packageDefining names an installed package (the first in lookup order)
+// whose macro name is, for the error about a bare call that cannot reach it.
+func (r *renderer) packageDefining(name string) string {
+	if m := r.st.lookup[name]; m != nil && !r.unqualifiedVisible(m.pkg) {
+		return m.pkg
+	}
+	return ""
 }
 
 // undefinedUse is what using an Undefined (attribute, call, arithmetic)

@@ -159,7 +159,9 @@ func (r *renderer) callValue(fn any, a *callArgs) (any, error) {
 		}
 		if f.Hint == "" {
 			msg := fmt.Sprintf("'%s' is undefined: no macro or function named '%s' exists", f.Name, f.Name)
-			if s := r.suggest(f.Name); s != "" {
+			if pkg := r.packageDefining(f.Name); pkg != "" {
+				msg = fmt.Sprintf("'%s' is undefined here: it is a macro of package '%s', which a bare name does not reach (as in dbt); call it as %s.%s()", f.Name, pkg, pkg, f.Name)
+			} else if s := r.suggest(f.Name); s != "" {
 				msg += fmt.Sprintf(" (did you mean '%s'?)", s)
 			}
 			return nil, &userError{msg: msg}

@@ -375,3 +375,32 @@ func TestInWithFilters(t *testing.T) {
 		t.Errorf("got %q", got)
 	}
 }
+
+// As dbt: a bare macro name reaches the node's own package, the root project
+// and dbt, never another installed package (call it as pkg.name); inside a
+// package's macro its own macros are bare names.
+func TestBareNamesDoNotReachOtherPackages(t *testing.T) {
+	e := New(Config{AdapterType: "duckdb", RootPackage: "proj", Packages: []string{"helpers"}})
+	mustAdd(t, e, "helpers", "macros/h.sql", `{% macro greet() %}hi-{{ inner() }}{% endmacro %}{% macro inner() %}in{% endmacro %}`)
+	mustAdd(t, e, "proj", "macros/r.sql", `{% macro rootm() %}root{% endmacro %}`)
+	tpl, err := e.Parse("models/m.sql", `{{ greet() }}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = tpl.Render(execCtx(&fakeResolver{}, nil))
+	if err == nil || !strings.Contains(err.Error(), "macro of package 'helpers'") || !strings.Contains(err.Error(), "helpers.greet()") {
+		t.Errorf("bare package macro from the root: %v", err)
+	}
+	if got := render(t, e, `{{ helpers.greet() }} {{ rootm() }}`, execCtx(&fakeResolver{}, nil)); got != "hi-in root" {
+		t.Errorf("qualified call: %q", got)
+	}
+	ctx := execCtx(&fakeResolver{}, nil)
+	ctx.Package = "helpers" // a node of the package itself
+	if got := render(t, e, `{{ greet() }} {{ rootm() }}`, ctx); got != "hi-in root" {
+		t.Errorf("bare call from the package's own node: %q", got)
+	}
+	// at parse time (execute false) the undefined call renders nothing
+	if got := render(t, e, `{{ greet() }}`, parseCtx(&fakeResolver{})); got != "" {
+		t.Errorf("parse-time render: %q", got)
+	}
+}

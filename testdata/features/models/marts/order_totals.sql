@@ -2,5 +2,5 @@
 with totals as (
     select * from {{ ref('eph_nested') }}
 )
-select order_id, total, {{ greet() }} as greeting, '{{ env_var("FEATURES_LABEL", "none") }}' as label
+select order_id, total, {{ helpers.greet() }} as greeting, '{{ env_var("FEATURES_LABEL", "none") }}' as label
 from totals
