@@ -332,6 +332,13 @@ func (sf *File) criterion(at *yaml.Node, method, value string, o *critOpts, stac
 		if o != nil && (o.parents || o.children || o.childrensParents) {
 			return nil, sf.errAt(at, "graph operators cannot be applied to `method: selector`")
 		}
+		// As dbt, which reads the selectors in file order: a selector can
+		// only use one defined above it.
+		if d, ok := sf.Defs[value]; ok && len(stack) > 0 {
+			if user := sf.Defs[stack[len(stack)-1]]; user != nil && d.Line > user.Line {
+				return nil, sf.errAt(at, "selector '%s' uses selector '%s', which is defined below it (line %d); dbt reads selectors in order, so move '%s' above '%s'", user.Name, value, d.Line, value, user.Name)
+			}
+		}
 		e, err := sf.expr(value, stack)
 		if err != nil {
 			return nil, sf.errAt(at, "%v", err)

@@ -94,6 +94,7 @@ func TestSelectorFileErrors(t *testing.T) {
 		{"selectors:\n  - name: a\n    definition: \"tag:x+ @y\"\n  - name: b\n    definition: \"@y+\"\n", "selectors.yml:5:17: invalid selector \"@y+\": the '@' prefix and a trailing '+' cannot be combined"},
 		{"selectors:\n  - name: a\n    definition:\n      exclude: [x]\n", "only allowed inside a union"},
 		{"selectors:\n  - name: a\n    colour: red\n    definition: x\n", "unknown selector key 'colour'"},
+		{"selectors:\n  - name: b\n    definition: {method: selector, value: a}\n  - name: a\n    definition: x\n", "selectors.yml:3:26: selector 'b' uses selector 'a', which is defined below it (line 4)"},
 	} {
 		_, err := Parse("selectors.yml", []byte(tc.src))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
