@@ -20,6 +20,9 @@ type compileResults struct {
 
 // add records one node's outcome; compiled is when its rendering ended.
 func (c *compileResults) add(n *manifest.Node, thread string, started, compiled time.Time, sql string, err error) {
+	if err == nil && n.ResourceType == manifest.Model && n.Config.String("materialized", "") == "ephemeral" {
+		return // dbt never queues an ephemeral model: it is compiled into the nodes that use it
+	}
 	done := time.Now()
 	rr := manifest.RunResult{
 		Status: manifest.StatusSuccess, ThreadID: thread, ExecutionTime: done.Sub(started).Seconds(),

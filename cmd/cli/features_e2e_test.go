@@ -161,6 +161,22 @@ func TestFeaturesCompileAndList(t *testing.T) {
 			t.Errorf("compile's run_results.json: %s is %q, want success (all: %v)", id, rr[id], rr)
 		}
 	}
+	// dbt never queues an ephemeral model, so it has no result of its own.
+	if st, ok := rr["model.features.eph_base"]; ok {
+		t.Errorf("compile's run_results.json lists the ephemeral eph_base (%s)", st)
+	}
+	// and manifest.json carries the hooks' rendered SQL
+	var man struct {
+		Nodes map[string]struct {
+			CompiledCode string `json:"compiled_code"`
+		} `json:"nodes"`
+	}
+	if err := json.Unmarshal([]byte(readFile(t, filepath.Join(dir, "target", "manifest.json"))), &man); err != nil {
+		t.Fatal(err)
+	}
+	if got := man.Nodes["operation.features.features-on-run-start-1"].CompiledCode; !strings.Contains(got, "insert into main.run_log") {
+		t.Errorf("manifest.json: on-run-start hook compiled_code %q", got)
+	}
 	if rr["model.features.order_totals"] == "" || len(rr) < 10 {
 		t.Errorf("compile's run_results.json lists %d nodes: %v", len(rr), rr)
 	}

@@ -408,7 +408,12 @@ func CompileHook(ctx context.Context, res *compiler.Result, n *manifest.Node, c 
 			kind = "on-run-end"
 		}
 	}
-	return renderHook(ctx, res, n, c, kind, n.RawCode, nil)
+	sql, err := renderHook(ctx, res, n, c, kind, n.RawCode, nil)
+	if err == nil {
+		// as dbt, manifest.json then carries the hook's rendered SQL
+		n.CompiledCode, n.Compiled = sql, true
+	}
+	return sql, err
 }
 
 // recordHook adds a project hook's result to the run's results. Hooks are
