@@ -183,6 +183,19 @@ func (r *Relation) getAttr(name string) (any, bool) {
 			}
 			return c, nil
 		}), true
+	case "information_schema":
+		// dbt's InformationSchema: the database's INFORMATION_SCHEMA (and one
+		// of its views), whatever the include policy; schema is None.
+		return fn("information_schema", func(_ *renderer, a *callArgs) (any, error) {
+			view := strOrEmpty(a.argOr(0, "view_name", nil))
+			is := &Relation{Quote: r.Quote, R: adapters.Relation{Database: r.R.Database, NoQuoteDatabase: r.R.NoQuoteDatabase,
+				Identifier: "INFORMATION_SCHEMA", NoQuoteIdentifier: true}}
+			is.Limited = is.R.RenderWith(r.Quote)
+			if view != "" {
+				is.Limited += "." + view
+			}
+			return is, nil
+		}), true
 	case "without_identifier":
 		return fn("without_identifier", func(_ *renderer, _ *callArgs) (any, error) {
 			c := r.copy()
