@@ -136,7 +136,7 @@ func TestDbtContextFunctions(t *testing.T) {
 		{"api relation create", `{{ api.Relation.create(database='d', schema='s', identifier='i', type='table') }}`, `"d"."s"."i"`},
 		{"api column", `{% set c = api.Column.create('amount', 'integer') %}{{ c.name }} {{ c.quoted }} {{ c.is_number() }} {{ c.is_string() }}`, `amount "amount" True False`},
 		{"adapter type quote", `{{ adapter.type() }} {{ adapter.quote('a') }}`, `duckdb "a"`},
-		{"dbt namespace", `{{ dbt.type_string() }} {{ dbt.current_timestamp() }} {{ dbt.dateadd('day', 1, 'x') }}`, "varchar now() (x + ((interval '1 day') * (1)))"},
+		{"dbt namespace", `{{ dbt.type_string() }} {{ dbt.current_timestamp() }} {{ dbt.dateadd('day', 1, 'x') }}`, "varchar now() \n\n    (x + cast(1 as bigint) * interval 1 day)"},
 		{"dbt cross db", `{{ dbt.concat(['a', 'b']) }} {{ dbt.safe_cast('x', 'int') }} {{ dbt.hash('c') }} {{ dbt.datediff('a', 'b', 'day') }}`, "concat(a, b) try_cast(x as int) md5(cast(c as varchar)) date_diff('day', (a)::timestamp, (b)::timestamp)"},
 		{"unqualified internal macro", `{{ type_int() }}`, "integer"},
 		{"datetime", `{{ modules.datetime.datetime(2024, 1, 2, 3, 4, 5).strftime('%Y-%m-%d %H:%M:%S') }} {{ (modules.datetime.date(2024, 1, 31) + modules.datetime.timedelta(days=1)).isoformat() }} {{ modules.datetime.datetime(2024, 1, 2) }}`, "2024-01-02 03:04:05 2024-02-01 2024-01-02 00:00:00"},

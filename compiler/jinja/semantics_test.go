@@ -404,3 +404,22 @@ func TestBareNamesDoNotReachOtherPackages(t *testing.T) {
 		t.Errorf("parse-time render: %q", got)
 	}
 }
+
+// dateadd renders as dbt-duckdb's and dbt-postgres's, whitespace included.
+func TestAdapterDateadd(t *testing.T) {
+	duck := newTestEnv(t)
+	for src, want := range map[string]string{
+		`[{{ dbt.dateadd('day', -1, 'd') }}]`:    "[\n\n    (d + cast(-1 as bigint) * interval 1 day)]",
+		`[{{ dbt.dateadd('quarter', 2, 'd') }}]`: "[\n\n    (d + (cast(2 as bigint) * 3) * interval 1 month)]",
+		`[{{ dbt.dateadd('WEEK', 'n', 'd') }}]`:  "[\n\n    (d + (cast(n as bigint) * 7) * interval 1 day)]",
+		`[{{ dbt.dateadd('hour', 12, 'ts') }}]`:  "[\n\n    (ts + cast(12 as bigint) * interval 1 hour)]",
+	} {
+		if got := render(t, duck, src, parseCtx(&fakeResolver{})); got != want {
+			t.Errorf("duckdb %s = %q, want %q", src, got, want)
+		}
+	}
+	pg := New(Config{AdapterType: "postgres", RootPackage: "proj"})
+	if got, want := render(t, pg, `[{{ dbt.dateadd('month', -1, 'd') }}]`, parseCtx(&fakeResolver{})), "[\n\n    d + ((interval '1 month') * (-1))\n\n]"; got != want {
+		t.Errorf("postgres dateadd = %q, want %q", got, want)
+	}
+}

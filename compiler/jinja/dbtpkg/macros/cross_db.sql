@@ -47,6 +47,22 @@
   {{- return('(' ~ from_date_or_timestamp ~ ' + ((interval \'' ~ dbt._kiln_interval_unit(datepart) ~ '\') * (' ~ interval ~ ')))') -}}
 {%- endmacro %}
 
+{#- The adapters' dateadd renders as dbt-duckdb's and dbt-postgres's do, the
+    surrounding whitespace included, so compiled SQL reads the same as dbt's.
+    DuckDB: the amount cast to bigint times a one-unit interval (a quarter is
+    3 months, a week 7 days); PostgreSQL: no outer parentheses. -#}
+{% macro duckdb__dateadd(datepart, interval, from_date_or_timestamp) -%}
+  {%- set unit = datepart | lower -%}
+  {%- set amount = 'cast(' ~ interval ~ ' as bigint)' -%}
+  {%- if unit == 'quarter' -%}{%- set amount, unit = '(' ~ amount ~ ' * 3)', 'month' -%}
+  {%- elif unit == 'week' -%}{%- set amount, unit = '(' ~ amount ~ ' * 7)', 'day' -%}{%- endif -%}
+  {{- return('\n\n    (' ~ from_date_or_timestamp ~ ' + ' ~ amount ~ ' * interval 1 ' ~ unit ~ ')') -}}
+{%- endmacro %}
+
+{% macro postgres__dateadd(datepart, interval, from_date_or_timestamp) -%}
+  {{- return('\n\n    ' ~ from_date_or_timestamp ~ ' + ((interval \'' ~ dbt._kiln_interval_unit(datepart) ~ '\') * (' ~ interval ~ '))\n\n') -}}
+{%- endmacro %}
+
 {% macro datediff(first_date, second_date, datepart) %}
   {{- return(adapter.dispatch('datediff', 'dbt')(first_date, second_date, datepart)) -}}
 {% endmacro %}
