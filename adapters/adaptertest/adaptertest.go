@@ -78,6 +78,7 @@ func Run(t *testing.T, h Harness) {
 	if h.Profile != nil && h.Adapter != nil {
 		t.Run("Project", s.project)
 		t.Run("Incremental", s.incremental)
+		t.Run("SnapshotMacros", s.snapshotMacros)
 	}
 }
 

@@ -84,6 +84,7 @@ func fastPathsMatchMacros(t *testing.T, adapter string, d adapters.SQLBuilder) {
 		{"get_merge_sql", []any{rt, rs, nil, jcols}, d.Merge(target, tmp, nil, dest, nil, nil)},
 		{"snapshot_hash_arguments", []any{[]any{"id", "updated_at"}}, d.HashArguments([]string{"id", "updated_at"})},
 		{"get_incremental_append_sql", []any{map[string]any{"target_relation": rt, "temp_relation": rs, "dest_columns": jcols}}, d.InsertInto(target, tmp, dest)},
+		{"snapshot_merge_sql", []any{rt, rs, []any{`"id"`, `"v"`, "dbt_scd_id"}}, strings.Join(d.SnapshotMerge(target, tmp, []string{`"id"`, `"v"`, "dbt_scd_id"}, "dbt_scd_id", "dbt_valid_to", ""), ";\n")},
 	} {
 		v, err := res.Env.CallMacro(jctx, c.macro, c.args, nil)
 		if err != nil {
