@@ -79,6 +79,7 @@ func Run(t *testing.T, h Harness) {
 		t.Run("Project", s.project)
 		t.Run("Incremental", s.incremental)
 		t.Run("SnapshotMacros", s.snapshotMacros)
+		t.Run("UnofferedStrategy", s.unofferedStrategy)
 	}
 }
 

@@ -267,3 +267,32 @@ func fmtAny(v any) string {
 	}
 	return fmt.Sprint(v)
 }
+
+// unofferedStrategy: insert_overwrite is a built-in strategy of dbt that
+// neither dbt-duckdb, dbt-postgres nor dbt-trino offers; the model fails on
+// its first run, naming its file and the strategies that work, even though
+// the project defines get_incremental_insert_overwrite_sql.
+func (s *suite) unofferedStrategy(t *testing.T) {
+	dir := t.TempDir()
+	schema := s.h.Schema(t)
+	writeFile(t, dir, "dbt_project.yml", "name: conformance\nversion: '1.0'\nprofile: conformance\n")
+	writeFile(t, dir, "models/io.sql", "{{ config(materialized='incremental', incremental_strategy='insert_overwrite') }}\nselect 1 as id\n")
+	writeFile(t, dir, "macros/io.sql", "{% macro get_incremental_insert_overwrite_sql(arg_dict) %}insert into {{ arg_dict['target_relation'] }} select * from {{ arg_dict['temp_relation'] }}{% endmacro %}\n")
+	_, db, sum := s.build(t, dir, schema, run.Options{})
+	db.Close()
+	if len(sum.Results) != 1 || sum.Results[0].Status != manifest.StatusError || sum.Results[0].Message == nil {
+		t.Fatalf("want one error result, got %+v", sum.Results)
+	}
+	msg := *sum.Results[0].Message
+	typ := s.h.Adapter.Type()
+	if want := "models/io.sql:1: incremental_strategy 'insert_overwrite' is not valid for the " + typ + " adapter, as in dbt-" + typ + " (supported: append"; !strings.Contains(msg, want) {
+		t.Errorf("message lacks %q:\n%s", want, msg)
+	}
+	e := s.env(t)
+	e.schema = schema
+	for _, r := range e.relations() {
+		if strings.HasPrefix(strings.ToLower(r), "io:") {
+			t.Errorf("io was built")
+		}
+	}
+}
