@@ -175,5 +175,10 @@ func TestOverriddenSnapshotMerge(t *testing.T) {
 		// insert + update + delete + deletion record, insert + update +
 		// reinsert + closing the deletion record, nothing.
 		wantRows(t, "merge_log", tg.rows(t, "select staged from "+tg.model("merge_log")+" where snap = 'gone'"), "4", "4", "0")
+		// dbt_valid_to_current and hard_deletes: invalidate: id 2's version is
+		// closed when it leaves, a new one starts when it comes back.
+		wantRows(t, "current_until", tg.rows(t, "select id, val, dbt_valid_to = cast('9999-12-31' as timestamp) from "+tg.model("current_until")),
+			"1|a1|false", "1|a2|false", "1|a3|true", "2|b|false", "2|b|true")
+		wantRows(t, "merge_log current_until", tg.rows(t, "select staged from "+tg.model("merge_log")+" where snap = 'current_until'"), "3", "3", "0")
 	})
 }
