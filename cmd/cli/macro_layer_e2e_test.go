@@ -175,6 +175,8 @@ func TestOverriddenSnapshotMerge(t *testing.T) {
 		// insert + update + delete + deletion record, insert + update +
 		// reinsert + closing the deletion record, nothing.
 		wantRows(t, "merge_log", tg.rows(t, "select staged from "+tg.model("merge_log")+" where snap = 'gone'"), "4", "4", "0")
+		// The project's build_snapshot_staging_table built the staging table.
+		wantRows(t, "staged", tg.rows(t, "select staged from "+tg.model("merge_log")+" where snap = 'staged gone'"), "4", "4", "0")
 		// dbt_valid_to_current and hard_deletes: invalidate: id 2's version is
 		// closed when it leaves, a new one starts when it comes back.
 		wantRows(t, "current_until", tg.rows(t, "select id, val, dbt_valid_to = cast('9999-12-31' as timestamp) from "+tg.model("current_until")),

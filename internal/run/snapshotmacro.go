@@ -10,6 +10,7 @@ package run
 //	first run: create_table_as(False, target, build_snapshot_table(strategy, sql))
 //	later:     create_columns(target, <columns the query gained>); widen types
 //	           CREATE TEMP staging AS snapshot_staging_table(strategy, sql, target)
+//	             (or build_snapshot_staging_table(strategy, sql, target))
 //	           snapshot_merge_sql(target, staging, <quoted staging columns>)
 //	           post_snapshot(staging)
 //
@@ -32,7 +33,7 @@ import (
 // snapshotBlocks are the macros of dbt's snapshot materialization whose
 // override sends a snapshot through runMacros. (Strategy macros and
 // snapshot_hash_arguments are honoured by kiln's own statements too.)
-var snapshotBlocks = []string{"build_snapshot_table", "snapshot_staging_table", "snapshot_merge_sql", "create_columns", "post_snapshot"}
+var snapshotBlocks = []string{"build_snapshot_table", "snapshot_staging_table", "build_snapshot_staging_table", "snapshot_merge_sql", "create_columns", "post_snapshot"}
 
 func (s *snapshotter) runMacros(ctx context.Context, sql string, data []adapters.Column, exists bool) error {
 	res := s.r.res
@@ -87,12 +88,8 @@ func (s *snapshotter) runMacros(ctx context.Context, sql string, data []adapters
 	if err != nil {
 		return err
 	}
-	staging := s.ic.TempRelation(s.target, "snap_stage")
-	sel, err := call("snapshot_staging_table", strategy, sql, target)
+	staging, err := s.stage(ctx, jctx, call, strategy, sql, target)
 	if err != nil {
-		return err
-	}
-	if _, err := s.exec(ctx, s.ic.CreateTempTableSQL(staging, sel)); err != nil {
 		return err
 	}
 	cols, err := s.ic.ColumnsOfQuery(ctx, "select * from "+s.rel(staging))
@@ -154,6 +151,32 @@ func (s *snapshotter) runMacros(ctx context.Context, sql string, data []adapters
 	}
 	_, err = s.exec(ctx, s.sq.DropTable(staging))
 	return err
+}
+
+// stage builds the staging table: the project's build_snapshot_staging_table
+// when it overrides it (which must return the relation it built), else a
+// temporary table of snapshot_staging_table's SELECT (Trino has no
+// temporary tables: TempRelation is a real one there).
+func (s *snapshotter) stage(ctx context.Context, jctx *jinja.Context, call func(string, ...any) (string, error), strategy map[string]any, sql string, target *jinja.Relation) (adapters.Relation, error) {
+	res := s.r.res
+	if res.Env.IsOverridden("build_snapshot_staging_table") {
+		v, err := res.Env.CallMacro(jctx, "build_snapshot_staging_table", []any{strategy, sql, target}, nil)
+		if err != nil {
+			return adapters.Relation{}, fmt.Errorf("build_snapshot_staging_table: %w", err)
+		}
+		rel, ok := v.(*jinja.Relation)
+		if !ok {
+			return adapters.Relation{}, fmt.Errorf("build_snapshot_staging_table must return the staging relation it built ({{ return(temp_relation) }}), got %s", jinja.Repr(v))
+		}
+		return rel.R, nil
+	}
+	staging := s.ic.TempRelation(s.target, "snap_stage")
+	sel, err := call("snapshot_staging_table", strategy, sql, target)
+	if err != nil {
+		return staging, err
+	}
+	_, err = s.exec(ctx, s.ic.CreateTempTableSQL(staging, sel))
+	return staging, err
 }
 
 func (s *snapshotter) overriddenBlocks() []string {

@@ -6,3 +6,11 @@
   {{ dbt.snapshot_merge_sql(target, source, insert_cols) }};
   insert into {{ target.schema }}.merge_log select '{{ target.identifier }}', count(*) from {{ source }}
 {%- endmacro %}
+
+{#- The project's build_snapshot_staging_table: dbt's, then a row in
+    merge_log counting the staged rows. -#}
+{% macro build_snapshot_staging_table(strategy, sql, target_relation) -%}
+  {%- set staging = dbt.build_snapshot_staging_table(strategy, sql, target_relation) -%}
+  {%- do run_query("insert into " ~ target_relation.schema ~ ".merge_log select 'staged " ~ target_relation.identifier ~ "', count(*) from " ~ staging) -%}
+  {{- return(staging) -}}
+{%- endmacro %}
