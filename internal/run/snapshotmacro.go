@@ -31,9 +31,10 @@ import (
 )
 
 // snapshotBlocks are the macros of dbt's snapshot materialization whose
-// override sends a snapshot through runMacros. (Strategy macros and
-// snapshot_hash_arguments are honoured by kiln's own statements too.)
-var snapshotBlocks = []string{"build_snapshot_table", "snapshot_staging_table", "build_snapshot_staging_table", "snapshot_merge_sql", "create_columns", "post_snapshot"}
+// override sends a snapshot through runMacros (snapshot_get_time: the macros
+// call it where kiln's own statements use the run's start). Strategy macros
+// and snapshot_hash_arguments are honoured by kiln's own statements too.
+var snapshotBlocks = []string{"build_snapshot_table", "snapshot_staging_table", "build_snapshot_staging_table", "snapshot_merge_sql", "create_columns", "post_snapshot", "snapshot_get_time"}
 
 func (s *snapshotter) runMacros(ctx context.Context, sql string, data []adapters.Column, exists bool) error {
 	res := s.r.res
