@@ -72,6 +72,10 @@ type Options struct {
 }
 
 // Result is a compiled project.
+// AdapterType is the type of the target the project was compiled for
+// ("duckdb", "postgres", ...; "" when none).
+func (r *Result) AdapterType() string { return r.opts.AdapterType }
+
 type Result struct {
 	Project  *project.Project
 	Packages []*project.Project

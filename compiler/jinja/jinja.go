@@ -671,10 +671,10 @@ func (e *Env) CallMacro(ctx *Context, name string, args []any, kwargs map[string
 	r := &renderer{st: st, path: def.path, src: def.src, out: &strings.Builder{}, sc: &scope{}}
 	a := &callArgs{pos: make([]any, len(args)), kw: make(map[string]any, len(kwargs))}
 	for i, v := range args {
-		a.pos[i] = fromGo(v)
+		a.pos[i] = fromGoQ(v, e.cfg.Quote)
 	}
 	for k, v := range kwargs {
-		a.kw[k] = fromGo(v)
+		a.kw[k] = fromGoQ(v, e.cfg.Quote)
 	}
 	v, err := r.callMacro(def, a)
 	if err != nil {
