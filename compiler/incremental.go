@@ -1,0 +1,404 @@
+package compiler
+
+// The incremental manifest: when the only inputs that changed since the
+// last parse are the SQL text of a few models, and each of them renders to
+// exactly what it rendered before (the same refs, sources, config() calls,
+// macro calls, vars and env vars), then every byte of manifest.json except
+// those models' raw_code and checksum is what a full parse would write
+// again: nothing else in the manifest reads a model's text. `kiln parse`
+// then renders only those files and rewrites only those bytes of the
+// previous manifest.json (manifest.SpliceManifest), instead of parsing the
+// property YAML, building the tests, linking and encoding 50 MB again.
+//
+// target/kiln_manifest_index.gob holds what that needs: where each model's
+// entry lies in manifest.json, each model file's content hash and what its
+// base config came from and a hash of every other input (the frame); the
+// parse cache holds the env vars the compile read. Any other change — a property file, a macro,
+// dbt_project.yml, vars, an env var, a profile, a file added or removed, a
+// model whose refs or config() change — takes the full path, which writes
+// the index again. The index is only written after a compile with no
+// diagnostic (a fast path would not repeat the warnings), and is trusted
+// only while manifest.json has the size and modification time it was
+// written with. Masked secrets can move bytes: the layout is kept only when
+// the file has the size it predicts, and a splice first checks the bytes
+// around every edit.
+
+import (
+	"bytes"
+	"encoding/gob"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+
+	"github.com/kiln-dev/kiln/compiler/manifest"
+	"github.com/kiln-dev/kiln/compiler/project"
+)
+
+const indexFile = "kiln_manifest_index.gob"
+
+// maxIncremental bounds the changed models the fast path takes on; beyond
+// it the full parse is as cheap.
+const maxIncremental = 64
+
+type manifestIndex struct {
+	Version          string
+	CacheFingerprint string // the parse cache's, when manifest.json was written
+	Frame            string // every input but the text of model files
+	ManifestSize     int64
+	ManifestModTime  int64
+	Layout           *manifest.Layout
+	Models           map[string]*indexedModel // "package/path" -> model file
+}
+
+// indexedModel is one model file. ID is empty for a file the fast path
+// cannot take (a versioned model, one that did not become a node).
+type indexedModel struct {
+	Hash     string
+	ID       string
+	Patch    []byte // gob of modelPatch; nil when no property entry adds config
+	BaseHash string // hash of the base config's JSON, to check the rebuilt one
+}
+
+// modelPatch is what a property-file entry adds to a model's base config
+// (see configFor), kept so the base can be rebuilt without the YAML.
+type modelPatch struct {
+	Legacy map[string]any
+	Config map[string]any
+}
+
+// modelFile is one model file as this compile found it.
+type modelFile struct {
+	key  string // "package/path"
+	pf   *pkgFiles
+	file project.File
+	hash string
+}
+
+// recordModel notes how a model file's base config was built.
+func (c *parseCache) recordModel(pkg, path, id string, patch *project.NodePatch, base map[string]any) {
+	if c == nil {
+		return
+	}
+	im := &indexedModel{ID: id}
+	bj, _ := json.Marshal(base)
+	im.BaseHash = valueHash(string(bj))
+	if patch != nil {
+		legacy := patchLegacy(patch)
+		if len(legacy) > 0 || len(patch.Config) > 0 {
+			var buf bytes.Buffer
+			if gob.NewEncoder(&buf).Encode(modelPatch{Legacy: legacy, Config: patch.Config}) != nil {
+				im.ID = "" // cannot be rebuilt: never take the fast path for it
+			}
+			im.Patch = buf.Bytes()
+		}
+	}
+	c.mu.Lock()
+	if c.models == nil {
+		c.models = map[string]*indexedModel{}
+	}
+	c.models[pkg+"/"+path] = im
+	c.mu.Unlock()
+}
+
+// patchLegacy is the config a property entry sets through its top-level
+// keys (tags, meta, docs, access, group).
+func patchLegacy(patch *project.NodePatch) map[string]any {
+	legacy := map[string]any{}
+	if len(patch.Tags) > 0 {
+		legacy["tags"] = toAnyList(patch.Tags)
+	}
+	if len(patch.Meta) > 0 {
+		legacy["meta"] = patch.Meta
+	}
+	if len(patch.Docs) > 0 {
+		legacy["docs"] = patch.Docs
+	}
+	if patch.Access != "" {
+		legacy["access"] = patch.Access
+	}
+	if patch.Group != "" {
+		legacy["group"] = patch.Group
+	}
+	return legacy
+}
+
+// recordingGetenv wraps getenv so the cache learns every env var the
+// compile reads, wherever it is read (YAML, hooks, renders).
+func (c *parseCache) recordingGetenv(getenv func(string) (string, bool)) func(string) (string, bool) {
+	return func(name string) (string, bool) {
+		v, ok := getenv(name)
+		h := "\x00"
+		if ok {
+			h = valueHash(v)
+		}
+		c.mu.Lock()
+		if c.envs == nil {
+			c.envs = map[string]string{}
+		}
+		c.envs[name] = h
+		c.mu.Unlock()
+		return v, ok
+	}
+}
+
+func loadIndex(dir string) *manifestIndex {
+	f, err := os.Open(filepath.Join(dir, indexFile))
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	var idx manifestIndex
+	if gob.NewDecoder(f).Decode(&idx) != nil || idx.Version != cacheVersion || idx.Layout == nil {
+		return nil
+	}
+	return &idx
+}
+
+func saveIndex(dir string, idx *manifestIndex) {
+	path := filepath.Join(dir, indexFile)
+	var buf bytes.Buffer
+	if gob.NewEncoder(&buf).Encode(idx) != nil {
+		os.Remove(path)
+		return
+	}
+	tmp := path + ".tmp"
+	if os.WriteFile(tmp, buf.Bytes(), 0o644) == nil {
+		os.Rename(tmp, path)
+	} else {
+		os.Remove(tmp)
+		os.Remove(path)
+	}
+}
+
+// incrementalPlan is what the fast path found: the models to rewrite.
+type incrementalPlan struct {
+	idx     *manifestIndex
+	patches []manifest.CodePatch
+	changed []modelFile
+}
+
+// tryIncremental takes the fast path when it can: it renders the changed
+// model files and, when each renders as before, plans the splice and
+// saves the parse cache. false: compile in full (nothing was changed).
+func (r *Result) tryIncremental(b *builder) bool {
+	c := r.cache
+	if !r.opts.Incremental || c == nil || c.old == nil {
+		return false
+	}
+	idx := loadIndex(r.opts.CacheDir)
+	if idx == nil || idx.CacheFingerprint != c.oldFingerprint || idx.Frame != c.frame {
+		return false
+	}
+	st, err := os.Stat(filepath.Join(r.opts.CacheDir, "manifest.json"))
+	if err != nil || st.Size() != idx.ManifestSize || st.ModTime().UnixNano() != idx.ManifestModTime || idx.Layout.Size != st.Size() {
+		return false
+	}
+	for name, h := range c.oldEnvs {
+		if envValue(r, name) != h {
+			return false
+		}
+	}
+	var changed []modelFile
+	for _, mf := range c.modelFiles {
+		im := idx.Models[mf.key]
+		if im == nil {
+			return false
+		}
+		if im.Hash == mf.hash {
+			continue
+		}
+		if im.ID == "" || len(changed) == maxIncremental {
+			return false
+		}
+		if _, ok := idx.Layout.Nodes[im.ID]; !ok {
+			return false
+		}
+		changed = append(changed, mf)
+	}
+	if len(changed) == 0 {
+		return false
+	}
+	// Macros and docs are all a model's render can reach besides its own
+	// config; property files are not read.
+	for _, pf := range b.pkgs {
+		b.loadMacros(pf)
+		b.loadDocs(pf)
+	}
+	if len(b.diags) > 0 {
+		return false
+	}
+	plan := &incrementalPlan{idx: idx, changed: changed}
+	for _, mf := range changed {
+		p, f, im := mf.pf.proj, mf.file, idx.Models[mf.key]
+		if strings.HasSuffix(f.Path, ".py") || notUTF8(p, f) != nil || len(bytes.TrimSpace(f.Content)) == 0 {
+			return false
+		}
+		fqn, rel := fqnFor(p.Name, f.Path, p.ModelPaths)
+		n := newSQLNode(p, modelKind, f, fqn, rel)
+		if n.UniqueID != im.ID {
+			return false
+		}
+		base := b.configFor(p, modelKind, fqn, nil)
+		if im.Patch != nil {
+			var mp modelPatch
+			if gob.NewDecoder(bytes.NewReader(im.Patch)).Decode(&mp) != nil {
+				return false
+			}
+			base = project.MergeConfig(project.MergeConfig(base, mp.Legacy), mp.Config)
+		}
+		if bj, _ := json.Marshal(base); valueHash(string(bj)) != im.BaseHash {
+			return false
+		}
+		res, d := b.renderSQL(p, n, f, base)
+		if d != nil || len(b.diags) > 0 {
+			return false
+		}
+		if res.config != nil && len(b.checkInFileConfig(modelKind, n, res.config)) > 0 {
+			return false
+		}
+		c.mu.Lock()
+		before, after := c.old[mf.key], c.new[mf.key]
+		c.mu.Unlock()
+		if before == nil || after == nil || !sameRender(before, after) {
+			return false
+		}
+		plan.patches = append(plan.patches, manifest.CodePatch{ID: im.ID, Checksum: n.Checksum, RawCode: n.RawCode})
+	}
+	// Every other entry of the cache stays as it is.
+	for k, e := range c.old {
+		if _, ok := c.new[k]; !ok {
+			c.new[k] = e
+			c.hits++
+		}
+	}
+	// The previous compile's env var reads (property YAML among them) are
+	// still this one's: carry them over for the next check.
+	c.mu.Lock()
+	if c.envs == nil {
+		c.envs = map[string]string{}
+	}
+	for k, v := range c.oldEnvs {
+		if _, ok := c.envs[k]; !ok {
+			c.envs[k] = v
+		}
+	}
+	c.mu.Unlock()
+	b.fillMetadata()
+	r.Counts = c.counts
+	r.incr = plan
+	c.save(c.counts)
+	return c.saved
+}
+
+// sameRender reports whether two renders of a file captured the same
+// things. Both go through gob so that nil and empty compare alike, as
+// they would after the cache is read back.
+func sameRender(a, b *renderEntry) bool {
+	norm := func(e *renderEntry) *renderEntry {
+		x := *e
+		x.Key = ""
+		var buf bytes.Buffer
+		if gob.NewEncoder(&buf).Encode(&x) != nil {
+			return nil
+		}
+		var y renderEntry
+		if gob.NewDecoder(&buf).Decode(&y) != nil {
+			return nil
+		}
+		return &y
+	}
+	x, y := norm(a), norm(b)
+	return x != nil && y != nil && reflect.DeepEqual(x, y)
+}
+
+// Incremental reports whether this compile took the fast path: only
+// WriteManifest may be called then (Manifest holds no nodes).
+func (r *Result) Incremental() bool { return r.incr != nil }
+
+// WriteManifest writes manifest.json at path. After a full compile with
+// the parse cache it also writes the index the next parse's fast path
+// reads; after the fast path it rewrites the changed models' bytes.
+func (r *Result) WriteManifest(path string) error {
+	if r.incr != nil {
+		return r.writeSpliced(path)
+	}
+	c := r.cache
+	if c == nil || !r.indexable(path) {
+		if c != nil {
+			os.Remove(filepath.Join(r.opts.CacheDir, indexFile))
+		}
+		return r.Manifest.WriteManifest(path)
+	}
+	ids := map[string]bool{}
+	for _, im := range c.models {
+		if im.ID != "" {
+			ids[im.ID] = true
+		}
+	}
+	layout, err := r.Manifest.WriteManifestLayout(path, func(n *manifest.Node) bool {
+		return n.ResourceType == manifest.Model && ids[n.UniqueID]
+	})
+	if err != nil {
+		os.Remove(filepath.Join(r.opts.CacheDir, indexFile))
+		return err
+	}
+	idx := &manifestIndex{Version: cacheVersion, CacheFingerprint: c.fingerprint, Frame: c.frame,
+		Layout: layout, Models: make(map[string]*indexedModel, len(c.modelFiles))}
+	for _, mf := range c.modelFiles {
+		im := indexedModel{Hash: mf.hash}
+		if rec := c.models[mf.key]; rec != nil && ids[rec.ID] {
+			if _, laid := layout.Nodes[rec.ID]; laid {
+				im.ID, im.Patch, im.BaseHash = rec.ID, rec.Patch, rec.BaseHash
+			}
+		}
+		idx.Models[mf.key] = &im
+	}
+	r.finishIndex(path, idx)
+	return nil
+}
+
+// indexable: a manifest the fast path may start from.
+func (r *Result) indexable(path string) bool {
+	c := r.cache
+	if !c.saved || len(r.Diags) > 0 || filepath.Clean(path) != filepath.Join(r.opts.CacheDir, "manifest.json") {
+		return false
+	}
+	for _, n := range r.Manifest.Nodes {
+		if n.Compiled {
+			return false // compile's manifest holds compiled code, a parse's does not
+		}
+	}
+	return true
+}
+
+func (r *Result) writeSpliced(path string) error {
+	p := r.incr
+	layout, err := manifest.SpliceManifest(path, p.idx.Layout, r.Manifest.HeaderMetadata(), p.patches)
+	if err != nil {
+		os.Remove(filepath.Join(r.opts.CacheDir, indexFile))
+		return err
+	}
+	idx := p.idx
+	idx.Layout = layout
+	idx.CacheFingerprint = r.cache.fingerprint
+	for _, mf := range p.changed {
+		im := *idx.Models[mf.key]
+		im.Hash = mf.hash
+		idx.Models[mf.key] = &im
+	}
+	r.finishIndex(path, idx)
+	return nil
+}
+
+// finishIndex stamps the index with the written manifest.json and saves it.
+func (r *Result) finishIndex(path string, idx *manifestIndex) {
+	st, err := os.Stat(path)
+	if err != nil || st.Size() != idx.Layout.Size {
+		os.Remove(filepath.Join(r.opts.CacheDir, indexFile))
+		return
+	}
+	idx.ManifestSize, idx.ManifestModTime = st.Size(), st.ModTime().UnixNano()
+	saveIndex(r.opts.CacheDir, idx)
+}
