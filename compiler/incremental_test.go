@@ -5,9 +5,11 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 	"time"
 
+	"github.com/kiln-dev/kiln/compiler/manifest"
 	"github.com/kiln-dev/kiln/internal/secret"
 )
 
@@ -149,9 +151,9 @@ func TestIncrementalManifestMatchesCold(t *testing.T) {
 		if got, want := c.written(t), c.cold(t); !bytes.Equal(got, want) {
 			t.Fatalf("%s: manifest.json differs from a cold parse's (%d vs %d bytes):\n%s", st.name, len(got), len(want), firstDiff(got, want))
 		}
-		// A parse with nothing changed stays byte-identical too.
-		if c.parse(t) {
-			t.Errorf("%s: an unchanged parse took the fast path", st.name)
+		// Then nothing changed: the cache (and its delta) says so.
+		if r := c.compileOpts(t, filepath.Join(c.dir, "target"), true); !r.UpToDate {
+			t.Errorf("%s: a parse with nothing changed is not up to date", st.name)
 		}
 	}
 }
@@ -234,5 +236,61 @@ func TestIncrementalManifestWithMaskedSecret(t *testing.T) {
 		if bytes.Contains(got, []byte(value)) {
 			t.Fatalf("%s: the secret reached manifest.json", st.name)
 		}
+	}
+}
+
+// The fast path records its renders in a delta beside the parse cache; any
+// other compile reads them (nothing is rendered again) and a full save
+// folds the delta away.
+func TestParseCacheDelta(t *testing.T) {
+	c := &incrEnv{cacheEnv: cacheEnv{dir: t.TempDir(), env: map[string]string{}}, started: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+	writeFiles(t, c.dir, incrProject)
+	c.parse(t)
+	delta := filepath.Join(c.dir, "target", deltaFile)
+	writeFiles(t, c.dir, map[string]string{"models/plain.sql": "select 2 as x\n"})
+	if !c.parse(t) {
+		t.Fatal("no fast path")
+	}
+	if _, err := os.Stat(delta); err != nil {
+		t.Fatalf("no delta after the fast path: %v", err)
+	}
+	r := c.compileOpts(t, filepath.Join(c.dir, "target"), false)
+	if !r.InputsUnchanged || r.CacheStats().Rendered != 0 {
+		t.Fatalf("a compile after the fast path: unchanged=%v %+v", r.InputsUnchanged, r.CacheStats())
+	}
+	writeFiles(t, c.dir, map[string]string{"models/new.sql": "select 1 as n\n"})
+	if c.parse(t) {
+		t.Fatal("fast path for a new model")
+	}
+	if _, err := os.Stat(delta); !os.IsNotExist(err) {
+		t.Fatalf("delta kept after a full save: %v", err)
+	}
+	if got, want := c.written(t), c.cold(t); !bytes.Equal(got, want) {
+		t.Fatalf("manifest.json differs from a cold parse's:\n%s", firstDiff(got, want))
+	}
+}
+
+func TestManifestIndexEncoding(t *testing.T) {
+	idx := &manifestIndex{CacheFingerprint: "fp", Frame: "fr", ManifestSize: 1 << 40, ManifestModTime: -5, MetaEnd: 300,
+		Models: []indexedModel{
+			{Key: "shop/models/a.sql", Hash: "\x00\xffh", ID: "model.shop.a", Patch: []byte{1, 2, 0}, BaseHash: "bh", Span: manifest.Span{Start: 1, End: 9, Checksum: 2, ChecksumEnd: 3, Raw: 4, RawEnd: 8}},
+			{Key: "shop/models/v.sql", Hash: "h2"},
+		}}
+	b := idx.encode()
+	got := decodeIndex(b)
+	if got == nil {
+		t.Fatal("round trip failed")
+	}
+	got.byKey = nil
+	if !reflect.DeepEqual(got, idx) {
+		t.Fatalf("round trip: %+v, want %+v", got, idx)
+	}
+	for n := 0; n < len(b); n++ {
+		if decodeIndex(b[:n]) != nil {
+			t.Fatalf("a %d-byte prefix of a %d-byte index decoded", n, len(b))
+		}
+	}
+	if decodeIndex(append(b, 0)) != nil {
+		t.Fatal("trailing bytes accepted")
 	}
 }

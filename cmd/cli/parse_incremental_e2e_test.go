@@ -46,7 +46,7 @@ func TestParseIncrementalManifest(t *testing.T) {
 	if !strings.Contains(out.stdout, "(1 files rendered,") {
 		t.Fatalf("parse after one edit rendered more than the edited file:\n%s", out.stdout)
 	}
-	if _, err := os.Stat(filepath.Join(dir, "target", "kiln_manifest_index.gob")); err != nil {
+	if _, err := os.Stat(filepath.Join(dir, "target", "kiln_manifest_index.bin")); err != nil {
 		t.Fatal(err)
 	}
 	incr := manifestBody(t, filepath.Join(dir, "target", "manifest.json"))

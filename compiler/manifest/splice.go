@@ -30,11 +30,37 @@ type Span struct {
 }
 
 // CodePatch is a model's new text: the two values of its entry that
-// depend on the file's content alone.
+// depend on the file's content alone, and where the entry lies.
 type CodePatch struct {
 	ID       string
+	Span     Span
 	Checksum FileHash
 	RawCode  string // as read; stripped like the full encoder does
+}
+
+// Splice is a rewritten manifest.json: its size and metadata end, and
+// Shift maps an offset of the old file to the new one.
+type Splice struct {
+	Size, MetaEnd int64
+	edits         []edit
+}
+
+// Shift moves an offset (outside the edited values) by the growth of the
+// edits before it.
+func (s *Splice) Shift(x int64) int64 {
+	d := int64(0)
+	for _, e := range s.edits {
+		if e.to > x {
+			break
+		}
+		d += int64(len(e.repl)) - (e.to - e.from)
+	}
+	return x + d
+}
+
+// ShiftSpan is Shift for every offset of a span.
+func (s *Splice) ShiftSpan(sp Span) Span {
+	return Span{s.Shift(sp.Start), s.Shift(sp.End), s.Shift(sp.Checksum), s.Shift(sp.ChecksumEnd), s.Shift(sp.Raw), s.Shift(sp.RawEnd)}
 }
 
 type edit struct {
@@ -44,30 +70,27 @@ type edit struct {
 
 const metadataStart = int64(len(`{"metadata":`))
 
-// SpliceManifest writes path again from the manifest.json at path laid out
-// as old: the metadata object is md and each patched node gets its new
-// checksum and raw_code; every other byte is copied. It returns the new
-// file's layout. The caller guarantees that nothing else in the file can
-// have changed.
-func SpliceManifest(path string, old *Layout, md Metadata, patches []CodePatch) (*Layout, error) {
+// SpliceManifest writes path again from the manifest.json at path, of
+// size bytes with its metadata object ending at metaEnd: the metadata
+// becomes md and each patched node gets its new checksum and raw_code;
+// every other byte is copied. The caller guarantees that nothing else in
+// the file can have changed.
+func SpliceManifest(path string, size, metaEnd int64, md Metadata, patches []CodePatch) (*Splice, error) {
 	src, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer src.Close()
-	if st, err := src.Stat(); err != nil || st.Size() != old.Size {
+	if st, err := src.Stat(); err != nil || st.Size() != size {
 		return nil, fmt.Errorf("%s changed since it was written", path)
 	}
 	mj, err := appendJSON(nil, md)
 	if err != nil {
 		return nil, err
 	}
-	edits := []edit{{metadataStart, old.MetaEnd, mj}}
+	edits := []edit{{metadataStart, metaEnd, mj}}
 	for _, p := range patches {
-		sp, ok := old.Nodes[p.ID]
-		if !ok {
-			return nil, fmt.Errorf("%s is not laid out in %s", p.ID, path)
-		}
+		sp := p.Span
 		if p.Checksum.Name != "sha256" {
 			return nil, fmt.Errorf("%s: checksum %q cannot be spliced", p.ID, p.Checksum.Name)
 		}
@@ -81,11 +104,11 @@ func SpliceManifest(path string, old *Layout, md Metadata, patches []CodePatch) 
 	if err := expect(src, 0, `{"metadata":`); err != nil {
 		return nil, err
 	}
-	if err := expect(src, old.MetaEnd, `,"nodes":{`); err != nil {
+	if err := expect(src, metaEnd, `,"nodes":{`); err != nil {
 		return nil, err
 	}
 	for _, p := range patches {
-		sp := old.Nodes[p.ID]
+		sp := p.Span
 		if err := expect(src, sp.Checksum-int64(len(`,"checksum":`)), `,"checksum":"`); err != nil {
 			return nil, err
 		}
@@ -136,7 +159,7 @@ func SpliceManifest(path string, old *Layout, md Metadata, patches []CodePatch) 
 		if _, err := src.Seek(pos, io.SeekStart); err != nil {
 			return err
 		}
-		if _, err := io.CopyN(dst, src, old.Size-pos); err != nil {
+		if _, err := io.CopyN(dst, src, size-pos); err != nil {
 			return err
 		}
 		if sw != nil {
@@ -155,22 +178,9 @@ func SpliceManifest(path string, old *Layout, md Metadata, patches []CodePatch) 
 		return nil, werr
 	}
 
-	// Every offset moves by the growth of the edits that end at or before it.
-	shift := func(x int64) int64 {
-		d := int64(0)
-		for _, e := range edits {
-			if e.to > x {
-				break
-			}
-			d += int64(len(e.repl)) - (e.to - e.from)
-		}
-		return x + d
-	}
-	nl := &Layout{Size: shift(old.Size), MetaEnd: shift(old.MetaEnd), Nodes: make(map[string]Span, len(old.Nodes))}
-	for id, s := range old.Nodes {
-		nl.Nodes[id] = Span{shift(s.Start), shift(s.End), shift(s.Checksum), shift(s.ChecksumEnd), shift(s.Raw), shift(s.RawEnd)}
-	}
-	return nl, nil
+	sp := &Splice{edits: edits}
+	sp.Size, sp.MetaEnd = sp.Shift(size), sp.Shift(metaEnd)
+	return sp, nil
 }
 
 // expect checks that f holds want at offset off.
