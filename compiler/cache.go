@@ -210,12 +210,11 @@ func (c *parseCache) setGlobal(r *Result, pkgs []*pkgFiles) {
 	c.global = hex.EncodeToString(h.Sum(nil))
 }
 
-func (c *parseCache) entryKey(content []byte, base map[string]any) string {
+func (c *parseCache) entryKey(content []byte, baseJSON []byte) string {
 	h := sha256.New()
 	h.Write([]byte(c.global))
 	h.Write(content)
-	bj, _ := json.Marshal(base)
-	h.Write(bj)
+	h.Write(baseJSON)
 	return hex.EncodeToString(h.Sum(nil))
 }
 

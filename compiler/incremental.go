@@ -94,13 +94,11 @@ type modelFile struct {
 }
 
 // recordModel notes how a model file's base config was built.
-func (c *parseCache) recordModel(pkg, path, id string, patch *project.NodePatch, base map[string]any) {
+func (c *parseCache) recordModel(pkg, path, id string, patch *project.NodePatch, baseJSON []byte) {
 	if c == nil {
 		return
 	}
-	im := &indexedModel{ID: id}
-	bj, _ := json.Marshal(base)
-	im.BaseHash = valueHash(string(bj))
+	im := &indexedModel{ID: id, BaseHash: valueHash(string(baseJSON))}
 	if patch != nil {
 		legacy := patchLegacy(patch)
 		if len(legacy) > 0 || len(patch.Config) > 0 {
@@ -329,10 +327,11 @@ func (r *Result) tryIncremental(b *builder) bool {
 			}
 			base = project.MergeConfig(project.MergeConfig(base, mp.Legacy), mp.Config)
 		}
-		if bj, _ := json.Marshal(base); valueHash(string(bj)) != im.BaseHash {
+		bj, _ := json.Marshal(base)
+		if valueHash(string(bj)) != im.BaseHash {
 			return false
 		}
-		res, d := b.renderSQL(p, n, f, base)
+		res, d := b.renderSQL(p, n, f, base, bj)
 		if d != nil || len(b.diags) > 0 {
 			return false
 		}
@@ -433,7 +432,9 @@ func (r *Result) WriteManifest(path string) error {
 		Models: make([]indexedModel, len(c.modelFiles))}
 	for i, mf := range c.modelFiles {
 		im := indexedModel{Key: mf.key, Hash: mf.hash}
-		if rec := c.models[mf.key]; rec != nil && ids[rec.ID] {
+		// The node must be this file's: a disabled model can share the
+		// unique_id of the enabled one laid out.
+		if rec := c.models[mf.key]; rec != nil && ids[rec.ID] && ownNode(r.Manifest.Nodes[rec.ID], mf) {
 			if sp, laid := layout.Nodes[rec.ID]; laid {
 				im.ID, im.Patch, im.BaseHash, im.Span = rec.ID, rec.Patch, rec.BaseHash, sp
 			}
@@ -442,6 +443,10 @@ func (r *Result) WriteManifest(path string) error {
 	}
 	r.finishIndex(path, idx, layout.Size)
 	return nil
+}
+
+func ownNode(n *manifest.Node, mf modelFile) bool {
+	return n != nil && n.PackageName == mf.pf.proj.Name && n.OriginalFilePath == mf.file.Path
 }
 
 // indexable: a manifest the fast path may start from.

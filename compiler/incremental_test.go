@@ -294,3 +294,33 @@ func TestManifestIndexEncoding(t *testing.T) {
 		t.Fatal("trailing bytes accepted")
 	}
 }
+
+// A disabled model may share its unique_id with the enabled one: an edit
+// of the disabled file must not be spliced into the enabled node's entry.
+func TestIncrementalManifestDisabledTwin(t *testing.T) {
+	c := &incrEnv{cacheEnv: cacheEnv{dir: t.TempDir(), env: map[string]string{}}, started: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+	writeFiles(t, c.dir, incrProject)
+	writeFiles(t, c.dir, map[string]string{
+		"models/a/twin.sql": "select 1 as t\n",
+		"models/b/twin.sql": "{{ config(enabled=false) }}\nselect 2 as t\n",
+	})
+	c.parse(t)
+	for i, st := range []struct {
+		file string
+		fast bool
+	}{{"models/b/twin.sql", false}, {"models/a/twin.sql", true}} {
+		content := "select 1 as t\n"
+		if st.file == "models/b/twin.sql" {
+			content = "{{ config(enabled=false) }}\nselect 3 as t\n"
+		} else {
+			content = "select 4 as t\n"
+		}
+		writeFiles(t, c.dir, map[string]string{st.file: content})
+		if fast := c.parse(t); fast != st.fast {
+			t.Errorf("step %d (%s): fast path = %v, want %v", i, st.file, fast, st.fast)
+		}
+		if got, want := c.written(t), c.cold(t); !bytes.Equal(got, want) {
+			t.Fatalf("step %d (%s): manifest.json differs from a cold parse's:\n%s", i, st.file, firstDiff(got, want))
+		}
+	}
+}

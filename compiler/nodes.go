@@ -2,6 +2,7 @@ package compiler
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -208,10 +209,14 @@ func (b *builder) parseSQLFile(p *project.Project, kind sqlKind, f project.File,
 		fqn = n.FQN
 	}
 	base := b.configFor(p, kind, fqn, patch)
-	if kind.resource == manifest.Model && ver == nil {
-		b.r.cache.recordModel(p.Name, f.Path, n.UniqueID, patch, base)
+	var baseJSON []byte
+	if b.r.cache != nil {
+		baseJSON, _ = json.Marshal(base)
+		if kind.resource == manifest.Model && ver == nil {
+			b.r.cache.recordModel(p.Name, f.Path, n.UniqueID, patch, baseJSON)
+		}
 	}
-	res, d := b.renderSQL(p, n, f, base)
+	res, d := b.renderSQL(p, n, f, base, baseJSON)
 	if d != nil {
 		out.diag = append(out.diag, *d)
 		out.failed = name
@@ -262,16 +267,16 @@ func newSQLNode(p *project.Project, kind sqlKind, f project.File, fqn []string, 
 }
 
 // renderSQL renders node n of file f with execute=False under its base
-// config, or takes what the parse cache holds for it; a failed parse or
-// render is the returned diagnostic.
-func (b *builder) renderSQL(p *project.Project, n *manifest.Node, f project.File, base manifest.Config) (*parseResolver, *diag.Diagnostic) {
+// config, or takes what the parse cache holds for it (keyed with baseJSON,
+// the base's JSON); a failed parse or render is the returned diagnostic.
+func (b *builder) renderSQL(p *project.Project, n *manifest.Node, f project.File, base manifest.Config, baseJSON []byte) (*parseResolver, *diag.Diagnostic) {
 	shown := n.Pos.File
 	res := &parseResolver{b: b, pkg: p.Name, node: n, base: base}
 	n.Config = base
 	cache := b.r.cache
 	var key string
 	if cache != nil {
-		key = cache.entryKey(f.Content, base)
+		key = cache.entryKey(f.Content, baseJSON)
 	}
 	if e := cache.lookup(b.r, p.Name, f.Path, key); e != nil {
 		// Reuse the previous render; the template is parsed lazily if the
