@@ -12,16 +12,16 @@ package compiler
 //
 // target/kiln_manifest_index.bin holds what that needs: where each model's
 // entry lies in manifest.json, each model file's content hash and what its
-// base config came from and a hash of every other input (the frame); the
-// parse cache holds the env vars the compile read. Any other change — a property file, a macro,
-// dbt_project.yml, vars, an env var, a profile, a file added or removed, a
-// model whose refs or config() change — takes the full path, which writes
-// the index again. The index is only written after a compile with no
-// diagnostic (a fast path would not repeat the warnings), and is trusted
-// only while manifest.json has the size and modification time it was
-// written with. Masked secrets can move bytes: the layout is kept only when
-// the file has the size it predicts, and a splice first checks the bytes
-// around every edit.
+// base config came from, and a hash of every other input (the frame); the
+// parse cache holds the env vars the compile read. Any other change — a
+// property file, a macro, dbt_project.yml, vars, an env var, a profile, a
+// file added or removed, a model whose refs or config() change — takes the
+// full path, which writes the index again. The index keeps the full parse's
+// warnings, which the fast path reports again (it falls back when one is
+// about a changed file), and is trusted only while manifest.json has the
+// size and modification time it was written with. Masked secrets can move
+// bytes: the layout is kept only when the file has the size it predicts,
+// and a splice first checks the bytes around every edit.
 
 import (
 	"bytes"
@@ -35,6 +35,7 @@ import (
 
 	"github.com/kiln-dev/kiln/compiler/manifest"
 	"github.com/kiln-dev/kiln/compiler/project"
+	"github.com/kiln-dev/kiln/internal/diag"
 )
 
 const indexFile = "kiln_manifest_index.bin"
@@ -50,7 +51,10 @@ type manifestIndex struct {
 	ManifestModTime  int64
 	MetaEnd          int64          // where manifest.json's metadata object ends
 	Models           []indexedModel // every model file
-	byKey            map[string]int
+	// Diags are the full parse's warnings: the fast path reports them
+	// again, unless one is about a file it re-renders.
+	Diags diag.List
+	byKey map[string]int
 }
 
 // indexedModel is one model file. ID is empty for a file the fast path
@@ -173,6 +177,20 @@ func (idx *manifestIndex) encode() []byte {
 	num(idx.ManifestSize)
 	num(idx.ManifestModTime)
 	num(idx.MetaEnd)
+	num(int64(len(idx.Diags)))
+	for _, d := range idx.Diags {
+		num(int64(d.Severity))
+		str(d.Code)
+		str(d.Pos.File)
+		num(int64(d.Pos.Line))
+		num(int64(d.Pos.Col))
+		str(d.Message)
+		str(d.Suggestion)
+		num(int64(len(d.Notes)))
+		for _, n := range d.Notes {
+			str(n)
+		}
+	}
 	num(int64(len(idx.Models)))
 	for _, m := range idx.Models {
 		str(m.Key)
@@ -213,6 +231,23 @@ func decodeIndex(b []byte) *manifestIndex {
 	}
 	idx := &manifestIndex{CacheFingerprint: str(), Frame: str()}
 	idx.ManifestSize, idx.ManifestModTime, idx.MetaEnd = num(), num(), num()
+	nd := num()
+	if bad || nd < 0 || nd > int64(len(b)) {
+		return nil
+	}
+	for i := int64(0); i < nd; i++ {
+		d := diag.Diagnostic{Severity: diag.Severity(num()), Code: str()}
+		d.Pos = diag.Pos{File: str(), Line: int(num()), Col: int(num())}
+		d.Message, d.Suggestion = str(), str()
+		nn := num()
+		if bad || nn < 0 || nn > int64(len(b)) {
+			return nil
+		}
+		for j := int64(0); j < nn; j++ {
+			d.Notes = append(d.Notes, str())
+		}
+		idx.Diags = append(idx.Diags, d)
+	}
 	n := num()
 	if bad || n < 0 || n > int64(len(b)) {
 		return nil
@@ -296,7 +331,7 @@ func (r *Result) tryIncremental(b *builder) bool {
 		}
 		changed = append(changed, mf)
 	}
-	if len(changed) == 0 {
+	if len(changed) == 0 || !diagsSpare(idx.Diags, changed) {
 		return false
 	}
 	// Macros and docs are all a model's render can reach besides its own
@@ -367,6 +402,7 @@ func (r *Result) tryIncremental(b *builder) bool {
 	c.mu.Unlock()
 	b.fillMetadata()
 	r.Counts = c.counts
+	r.Diags = idx.Diags
 	r.incr = plan
 	keys := make([]string, len(changed))
 	for i, mf := range changed {
@@ -428,7 +464,7 @@ func (r *Result) WriteManifest(path string) error {
 		os.Remove(filepath.Join(r.opts.CacheDir, indexFile))
 		return err
 	}
-	idx := &manifestIndex{CacheFingerprint: c.fingerprint, Frame: c.frame, MetaEnd: layout.MetaEnd,
+	idx := &manifestIndex{CacheFingerprint: c.fingerprint, Frame: c.frame, MetaEnd: layout.MetaEnd, Diags: r.Diags,
 		Models: make([]indexedModel, len(c.modelFiles))}
 	for i, mf := range c.modelFiles {
 		im := indexedModel{Key: mf.key, Hash: mf.hash}
@@ -445,6 +481,26 @@ func (r *Result) WriteManifest(path string) error {
 	return nil
 }
 
+// diagsSpare reports whether no warning of the full parse is about one of
+// the changed files (its position, notes or text name the file): those
+// could move or go away, the others stand.
+func diagsSpare(ds diag.List, changed []modelFile) bool {
+	for _, d := range ds {
+		for _, mf := range changed {
+			p := mf.file.Path
+			if strings.Contains(d.Pos.File, p) || strings.Contains(d.Message, p) || strings.Contains(d.Suggestion, p) {
+				return false
+			}
+			for _, n := range d.Notes {
+				if strings.Contains(n, p) {
+					return false
+				}
+			}
+		}
+	}
+	return true
+}
+
 func ownNode(n *manifest.Node, mf modelFile) bool {
 	return n != nil && n.PackageName == mf.pf.proj.Name && n.OriginalFilePath == mf.file.Path
 }
@@ -452,7 +508,7 @@ func ownNode(n *manifest.Node, mf modelFile) bool {
 // indexable: a manifest the fast path may start from.
 func (r *Result) indexable(path string) bool {
 	c := r.cache
-	if !c.saved || len(r.Diags) > 0 || filepath.Clean(path) != filepath.Join(r.opts.CacheDir, "manifest.json") {
+	if !c.saved || r.Diags.HasErrors() || filepath.Clean(path) != filepath.Join(r.opts.CacheDir, "manifest.json") {
 		return false
 	}
 	for _, n := range r.Manifest.Nodes {

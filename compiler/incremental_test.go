@@ -3,6 +3,7 @@ package compiler
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kiln-dev/kiln/compiler/manifest"
+	"github.com/kiln-dev/kiln/internal/diag"
 	"github.com/kiln-dev/kiln/internal/secret"
 )
 
@@ -272,6 +274,8 @@ func TestParseCacheDelta(t *testing.T) {
 
 func TestManifestIndexEncoding(t *testing.T) {
 	idx := &manifestIndex{CacheFingerprint: "fp", Frame: "fr", ManifestSize: 1 << 40, ManifestModTime: -5, MetaEnd: 300,
+		Diags: diag.List{{Severity: diag.Warning, Code: "c", Pos: diag.Pos{File: "models/a.sql", Line: 3, Col: 4}, Message: "m", Notes: []string{"n1", ""}, Suggestion: "s"},
+			{Severity: diag.Warning, Code: "d"}},
 		Models: []indexedModel{
 			{Key: "shop/models/a.sql", Hash: "\x00\xffh", ID: "model.shop.a", Patch: []byte{1, 2, 0}, BaseHash: "bh", Span: manifest.Span{Start: 1, End: 9, Checksum: 2, ChecksumEnd: 3, Raw: 4, RawEnd: 8}},
 			{Key: "shop/models/v.sql", Hash: "h2"},
@@ -321,6 +325,42 @@ func TestIncrementalManifestDisabledTwin(t *testing.T) {
 		}
 		if got, want := c.written(t), c.cold(t); !bytes.Equal(got, want) {
 			t.Fatalf("step %d (%s): manifest.json differs from a cold parse's:\n%s", i, st.file, firstDiff(got, want))
+		}
+	}
+}
+
+// The fast path reports the full parse's warnings again, and falls back
+// when one is about a file it would re-render.
+func TestIncrementalManifestKeepsWarnings(t *testing.T) {
+	c := &incrEnv{cacheEnv: cacheEnv{dir: t.TempDir(), env: map[string]string{}}, started: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+	writeFiles(t, c.dir, incrProject)
+	writeFiles(t, c.dir, map[string]string{
+		"models/warned.sql": "{{ config(materialzed='table') }}\nselect 1 as w\n",
+		"models/more.yml":   "version: 2\nmodels:\n  - name: ghost\n    description: no such model\n",
+	})
+	c.parse(t)
+	for _, st := range []struct {
+		file, content string
+		fast          bool
+	}{
+		{"models/plain.sql", "select 7 as x\n", true},
+		{"models/warned.sql", "{{ config(materialzed='table') }}\nselect 2 as w\n", false},
+		{"models/plain.sql", "select 8 as x\n", true},
+	} {
+		writeFiles(t, c.dir, map[string]string{st.file: st.content})
+		r := c.compileOpts(t, filepath.Join(c.dir, "target"), true)
+		if err := r.WriteManifest(filepath.Join(c.dir, "target", "manifest.json")); err != nil {
+			t.Fatal(err)
+		}
+		if r.Incremental() != st.fast {
+			t.Errorf("%s: fast path = %v, want %v", st.file, r.Incremental(), st.fast)
+		}
+		cold := c.compileOpts(t, "", false)
+		if len(cold.Diags) < 2 || r.Diags.Error() != cold.Diags.Error() || fmt.Sprint(r.Diags) != fmt.Sprint(cold.Diags) {
+			t.Errorf("%s: warnings\n%v\nwant\n%v", st.file, r.Diags, cold.Diags)
+		}
+		if got, want := c.written(t), c.cold(t); !bytes.Equal(got, want) {
+			t.Fatalf("%s: manifest.json differs from a cold parse's:\n%s", st.file, firstDiff(got, want))
 		}
 	}
 }
