@@ -446,10 +446,15 @@ func (r *Result) WriteManifest(path string) error {
 	}
 	c := r.cache
 	if c == nil || !r.indexable(path) {
-		if c != nil {
-			os.Remove(filepath.Join(r.opts.CacheDir, indexFile))
+		if c == nil {
+			return r.Manifest.WriteManifest(path)
 		}
-		return r.Manifest.WriteManifest(path)
+		os.Remove(filepath.Join(r.opts.CacheDir, indexFile))
+		if err := r.Manifest.WriteManifest(path); err != nil {
+			r.writeFailed()
+			return err
+		}
+		return nil
 	}
 	ids := map[string]bool{}
 	for _, im := range c.models {
@@ -461,7 +466,7 @@ func (r *Result) WriteManifest(path string) error {
 		return n.ResourceType == manifest.Model && ids[n.UniqueID]
 	})
 	if err != nil {
-		os.Remove(filepath.Join(r.opts.CacheDir, indexFile))
+		r.writeFailed()
 		return err
 	}
 	idx := &manifestIndex{CacheFingerprint: c.fingerprint, Frame: c.frame, MetaEnd: layout.MetaEnd, Diags: r.Diags,
@@ -505,6 +510,15 @@ func ownNode(n *manifest.Node, mf modelFile) bool {
 	return n != nil && n.PackageName == mf.pf.proj.Name && n.OriginalFilePath == mf.file.Path
 }
 
+// writeFailed forgets the index and the parse cache after manifest.json
+// could not be written: the cache was saved by the compile and would
+// otherwise tell the next parse that the old manifest.json is up to date.
+func (r *Result) writeFailed() {
+	os.Remove(filepath.Join(r.opts.CacheDir, indexFile))
+	os.Remove(r.cache.deltaPath())
+	os.Remove(r.cache.path)
+}
+
 // indexable: a manifest the fast path may start from.
 func (r *Result) indexable(path string) bool {
 	c := r.cache
@@ -524,7 +538,7 @@ func (r *Result) writeSpliced(path string) error {
 	idx := p.idx
 	sp, err := manifest.SpliceManifest(path, idx.ManifestSize, idx.MetaEnd, r.Manifest.HeaderMetadata(), p.patches)
 	if err != nil {
-		os.Remove(filepath.Join(r.opts.CacheDir, indexFile))
+		r.writeFailed()
 		return err
 	}
 	idx.CacheFingerprint = r.cache.fingerprint

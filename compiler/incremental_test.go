@@ -364,3 +364,37 @@ func TestIncrementalManifestKeepsWarnings(t *testing.T) {
 		}
 	}
 }
+
+// When manifest.json cannot be written after the fast path, the next parse
+// must not believe the old file is up to date.
+func TestIncrementalManifestWriteFailure(t *testing.T) {
+	c := &incrEnv{cacheEnv: cacheEnv{dir: t.TempDir(), env: map[string]string{}}, started: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+	writeFiles(t, c.dir, incrProject)
+	c.parse(t)
+	writeFiles(t, c.dir, map[string]string{"models/plain.sql": "select 5 as x\n"})
+	r := c.compileOpts(t, filepath.Join(c.dir, "target"), true)
+	if !r.Incremental() {
+		t.Fatal("no fast path")
+	}
+	path := filepath.Join(c.dir, "target", "manifest.json")
+	old := c.written(t)
+	if err := os.WriteFile(path, old[:len(old)-1], 0o644); err != nil { // changed under it
+		t.Fatal(err)
+	}
+	if err := r.WriteManifest(path); err == nil {
+		t.Fatal("spliced a manifest.json that changed after the compile")
+	}
+	if err := os.WriteFile(path, old, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r = c.compileOpts(t, filepath.Join(c.dir, "target"), true)
+	if r.UpToDate || r.Incremental() {
+		t.Fatalf("after a failed write: up to date %v, fast path %v", r.UpToDate, r.Incremental())
+	}
+	if err := r.WriteManifest(path); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := c.written(t), c.cold(t); !bytes.Equal(got, want) {
+		t.Fatalf("manifest.json differs from a cold parse's:\n%s", firstDiff(got, want))
+	}
+}
