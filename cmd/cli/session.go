@@ -271,7 +271,8 @@ func (e *env) loadOpts(ctx context.Context, f *commonFlags, which string, skipUn
 		ProjectDir: dir, Profile: prof, Project: proj, Target: s.target, AdapterType: typ,
 		CLIVars: cliVars, Getenv: e.getenv, InvocationID: s.invID, RunStartedAt: s.started,
 		CacheDir: s.cacheDir(), SkipIfUnchanged: skipUnchanged && s.cacheDir() != "",
-		Empty: pick(f.empty, f.noEmpty, false), Sample: sample,
+		Incremental: which == "parse" && skipUnchanged && s.cacheDir() != "" && s.writeJSON(),
+		Empty:       pick(f.empty, f.noEmpty, false), Sample: sample,
 		Flags: map[string]any{"FULL_REFRESH": f.fullRefresh, "STORE_FAILURES": f.ci.storeFailures, "WHICH": which, "EMPTY": pick(f.empty, f.noEmpty, false), "WARN_ERROR": f.warnError},
 		Log: func(msg string, info bool) {
 			if info {
@@ -382,8 +383,13 @@ func (s *session) writeManifest() error {
 	if !s.writeJSON() {
 		return nil
 	}
-	if err := s.res.Manifest.WriteManifest(filepath.Join(s.targetDir, "manifest.json")); err != nil {
+	if err := s.res.WriteManifest(filepath.Join(s.targetDir, "manifest.json")); err != nil {
 		return err
+	}
+	if s.res.Incremental() {
+		// Only models that render as before were rewritten: their
+		// fingerprints (vars, env vars, macros) are the sidecar's already.
+		return nil
 	}
 	return state.WriteSidecar(s.targetDir, s.fingerprints())
 }

@@ -76,6 +76,9 @@ type nodeJSON struct {
 	// lazy: Config and Columns are the node's own, completed with their
 	// defaults by appendNode (manifestEntry; encoding/json never sees it).
 	lazy bool
+	// marks, when set, receives the offsets in the output of the checksum
+	// and raw_code values (see Layout).
+	marks *[4]int
 }
 
 // codeFields are the keys of every node with SQL (all but seeds).

@@ -254,7 +254,14 @@ func appendNode(b []byte, j *nodeJSON) ([]byte, error) {
 	b = appendStrings(b, j.FQN)
 	str(`,"alias":`, j.Alias)
 	str(`,"checksum":{"name":`, j.Checksum.Name)
-	str(`,"checksum":`, j.Checksum.Checksum)
+	b = append(b, `,"checksum":`...)
+	if j.marks != nil {
+		j.marks[0] = len(b)
+	}
+	b = appendString(b, j.Checksum.Checksum)
+	if j.marks != nil {
+		j.marks[1] = len(b)
+	}
 	b = append(b, '}')
 	if j.lazy {
 		b = append(b, `,"config":`...)
@@ -279,7 +286,14 @@ func appendNode(b []byte, j *nodeJSON) ([]byte, error) {
 	val(`,"unrendered_config":`, j.UnrenderedConfig)
 	val(`,"created_at":`, j.CreatedAt)
 	val(`,"relation_name":`, j.RelationName)
-	str(`,"raw_code":`, j.RawCode)
+	b = append(b, `,"raw_code":`...)
+	if j.marks != nil {
+		j.marks[2] = len(b)
+	}
+	b = appendString(b, j.RawCode)
+	if j.marks != nil {
+		j.marks[3] = len(b)
+	}
 	val(`,"doc_blocks":`, j.DocBlocks)
 	if j.RootPath != "" {
 		str(`,"root_path":`, j.RootPath)
