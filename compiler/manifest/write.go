@@ -56,7 +56,7 @@ func (m *Manifest) WriteManifest(path string) error {
 		return arr
 	})
 
-	return writeAtomic(path, 4<<20, func(bw *bufio.Writer) error {
+	return writeAtomic(path, artifactBuffer, func(bw *bufio.Writer) error {
 		var scratch []byte
 		writeJSON := func(v any) {
 			scratch, _ = appendJSON(scratch[:0], v)
