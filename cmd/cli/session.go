@@ -120,6 +120,9 @@ type session struct {
 	state     *state.State
 	selectors *selectorfile.File
 	sidecar   *state.Sidecar
+	// early is the target being opened while the project compiles
+	// (earlyopen.go); openDB takes it, discardEarly closes it unused.
+	early *earlyOpen
 }
 
 func (e *env) lookup(k string) string {
@@ -168,7 +171,7 @@ func (e *env) load(ctx context.Context, f *commonFlags, which string) (*session,
 
 // loadOpts is load; skipUnchanged lets the compile stop early when nothing
 // changed since the last one (see compiler.Options.SkipIfUnchanged).
-func (e *env) loadOpts(ctx context.Context, f *commonFlags, which string, skipUnchanged bool) (*session, error) {
+func (e *env) loadOpts(ctx context.Context, f *commonFlags, which string, skipUnchanged bool) (_ *session, err error) {
 	f.mergeGlobals(e.g)
 	s := &session{e: e, flags: f, invID: e.invID, started: e.started.UTC()}
 	if s.invID == "" {
@@ -252,6 +255,13 @@ func (e *env) loadOpts(ctx context.Context, f *commonFlags, which string, skipUn
 	s.target["threads"] = threads
 	s.target["type"] = typ
 	f.threads = threads
+	if s.early = s.openEarly(ctx, which, threads); s.early != nil {
+		defer func() {
+			if err != nil {
+				s.discardEarly()
+			}
+		}()
+	}
 	// dbt renders dbt_project.yml with the profile's target: read it again
 	// now that the target is known, when it mentions target at all.
 	if bytes.Contains(proj.Content, []byte("target")) {
@@ -402,7 +412,10 @@ func (s *session) writeManifestIfChanged() error {
 // DuckDB file or an unreachable server reads the same everywhere (exit 2,
 // nothing changed, no secret in the message).
 func (s *session) openDB(ctx context.Context, threads int) (adapters.DB, error) {
-	db, err := s.adapter.Open(ctx, s.creds, threads)
+	db, err, early := s.takeEarly(threads)
+	if !early {
+		db, err = s.adapter.Open(ctx, s.creds, threads)
+	}
 	if err == nil {
 		return db, nil
 	}
