@@ -17,7 +17,8 @@ import (
 // do", and an open the command ends up not using is closed. Only adapters
 // whose Open creates nothing (adapters.EarlyOpener) are opened early.
 
-// earlyOpenCommands are the commands whose `which` opens early.
+// earlyOpenCommands are the commands whose `which` opens early; docs
+// generate opens early too unless --empty-catalog (commonFlags.openEarly).
 var earlyOpenCommands = map[string]bool{"run": true, "test": true, "build": true, "seed": true, "snapshot": true}
 
 // earlyOpen is an Open running in the background.
@@ -32,7 +33,7 @@ type earlyOpen struct {
 // nil otherwise.
 func (s *session) openEarly(ctx context.Context, which string, threads int) *earlyOpen {
 	eo, ok := s.adapter.(adapters.EarlyOpener)
-	if !ok || !earlyOpenCommands[which] || !eo.OpensEarly(s.creds) {
+	if !ok || !(earlyOpenCommands[which] || s.flags.openEarly) || !eo.OpensEarly(s.creds) {
 		return nil
 	}
 	o := &earlyOpen{threads: threads, done: make(chan struct{})}
@@ -61,11 +62,13 @@ func (o *earlyOpen) discard() {
 // threads (ok false: open normally). An early open for other threads is
 // discarded.
 func (s *session) takeEarly(threads int) (db adapters.DB, err error, ok bool) {
+	s.earlyMu.Lock()
 	o := s.early
+	s.early = nil
+	s.earlyMu.Unlock()
 	if o == nil {
 		return nil, nil, false
 	}
-	s.early = nil
 	if o.threads != threads {
 		o.discard()
 		return nil, nil, false
@@ -76,8 +79,11 @@ func (s *session) takeEarly(threads int) (db adapters.DB, err error, ok bool) {
 
 // discardEarly closes an early open that no openDB took.
 func (s *session) discardEarly() {
-	if s.early != nil {
-		s.early.discard()
-		s.early = nil
+	s.earlyMu.Lock()
+	o := s.early
+	s.early = nil
+	s.earlyMu.Unlock()
+	if o != nil {
+		o.discard()
 	}
 }

@@ -36,8 +36,15 @@ func TestEarlyOpenOutcomes(t *testing.T) {
 	if res := kiln(t, dir, nil, "build"); res.code != ExitUsage || !strings.Contains(res.all(), "models/a.sql") || strings.Contains(res.all(), "lock") {
 		t.Fatalf("compile error with the database opened early: exit %d\n%s", res.code, res.all())
 	}
+	if res := kiln(t, dir, nil, "docs", "generate"); res.code != ExitUsage || !strings.Contains(res.all(), "models/a.sql") {
+		t.Fatalf("docs generate, compile error: exit %d\n%s", res.code, res.all())
+	}
 	writeFile(t, filepath.Join(dir, "models/a.sql"), "select 2 as id")
 	mustRun(t, dir, nil, "run")
+	mustRun(t, dir, nil, "docs", "generate")
+	if b, err := os.ReadFile(filepath.Join(dir, "target", "catalog.json")); err != nil || !strings.Contains(string(b), `"model.faults.a"`) {
+		t.Fatalf("catalog.json after docs generate (%v):\n%.400s", err, b)
+	}
 	c, done := openDB(t, db)
 	defer done()
 	tbl, _, err := c.Query(context.Background(), "select id from main.a", 0)
@@ -53,7 +60,7 @@ func TestEarlyOpenHandOver(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "w.duckdb")
 	creds := adapters.Credentials{Profile: "p", Target: "dev", Fields: map[string]any{"type": "duckdb", "path": "w.duckdb"}, Dir: dir}
-	s := &session{adapter: duckdb.New(), creds: creds}
+	s := &session{adapter: duckdb.New(), creds: creds, flags: &commonFlags{}}
 	ctx := context.Background()
 	if o := s.openEarly(ctx, "run", 1); o != nil {
 		t.Fatal("opened early although the database file does not exist yet")
@@ -63,6 +70,13 @@ func TestEarlyOpenHandOver(t *testing.T) {
 	if o := s.openEarly(ctx, "compile", 1); o != nil {
 		t.Fatal("compile opens lazily, not early")
 	}
+	s.flags.openEarly = true // docs generate without --empty-catalog
+	o := s.openEarly(ctx, "generate", 1)
+	if o == nil {
+		t.Fatal("docs generate did not open early")
+	}
+	o.discard()
+	s.flags.openEarly = false
 	closed := func(db adapters.DB) bool {
 		_, err := db.Conn(ctx)
 		return err != nil

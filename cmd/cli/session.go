@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -65,6 +66,9 @@ type commonFlags struct {
 	empty, noEmpty bool
 	// --no-store-failures undoes --store-failures / DBT_STORE_FAILURES.
 	noStoreFailures bool
+	// openEarly: the command will open the target whatever it selects, so
+	// it opens while the project compiles (earlyopen.go).
+	openEarly bool
 }
 
 // registerEmpty adds --empty/--no-empty (run, build, compile, snapshot, test).
@@ -122,7 +126,9 @@ type session struct {
 	sidecar   *state.Sidecar
 	// early is the target being opened while the project compiles
 	// (earlyopen.go); openDB takes it, discardEarly closes it unused.
-	early *earlyOpen
+	// earlyMu guards it: docs generate opens from a worker (LazyDB).
+	early   *earlyOpen
+	earlyMu sync.Mutex
 }
 
 func (e *env) lookup(k string) string {
