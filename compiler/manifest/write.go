@@ -44,7 +44,7 @@ func (m *Manifest) WriteManifest(path string) error {
 	})
 	add("unit_tests", unitTestIDs, func(k string) any { return m.Nodes[k].unitTestJSON() })
 	add("sources", Sorted(m.Sources), func(k string) any { return m.Sources[k].JSON() })
-	add("macros", Sorted(m.Macros), func(k string) any { return m.Macros[k].JSON() })
+	add("macros", Sorted(m.Macros), func(k string) any { return m.Macros[k] }) // appendMacro
 	add("docs", Sorted(m.Docs), func(k string) any { return m.Docs[k].JSON() })
 	add("exposures", Sorted(m.Exposures), func(k string) any { return m.Exposures[k].JSON() })
 	add("disabled", Sorted(m.Disabled), func(k string) any {
