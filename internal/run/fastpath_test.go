@@ -6,8 +6,6 @@ package run
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -21,17 +19,8 @@ import (
 // compileProject compiles a one-model project written to a temp dir.
 func compileProject(t testing.TB, adapter string, files map[string]string) *compiler.Result {
 	t.Helper()
-	dir := t.TempDir()
 	files["dbt_project.yml"] = "name: fp\nversion: '1.0'\nprofile: fp\nconfig-version: 2\n"
-	for name, src := range files {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	dir := writeTree(t, files)
 	res, err := compiler.Compile(context.Background(), compiler.Options{ProjectDir: dir, AdapterType: adapter,
 		Target: map[string]any{"type": adapter, "schema": "main", "database": "db", "name": "dev"}})
 	if err != nil {
