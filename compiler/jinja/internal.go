@@ -5,8 +5,9 @@ package jinja
 // `kiln parse` and paid by every command that loads a project, while a
 // typical command calls few of its 240 macros (often none: the parse cache,
 // and the Go fast paths for naming and materializations). dbtpkg.Index,
-// generated from the parser's own output and checked by
-// TestInternalIndexCurrent, holds what registering and the manifest need —
+// generated from the parser's own output, checked by TestInternalIndexCurrent
+// and ignored for a file whose hash it does not match, holds what
+// registering and the manifest need —
 // each macro's registered name, line, span and the macros it calls — and a
 // file is parsed the first time one of its macros is called. Overrides are
 // unaffected: lookup works on names, as before.
@@ -38,7 +39,8 @@ func (f *lazyFile) parse() {
 		}
 		for _, d := range f.defs {
 			if d.node = nodes[d.name]; d.node == nil {
-				panic(fmt.Sprintf("internal dbt package: %s: macro %q is in dbtpkg.Index but not in the file; regenerate the index (go test ./compiler/jinja -run TestInternalIndexCurrent -update-index)", f.path, d.name))
+				// Cannot happen: the index entry's hash matched the file.
+				panic(fmt.Sprintf("internal dbt package: %s: macro %q is in dbtpkg.Index but not in the file", f.path, d.name))
 			}
 		}
 	})
@@ -61,10 +63,11 @@ func internalDefs() []*macroDef {
 }
 
 // indexedFile registers f's macros from the index; a file the index does
-// not list (a stale index in a development build) is parsed right away.
+// not list, or lists with another hash (edited without regenerating the
+// index), is parsed right away.
 func indexedFile(f dbtpkg.File) []*macroDef {
-	entries, ok := dbtpkg.Index[f.Path]
-	if !ok {
+	ix, ok := dbtpkg.Index[f.Path]
+	if !ok || ix.Sum != dbtpkg.Sum(f.Source) {
 		defs, err := parseMacroFile("dbt", f.Path, f.Source)
 		if err != nil {
 			panic(fmt.Sprintf("internal dbt package: %v", err))
@@ -72,7 +75,7 @@ func indexedFile(f dbtpkg.File) []*macroDef {
 		return defs
 	}
 	lf := &lazyFile{path: f.Path, src: normalizeSource(f.Source)}
-	for _, x := range entries {
+	for _, x := range ix.Macros {
 		d := &macroDef{pkg: "dbt", name: x.Name, path: f.Path, src: lf.src, lazy: lf}
 		d.val = &macroVal{def: d}
 		d.meta = &Macro{Package: "dbt", Name: x.Name, Path: f.Path, Line: x.Line, SQL: lf.src[x.Start:x.End], DependsOn: x.DependsOn}

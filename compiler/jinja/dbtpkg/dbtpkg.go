@@ -6,6 +6,7 @@ package dbtpkg
 
 import (
 	"embed"
+	"hash/fnv"
 	"io/fs"
 	"sort"
 )
@@ -23,6 +24,22 @@ type IndexEntry struct {
 	Line       int      // line of the block's start
 	Start, End int      // byte span of the block in the file with its line endings normalized and the final newline dropped
 	DependsOn  []string // macros it calls, as the parser finds them
+}
+
+// IndexFile is the index of one embedded file. Sum is the FNV-1a hash of
+// the file's source: a file whose sum differs (edited without regenerating)
+// is parsed right away instead, so a stale index costs time, never
+// correctness.
+type IndexFile struct {
+	Sum    uint64
+	Macros []IndexEntry
+}
+
+// Sum is the hash IndexFile.Sum holds.
+func Sum(src string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(src))
+	return h.Sum64()
 }
 
 // File is one embedded macro file.

@@ -3,8 +3,8 @@
 package dbtpkg
 
 // Index lists the top-level macros of each embedded file, by path, in file order.
-var Index = map[string][]IndexEntry{
-	"dbt/macros/columns.sql": {
+var Index = map[string]IndexFile{
+	"dbt/macros/columns.sql": {Sum: 0x57e6927efc020d3c, Macros: []IndexEntry{
 		{Name: "get_columns_in_relation", Line: 6, Start: 280, End: 421, DependsOn: []string{"get_columns_in_relation"}},
 		{Name: "default__get_columns_in_relation", Line: 10, Start: 423, End: 699},
 		{Name: "sql_convert_columns_in_relation", Line: 16, Start: 699, End: 950, DependsOn: []string{"columns.append"}},
@@ -28,8 +28,8 @@ var Index = map[string][]IndexEntry{
 		{Name: "default__alter_column_comment", Line: 147, Start: 5689, End: 6065, DependsOn: []string{"col.get", "dbt.string_literal"}},
 		{Name: "alter_relation_comment", Line: 155, Start: 6067, End: 6242, DependsOn: []string{"alter_relation_comment"}},
 		{Name: "default__alter_relation_comment", Line: 159, Start: 6244, End: 6544, DependsOn: []string{"dbt.string_literal"}},
-	},
-	"dbt/macros/cross_db.sql": {
+	}},
+	"dbt/macros/cross_db.sql": {Sum: 0x661230df1b8da986, Macros: []IndexEntry{
 		{Name: "type_string", Line: 6, Start: 187, End: 280, DependsOn: []string{"type_string"}},
 		{Name: "default__type_string", Line: 7, Start: 281, End: 352},
 		{Name: "postgres__type_string", Line: 8, Start: 353, End: 422},
@@ -104,8 +104,8 @@ var Index = map[string][]IndexEntry{
 		{Name: "default__intersect", Line: 215, Start: 11685, End: 11756},
 		{Name: "equals", Line: 217, Start: 11758, End: 11865, DependsOn: []string{"equals"}},
 		{Name: "default__equals", Line: 218, Start: 11866, End: 12031},
-	},
-	"dbt/macros/generic_tests.sql": {
+	}},
+	"dbt/macros/generic_tests.sql": {Sum: 0x22b27e83f3679d97, Macros: []IndexEntry{
 		{Name: "test_unique", Line: 5, Start: 169, End: 297, DependsOn: []string{"test_unique"}},
 		{Name: "default__test_unique", Line: 9, Start: 299, End: 540},
 		{Name: "test_not_null", Line: 19, Start: 542, End: 674, DependsOn: []string{"test_not_null"}},
@@ -117,8 +117,8 @@ var Index = map[string][]IndexEntry{
 		{Name: "get_where_subquery", Line: 75, Start: 2228, End: 2359, DependsOn: []string{"get_where_subquery"}},
 		{Name: "default__get_where_subquery", Line: 79, Start: 2361, End: 2619},
 		{Name: "should_store_failures", Line: 87, Start: 2621, End: 2856},
-	},
-	"dbt/macros/incremental.sql": {
+	}},
+	"dbt/macros/incremental.sql": {Sum: 0x60d9e61d8b14d4dc, Macros: []IndexEntry{
 		{Name: "is_incremental", Line: 4, Start: 165, End: 568, DependsOn: []string{"should_full_refresh"}},
 		{Name: "should_full_refresh", Line: 16, Start: 570, End: 1370},
 		{Name: "get_incremental_append_sql", Line: 33, Start: 1370, End: 1517, DependsOn: []string{"get_incremental_append_sql"}},
@@ -144,13 +144,13 @@ var Index = map[string][]IndexEntry{
 		{Name: "default__get_insert_overwrite_merge_sql", Line: 184, Start: 9180, End: 9770, DependsOn: []string{"get_insert_into_sql"}},
 		{Name: "incremental_validate_on_schema_change", Line: 195, Start: 9770, End: 10328},
 		{Name: "check_for_schema_changes", Line: 205, Start: 10328, End: 11180, DependsOn: []string{"diff_columns", "diff_column_data_types"}},
-	},
-	"dbt/macros/materializations.sql": {
+	}},
+	"dbt/macros/materializations.sql": {Sum: 0xc0c75ec96755f025, Macros: []IndexEntry{
 		{Name: "materialization_view_default", Line: 8, Start: 445, End: 563},
 		{Name: "materialization_table_default", Line: 12, Start: 565, End: 685},
 		{Name: "materialization_incremental_default", Line: 16, Start: 687, End: 819},
-	},
-	"dbt/macros/naming.sql": {
+	}},
+	"dbt/macros/naming.sql": {Sum: 0xb0293f89df47de10, Macros: []IndexEntry{
 		{Name: "generate_schema_name", Line: 5, Start: 205, End: 382, DependsOn: []string{"generate_schema_name"}},
 		{Name: "default__generate_schema_name", Line: 9, Start: 384, End: 626},
 		{Name: "generate_schema_name_for_env", Line: 16, Start: 628, End: 875},
@@ -158,8 +158,8 @@ var Index = map[string][]IndexEntry{
 		{Name: "default__generate_alias_name", Line: 27, Start: 1052, End: 1379},
 		{Name: "generate_database_name", Line: 37, Start: 1381, End: 1566, DependsOn: []string{"generate_database_name"}},
 		{Name: "default__generate_database_name", Line: 41, Start: 1568, End: 1796},
-	},
-	"dbt/macros/relations.sql": {
+	}},
+	"dbt/macros/relations.sql": {Sum: 0xc4289dab594ef8f2, Macros: []IndexEntry{
 		{Name: "make_intermediate_relation", Line: 12, Start: 636, End: 821, DependsOn: []string{"make_intermediate_relation"}},
 		{Name: "default__make_intermediate_relation", Line: 16, Start: 823, End: 979, DependsOn: []string{"default__make_temp_relation"}},
 		{Name: "make_temp_relation", Line: 20, Start: 981, End: 1150, DependsOn: []string{"make_temp_relation"}},
@@ -201,8 +201,8 @@ var Index = map[string][]IndexEntry{
 		{Name: "list_relations_without_caching", Line: 205, Start: 7843, End: 8012, DependsOn: []string{"list_relations_without_caching"}},
 		{Name: "default__list_relations_without_caching", Line: 209, Start: 8014, End: 8173},
 		{Name: "information_schema_name", Line: 213, Start: 8175, End: 8350},
-	},
-	"dbt/macros/runtime.sql": {
+	}},
+	"dbt/macros/runtime.sql": {Sum: 0xa915357443699488, Macros: []IndexEntry{
 		{Name: "statement", Line: 9, Start: 345, End: 903},
 		{Name: "noop_statement", Line: 22, Start: 905, End: 1196},
 		{Name: "run_query", Line: 29, Start: 1198, End: 1417},
@@ -231,8 +231,8 @@ var Index = map[string][]IndexEntry{
 		{Name: "default__create_indexes", Line: 148, Start: 5293, End: 5355},
 		{Name: "get_limit_subquery_sql", Line: 151, Start: 5357, End: 5483, DependsOn: []string{"get_limit_sql"}},
 		{Name: "default__get_limit_sql", Line: 155, Start: 5485, End: 5626},
-	},
-	"dbt/macros/snapshot.sql": {
+	}},
+	"dbt/macros/snapshot.sql": {Sum: 0xc64c29a70f40cfd6, Macros: []IndexEntry{
 		{Name: "strategy_dispatch", Line: 15, Start: 853, End: 1546, DependsOn: []string{"context.get"}},
 		{Name: "get_snapshot_table_column_names", Line: 34, Start: 1548, End: 1870},
 		{Name: "_kiln_snapshot_columns", Line: 39, Start: 1870, End: 2176, DependsOn: []string{"get_snapshot_table_column_names", "configured.items", "names.update"}},
@@ -263,8 +263,8 @@ var Index = map[string][]IndexEntry{
 		{Name: "create_columns", Line: 267, Start: 11953, End: 12086, DependsOn: []string{"create_columns"}},
 		{Name: "default__create_columns", Line: 271, Start: 12088, End: 12357},
 		{Name: "get_dbt_valid_to_current", Line: 279, Start: 12359, End: 12526},
-	},
-	"dbt/macros/trino.sql": {
+	}},
+	"dbt/macros/trino.sql": {Sum: 0x8ba273f4da84825b, Macros: []IndexEntry{
 		{Name: "trino__type_float", Line: 7, Start: 380, End: 447},
 		{Name: "trino__type_numeric", Line: 8, Start: 448, End: 587},
 		{Name: "_kiln_trino_interval", Line: 11, Start: 587, End: 917},
@@ -282,5 +282,5 @@ var Index = map[string][]IndexEntry{
 		{Name: "trino__get_delete_insert_merge_sql", Line: 75, Start: 3606, End: 4513, DependsOn: []string{"get_insert_into_sql"}},
 		{Name: "trino__get_incremental_microbatch_sql", Line: 93, Start: 4515, End: 5377, DependsOn: []string{"get_insert_into_sql"}},
 		{Name: "trino__snapshot_hash_arguments", Line: 109, Start: 5379, End: 5605},
-	},
+	}},
 }
