@@ -53,8 +53,14 @@ func BenchmarkCompile1000(b *testing.B) {
 	}
 }
 
-func BenchmarkWriteManifest1000(b *testing.B) {
-	dir := benchProject(b, 1000)
+func BenchmarkWriteManifest1000(b *testing.B) { benchWriteManifest(b, 1000) }
+
+// BenchmarkWriteManifest5 is a small project's manifest: mostly the 240
+// macros of the internal package.
+func BenchmarkWriteManifest5(b *testing.B) { benchWriteManifest(b, 5) }
+
+func benchWriteManifest(b *testing.B, n int) {
+	dir := benchProject(b, n)
 	c := &cacheEnv{dir: dir, env: map[string]string{}}
 	r := c.compileB(b)
 	out := filepath.Join(b.TempDir(), "manifest.json")

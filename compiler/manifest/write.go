@@ -65,7 +65,7 @@ func (m *Manifest) writeManifest(path string, keep func(*Node) bool) (*Layout, e
 	}
 	add("unit_tests", unitTestIDs, func(k string) any { return m.Nodes[k].unitTestJSON() })
 	add("sources", Sorted(m.Sources), func(k string) any { return m.Sources[k].JSON() })
-	add("macros", Sorted(m.Macros), func(k string) any { return m.Macros[k].JSON() })
+	add("macros", Sorted(m.Macros), func(k string) any { return m.Macros[k] }) // appendMacro
 	add("docs", Sorted(m.Docs), func(k string) any { return m.Docs[k].JSON() })
 	add("exposures", Sorted(m.Exposures), func(k string) any { return m.Exposures[k].JSON() })
 	add("disabled", Sorted(m.Disabled), func(k string) any {
@@ -77,7 +77,7 @@ func (m *Manifest) writeManifest(path string, keep func(*Node) bool) (*Layout, e
 		return arr
 	})
 
-	err := writeAtomic(path, 4<<20, func(bw *bufio.Writer) error {
+	err := writeAtomic(path, artifactBuffer, func(bw *bufio.Writer) error {
 		var off int64 // bytes written so far, for the layout
 		write := func(p []byte) { n, _ := bw.Write(p); off += int64(n) }
 		writeString := func(s string) { n, _ := bw.WriteString(s); off += int64(n) }
