@@ -31,16 +31,22 @@ func (e *Env) NewRelation(r adapters.Relation) *Relation {
 	return &Relation{R: r, Quote: e.cfg.Quote}
 }
 
-func relationFromGo(v any) (*Relation, bool) {
+// relationFromGo makes a template relation of a Go one, quoting with quote
+// (the adapter's; nil: double quotes). A Relation value keeps its own
+// quoting when it has one.
+func relationFromGo(v any, quote func(string) string) (*Relation, bool) {
 	switch x := v.(type) {
 	case adapters.Relation:
-		return &Relation{R: x}, true
+		return &Relation{R: x, Quote: quote}, true
 	case *adapters.Relation:
 		if x == nil {
 			return nil, false
 		}
-		return &Relation{R: *x}, true
+		return &Relation{R: *x, Quote: quote}, true
 	case Relation:
+		if x.Quote == nil {
+			x.Quote = quote
+		}
 		return &x, true
 	}
 	return nil, false
