@@ -84,6 +84,23 @@ func (z *tzObj) at(instant time.Time) *DateTime {
 	return &DateTime{T: in.In(time.FixedZone(abbr, off)), tz: z}
 }
 
+// first is the offset a pytz zone object carries before localize(): the
+// zone's earliest one (local mean time, "LMT", rounded to the minute as pytz
+// does), which is what datetime(..., tzinfo=zone) and replace(tzinfo=zone)
+// attach — the well-known pytz pitfall, reproduced because dbt packages
+// (dbt_date) render it into SQL.
+func (z *tzObj) first() *time.Location {
+	if z.loc == time.UTC || z.name == "UTC" {
+		return time.UTC
+	}
+	abbr, off := time.Date(1, 1, 1, 0, 0, 0, 0, z.loc).Zone()
+	rounded := (off + 30) / 60 * 60
+	if off+30 < 0 && (off+30)%60 != 0 {
+		rounded -= 60 // floor division, as Python's //
+	}
+	return time.FixedZone(abbr, rounded)
+}
+
 // localize attaches the zone to a naive wall time, pytz's way with
 // is_dst=False: an ambiguous or missing wall time takes standard time.
 func (z *tzObj) localize(d *DateTime) (*DateTime, error) {
@@ -538,8 +555,7 @@ func (d *DateTime) replace(a *callArgs) (any, error) {
 			if z.fixed != nil {
 				loc = time.FixedZone("", *z.fixed*60)
 			} else {
-				abbr, off := time.Date(y, time.Month(mo), day, h, mi, s, 0, z.loc).Zone()
-				loc = time.FixedZone(abbr, off)
+				loc = z.first()
 			}
 		default:
 			return nil, errorf("tzinfo argument must be None or of a tzinfo subclass, not type '%s'", typeName(tz))

@@ -423,3 +423,21 @@ func TestAdapterDateadd(t *testing.T) {
 		t.Errorf("postgres dateadd = %q, want %q", got, want)
 	}
 }
+
+// As pytz: a zone passed as tzinfo (not through localize) carries its local
+// mean time, rounded to the minute; dbt_date renders such values into SQL.
+func TestPytzZoneAsTzinfoIsLMT(t *testing.T) {
+	e := newTestEnv(t)
+	for zone, want := range map[string]string{
+		// checked against Python's pytz
+		"America/Los_Angeles": "1997-09-29T06:14:00-07:53 LMT|1997-09-29 06:14:00-07:53",
+		"Asia/Kolkata":        "1997-09-29T06:14:00+05:53 LMT|1997-09-29 06:14:00+05:53",
+		"UTC":                 "1997-09-29T06:14:00+00:00 UTC|1997-09-29 06:14:00+00:00",
+	} {
+		src := `{% set tz = modules.pytz.timezone('` + zone + `') %}{% set d = modules.datetime.datetime(1997, 9, 29, 6, 14, tzinfo=tz) %}` +
+			`{{ d.isoformat() }} {{ d.tzname() }}|{{ modules.datetime.datetime(1997, 9, 29, 6, 14).replace(tzinfo=tz) }}`
+		if got := render(t, e, src, parseCtx(&fakeResolver{})); got != want {
+			t.Errorf("%s: got %q, want %q", zone, got, want)
+		}
+	}
+}
