@@ -122,7 +122,19 @@ func TestKilledRunIsIncompleteAndRetried(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	time.Sleep(600 * time.Millisecond) // three times the progressive-write interval
+	// run_results.json is rewritten as nodes finish (every 200 ms at most):
+	// wait until it shows both views done, however loaded the machine is.
+	for {
+		if b, err := os.ReadFile(filepath.Join(dir, "target", "run_results.json")); err == nil && strings.Contains(string(b), "Not finished") &&
+			strings.Count(string(b), `"status": "success"`)+strings.Count(string(b), `"status":"success"`) >= 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			_ = cmd.Process.Kill()
+			t.Fatalf("run_results.json never showed the two finished views:\n%s", out.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
