@@ -200,6 +200,7 @@ func Compile(ctx context.Context, opts Options) (*Result, error) {
 		}
 	}
 	b.addInternalPackage()
+	b.fillMacroMacroDeps()
 	b.finish()
 	diags = append(diags, b.diags...)
 	diags.Sort()

@@ -53,6 +53,9 @@ type Macro struct {
 	Line      int
 	SQL       string   // the block text, "{% macro ... %}...{% endmacro %}"
 	DependsOn []string // macro names it calls ("name" or "package.name"), best effort
+	// Calls is the body's calls as dbt's static analysis reads them, for
+	// the manifest's depends_on.macros (see StaticDeps).
+	Calls []StaticCall
 }
 
 // Lazy is a global computed when a template first reads it (each read
@@ -200,7 +203,8 @@ func parseMacroFile(pkg, path, src string) ([]*macroDef, error) {
 		if end > len(norm) || end < mn.start {
 			end = len(norm)
 		}
-		d.meta = &Macro{Package: pkg, Name: mn.name, Path: path, Line: mn.line, SQL: norm[mn.start:end], DependsOn: macroCalls(mn)}
+		// macro_sql keeps the file's own line endings, as dbt does.
+		d.meta = &Macro{Package: pkg, Name: mn.name, Path: path, Line: mn.line, SQL: src[origOffset(src, mn.start):origOffset(src, end)], DependsOn: macroCalls(mn), Calls: staticCalls(mn)}
 		defs = append(defs, d)
 	}
 	return defs, nil
