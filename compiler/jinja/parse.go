@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"sort"
 	"strings"
 
 	"github.com/nikolalohinski/gonja/v2/config"
@@ -688,6 +689,34 @@ func errMessage(err error) string {
 	return err.Error()
 }
 
+// macroSpan is the extent of a top-level macro block as dbt records it in
+// macro_sql: from its opening tag (plus the whitespace before it when the
+// tag is "{%-", which dbt's block scanner takes in) to the end of its
+// closing tag. after is the position of the first token after the block.
+func macroSpan(src string, toks []*tokens.Token, open *tokens.Token, after int) (int, int) {
+	start := open.Pos
+	if strings.HasPrefix(src[start:], "{%-") {
+		for start > 0 && strings.IndexByte(" \t\n\r\f\v", src[start-1]) >= 0 {
+			start--
+		}
+	}
+	end := after
+	k := sort.Search(len(toks), func(i int) bool { return toks[i].Pos >= after })
+	for k--; k >= 0; k-- {
+		if toks[k].Type == tokens.BlockEnd {
+			end = toks[k].Pos + 2 // "%}"
+			if c := src[toks[k].Pos]; c == '-' || c == '+' {
+				end++
+			}
+			break
+		}
+	}
+	if end < start || end > len(src) {
+		end = len(src)
+	}
+	return start, end
+}
+
 // parseSource lexes and parses src into gonja's AST with our statements.
 func parseSource(path, src string) (root *nodes.Template, err error) {
 	defer func() {
@@ -710,7 +739,7 @@ func parseSource(path, src string) (root *nodes.Template, err error) {
 	for _, n := range root.Nodes {
 		if b, ok := n.(*nodes.ControlStructureBlock); ok {
 			if m, ok := b.ControlStructure.(*macroNode); ok {
-				m.start = b.Location.Pos
+				m.start, m.end = macroSpan(src, toks, b.Location, m.end)
 				m.line = b.Location.Line
 			}
 		}
