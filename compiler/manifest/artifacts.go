@@ -66,7 +66,9 @@ type nodeJSON struct {
 	// Models only:
 	*modelFields
 	// Generic tests only:
-	ColumnName   *string       `json:"column_name,omitempty"`
+	// ColumnName is a *string (null for a test on no column, as dbt
+	// writes it) in an interface, so that only non-test nodes omit it.
+	ColumnName   any           `json:"column_name,omitempty"`
 	FileKeyName  *string       `json:"file_key_name,omitempty"`
 	AttachedNode *string       `json:"attached_node,omitempty"`
 	TestMetadata *TestMetadata `json:"test_metadata,omitempty"`

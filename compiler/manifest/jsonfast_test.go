@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/kiln-dev/kiln/compiler"
@@ -169,6 +170,31 @@ func TestManifestEntryEdgeCases(t *testing.T) {
 				n := &manifest.Node{UniqueID: rt + ".p.n", ResourceType: rt, PackageName: "p", Name: "n", Config: cfg, Columns: col,
 					RawCode: "  select 1  ", FQN: []string{"p", "n"}}
 				encodesAs(t, rt+" config "+string(rune('0'+ci))+" columns "+string(rune('0'+coi)), n.ManifestEntry(), n.JSON())
+			}
+		}
+	}
+}
+
+// A generic test on no column carries "column_name": null, as dbt writes
+// it; one on a column names it; a singular test has no such key.
+func TestGenericTestColumnName(t *testing.T) {
+	tm := &manifest.TestMetadata{Name: "same_row_count"}
+	for _, c := range []struct {
+		node *manifest.Node
+		want string
+	}{
+		{&manifest.Node{UniqueID: "test.p.a", ResourceType: manifest.Test, TestMetadata: tm}, `"column_name":null`},
+		{&manifest.Node{UniqueID: "test.p.b", ResourceType: manifest.Test, TestMetadata: tm, ColumnName: "id"}, `"column_name":"id"`},
+		{&manifest.Node{UniqueID: "test.p.c", ResourceType: manifest.Test}, ``},
+	} {
+		for _, v := range []any{c.node.JSON(), c.node.ManifestEntry()} {
+			b, err := json.Marshal(v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := string(b)
+			if c.want == "" && strings.Contains(s, `"column_name"`) || c.want != "" && !strings.Contains(s, c.want) {
+				t.Errorf("%s: want %s in %s", c.node.UniqueID, c.want, s)
 			}
 		}
 	}
