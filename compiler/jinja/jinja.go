@@ -203,8 +203,13 @@ func parseMacroFile(pkg, path, src string) ([]*macroDef, error) {
 		if end > len(norm) || end < mn.start {
 			end = len(norm)
 		}
-		// macro_sql keeps the file's own line endings, as dbt does.
-		d.meta = &Macro{Package: pkg, Name: mn.name, Path: path, Line: mn.line, SQL: src[origOffset(src, mn.start):origOffset(src, end)], DependsOn: macroCalls(mn), Calls: staticCalls(mn)}
+		// macro_sql keeps the file's own line endings, as dbt does, and a
+		// closing "-%}" takes in the final newline normalizing dropped.
+		oEnd := origOffset(src, end)
+		if end == len(norm) && strings.HasSuffix(strings.TrimRight(norm, " \t\n\r\f\v"), "-%}") {
+			oEnd = len(src)
+		}
+		d.meta = &Macro{Package: pkg, Name: mn.name, Path: path, Line: mn.line, SQL: src[origOffset(src, mn.start):oEnd], DependsOn: macroCalls(mn), Calls: staticCalls(mn)}
 		defs = append(defs, d)
 	}
 	return defs, nil

@@ -690,13 +690,16 @@ func errMessage(err error) string {
 }
 
 // macroSpan is the extent of a top-level macro block as dbt records it in
-// macro_sql: from its opening tag (plus the whitespace before it when the
-// tag is "{%-", which dbt's block scanner takes in) to the end of its
-// closing tag. after is the position of the first token after the block.
-func macroSpan(src string, toks []*tokens.Token, open *tokens.Token, after int) (int, int) {
+// macro_sql: from its opening tag to the end of its closing tag, where a
+// "{%-" opening takes in the whitespace before it (back to floor, the end
+// of the previous block) and a "-%}" closing the whitespace after it, as
+// dbt's block scanner does. after is the position of the first token after
+// the block.
+func macroSpan(src string, toks []*tokens.Token, open *tokens.Token, after, floor int) (int, int) {
+	const ws = " \t\n\r\f\v"
 	start := open.Pos
 	if strings.HasPrefix(src[start:], "{%-") {
-		for start > 0 && strings.IndexByte(" \t\n\r\f\v", src[start-1]) >= 0 {
+		for start > floor && strings.IndexByte(ws, src[start-1]) >= 0 {
 			start--
 		}
 	}
@@ -705,7 +708,13 @@ func macroSpan(src string, toks []*tokens.Token, open *tokens.Token, after int) 
 	for k--; k >= 0; k-- {
 		if toks[k].Type == tokens.BlockEnd {
 			end = toks[k].Pos + 2 // "%}"
-			if c := src[toks[k].Pos]; c == '-' || c == '+' {
+			switch src[toks[k].Pos] {
+			case '-':
+				end++
+				for end < len(src) && strings.IndexByte(ws, src[end]) >= 0 {
+					end++
+				}
+			case '+':
 				end++
 			}
 			break
@@ -736,10 +745,12 @@ func parseSource(path, src string) (root *nodes.Template, err error) {
 	}
 	unwrapOutputs(root)
 	// record block spans for macros defined at top level
+	floor := 0
 	for _, n := range root.Nodes {
 		if b, ok := n.(*nodes.ControlStructureBlock); ok {
 			if m, ok := b.ControlStructure.(*macroNode); ok {
-				m.start, m.end = macroSpan(src, toks, b.Location, m.end)
+				m.start, m.end = macroSpan(src, toks, b.Location, m.end, floor)
+				floor = m.end
 				m.line = b.Location.Line
 			}
 		}

@@ -65,7 +65,7 @@ func TestStaticDepsLikeDBT(t *testing.T) {
 
 func TestMacroSQLSpanLikeDBT(t *testing.T) {
 	e := New(Config{RootPackage: "proj"})
-	src := "{% macro a() %}A{% endmacro %}\r\n\r\n{#- note -#}\r\n{%- macro b() -%}\r\n B\r\n{%- endmacro %}\r\n\r\n{% macro c() %}C{% endmacro -%}\n"
+	src := "{% macro a() %}A{% endmacro %}\r\n\r\n{#- note -#}\r\n{%- macro b() -%}\r\n B\r\n{%- endmacro %}\r\n\r\n{% macro c() %}C{% endmacro -%}\n\n{%- macro d() -%}D{%- endmacro -%}\n"
 	ms, err := e.AddMacroFile("proj", "macros/m.sql", src)
 	if err != nil {
 		t.Fatal(err)
@@ -75,7 +75,9 @@ func TestMacroSQLSpanLikeDBT(t *testing.T) {
 		"a": "{% macro a() %}A{% endmacro %}",
 		// "{%-" takes in the whitespace before it; CRLF is kept
 		"b": "\r\n{%- macro b() -%}\r\n B\r\n{%- endmacro %}",
-		"c": "{% macro c() %}C{% endmacro -%}",
+		// "-%}" takes in the whitespace after it (then not the next one's)
+		"c": "{% macro c() %}C{% endmacro -%}\n\n",
+		"d": "{%- macro d() -%}D{%- endmacro -%}\n",
 	}
 	for _, m := range ms {
 		if m.SQL != want[m.Name] {
