@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -186,6 +187,9 @@ func (n *Node) toJSON(lazy bool) nodeJSON {
 	}
 	nodes := nonNilStrings(n.DependsOn.Nodes)
 	macros := nonNilStrings(n.DependsOn.Macros)
+	if n.Compiled && len(n.CompileMacros) > 0 {
+		macros = append(slices.Clone(macros), n.CompileMacros...)
+	}
 	if n.ResourceType == Seed {
 		j.RootPath = n.RootPath
 		j.DependsOn = map[string]any{"macros": macros}

@@ -230,7 +230,10 @@ type Node struct {
 	UsedVars    []string // var() names read while rendering (cache invalidation, state)
 	UsedEnvVars []string
 	MacroCalls  []string // macro names the SQL calls (static analysis)
-	Template    any      // the parsed template, owned by the compiler
+	// CompileMacros join depends_on.macros once the node is compiled (dbt
+	// renders not_null/unique tests only then, adding get_where_subquery).
+	CompileMacros []string
+	Template      any // the parsed template, owned by the compiler
 }
 
 // IsRunnable reports whether the node does work in the warehouse.
