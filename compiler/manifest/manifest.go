@@ -271,11 +271,20 @@ type SourceDef struct {
 	Quoting           map[string]any
 	Freshness         map[string]any
 	LoadedAtField     string
-	RelationName      string
-	CreatedAt         float64
-	Pos               diag.Pos
-	DescPos           diag.Pos // the table's description
-	SourceDescPos     diag.Pos // the source's description
+	// FreshnessOff: `freshness: null` was written, so freshness is null
+	// (unset, it is a policy with no thresholds).
+	FreshnessOff bool
+	// UnrenderedDatabase and UnrenderedSchema are database: and schema:
+	// as written ("" when not written: null).
+	UnrenderedDatabase string
+	UnrenderedSchema   string
+	// UnrenderedConfig is the source's config as written in YAML.
+	UnrenderedConfig map[string]any
+	RelationName     string
+	CreatedAt        float64
+	Pos              diag.Pos
+	DescPos          diag.Pos // the table's description
+	SourceDescPos    diag.Pos // the source's description
 }
 
 // MacroDef is a macro as written in a package.
