@@ -163,6 +163,11 @@ func (b *builder) buildSQL(pf *pkgFiles, kind sqlKind, files []project.File, pat
 func (b *builder) parseSQLFile(p *project.Project, kind sqlKind, f project.File, paths []string) sqlResult {
 	var out sqlResult
 	fqn, rel := fqnFor(p.Name, f.Path, paths)
+	if kind.resource == manifest.Analysis {
+		// dbt files analyses under "analysis", in path and fqn alike
+		rel = "analysis/" + rel
+		fqn = append([]string{fqn[0], "analysis"}, fqn[1:]...)
+	}
 	name := fqn[len(fqn)-1]
 	shown := p.Shown(f.Path)
 	if strings.HasSuffix(f.Path, ".py") {

@@ -2,6 +2,7 @@ package compiler
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 )
 
@@ -61,5 +62,32 @@ sources:
 		if tc.got != tc.want {
 			t.Errorf("got %s, want %s", tc.got, tc.want)
 		}
+	}
+}
+
+// Analyses are filed under "analysis" (path and fqn), and a unit test's
+// path is its property file relative to the resource folder, as in dbt.
+func TestAnalysisAndUnitTestPathsLikeDBT(t *testing.T) {
+	c := &cacheEnv{dir: t.TempDir()}
+	writeFiles(t, c.dir, map[string]string{
+		"dbt_project.yml":      "name: shop\nprofile: shop\n",
+		"models/a.sql":         "select 1 as id",
+		"models/sub/props.yml": "version: 2\nunit_tests:\n  - name: ut\n    model: a\n    given: []\n    expect:\n      rows: [{id: 1}]\n",
+		"analyses/x/top.sql":   "select * from {{ ref('a') }}",
+	})
+	r := c.compile(t, false)
+	an := r.Manifest.Nodes["analysis.shop.top"]
+	if an == nil {
+		t.Fatal("no analysis")
+	}
+	if an.Path != "analysis/x/top.sql" || an.OriginalFilePath != "analyses/x/top.sql" || strings.Join(an.FQN, ".") != "shop.analysis.x.top" {
+		t.Errorf("analysis path %q original %q fqn %v", an.Path, an.OriginalFilePath, an.FQN)
+	}
+	ut := r.Manifest.Nodes["unit_test.shop.a.ut"]
+	if ut == nil {
+		t.Fatal("no unit test")
+	}
+	if ut.Path != "sub/props.yml" || ut.OriginalFilePath != "models/sub/props.yml" {
+		t.Errorf("unit test path %q original %q", ut.Path, ut.OriginalFilePath)
 	}
 }
