@@ -199,3 +199,26 @@ func TestGenericTestColumnName(t *testing.T) {
 		}
 	}
 }
+
+// A unit test's overrides list macros, vars and env_vars once any is
+// given, and its config carries static_analysis (null), as dbt writes them.
+func TestUnitTestOverridesAndConfigShape(t *testing.T) {
+	n := &manifest.Node{UniqueID: "unit_test.p.m.u", ResourceType: manifest.UnitTest, Name: "u",
+		UnitTest: &manifest.UnitTestDef{Model: "m", Overrides: map[string]any{"vars": map[string]any{"x": 1}}}}
+	b, err := json.Marshal(n.UnitTestJSON())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Overrides map[string]any `json:"overrides"`
+		Config    map[string]any `json:"config"`
+	}
+	json.Unmarshal(b, &got)
+	ov, _ := json.Marshal(got.Overrides)
+	if string(ov) != `{"env_vars":{},"macros":{},"vars":{"x":1}}` {
+		t.Errorf("overrides %s", ov)
+	}
+	if v, ok := got.Config["static_analysis"]; !ok || v != nil {
+		t.Errorf("config.static_analysis %v (set: %v), want null", v, ok)
+	}
+}
