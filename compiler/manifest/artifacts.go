@@ -168,7 +168,7 @@ func (n *Node) toJSON(lazy bool) nodeJSON {
 		Columns:          n.Columns,
 		Meta:             nonNilMap(n.Meta),
 		Group:            nil,
-		Docs:             docsJSON(n.Docs),
+		Docs:             nodeDocsJSON(n),
 		PatchPath:        strPtr(n.PatchPath),
 		UnrenderedConfig: nonNilMap(n.UnrenderedConfig),
 		CreatedAt:        n.CreatedAt,
@@ -249,6 +249,18 @@ func (n *Node) toJSON(lazy bool) nodeJSON {
 		j.Index = &idx
 	}
 	return j
+}
+
+// nodeDocsJSON is a node's docs: its docs config (from the project or a
+// config block) with the properties' docs over it.
+func nodeDocsJSON(n *Node) map[string]any {
+	out := docsJSON(asMap(n.Config["docs"]))
+	for k, v := range n.Docs {
+		if k == "show" || k == "node_color" {
+			out[k] = v
+		}
+	}
+	return out
 }
 
 func docsJSON(d map[string]any) map[string]any {

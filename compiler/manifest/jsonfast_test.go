@@ -222,3 +222,29 @@ func TestUnitTestOverridesAndConfigShape(t *testing.T) {
 		t.Errorf("config.static_analysis %v (set: %v), want null", v, ok)
 	}
 }
+
+// config.docs is completed with show: true, and the node's docs take the
+// node_color its config sets, as dbt writes them.
+func TestDocsFromConfig(t *testing.T) {
+	n := &manifest.Node{UniqueID: "model.p.m", ResourceType: manifest.Model, Name: "m",
+		Config: manifest.Config{"docs": map[string]any{"node_color": "gold"}}}
+	std, _ := json.Marshal(n.JSON())
+	fast, err := manifest.AppendJSON(nil, n.ManifestEntry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range [][]byte{std, fast} {
+		var got struct {
+			Docs   map[string]any `json:"docs"`
+			Config struct {
+				Docs map[string]any `json:"docs"`
+			} `json:"config"`
+		}
+		json.Unmarshal(b, &got)
+		d, _ := json.Marshal(got.Docs)
+		c, _ := json.Marshal(got.Config.Docs)
+		if want := `{"node_color":"gold","show":true}`; string(d) != want || string(c) != want {
+			t.Errorf("docs %s, config.docs %s, want both %s", d, c, want)
+		}
+	}
+}
