@@ -85,3 +85,16 @@ func TestMacroSQLSpanLikeDBT(t *testing.T) {
 		}
 	}
 }
+
+// Keyword arguments are evaluated left to right, as in Python, so their
+// side effects come in source order.
+func TestKwargsEvaluateInSourceOrder(t *testing.T) {
+	e := New(Config{RootPackage: "proj"})
+	mustAdd(t, e, "proj", "macros/m.sql", `{% macro f() %}{{ kwargs | length }}{% endmacro %}`)
+	src := `{% set seen = [] %}{{ f(zeta=seen.append(1), alpha=seen.append(2), mid=seen.append(3), beta=seen.append(4), b=seen.append(5)) }} {{ seen | join(',') }}`
+	for i := 0; i < 20; i++ {
+		if got := render(t, e, src, &Context{Package: "proj", Globals: map[string]any{}}); got != "5 1,2,3,4,5" {
+			t.Fatalf("got %q, want 1,2,3,4,5", got)
+		}
+	}
+}
