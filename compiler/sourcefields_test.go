@@ -91,3 +91,21 @@ func TestAnalysisAndUnitTestPathsLikeDBT(t *testing.T) {
 		t.Errorf("unit test path %q original %q", ut.Path, ut.OriginalFilePath)
 	}
 }
+
+// unrendered_config keeps dbt_project.yml's Jinja as written, while the
+// config has it rendered.
+func TestUnrenderedConfigKeepsProjectJinja(t *testing.T) {
+	c := &cacheEnv{dir: t.TempDir()}
+	writeFiles(t, c.dir, map[string]string{
+		"dbt_project.yml": "name: shop\nprofile: shop\nmodels:\n  shop:\n    +materialized: \"{{ 'ephemeral' if target.name == 'nope' else 'table' }}\"\n",
+		"models/a.sql":    "select 1 as id",
+	})
+	r := c.compile(t, false)
+	n := r.Manifest.Nodes["model.shop.a"]
+	if n.Config.Materialized() != "table" {
+		t.Errorf("config.materialized %q", n.Config.Materialized())
+	}
+	if got := n.UnrenderedConfig["materialized"]; got != "{{ 'ephemeral' if target.name == 'nope' else 'table' }}" {
+		t.Errorf("unrendered_config.materialized %v", got)
+	}
+}
