@@ -56,6 +56,9 @@ type Macro struct {
 	// Calls is the body's calls as dbt's static analysis reads them, for
 	// the manifest's depends_on.macros (see StaticDeps).
 	Calls []StaticCall
+	// CallsConfig: the body calls config() (a generic test setting its
+	// own fail_calc, say), which dbt captures by rendering it at parse time.
+	CallsConfig bool
 }
 
 // Lazy is a global computed when a template first reads it (each read
@@ -209,7 +212,7 @@ func parseMacroFile(pkg, path, src string) ([]*macroDef, error) {
 		if end == len(norm) && strings.HasSuffix(strings.TrimRight(norm, " \t\n\r\f\v"), "-%}") {
 			oEnd = len(src)
 		}
-		d.meta = &Macro{Package: pkg, Name: mn.name, Path: path, Line: mn.line, SQL: src[origOffset(src, mn.start):oEnd], DependsOn: macroCalls(mn), Calls: staticCalls(mn)}
+		d.meta = &Macro{Package: pkg, Name: mn.name, Path: path, Line: mn.line, SQL: src[origOffset(src, mn.start):oEnd], DependsOn: macroCalls(mn), Calls: staticCalls(mn), CallsConfig: callsConfig(mn)}
 		defs = append(defs, d)
 	}
 	return defs, nil

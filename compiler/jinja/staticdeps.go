@@ -84,6 +84,19 @@ func staticCalls(mn *macroNode) []StaticCall {
 	return out
 }
 
+// callsConfig reports whether the macro body calls config(...).
+func callsConfig(mn *macroNode) bool {
+	found := false
+	walkNodes(mn.body, func(n nodes.Node) {
+		if c, ok := n.(*nodes.Call); ok {
+			if f, ok := c.Func.(*nodes.Name); ok && f.Name.Val == "config" {
+				found = true
+			}
+		}
+	})
+	return found
+}
+
 // internalAlias maps the adapter packages dbt names to kiln's single
 // internal package.
 func (e *Env) internalAlias(pkg string) string {
