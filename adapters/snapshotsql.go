@@ -47,6 +47,9 @@ func (s SnapshotSQL) hash(parts []string) string {
 	return s.D.HashArguments(parts)
 }
 
+// HashOf is the dbt_scd_id expression over parts (SQL expressions).
+func (s SnapshotSQL) HashOf(parts []string) string { return s.hash(parts) }
+
 func (s SnapshotSQL) q(id string) string    { return s.D.Quote(id) }
 func (s SnapshotSQL) rel(r Relation) string { return r.RenderWith(s.D.Quote) }
 func (s SnapshotSQL) keyCol(i int) string   { return s.q(fmt.Sprint(SnapshotKeyPrefix, i+1)) }

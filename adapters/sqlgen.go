@@ -47,6 +47,14 @@ type SQLBuilder interface {
 	// where against source (aliased sourceAlias): UPDATE ... FROM, or a
 	// MERGE where the warehouse has no UPDATE ... FROM. set is "col = expr".
 	UpdateFrom(target Relation, alias, set string, source Relation, sourceAlias, where string) string
+	// SnapshotMerge is snapshot_merge_sql: apply a snapshot staging table
+	// (dbt_change_type insert / update / delete rows, see the internal
+	// snapshot_staging_table) to target, closing the current versions whose
+	// scdID an update or delete row names and inserting the insert rows'
+	// insertCols (quoted). scdID and validTo are the meta columns' names as
+	// the macros write them (unquoted); validToCurrent is
+	// dbt_valid_to_current or "". One statement per element.
+	SnapshotMerge(target, source Relation, insertCols []string, scdID, validTo, validToCurrent string) []string
 	// TimestampLiteral is a microbatch window bound (UTC) as a literal that
 	// compares correctly with DATE, TIMESTAMP and zoned TIMESTAMP columns:
 	// the event-time filters of refs and the window of ReplaceWindow.
@@ -166,6 +174,36 @@ func (s StandardSQL) HashArguments(exprs []string) string {
 
 func (s StandardSQL) UpdateFrom(target Relation, alias, set string, source Relation, sourceAlias, where string) string {
 	return "update " + s.Rel(target) + " as " + alias + " set " + set + "\nfrom " + s.Rel(source) + " as " + sourceAlias + " where " + where
+}
+
+// SnapshotDestCurrent is the condition of a current version of the
+// snapshot target aliased DBT_INTERNAL_DEST.
+func SnapshotDestCurrent(validTo, validToCurrent string) string {
+	c := "DBT_INTERNAL_DEST." + validTo + " is null"
+	if validToCurrent != "" {
+		c = "(" + c + " or DBT_INTERNAL_DEST." + validTo + " = " + validToCurrent + ")"
+	}
+	return c
+}
+
+func prefixAll(prefix string, cols []string) string {
+	out := make([]string, len(cols))
+	for i, c := range cols {
+		out[i] = prefix + c
+	}
+	return strings.Join(out, ", ")
+}
+
+// SnapshotMerge is UPDATE ... FROM, then INSERT (duckdb__ and postgres__
+// snapshot_merge_sql; PostgreSQL before 15 has no MERGE).
+func (s StandardSQL) SnapshotMerge(target, source Relation, insertCols []string, scdID, validTo, validToCurrent string) []string {
+	return []string{
+		"update " + s.Rel(target) + " as DBT_INTERNAL_DEST set " + validTo + " = DBT_INTERNAL_SOURCE." + validTo +
+			"\nfrom " + s.Rel(source) + " as DBT_INTERNAL_SOURCE\nwhere DBT_INTERNAL_SOURCE." + scdID + " = DBT_INTERNAL_DEST." + scdID +
+			" and DBT_INTERNAL_SOURCE.dbt_change_type in ('update', 'delete') and " + SnapshotDestCurrent(validTo, validToCurrent),
+		"insert into " + s.Rel(target) + " (" + strings.Join(insertCols, ", ") + ")\nselect " + prefixAll("DBT_INTERNAL_SOURCE.", insertCols) +
+			" from " + s.Rel(source) + " as DBT_INTERNAL_SOURCE\nwhere DBT_INTERNAL_SOURCE.dbt_change_type = 'insert'",
+	}
 }
 
 // TimestampLiteral is dbt's string literal of the bound, e.g.

@@ -3,6 +3,7 @@ package compiler
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -52,8 +53,14 @@ func BenchmarkCompile1000(b *testing.B) {
 	}
 }
 
-func BenchmarkWriteManifest1000(b *testing.B) {
-	dir := benchProject(b, 1000)
+func BenchmarkWriteManifest1000(b *testing.B) { benchWriteManifest(b, 1000) }
+
+// BenchmarkWriteManifest5 is a small project's manifest: mostly the 240
+// macros of the internal package.
+func BenchmarkWriteManifest5(b *testing.B) { benchWriteManifest(b, 5) }
+
+func benchWriteManifest(b *testing.B, n int) {
+	dir := benchProject(b, n)
 	c := &cacheEnv{dir: dir, env: map[string]string{}}
 	r := c.compileB(b)
 	out := filepath.Join(b.TempDir(), "manifest.json")
@@ -96,4 +103,48 @@ func BenchmarkGraphObject(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkIncrementalParse1000 is `kiln parse` after one model's SQL text
+// changed: the fast path compile and the manifest.json splice (the full
+// parse of the same change is BenchmarkCompile1000 plus
+// BenchmarkWriteManifest1000).
+func BenchmarkIncrementalParse1000(b *testing.B) {
+	dir := benchProject(b, 1000)
+	target := filepath.Join(dir, "target")
+	path := filepath.Join(target, "manifest.json")
+	getenv := func(string) (string, bool) { return "", false }
+	parse := func() *Result {
+		proj, d := LoadProject(dir, nil, getenv)
+		if d.HasErrors() {
+			b.Fatal(d)
+		}
+		r, err := Compile(context.Background(), Options{ProjectDir: dir, Project: proj, AdapterType: "duckdb", Getenv: getenv,
+			Target:   map[string]any{"name": "dev", "schema": "main", "database": "db", "type": "duckdb"},
+			CacheDir: target, Incremental: true, SkipIfUnchanged: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := r.WriteManifest(path); err != nil {
+			b.Fatal(err)
+		}
+		return r
+	}
+	parse()
+	model := filepath.Join(dir, "models", "marts", "m_999.sql")
+	orig, err := os.ReadFile(model)
+	if err != nil {
+		b.Fatal(err)
+	}
+	i := 0
+	b.ResetTimer()
+	for b.Loop() {
+		b.StopTimer()
+		i++ // a comment: the same refs and config, new text
+		writeFilesB(b, dir, "models/marts/m_999.sql", fmt.Sprintf("%s\n-- edit %d\n", orig, i))
+		b.StartTimer()
+		if !parse().Incremental() {
+			b.Fatal("no fast path")
+		}
+	}
 }

@@ -162,27 +162,31 @@ func (b *builder) discover(p *project.Project) error {
 }
 
 func (b *builder) loadPackage(pf *pkgFiles) error {
+	b.loadMacros(pf)
+	b.loadDocs(pf)
 	p, files := pf.proj, pf.files
-	for _, f := range append(append([]project.File{}, files.Macros...), files.GenericTests...) {
-		if d := notUTF8(p, f); d != nil {
-			b.addDiag(*d)
-			continue
-		}
-		// Macros are parsed under their shown path, so every error raised
-		// in one (and every "called from") names the file the user opens.
-		macros, err := b.r.Env.AddMacroFile(p.Name, p.Shown(f.Path), string(f.Content))
-		if err != nil {
-			b.addJinjaErr(p.Shown(f.Path), err)
-			continue
-		}
-		for _, mc := range macros {
-			id := "macro." + p.Name + "." + mc.Name
-			b.m.Macros[id] = &manifest.MacroDef{
-				UniqueID: id, PackageName: p.Name, Name: mc.Name,
-				Path: f.Path, OriginalFilePath: f.Path, MacroSQL: mc.SQL,
-			}
+	props := parseAllProperties(files.Properties, b.r.opts.Workers)
+	for _, pr := range props {
+		b.diags = append(b.diags, pr.diags...)
+		if pr.props != nil {
+			pf.props = append(pf.props, pr.props)
 		}
 	}
+	b.diags = append(b.diags, project.CheckDuplicatePatches(pf.props)...)
+	for _, pr := range pf.props {
+		b.renderProperties(p, pr)
+		b.indexPatches(p.Name, "models", pr.Path, pr.Models)
+		b.indexPatches(p.Name, "seeds", pr.Path, pr.Seeds)
+		b.indexPatches(p.Name, "snapshots", pr.Path, pr.Snapshots)
+		b.indexPatches(p.Name, "analyses", pr.Path, pr.Analyses)
+		b.indexPatches(p.Name, "data_tests", pr.Path, pr.DataTests)
+	}
+	return nil
+}
+
+// loadDocs registers one package's docs blocks.
+func (b *builder) loadDocs(pf *pkgFiles) {
+	p, files := pf.proj, pf.files
 	if b.r.docs == nil {
 		b.r.docs = map[string]map[string]string{}
 	}
@@ -205,23 +209,31 @@ func (b *builder) loadPackage(pf *pkgFiles) error {
 			b.m.Docs[id] = &manifest.DocDef{UniqueID: id, PackageName: p.Name, Name: blk.Name, Path: f.Path, OriginalFilePath: f.Path, BlockContents: strings.TrimSpace(blk.Contents)}
 		}
 	}
-	props := parseAllProperties(files.Properties, b.r.opts.Workers)
-	for _, pr := range props {
-		b.diags = append(b.diags, pr.diags...)
-		if pr.props != nil {
-			pf.props = append(pf.props, pr.props)
+}
+
+// loadMacros registers one package's macros and generic test blocks.
+func (b *builder) loadMacros(pf *pkgFiles) {
+	p, files := pf.proj, pf.files
+	for _, f := range append(append([]project.File{}, files.Macros...), files.GenericTests...) {
+		if d := notUTF8(p, f); d != nil {
+			b.addDiag(*d)
+			continue
+		}
+		// Macros are parsed under their shown path, so every error raised
+		// in one (and every "called from") names the file the user opens.
+		macros, err := b.r.Env.AddMacroFile(p.Name, p.Shown(f.Path), string(f.Content))
+		if err != nil {
+			b.addJinjaErr(p.Shown(f.Path), err)
+			continue
+		}
+		for _, mc := range macros {
+			id := "macro." + p.Name + "." + mc.Name
+			b.m.Macros[id] = &manifest.MacroDef{
+				UniqueID: id, PackageName: p.Name, Name: mc.Name,
+				Path: f.Path, OriginalFilePath: f.Path, MacroSQL: mc.SQL,
+			}
 		}
 	}
-	b.diags = append(b.diags, project.CheckDuplicatePatches(pf.props)...)
-	for _, pr := range pf.props {
-		b.renderProperties(p, pr)
-		b.indexPatches(p.Name, "models", pr.Path, pr.Models)
-		b.indexPatches(p.Name, "seeds", pr.Path, pr.Seeds)
-		b.indexPatches(p.Name, "snapshots", pr.Path, pr.Snapshots)
-		b.indexPatches(p.Name, "analyses", pr.Path, pr.Analyses)
-		b.indexPatches(p.Name, "data_tests", pr.Path, pr.DataTests)
-	}
-	return nil
 }
 
 func (b *builder) indexPatches(pkg, kind, file string, list []project.NodePatch) {

@@ -40,7 +40,7 @@ import (
 const cacheFile = "kiln_parse_cache.gob"
 
 // cacheVersion changes whenever the entry format or render semantics change.
-const cacheVersion = "kiln-" + Version + "-cache-4" // 4: package files are parsed under their shown path
+const cacheVersion = "kiln-" + Version + "-cache-5" // 5: every env var the compile read
 
 type renderEntry struct {
 	Key     string   // content + base config + global key
@@ -58,6 +58,9 @@ type cacheData struct {
 	Entries     map[string]*renderEntry // "package/path" -> entry
 	Fingerprint string                  // every input of the compile that wrote this cache
 	Counts      map[string]int
+	// Envs are the env vars the compile read anywhere (property YAML,
+	// packages, renders) -> hash of the value ("\x00" = unset).
+	Envs map[string]string
 }
 
 // parseCache is the loaded cache plus what this run writes back.
@@ -75,6 +78,18 @@ type parseCache struct {
 	oldFingerprint string
 	fingerprint    string
 	counts         map[string]int
+	oldEnvs        map[string]string
+	// baseFingerprint is the cache file's own; oldFingerprint is the
+	// delta's when one applied (oldDelta: its entries).
+	baseFingerprint string
+	oldDelta        map[string]*renderEntry
+	saved           bool // this run's entries were written
+
+	// For the incremental manifest (incremental.go):
+	frame      string                   // fingerprint of every input but model files' text
+	modelFiles []modelFile              // every model file, with its content hash
+	models     map[string]*indexedModel // how each model's base config was built
+	envs       map[string]string        // env vars read by this compile -> value hash
 }
 
 func init() {
@@ -96,9 +111,78 @@ func loadParseCache(dir string) *parseCache {
 	if gob.NewDecoder(f).Decode(&d) == nil && d.Version == cacheVersion {
 		c.old = d.Entries
 		c.oldFingerprint = d.Fingerprint
+		c.baseFingerprint = d.Fingerprint
 		c.counts = d.Counts
+		c.oldEnvs = d.Envs
+		c.applyDelta()
 	}
 	return c
+}
+
+// The incremental manifest's fast path changes a few entries: instead of
+// rewriting the whole cache (tens of ms at 10k files) it writes them to a
+// delta file beside it, which applies to the cache it was based on.
+const deltaFile = "kiln_parse_cache_delta.gob"
+
+// maxDelta bounds the entries kept in the delta before the whole cache is
+// written again.
+const maxDelta = 256
+
+type cacheDelta struct {
+	Version     string
+	Base        string // the fingerprint of the cache file it applies to
+	Fingerprint string
+	Counts      map[string]int
+	Envs        map[string]string
+	Entries     map[string]*renderEntry
+}
+
+func (c *parseCache) deltaPath() string { return filepath.Join(filepath.Dir(c.path), deltaFile) }
+
+func (c *parseCache) applyDelta() {
+	f, err := os.Open(c.deltaPath())
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	var d cacheDelta
+	if gob.NewDecoder(f).Decode(&d) != nil || d.Version != cacheVersion || d.Base != c.baseFingerprint {
+		return
+	}
+	for k, e := range d.Entries {
+		c.old[k] = e
+	}
+	c.oldDelta = d.Entries
+	c.oldFingerprint, c.counts, c.oldEnvs = d.Fingerprint, d.Counts, d.Envs
+}
+
+// saveDelta records this run's changed entries (keys) in the delta file,
+// or writes the whole cache when the delta has grown large.
+func (c *parseCache) saveDelta(keys []string) {
+	entries := map[string]*renderEntry{}
+	for k, e := range c.oldDelta {
+		entries[k] = e
+	}
+	for _, k := range keys {
+		entries[k] = c.new[k]
+	}
+	if len(entries) > maxDelta || c.baseFingerprint == "" {
+		c.save(c.counts)
+		return
+	}
+	var buf bytes.Buffer
+	d := cacheDelta{Version: cacheVersion, Base: c.baseFingerprint, Fingerprint: c.fingerprint, Counts: c.counts, Envs: c.readEnvs(), Entries: entries}
+	if gob.NewEncoder(&buf).Encode(d) != nil || secret.Contains(buf.Bytes()) {
+		c.save(c.counts)
+		return
+	}
+	tmp := c.deltaPath() + ".tmp"
+	if os.WriteFile(tmp, buf.Bytes(), 0o644) == nil && os.Rename(tmp, c.deltaPath()) == nil {
+		c.saved = true
+	} else {
+		os.Remove(tmp)
+		c.save(c.counts)
+	}
 }
 
 // setGlobal computes the key shared by every entry.
@@ -126,12 +210,11 @@ func (c *parseCache) setGlobal(r *Result, pkgs []*pkgFiles) {
 	c.global = hex.EncodeToString(h.Sum(nil))
 }
 
-func (c *parseCache) entryKey(content []byte, base map[string]any) string {
+func (c *parseCache) entryKey(content []byte, baseJSON []byte) string {
 	h := sha256.New()
 	h.Write([]byte(c.global))
 	h.Write(content)
-	bj, _ := json.Marshal(base)
-	h.Write(bj)
+	h.Write(baseJSON)
 	return hex.EncodeToString(h.Sum(nil))
 }
 
@@ -195,14 +278,29 @@ func (c *parseCache) store(pkg, path string, e *renderEntry, hit bool) {
 	c.mu.Unlock()
 }
 
+// reset forgets what this run stored (the incremental attempt's renders).
+func (c *parseCache) reset() {
+	c.mu.Lock()
+	c.new, c.hits, c.misses, c.models = map[string]*renderEntry{}, 0, 0, nil
+	c.mu.Unlock()
+	c.closures = sync.Map{}
+}
+
 // save writes the entries of this run (dropping files that disappeared).
 func (c *parseCache) save(counts map[string]int) {
 	if c == nil {
 		return
 	}
 	var buf bytes.Buffer
-	if err := gob.NewEncoder(&buf).Encode(cacheData{Version: cacheVersion, Entries: c.new, Fingerprint: c.fingerprint, Counts: counts}); err != nil {
+	if err := gob.NewEncoder(&buf).Encode(cacheData{Version: cacheVersion, Entries: c.new, Fingerprint: c.fingerprint, Counts: counts, Envs: c.readEnvs()}); err != nil {
 		return // an unencodable config value: run without a cache rather than a wrong one
+	}
+	// A delta applies to the cache it was based on: gone with it. A delta
+	// that cannot be removed must not meet the new cache (it could carry
+	// a fingerprint of inputs this cache does not describe).
+	if err := os.Remove(c.deltaPath()); err != nil && !os.IsNotExist(err) {
+		os.Remove(c.path)
+		return
 	}
 	if secret.Contains(buf.Bytes()) {
 		// A secret reached a captured value (e.g. --vars given a token):
@@ -216,8 +314,8 @@ func (c *parseCache) save(counts map[string]int) {
 	tmp := c.path + ".tmp"
 	// The cache only saves time: a failed write (a full disk) leaves the
 	// old cache or none, never a truncated one, and the next parse renders.
-	if os.WriteFile(tmp, buf.Bytes(), 0o644) == nil {
-		os.Rename(tmp, c.path)
+	if os.WriteFile(tmp, buf.Bytes(), 0o644) == nil && os.Rename(tmp, c.path) == nil {
+		c.saved = true
 	} else {
 		os.Remove(tmp)
 	}
@@ -245,30 +343,47 @@ func sortedMapKeys(m map[string]bool) []string {
 
 // inputFingerprint hashes everything a compile reads: the global key, every
 // discovered file of every package, the project files, CLI vars and the
-// profile target (inside the global key).
+// profile target (inside the global key). It also sets the frame, the same
+// hash without the text of model files, and lists the model files with
+// their content hashes (the incremental manifest compares those).
 func (c *parseCache) inputFingerprint(r *Result, pkgs []*pkgFiles) string {
-	h := sha256.New()
-	w := func(s string) { h.Write([]byte(s)); h.Write([]byte{0}) }
+	h, fr := sha256.New(), sha256.New()
+	w := func(s string) { h.Write([]byte(s)); h.Write([]byte{0}); fr.Write([]byte(s)); fr.Write([]byte{0}) }
 	w(c.global)
 	cv, _ := json.Marshal(r.opts.CLIVars)
 	w(string(cv))
+	c.modelFiles = c.modelFiles[:0]
 	for _, pf := range pkgs {
 		w(pf.proj.Dir)
 		pj, _ := json.Marshal(pf.proj) // rendered values too: env_var() in dbt_project.yml
 		w(string(pj))
-		for _, list := range [][]project.File{pf.files.Models, pf.files.Seeds, pf.files.Macros, pf.files.SingularTests,
+		for li, list := range [][]project.File{pf.files.Models, pf.files.Seeds, pf.files.Macros, pf.files.SingularTests,
 			pf.files.GenericTests, pf.files.Snapshots, pf.files.Analyses, pf.files.Docs, pf.files.Properties, pf.files.Fixtures} {
 			for _, f := range list {
 				w(f.Path)
-				if f.Content != nil {
-					sum := sha256.Sum256(f.Content)
-					w(string(sum[:]))
-				} else {
+				if f.Content == nil {
 					w(f.Abs) // large seeds: not read; their checksum is the path, as dbt's
+					continue
+				}
+				sum := sha256.Sum256(f.Content)
+				h.Write(sum[:])
+				h.Write([]byte{0})
+				if li == 0 {
+					c.modelFiles = append(c.modelFiles, modelFile{key: pf.proj.Name + "/" + f.Path, pf: pf, file: f, hash: string(sum[:])})
+				} else {
+					fr.Write(sum[:])
+					fr.Write([]byte{0})
 				}
 			}
 		}
 	}
+	// selectors.yml is copied into manifest.json (selectors).
+	sel, err := os.ReadFile(filepath.Join(r.Project.Dir, "selectors.yml"))
+	if err != nil {
+		sel = []byte("\x00none")
+	}
+	fr.Write(sel)
+	c.frame = hex.EncodeToString(fr.Sum(nil))
 	return hex.EncodeToString(h.Sum(nil))
 }
 
@@ -285,7 +400,23 @@ func (c *parseCache) unchanged(r *Result) bool {
 			}
 		}
 	}
+	for name, val := range c.oldEnvs {
+		if envValue(r, name) != val {
+			return false
+		}
+	}
 	return true
+}
+
+// readEnvs copies the env vars this compile has read so far.
+func (c *parseCache) readEnvs() map[string]string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make(map[string]string, len(c.envs))
+	for k, v := range c.envs {
+		out[k] = v
+	}
+	return out
 }
 
 // macroHash hashes what a file's macro calls can reach from package pkg.

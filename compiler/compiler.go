@@ -60,6 +60,9 @@ type Options struct {
 	// input changed since the cached compile: `kiln parse` then has nothing
 	// to do.
 	SkipIfUnchanged bool
+	// Incremental lets Compile take the incremental manifest's fast path
+	// (incremental.go): then only Result.WriteManifest may be used.
+	Incremental bool
 	// Log receives log()/print() output at parse time (may be nil).
 	Log func(msg string, info bool)
 	// Empty is --empty: refs and sources render as zero-row subqueries.
@@ -72,6 +75,10 @@ type Options struct {
 }
 
 // Result is a compiled project.
+// AdapterType is the type of the target the project was compiled for
+// ("duckdb", "postgres", ...; "" when none).
+func (r *Result) AdapterType() string { return r.opts.AdapterType }
+
 type Result struct {
 	Project  *project.Project
 	Packages []*project.Project
@@ -86,6 +93,7 @@ type Result struct {
 	docs  map[string]map[string]string
 	vars  *varScope
 	cache *parseCache
+	incr  *incrementalPlan
 	// Flags is the Jinja `flags` object (FULL_REFRESH, WHICH, ...).
 	Flags map[string]any
 	// UpToDate is set when SkipIfUnchanged found nothing changed; only
@@ -148,6 +156,11 @@ func Compile(ctx context.Context, opts Options) (*Result, error) {
 		proj = p
 	}
 	diags = append(diags, project.CheckRequiredVersion(proj, DbtVersion)...)
+	var cache *parseCache
+	if opts.CacheDir != "" {
+		cache = loadParseCache(opts.CacheDir)
+		opts.Getenv = cache.recordingGetenv(opts.Getenv)
+	}
 	r := &Result{Project: proj, opts: opts, Manifest: manifest.New(), Flags: opts.Flags}
 	pkgRender := newStaticRenderer(opts.CLIVars, opts.Getenv)
 	pkgRender.target = opts.Target
@@ -168,13 +181,16 @@ func Compile(ctx context.Context, opts Options) (*Result, error) {
 	if d := opts.dialect(); d != nil {
 		quote = d.Quote
 	}
-	r.Env = jinja.New(jinja.Config{
-		Quote:          quote,
-		AdapterType:    opts.AdapterType,
-		RootPackage:    proj.Name,
-		Packages:       pkgNames,
-		DispatchOrders: dispatch,
-	})
+	newEnv := func() *jinja.Env {
+		return jinja.New(jinja.Config{
+			Quote:          quote,
+			AdapterType:    opts.AdapterType,
+			RootPackage:    proj.Name,
+			Packages:       pkgNames,
+			DispatchOrders: dispatch,
+		})
+	}
+	r.Env = newEnv()
 
 	b := newBuilder(ctx, r)
 	all := append([]*project.Project{proj}, pkgs...)
@@ -183,8 +199,8 @@ func Compile(ctx context.Context, opts Options) (*Result, error) {
 			return nil, err
 		}
 	}
-	if opts.CacheDir != "" {
-		r.cache = loadParseCache(opts.CacheDir)
+	if cache != nil {
+		r.cache = cache
 		r.cache.setGlobal(r, b.pkgs)
 		r.cache.fingerprint = r.cache.inputFingerprint(r, b.pkgs)
 		r.InputsUnchanged = r.cache.unchanged(r)
@@ -192,6 +208,18 @@ func Compile(ctx context.Context, opts Options) (*Result, error) {
 			r.UpToDate = true
 			r.Counts = r.cache.counts
 			return r, nil
+		}
+		if !r.InputsUnchanged && opts.Incremental {
+			pkgFiles, found := b.pkgs, append(diag.List{}, b.diags...)
+			if r.tryIncremental(b) {
+				return r, nil
+			}
+			// Start again from a clean slate: the attempt loaded macros
+			// and rendered.
+			r.Env, r.docs, r.Manifest, r.incr = newEnv(), nil, manifest.New(), nil
+			r.cache.reset()
+			b = newBuilder(ctx, r)
+			b.pkgs, b.diags = pkgFiles, found
 		}
 	}
 	for _, pf := range b.pkgs {

@@ -72,3 +72,21 @@ func TestUnknownMaterializationInPropertyFile(t *testing.T) {
 		t.Fatalf("%v", errs)
 	}
 }
+
+// restrict-access: true in a package keeps its protected models to itself;
+// its public models stay refable (dbt's parse error).
+func TestRestrictAccessProtectedRef(t *testing.T) {
+	errs := compileErrors(t, map[string]string{
+		"dbt_project.yml":                        "name: root\nprofile: root\n",
+		"packages.yml":                           "packages:\n  - local: pkgsrc\n",
+		"models/m.sql":                           "select * from {{ ref('shared') }}\nunion all\nselect * from {{ ref('pkg', 'inner') }}",
+		"dbt_packages/pkg/dbt_project.yml":       "name: pkg\nrestrict-access: true\n",
+		"dbt_packages/pkg/models/inner.sql":      "select 1 as id",
+		"dbt_packages/pkg/models/shared.sql":     "select 1 as id",
+		"dbt_packages/pkg/models/uses_inner.sql": "select * from {{ ref('inner') }}",
+		"dbt_packages/pkg/models/schema.yml":     "models:\n  - name: shared\n    access: public\n",
+	})
+	if len(errs) != 1 || !strings.Contains(errs[0].Error(), "models/m.sql:3:") || !strings.Contains(errs[0].Error(), "protected to the 'pkg' package") {
+		t.Fatalf("want one protected-ref error at models/m.sql:3, got %v", errs)
+	}
+}

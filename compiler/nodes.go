@@ -2,6 +2,7 @@ package compiler
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -207,68 +208,24 @@ func (b *builder) parseSQLFile(p *project.Project, kind sqlKind, f project.File,
 			patch, patchFile = nil, ""
 		}
 	}
-	n := &manifest.Node{
-		UniqueID:         kind.resource + "." + p.Name + "." + name,
-		ResourceType:     kind.resource,
-		PackageName:      p.Name,
-		Name:             name,
-		Path:             rel,
-		OriginalFilePath: f.Path,
-		FQN:              fqn,
-		Checksum:         checksum(f.Content),
-		RawCode:          string(f.Content),
-		Language:         "sql",
-		Pos:              diag.Pos{File: shown}, // messages; the manifest keeps f.Path
-		AbsPath:          f.Abs,
-		Columns:          map[string]*manifest.Column{},
-	}
+	n := newSQLNode(p, kind, f, fqn, rel)
 	if ver != nil {
 		applyVersion(n, ver)
 		fqn = n.FQN
 	}
 	base := b.configFor(p, kind, fqn, patch)
-	res := &parseResolver{b: b, pkg: p.Name, node: n, base: base}
-	n.Config = base
-	cache := b.r.cache
-	var key string
-	if cache != nil {
-		key = cache.entryKey(f.Content, base)
+	var baseJSON []byte
+	if b.r.cache != nil {
+		baseJSON, _ = json.Marshal(base)
+		if kind.resource == manifest.Model && ver == nil {
+			b.r.cache.recordModel(p.Name, f.Path, n.UniqueID, patch, baseJSON)
+		}
 	}
-	if e := cache.lookup(b.r, p.Name, f.Path, key); e != nil {
-		// Reuse the previous render; the template is parsed lazily if the
-		// node is executed.
-		res.refs, res.sources, res.config = e.Refs, e.Sources, e.Config
-		res.vars, res.envs = keySet(e.Vars), keySet(e.Envs)
-		n.MacroCalls = e.Calls
-		cache.store(p.Name, f.Path, e, true)
-	} else {
-		tmpl, err := b.r.Env.Parse(shown, n.RawCode)
-		if err != nil {
-			out.diag = append(out.diag, jinjaDiag(shown, err))
-			out.failed = name
-			return out
-		}
-		// The AST is not kept: at 100k models it would dominate memory, and
-		// re-parsing the few nodes a run executes costs microseconds.
-		n.MacroCalls = tmpl.MacroCalls()
-		ctx := b.parseContext(n, res)
-		if _, err := tmpl.Render(ctx); err != nil {
-			out.diag = append(out.diag, nodeJinjaDiag(n, err))
-			out.failed = name
-			return out
-		}
-		b.captureHookRefs(n, base, res, ctx)
-		if cache != nil {
-			e := &renderEntry{Key: key, Calls: n.MacroCalls, Macros: cache.macroHash(b.r, p.Name, n.MacroCalls),
-				Refs: res.refs, Sources: res.sources, Config: res.config, Vars: map[string]string{}, Envs: map[string]string{}}
-			for v := range res.vars {
-				e.Vars[v] = varJSON(b.r, p.Name, v)
-			}
-			for v := range res.envs {
-				e.Envs[v] = envValue(b.r, v)
-			}
-			cache.store(p.Name, f.Path, e, false)
-		}
+	res, d := b.renderSQL(p, n, f, base, baseJSON)
+	if d != nil {
+		out.diag = append(out.diag, *d)
+		out.failed = name
+		return out
 	}
 	if res.config != nil {
 		out.diag = append(out.diag, b.checkInFileConfig(kind, n, res.config)...)
@@ -292,6 +249,75 @@ func (b *builder) parseSQLFile(p *project.Project, kind sqlKind, f project.File,
 	out.node = n
 	out.pend = &pending{node: n, proj: p}
 	return out
+}
+
+// newSQLNode is the node of a SQL file before its render.
+func newSQLNode(p *project.Project, kind sqlKind, f project.File, fqn []string, rel string) *manifest.Node {
+	name := fqn[len(fqn)-1]
+	return &manifest.Node{
+		UniqueID:         kind.resource + "." + p.Name + "." + name,
+		ResourceType:     kind.resource,
+		PackageName:      p.Name,
+		Name:             name,
+		Path:             rel,
+		OriginalFilePath: f.Path,
+		FQN:              fqn,
+		Checksum:         checksum(f.Content),
+		RawCode:          string(f.Content),
+		Language:         "sql",
+		Pos:              diag.Pos{File: p.Shown(f.Path)}, // messages; the manifest keeps f.Path
+		AbsPath:          f.Abs,
+		Columns:          map[string]*manifest.Column{},
+	}
+}
+
+// renderSQL renders node n of file f with execute=False under its base
+// config, or takes what the parse cache holds for it (keyed with baseJSON,
+// the base's JSON); a failed parse or render is the returned diagnostic.
+func (b *builder) renderSQL(p *project.Project, n *manifest.Node, f project.File, base manifest.Config, baseJSON []byte) (*parseResolver, *diag.Diagnostic) {
+	shown := n.Pos.File
+	res := &parseResolver{b: b, pkg: p.Name, node: n, base: base}
+	n.Config = base
+	cache := b.r.cache
+	var key string
+	if cache != nil {
+		key = cache.entryKey(f.Content, baseJSON)
+	}
+	if e := cache.lookup(b.r, p.Name, f.Path, key); e != nil {
+		// Reuse the previous render; the template is parsed lazily if the
+		// node is executed.
+		res.refs, res.sources, res.config = e.Refs, e.Sources, e.Config
+		res.vars, res.envs = keySet(e.Vars), keySet(e.Envs)
+		n.MacroCalls = e.Calls
+		cache.store(p.Name, f.Path, e, true)
+		return res, nil
+	}
+	tmpl, err := b.r.Env.Parse(shown, n.RawCode)
+	if err != nil {
+		d := jinjaDiag(shown, err)
+		return nil, &d
+	}
+	// The AST is not kept: at 100k models it would dominate memory, and
+	// re-parsing the few nodes a run executes costs microseconds.
+	n.MacroCalls = tmpl.MacroCalls()
+	ctx := b.parseContext(n, res)
+	if _, err := tmpl.Render(ctx); err != nil {
+		d := nodeJinjaDiag(n, err)
+		return nil, &d
+	}
+	b.captureHookRefs(n, base, res, ctx)
+	if cache != nil {
+		e := &renderEntry{Key: key, Calls: n.MacroCalls, Macros: cache.macroHash(b.r, p.Name, n.MacroCalls),
+			Refs: res.refs, Sources: res.sources, Config: res.config, Vars: map[string]string{}, Envs: map[string]string{}}
+		for v := range res.vars {
+			e.Vars[v] = varJSON(b.r, p.Name, v)
+		}
+		for v := range res.envs {
+			e.Envs[v] = envValue(b.r, v)
+		}
+		cache.store(p.Name, f.Path, e, false)
+	}
+	return res, nil
 }
 
 // captureHookRefs renders the node's pre- and post-hooks at parse time, as

@@ -570,9 +570,20 @@ func (b *builder) checkGroups() {
 }
 
 // checkAccess enforces a private model's group: only nodes of the same
-// group may ref it (dbt's parse error). Tests of the model itself may.
+// group may ref it (dbt's parse error). Tests of the model itself may. A
+// protected model of a package whose dbt_project.yml says
+// `restrict-access: true` may only be refd from inside that package.
 func (b *builder) checkAccess(fromID, fromGroup, fromPkg string, t *manifest.Node, pos diag.Pos) {
-	if t.ResourceType != manifest.Model || nodeAccess(t) != "private" {
+	if t.ResourceType != manifest.Model {
+		return
+	}
+	if nodeAccess(t) == "protected" && fromPkg != t.PackageName && b.restrictsAccess(t.PackageName) {
+		b.addDiag(diag.Diagnostic{Severity: diag.Error, Code: "protected-ref", Pos: pos,
+			Message:    fmt.Sprintf("%s refers to model '%s', which is protected to the '%s' package (its dbt_project.yml sets restrict-access: true)", fromID, t.Name, t.PackageName),
+			Suggestion: fmt.Sprintf("ref a public model of '%s' instead, or ask its owners to make '%s' public (access: public)", t.PackageName, t.Name)})
+		return
+	}
+	if nodeAccess(t) != "private" {
 		return
 	}
 	tg, _ := t.Config["group"].(string)
@@ -582,6 +593,15 @@ func (b *builder) checkAccess(fromID, fromGroup, fromPkg string, t *manifest.Nod
 	b.addDiag(diag.Diagnostic{Severity: diag.Error, Code: "private-ref", Pos: pos,
 		Message:    fmt.Sprintf("%s refers to model '%s', which is private to the '%s' group", fromID, t.Name, tg),
 		Suggestion: fmt.Sprintf("put %s in group '%s' too, or make '%s' protected or public (access:)", fromID, tg, t.Name)})
+}
+
+func (b *builder) restrictsAccess(pkg string) bool {
+	for _, p := range b.pkgs {
+		if p.proj.Name == pkg {
+			return p.proj.RestrictAccess
+		}
+	}
+	return false
 }
 
 func nodeAccess(n *manifest.Node) string {

@@ -56,10 +56,16 @@ func (b *builder) buildUnitTest(p *project.Project, file string, u *project.Unit
 		b.addDiag(d)
 		errs++
 	}
+	// A versioned model has a node per version: the unit test is checked
+	// against the latest and made once per version it tests.
 	var model *manifest.Node
+	var versions []*manifest.Node
 	for _, n := range b.r.index.byName[u.Model] {
 		if n.ResourceType == manifest.Model && n.PackageName == p.Name {
-			model = n
+			versions = append(versions, n)
+			if model == nil || n.Version == nil || versionKey(n.Version) == versionKey(n.LatestVersion) {
+				model = n
+			}
 		}
 	}
 	if f := b.failed[u.Model]; model == nil && f != nil {
@@ -123,8 +129,31 @@ func (b *builder) buildUnitTest(p *project.Project, file string, u *project.Unit
 	if errs > 0 {
 		return
 	}
-	id := "unit_test." + p.Name + "." + model.Name + "." + u.Name
-	fqn := append(append([]string{}, model.FQN...), u.Name)
+	if model.Version == nil {
+		b.addUnitTestNode(p, file, u, cfg, model, def)
+		return
+	}
+	tested, err := testedVersions(versions, u.Versions)
+	if err != nil {
+		fail(u.Pos, "list versions the model has under versions: include: or exclude:", "unit test '%s': %v", u.Name, err)
+		return
+	}
+	for _, v := range tested {
+		d := *def
+		d.ModelID = v.UniqueID
+		d.VersionSuffix = "_v" + project.FormatVersion(v.Version)
+		b.addUnitTestNode(p, file, u, cfg, v, &d)
+	}
+}
+
+// addUnitTestNode adds the unit test of one model (or model version).
+func (b *builder) addUnitTestNode(p *project.Project, file string, u *project.UnitTest, cfg manifest.Config, model *manifest.Node, def *manifest.UnitTestDef) {
+	id := "unit_test." + p.Name + "." + model.Name + "." + u.Name + def.VersionSuffix
+	fqn := append([]string{}, model.FQN...)
+	if def.VersionSuffix != "" {
+		fqn = fqn[:len(fqn)-1] // a version's fqn ends in v<N>; its unit tests' do not
+	}
+	fqn = append(fqn, u.Name)
 	n := &manifest.Node{
 		UniqueID: id, ResourceType: manifest.UnitTest, PackageName: p.Name, Name: u.Name,
 		Path: propertyFilePath(p, file), OriginalFilePath: file, FQN: fqn, Config: cfg, Tags: cfg.Tags(),
@@ -137,6 +166,56 @@ func (b *builder) buildUnitTest(p *project.Project, file string, u *project.Unit
 		return // reported by CheckDuplicatePatches
 	}
 	b.m.Nodes[id] = n
+}
+
+// testedVersions picks the versions a unit test runs on: all, or those its
+// `versions:` includes, minus those it excludes (dbt's rule), in version
+// order. Naming a version the model does not have is an error.
+func testedVersions(versions []*manifest.Node, sel map[string]any) ([]*manifest.Node, error) {
+	have := map[string]*manifest.Node{}
+	var names []string
+	for _, v := range versions {
+		k := versionKey(v.Version)
+		have[k] = v
+		names = append(names, project.FormatVersion(v.Version))
+	}
+	pick := func(key string) (map[string]bool, error) {
+		list, ok := sel[key].([]any)
+		if !ok {
+			return nil, nil
+		}
+		out := map[string]bool{}
+		for _, x := range list {
+			k := versionKey(x)
+			if have[k] == nil {
+				return nil, fmt.Errorf("versions: %s: names version %v, which the model does not have (its versions: %s)", key, x, strings.Join(names, ", "))
+			}
+			out[k] = true
+		}
+		return out, nil
+	}
+	include, err := pick("include")
+	if err != nil {
+		return nil, err
+	}
+	exclude, err := pick("exclude")
+	if err != nil {
+		return nil, err
+	}
+	var out []*manifest.Node
+	for _, v := range versions {
+		k := versionKey(v.Version)
+		if (include == nil || include[k]) && !exclude[k] {
+			out = append(out, v)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].UniqueID < out[j].UniqueID })
+	return out, nil
+}
+
+// versionKey compares versions written as 2, 2.0 or "2" alike.
+func versionKey(v any) string {
+	return strings.TrimSuffix(project.FormatVersion(v), ".0")
 }
 
 // unitFixture reads one given/expect mapping and resolves its fixture file.

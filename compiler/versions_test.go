@@ -1,6 +1,9 @@
 package compiler
 
 import (
+	"context"
+	"sort"
+	"strings"
 	"testing"
 
 	"github.com/kiln-dev/kiln/compiler/project"
@@ -48,5 +51,61 @@ func TestVersionColumns(t *testing.T) {
 	got = names(versionColumns(np, &project.ModelVersion{Include: []string{"country"}}))
 	if len(got) != 1 || got[0] != "country" {
 		t.Errorf("include [country]: %v", got)
+	}
+}
+
+// A unit test on a versioned model is one unit test per tested version, as
+// in dbt: unique_id and console label end in _v<N>, the name and the fqn do
+// not; versions: include/exclude choose the versions.
+func TestUnitTestsPerModelVersion(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"dbt_project.yml":   "name: uv\nprofile: uv\n",
+		"models/m_v1.sql":   "select 1 as id",
+		"models/m_v2.sql":   "select 1 as id, 2 as extra",
+		"models/m_v3.sql":   "select 1 as id, 3 as extra",
+		"models/plain.sql":  "select 1 as id",
+		"models/schema.yml": "models:\n  - name: m\n    latest_version: 2\n    versions: [{v: 1}, {v: 2}, {v: 3}]\n  - name: plain\nunit_tests:\n  - {name: t_all, model: m, given: [], expect: {rows: [{id: 1}]}}\n  - {name: t_inc, model: m, versions: {include: [2]}, given: [], expect: {rows: [{id: 1}]}}\n  - {name: t_exc, model: m, versions: {exclude: [1]}, given: [], expect: {rows: [{id: 1}]}}\n  - {name: t_plain, model: plain, given: [], expect: {rows: [{id: 1}]}}\n",
+	})
+	getenv := func(string) (string, bool) { return "", false }
+	proj, d := LoadProject(dir, nil, getenv)
+	if d.HasErrors() {
+		t.Fatal(d)
+	}
+	res, err := Compile(context.Background(), Options{ProjectDir: dir, Project: proj, AdapterType: "duckdb", Getenv: getenv,
+		Target: map[string]any{"name": "dev", "schema": "main", "database": "db", "type": "duckdb"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for id, n := range res.Manifest.Nodes {
+		if n.UnitTest != nil {
+			got = append(got, id+" "+n.Name+" "+strings.Join(n.FQN, ".")+" "+strings.Join(n.DependsOn.Nodes, ",")+" "+n.UnitTest.VersionSuffix)
+		}
+	}
+	sort.Strings(got)
+	want := []string{
+		"unit_test.uv.m.t_all_v1 t_all uv.m.t_all model.uv.m.v1 _v1",
+		"unit_test.uv.m.t_all_v2 t_all uv.m.t_all model.uv.m.v2 _v2",
+		"unit_test.uv.m.t_all_v3 t_all uv.m.t_all model.uv.m.v3 _v3",
+		"unit_test.uv.m.t_exc_v2 t_exc uv.m.t_exc model.uv.m.v2 _v2",
+		"unit_test.uv.m.t_exc_v3 t_exc uv.m.t_exc model.uv.m.v3 _v3",
+		"unit_test.uv.m.t_inc_v2 t_inc uv.m.t_inc model.uv.m.v2 _v2",
+		"unit_test.uv.plain.t_plain t_plain uv.plain.t_plain model.uv.plain ",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("unit tests:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestUnitTestOfUnknownVersion(t *testing.T) {
+	errs := compileErrors(t, map[string]string{
+		"dbt_project.yml":   "name: uv\nprofile: uv\n",
+		"models/m_v1.sql":   "select 1 as id",
+		"models/m_v2.sql":   "select 1 as id",
+		"models/schema.yml": "models:\n  - name: m\n    versions: [{v: 1}, {v: 2}]\nunit_tests:\n  - name: t\n    model: m\n    versions: {include: [4]}\n    given: []\n    expect: {rows: [{id: 1}]}\n",
+	})
+	if len(errs) != 1 || !strings.Contains(errs[0].Error(), "models/schema.yml:5") || !strings.Contains(errs[0].Error(), "version 4, which the model does not have (its versions: 1, 2)") {
+		t.Fatalf("errors: %v", errs)
 	}
 }

@@ -56,6 +56,11 @@ type Harness struct {
 	// the suite then checks that a failed build still keeps the old
 	// relation, and that rows written before a rollback stay.
 	Autocommit bool
+	// Builder, when set, returns the adapter's building-block SQL
+	// (its Dialect) quoting identifiers with quote; RunForeignQuoting
+	// needs it for an adapter whose building blocks differ from
+	// adapters.StandardSQL (Trino).
+	Builder func(quote func(string) string) adapters.SQLBuilder
 }
 
 // Run runs every conformance test as a subtest of t.
@@ -78,6 +83,8 @@ func Run(t *testing.T, h Harness) {
 	if h.Profile != nil && h.Adapter != nil {
 		t.Run("Project", s.project)
 		t.Run("Incremental", s.incremental)
+		t.Run("SnapshotMacros", s.snapshotMacros)
+		t.Run("UnofferedStrategy", s.unofferedStrategy)
 	}
 }
 

@@ -3,8 +3,8 @@ package adaptertest
 // Quoting belongs to the adapter's dialect. RunForeignQuoting proves it:
 // it builds the Project subtest's project (seeds, the cross-database
 // macros, data tests) and the incremental project (every strategy,
-// snapshots, a custom materialization, unit tests) through a wrapper of
-// the adapter whose
+// snapshots, a custom materialization, unit tests) and the snapshots run
+// through dbt's snapshot macros, all through a wrapper of the adapter whose
 // dialect quotes identifiers with backticks. The wrapper turns backticks
 // back into double quotes just before the database sees a statement, and
 // records every statement that already holds a double quote: quoting that
@@ -24,16 +24,20 @@ import (
 
 // RunForeignQuoting runs the Project and Incremental subtests through the backtick
 // wrapper of h's adapter and fails on any double quote that leaked. The
-// wrapper's dialect is adapters.StandardSQL with backtick quoting, so it
-// fits adapters whose building blocks are the standard ones (DuckDB,
-// PostgreSQL).
+// wrapper's dialect is the adapter's building blocks (Harness.Builder;
+// adapters.StandardSQL when nil, as for DuckDB and PostgreSQL) with backtick
+// quoting.
 func RunForeignQuoting(t *testing.T, h Harness) {
 	if h.Profile == nil || h.Adapter == nil {
 		t.Skip("the harness has no profile: the suite cannot build a project")
 	}
 	leaks := &leakLog{}
 	inner := h.Adapter
-	d := backtickDialect{StandardSQL: adapters.StandardSQL{Quote: backtick}}
+	var b adapters.SQLBuilder = adapters.StandardSQL{Quote: backtick}
+	if h.Builder != nil {
+		b = h.Builder(backtick)
+	}
+	d := backtickDialect{SQLBuilder: b}
 	// The same type, so that dispatch still finds the adapter's macros;
 	// the suite hands the compiler the wrapper's dialect.
 	wa := &backtickAdapter{Adapter: inner, d: d}
@@ -45,6 +49,7 @@ func RunForeignQuoting(t *testing.T, h Harness) {
 	s := &suite{h: h}
 	t.Run("Project", s.project)
 	t.Run("Incremental", s.incremental)
+	t.Run("SnapshotMacros", s.snapshotMacros)
 	for _, l := range leaks.get() {
 		t.Errorf("a double quote not written by the dialect reached the warehouse:\n%s", l)
 	}
@@ -52,8 +57,8 @@ func RunForeignQuoting(t *testing.T, h Harness) {
 
 func backtick(id string) string { return "`" + strings.ReplaceAll(id, "`", "``") + "`" }
 
-// backtickDialect quotes with backticks; the rest is the portable SQL.
-type backtickDialect struct{ adapters.StandardSQL }
+// backtickDialect quotes with backticks; the rest is the adapter's SQL.
+type backtickDialect struct{ adapters.SQLBuilder }
 
 func (backtickDialect) Quote(id string) string   { return backtick(id) }
 func (backtickDialect) MaxIdentifierLength() int { return 0 }

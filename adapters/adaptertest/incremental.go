@@ -130,11 +130,90 @@ insert into {{ target }} (id, v) select id, {{ "v || '!'" if tag else 'v' }} fro
 `,
 }
 
+// snapshotMacroFiles are the snapshots of incrementalFiles in a project
+// that overrides snapshot_merge_sql (delegating to dbt's): the runner then
+// takes dbt's snapshot macros (build_snapshot_table, snapshot_staging_table,
+// the adapter's snapshot_merge_sql) instead of its own statements, and the
+// history must be the same.
+var snapshotMacroFiles = map[string]string{
+	"models/src.sql":      incrementalFiles["models/src.sql"],
+	"snapshots/snaps.sql": incrementalFiles["snapshots/snaps.sql"],
+	"macros/blocks.sql": `{% macro snapshot_changed_value_strategy(node, snapshotted_rel, current_rel, model_config, target_exists) %}
+  {{ return({'unique_key': config.get('unique_key'), 'updated_at': 'd',
+             'row_changed': snapshotted_rel ~ '.v <> ' ~ current_rel ~ '.v'}) }}
+{% endmacro %}
+
+{% macro snapshot_merge_sql(target, source, insert_cols) -%}
+  {{ return(dbt.snapshot_merge_sql(target, source, insert_cols)) }}
+{%- endmacro %}
+`,
+}
+
+// snapshotChecks are the rows every adapter's snapshots of round 1 and 2
+// must hold.
+var snapshotChecks = []struct {
+	query string // %s: the snapshot's relation
+	snap  string
+	want  []string
+}{
+	// check: id 2 changed (a closed and a current version), 3 is new, 1 stays current.
+	{"select id, v, case when dbt_valid_to is null then 'current' else 'closed' end from %s", "snap_check",
+		[]string{"1|a|current", "2|B|current", "2|b|closed", "3|c|current"}},
+	// timestamp with hard_deletes: invalidate: id 1 left the source and is closed.
+	{"select id, v, case when dbt_valid_to is null then 'current' else 'closed' end from %s", "snap_ts",
+		[]string{"1|a|closed", "2|B|current", "2|b|closed", "3|c|current"}},
+	// hard_deletes: new_record: id 1 left the source; its version is closed and a deletion record is current.
+	{"select id, v, case when dbt_valid_to is null then 'current' else 'closed' end, dbt_is_deleted from %s", "snap_deleted",
+		[]string{"1|a|closed|False", "1|a|current|True", "2|B|current|False", "2|b|closed|False", "3|c|current|False"}},
+	{"select id, v, dbt_valid_from, dbt_valid_to from %s", "snap_custom",
+		[]string{"1|a|2024-01-01|NULL", "2|B|2024-01-02|NULL", "2|b|2024-01-01|2024-01-02", "3|c|2024-01-02|NULL"}},
+}
+
+func (s *suite) snapshotMacros(t *testing.T) {
+	e, rows := s.buildRounds(t, snapshotMacroFiles)
+	for _, c := range snapshotChecks {
+		q := fmt.Sprintf(c.query, e.sql(c.snap))
+		equal(t, q, rows(q), c.want)
+	}
+}
+
 func (s *suite) incremental(t *testing.T) {
+	e, rows := s.buildRounds(t, incrementalFiles)
+	for _, c := range []struct {
+		query string
+		want  []string
+	}{
+		{"select id, v from " + e.sql("inc_append"), []string{"1|a", "2|B", "2|b", "3|c"}},
+		{"select id, v from " + e.sql("inc_di"), []string{"1|a", "2|B", "3|c"}},
+		{"select id, v from " + e.sql("inc_merge"), []string{"1|a", "2|B", "3|c"}},
+		{"select id, v from " + e.sql("inc_default"), []string{"1|a", "2|B", "3|c"}},
+		{"select id, v from " + e.sql("inc_custom"), []string{"1|a", "2|b", "3|c"}},
+		{"select id, v from " + e.sql("inc_override"), []string{"1|a", "2|B!", "3|c!"}},
+		// Microbatch: the 2024-01-01 batch now has no rows, 2024-01-02 has two.
+		{"select id, v, d from " + e.sql("inc_mb"), []string{"2|B|2024-01-02", "3|c|2024-01-02"}},
+		{"select id, v, k from " + e.sql("inc_merge_composite"), []string{"1|a|x", "2|B|x", "3|c|x"}},
+		{"select id, v from " + e.sql("inc_merge_predicates"), []string{"1|a", "2|B", "2|b", "3|c"}},
+		{"select id, v, first_v from " + e.sql("inc_merge_cols"), []string{"1|a|a", "2|B|b", "3|c|c"}},
+		{"select id, v, extra from " + e.sql("inc_schema"), []string{"1|a|NULL", "2|B|new", "3|c|new"}},
+		{"select id, v from " + e.sql("inc_this"), []string{"1|a", "2|b", "3|c"}},
+		{"select id, v from " + e.sql("custom_mat"), []string{"2|B", "3|c"}},
+	} {
+		equal(t, c.query, rows(c.query), c.want)
+	}
+	for _, c := range snapshotChecks {
+		q := fmt.Sprintf(c.query, e.sql(c.snap))
+		equal(t, q, rows(q), c.want)
+	}
+}
+
+// buildRounds builds the project files in a fresh schema for round 1, then
+// round 2 (every node must succeed), and returns an env on that schema and
+// a query that formats and sorts rows.
+func (s *suite) buildRounds(t *testing.T, files map[string]string) (*env, func(string) []string) {
 	dir := t.TempDir()
 	schema := s.h.Schema(t)
 	writeFile(t, dir, "dbt_project.yml", "name: conformance\nversion: '1.0'\nprofile: conformance\n")
-	for name, src := range incrementalFiles {
+	for name, src := range files {
 		writeFile(t, dir, name, src)
 	}
 	start, end := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2024, 1, 3, 0, 0, 0, 0, time.UTC)
@@ -151,7 +230,7 @@ func (s *suite) incremental(t *testing.T) {
 				t.Fatalf("round %d: %s: %s: %s", round, rr.UniqueID, rr.Status, msg)
 			}
 		}
-		if len(sum.Results) < len(incrementalFiles) {
+		if len(sum.Results) < len(files) {
 			t.Fatalf("round %d: only %d results", round, len(sum.Results))
 		}
 	}
@@ -176,38 +255,7 @@ func (s *suite) incremental(t *testing.T) {
 		sort.Strings(out)
 		return out
 	}
-	for _, c := range []struct {
-		query string
-		want  []string
-	}{
-		{"select id, v from " + e.sql("inc_append"), []string{"1|a", "2|B", "2|b", "3|c"}},
-		{"select id, v from " + e.sql("inc_di"), []string{"1|a", "2|B", "3|c"}},
-		{"select id, v from " + e.sql("inc_merge"), []string{"1|a", "2|B", "3|c"}},
-		{"select id, v from " + e.sql("inc_default"), []string{"1|a", "2|B", "3|c"}},
-		{"select id, v from " + e.sql("inc_custom"), []string{"1|a", "2|b", "3|c"}},
-		{"select id, v from " + e.sql("inc_override"), []string{"1|a", "2|B!", "3|c!"}},
-		// Microbatch: the 2024-01-01 batch now has no rows, 2024-01-02 has two.
-		{"select id, v, d from " + e.sql("inc_mb"), []string{"2|B|2024-01-02", "3|c|2024-01-02"}},
-		{"select id, v, k from " + e.sql("inc_merge_composite"), []string{"1|a|x", "2|B|x", "3|c|x"}},
-		{"select id, v from " + e.sql("inc_merge_predicates"), []string{"1|a", "2|B", "2|b", "3|c"}},
-		{"select id, v, first_v from " + e.sql("inc_merge_cols"), []string{"1|a|a", "2|B|b", "3|c|c"}},
-		{"select id, v, extra from " + e.sql("inc_schema"), []string{"1|a|NULL", "2|B|new", "3|c|new"}},
-		{"select id, v from " + e.sql("inc_this"), []string{"1|a", "2|b", "3|c"}},
-		{"select id, v from " + e.sql("custom_mat"), []string{"2|B", "3|c"}},
-		// check: id 2 changed (a closed and a current version), 3 is new, 1 stays current.
-		{"select id, v, case when dbt_valid_to is null then 'current' else 'closed' end from " + e.sql("snap_check"),
-			[]string{"1|a|current", "2|B|current", "2|b|closed", "3|c|current"}},
-		// timestamp with hard_deletes: invalidate: id 1 left the source and is closed.
-		{"select id, v, case when dbt_valid_to is null then 'current' else 'closed' end from " + e.sql("snap_ts"),
-			[]string{"1|a|closed", "2|B|current", "2|b|closed", "3|c|current"}},
-		// hard_deletes: new_record: id 1 left the source; its version is closed and a deletion record is current.
-		{"select id, v, case when dbt_valid_to is null then 'current' else 'closed' end, dbt_is_deleted from " + e.sql("snap_deleted"),
-			[]string{"1|a|closed|False", "1|a|current|True", "2|B|current|False", "2|b|closed|False", "3|c|current|False"}},
-		{"select id, v, dbt_valid_from, dbt_valid_to from " + e.sql("snap_custom"),
-			[]string{"1|a|2024-01-01|NULL", "2|B|2024-01-02|NULL", "2|b|2024-01-01|2024-01-02", "3|c|2024-01-02|NULL"}},
-	} {
-		equal(t, c.query, rows(c.query), c.want)
-	}
+	return e, rows
 }
 
 func fmtAny(v any) string {
@@ -218,4 +266,33 @@ func fmtAny(v any) string {
 		return string(x)
 	}
 	return fmt.Sprint(v)
+}
+
+// unofferedStrategy: insert_overwrite is a built-in strategy of dbt that
+// neither dbt-duckdb, dbt-postgres nor dbt-trino offers; the model fails on
+// its first run, naming its file and the strategies that work, even though
+// the project defines get_incremental_insert_overwrite_sql.
+func (s *suite) unofferedStrategy(t *testing.T) {
+	dir := t.TempDir()
+	schema := s.h.Schema(t)
+	writeFile(t, dir, "dbt_project.yml", "name: conformance\nversion: '1.0'\nprofile: conformance\n")
+	writeFile(t, dir, "models/io.sql", "{{ config(materialized='incremental', incremental_strategy='insert_overwrite') }}\nselect 1 as id\n")
+	writeFile(t, dir, "macros/io.sql", "{% macro get_incremental_insert_overwrite_sql(arg_dict) %}insert into {{ arg_dict['target_relation'] }} select * from {{ arg_dict['temp_relation'] }}{% endmacro %}\n")
+	_, db, sum := s.build(t, dir, schema, run.Options{})
+	db.Close()
+	if len(sum.Results) != 1 || sum.Results[0].Status != manifest.StatusError || sum.Results[0].Message == nil {
+		t.Fatalf("want one error result, got %+v", sum.Results)
+	}
+	msg := *sum.Results[0].Message
+	typ := s.h.Adapter.Type()
+	if want := "models/io.sql:1: incremental_strategy 'insert_overwrite' is not valid for the " + typ + " adapter, as in dbt-" + typ + " (supported: append"; !strings.Contains(msg, want) {
+		t.Errorf("message lacks %q:\n%s", want, msg)
+	}
+	e := s.env(t)
+	e.schema = schema
+	for _, r := range e.relations() {
+		if strings.HasPrefix(strings.ToLower(r), "io:") {
+			t.Errorf("io was built")
+		}
+	}
 }

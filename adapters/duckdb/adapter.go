@@ -26,6 +26,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"runtime"
 	"sort"
@@ -45,6 +46,8 @@ const memoryPath = ":memory:"
 
 // New returns the DuckDB adapter.
 func New() adapters.Adapter { return adapter{} }
+
+var _ adapters.EarlyOpener = adapter{}
 
 // Dialect is the adapter's SQL dialect (adapters.DialectProvider).
 func (adapter) Dialect() adapters.Dialect { return Dialect{} }
@@ -255,6 +258,21 @@ func (adapter) TargetInfo(creds adapters.Credentials) map[string]any {
 		m["extensions"] = exts
 	}
 	return m
+}
+
+// OpensEarly reports whether Open may run while the project compiles: only
+// when it creates nothing, i.e. the database is in memory or its file
+// exists (a compile error must not leave a new, empty database file).
+func (adapter) OpensEarly(creds adapters.Credentials) bool {
+	cfg, err := parseConfig(creds)
+	if err != nil {
+		return false // Open reports it, in its usual place
+	}
+	if cfg.Path == memoryPath {
+		return true
+	}
+	fi, err := os.Stat(cfg.Path)
+	return err == nil && fi.Mode().IsRegular()
 }
 
 // DB is one open DuckDB database (one per invocation).

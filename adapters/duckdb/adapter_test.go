@@ -229,3 +229,24 @@ func TestEngineThreads(t *testing.T) {
 		}
 	}
 }
+
+// TestOpensEarly: Open may run before the compile only when it creates
+// nothing.
+func TestOpensEarly(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "there.duckdb"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(dir, "adir.duckdb"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	a := New().(adapters.EarlyOpener)
+	for path, want := range map[string]bool{
+		":memory:": true, "there.duckdb": true, "missing.duckdb": false, "adir.duckdb": false, "md:remote": false,
+	} {
+		creds := adapters.Credentials{Fields: map[string]any{"type": "duckdb", "path": path}, Dir: dir}
+		if got := a.OpensEarly(creds); got != want {
+			t.Errorf("OpensEarly(%q) = %v, want %v", path, got, want)
+		}
+	}
+}

@@ -225,15 +225,6 @@ func Duplicates(header []string) []Duplicate {
 	return dups
 }
 
-// HeaderDuplicates is Duplicates of the header row read from r.
-func HeaderDuplicates(r io.Reader, delim rune) []Duplicate {
-	header, err := ReadHeader(r, delim)
-	if err != nil {
-		return nil
-	}
-	return Duplicates(header)
-}
-
 // Infer reads the CSV once and infers each column's type.
 func Infer(path string, delim rune, columnTypes map[string]string) (*Table, error) {
 	f, br, err := Open(path)

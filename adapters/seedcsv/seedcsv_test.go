@@ -154,8 +154,12 @@ func TestSeedHeaderDuplicatesReported(t *testing.T) {
 		t.Fatal(err)
 	}
 	equal(t, "Infer duplicates", tab.Duplicates, want)
-	equal(t, "HeaderDuplicates", HeaderDuplicates(strings.NewReader("\ufeffid;name;id;id\n1;a;2;3\n"), ';'), want)
-	equal(t, "no duplicates", HeaderDuplicates(strings.NewReader("a,b\n"), ','), []Duplicate(nil))
+	header, err := ReadHeader(strings.NewReader("\ufeffid;name;id;id\n1;a;2;3\n"), ';')
+	if err != nil {
+		t.Fatal(err)
+	}
+	equal(t, "Duplicates of ReadHeader", Duplicates(header), want)
+	equal(t, "no duplicates", Duplicates([]string{"a", "b"}), []Duplicate(nil))
 }
 
 func TestNormalizeMeasuresTheLongestLine(t *testing.T) {
@@ -198,7 +202,9 @@ func FuzzSeedCSV(f *testing.F) {
 			delim = ';'
 		}
 		p := writeFile(t, t.TempDir(), "s.csv", string(data))
-		_ = HeaderDuplicates(strings.NewReader(string(data)), delim)
+		if header, err := ReadHeader(strings.NewReader(string(data)), delim); err == nil {
+			_ = Duplicates(header)
+		}
 		tab, err := Infer(p, delim, nil)
 		if err != nil {
 			// The caller adds the file; the error must say where in it.

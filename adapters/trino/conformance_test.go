@@ -10,9 +10,15 @@ import (
 	"github.com/kiln-dev/kiln/adapters/trino/trinotest"
 )
 
-func TestConformance(t *testing.T) {
+func TestConformance(t *testing.T) { adaptertest.Run(t, harness(t)) }
+
+// TestConformanceForeignQuoting builds the incremental project with
+// Trino's dialect quoting with backticks: no double quote may leak.
+func TestConformanceForeignQuoting(t *testing.T) { adaptertest.RunForeignQuoting(t, harness(t)) }
+
+func harness(t *testing.T) adaptertest.Harness {
 	cl := trinotest.Require(t)
-	adaptertest.Run(t, adaptertest.Harness{
+	return adaptertest.Harness{
 		Open: func(t *testing.T, threads int) adapters.DB {
 			db, err := trino.New().Open(context.Background(), adapters.Credentials{Profile: "p", Target: "dev", Fields: cl.Fields("information_schema")}, threads)
 			if err != nil {
@@ -27,5 +33,8 @@ func TestConformance(t *testing.T) {
 		Adapter:    trino.New(),
 		FoldsCase:  true,
 		Autocommit: true,
-	})
+		Builder: func(quote func(string) string) adapters.SQLBuilder {
+			return trino.Dialect{StandardSQL: adapters.StandardSQL{Quote: quote}}
+		},
+	}
 }

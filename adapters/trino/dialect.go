@@ -90,6 +90,19 @@ func (d Dialect) UpdateFrom(target adapters.Relation, alias, set string, source 
 		"\non " + where + "\nwhen matched then update set " + set
 }
 
+// SnapshotMerge is one MERGE (default__snapshot_merge_sql), which Iceberg
+// and Delta Lake tables take.
+func (d Dialect) SnapshotMerge(target, source adapters.Relation, insertCols []string, scdID, validTo, validToCurrent string) []string {
+	vals := make([]string, len(insertCols))
+	for i, c := range insertCols {
+		vals[i] = "DBT_INTERNAL_SOURCE." + c
+	}
+	return []string{"merge into " + d.Rel(target) + " as DBT_INTERNAL_DEST\nusing " + d.Rel(source) + " as DBT_INTERNAL_SOURCE" +
+		"\non DBT_INTERNAL_SOURCE." + scdID + " = DBT_INTERNAL_DEST." + scdID +
+		"\nwhen matched and " + adapters.SnapshotDestCurrent(validTo, validToCurrent) + " and DBT_INTERNAL_SOURCE.dbt_change_type in ('update', 'delete') then update set " + validTo + " = DBT_INTERNAL_SOURCE." + validTo +
+		"\nwhen not matched and DBT_INTERNAL_SOURCE.dbt_change_type = 'insert' then insert (" + strings.Join(insertCols, ", ") + ") values (" + strings.Join(vals, ", ") + ")"}
+}
+
 // TimestampLiteral is a zoned timestamp literal: Trino compares no string
 // with a date or timestamp, and coerces DATE and TIMESTAMP columns to a
 // zoned timestamp for the comparison.

@@ -60,10 +60,13 @@ func newDocsGenerateCmd(e *env) *cobra.Command {
 
 func runDocsGenerate(ctx context.Context, e *env, f *docsGenerateFlags) error {
 	start := time.Now()
+	// The catalog queries the warehouse, so it opens whatever is selected.
+	f.openEarly = !f.emptyCatalog
 	s, err := e.load(ctx, &f.commonFlags, "generate")
 	if err != nil {
 		return err
 	}
+	defer s.discardEarly() // an error before the catalog opens it
 	s.found()
 	var only map[string]bool
 	if len(f.selects) > 0 || len(f.excludes) > 0 {

@@ -80,6 +80,7 @@ func runExec(cmd *cobra.Command, e *env, f *commonFlags, which string) error {
 // execute runs command which over the selection, or over exactly the nodes
 // in only when it is non-nil (kiln retry).
 func (s *session) execute(ctx context.Context, which string, only []string) error {
+	defer s.discardEarly() // nothing selected, or an error before openDB
 	f := s.flags
 	etStart, etEnd, err := f.eventTimeRange()
 	if err != nil {

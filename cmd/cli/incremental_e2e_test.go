@@ -683,3 +683,36 @@ func TestSnapshotParsing(t *testing.T) {
 		}
 	}
 }
+
+// insert_overwrite is one of dbt's built-in strategies that dbt-duckdb and
+// dbt-postgres do not offer: dbt refuses it on every run, even the first and
+// even when the project defines get_incremental_insert_overwrite_sql.
+func TestIncrementalInsertOverwriteRefused(t *testing.T) {
+	forEachTarget(t, "incremental", func(t *testing.T, tg *e2eTarget) {
+		files := map[string]string{
+			"models/io_plain.sql":         "{{ config(materialized='incremental') }}\n{{ config(incremental_strategy='insert_overwrite') }}\nselect 1 as id",
+			"models/io_macro.sql":         "{{ config(materialized='incremental', incremental_strategy='insert_overwrite') }}\nselect 1 as id",
+			"macros/insert_overwrite.sql": "{% macro get_incremental_insert_overwrite_sql(arg_dict) %}insert into {{ arg_dict['target_relation'] }} select * from {{ arg_dict['temp_relation'] }}{% endmacro %}",
+		}
+		for name, body := range files {
+			if err := os.WriteFile(filepath.Join(tg.dir, name), []byte(body), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		res := tg.mustKiln(t, 1, "run", "-s", "io_plain io_macro")
+		for _, want := range []string{
+			"Compilation Error in model io_plain (models/io_plain.sql)",
+			"models/io_plain.sql:2: incremental_strategy 'insert_overwrite' is not valid for the " + tg.name + " adapter, as in dbt-" + tg.name + " (supported: append, delete+insert, ",
+			"models/io_macro.sql:1: incremental_strategy 'insert_overwrite' is not valid for the " + tg.name + " adapter",
+			"use delete+insert with a unique_key, or microbatch with event_time",
+		} {
+			if !strings.Contains(res.stdout, want) {
+				t.Errorf("output lacks %q\n%s", want, res.stdout)
+			}
+		}
+		// Refused before anything was built.
+		if n := tg.rows(t, "select count(*) from information_schema.tables where table_schema = '"+tg.schema+"' and table_name like 'io_%'"); n[0] != "0" {
+			t.Errorf("%s io_ tables were built", n[0])
+		}
+	})
+}

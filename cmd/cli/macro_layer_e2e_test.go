@@ -152,3 +152,35 @@ func TestCustomSnapshotStrategy(t *testing.T) {
 		wantRows(t, "version went back", tg.rows(t, snap), "1|false", "2|true")
 	})
 }
+
+// A project's snapshot_merge_sql runs: every snapshot of macro_overrides
+// goes through dbt's snapshot macros (internal/run/snapshotmacro.go), the
+// override's merge_log row proves the merge was the project's, and the
+// history is still right, hard deletes (new_record) included.
+func TestOverriddenSnapshotMerge(t *testing.T) {
+	forEachTarget(t, "macro_overrides", func(t *testing.T, tg *e2eTarget) {
+		hist := "select id, val, dbt_is_deleted, dbt_valid_to is null from " + tg.model("gone")
+		tg.mustKiln(t, 0, "build", "--vars", "{v: 1}")
+		wantRows(t, "first run", tg.rows(t, hist), "1|a1|False|true", "2|b|False|true")
+		// id 1 changes, id 2 leaves the query.
+		tg.mustKiln(t, 0, "build", "--vars", "{v: 2}")
+		wantRows(t, "id 2 deleted", tg.rows(t, hist),
+			"1|a1|False|false", "1|a2|False|true", "2|b|False|false", "2|b|True|true")
+		// id 1 changes again, id 2 comes back; then nothing changes.
+		tg.mustKiln(t, 0, "build", "--vars", "{v: 3}")
+		tg.mustKiln(t, 0, "build", "--vars", "{v: 3}")
+		wantRows(t, "id 2 back", tg.rows(t, hist),
+			"1|a1|False|false", "1|a2|False|false", "1|a3|False|true", "2|b|False|false", "2|b|True|false", "2|b|False|true")
+		// The override ran on every later run, with dbt's staging rows:
+		// insert + update + delete + deletion record, insert + update +
+		// reinsert + closing the deletion record, nothing.
+		wantRows(t, "merge_log", tg.rows(t, "select staged from "+tg.model("merge_log")+" where snap = 'gone'"), "4", "4", "0")
+		// The project's build_snapshot_staging_table built the staging table.
+		wantRows(t, "staged", tg.rows(t, "select staged from "+tg.model("merge_log")+" where snap = 'staged gone'"), "4", "4", "0")
+		// dbt_valid_to_current and hard_deletes: invalidate: id 2's version is
+		// closed when it leaves, a new one starts when it comes back.
+		wantRows(t, "current_until", tg.rows(t, "select id, val, dbt_valid_to = cast('9999-12-31' as timestamp) from "+tg.model("current_until")),
+			"1|a1|false", "1|a2|false", "1|a3|true", "2|b|false", "2|b|true")
+		wantRows(t, "merge_log current_until", tg.rows(t, "select staged from "+tg.model("merge_log")+" where snap = 'current_until'"), "3", "3", "0")
+	})
+}

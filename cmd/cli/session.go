@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -65,6 +66,9 @@ type commonFlags struct {
 	empty, noEmpty bool
 	// --no-store-failures undoes --store-failures / DBT_STORE_FAILURES.
 	noStoreFailures bool
+	// openEarly: the command will open the target whatever it selects, so
+	// it opens while the project compiles (earlyopen.go).
+	openEarly bool
 }
 
 // registerEmpty adds --empty/--no-empty (run, build, compile, snapshot, test).
@@ -120,6 +124,11 @@ type session struct {
 	state     *state.State
 	selectors *selectorfile.File
 	sidecar   *state.Sidecar
+	// early is the target being opened while the project compiles
+	// (earlyopen.go); openDB takes it, discardEarly closes it unused.
+	// earlyMu guards it: docs generate opens from a worker (LazyDB).
+	early   *earlyOpen
+	earlyMu sync.Mutex
 }
 
 func (e *env) lookup(k string) string {
@@ -168,7 +177,7 @@ func (e *env) load(ctx context.Context, f *commonFlags, which string) (*session,
 
 // loadOpts is load; skipUnchanged lets the compile stop early when nothing
 // changed since the last one (see compiler.Options.SkipIfUnchanged).
-func (e *env) loadOpts(ctx context.Context, f *commonFlags, which string, skipUnchanged bool) (*session, error) {
+func (e *env) loadOpts(ctx context.Context, f *commonFlags, which string, skipUnchanged bool) (_ *session, err error) {
 	f.mergeGlobals(e.g)
 	s := &session{e: e, flags: f, invID: e.invID, started: e.started.UTC()}
 	if s.invID == "" {
@@ -252,6 +261,13 @@ func (e *env) loadOpts(ctx context.Context, f *commonFlags, which string, skipUn
 	s.target["threads"] = threads
 	s.target["type"] = typ
 	f.threads = threads
+	if s.early = s.openEarly(ctx, which, threads); s.early != nil {
+		defer func() {
+			if err != nil {
+				s.discardEarly()
+			}
+		}()
+	}
 	// dbt renders dbt_project.yml with the profile's target: read it again
 	// now that the target is known, when it mentions target at all.
 	if bytes.Contains(proj.Content, []byte("target")) {
@@ -271,7 +287,8 @@ func (e *env) loadOpts(ctx context.Context, f *commonFlags, which string, skipUn
 		ProjectDir: dir, Profile: prof, Project: proj, Target: s.target, AdapterType: typ,
 		CLIVars: cliVars, Getenv: e.getenv, InvocationID: s.invID, RunStartedAt: s.started,
 		CacheDir: s.cacheDir(), SkipIfUnchanged: skipUnchanged && s.cacheDir() != "",
-		Empty: pick(f.empty, f.noEmpty, false), Sample: sample,
+		Incremental: which == "parse" && skipUnchanged && s.cacheDir() != "" && s.writeJSON(),
+		Empty:       pick(f.empty, f.noEmpty, false), Sample: sample,
 		Flags: map[string]any{"FULL_REFRESH": f.fullRefresh, "STORE_FAILURES": f.ci.storeFailures, "WHICH": which, "EMPTY": pick(f.empty, f.noEmpty, false), "WARN_ERROR": f.warnError},
 		Log: func(msg string, info bool) {
 			if info {
@@ -382,8 +399,13 @@ func (s *session) writeManifest() error {
 	if !s.writeJSON() {
 		return nil
 	}
-	if err := s.res.Manifest.WriteManifest(filepath.Join(s.targetDir, "manifest.json")); err != nil {
+	if err := s.res.WriteManifest(filepath.Join(s.targetDir, "manifest.json")); err != nil {
 		return err
+	}
+	if s.res.Incremental() {
+		// Only models that render as before were rewritten: their
+		// fingerprints (vars, env vars, macros) are the sidecar's already.
+		return nil
 	}
 	return state.WriteSidecar(s.targetDir, s.fingerprints())
 }
@@ -402,7 +424,10 @@ func (s *session) writeManifestIfChanged() error {
 // DuckDB file or an unreachable server reads the same everywhere (exit 2,
 // nothing changed, no secret in the message).
 func (s *session) openDB(ctx context.Context, threads int) (adapters.DB, error) {
-	db, err := s.adapter.Open(ctx, s.creds, threads)
+	db, err, early := s.takeEarly(threads)
+	if !early {
+		db, err = s.adapter.Open(ctx, s.creds, threads)
+	}
 	if err == nil {
 		return db, nil
 	}

@@ -386,12 +386,12 @@ func builtinNoopStatement(r *renderer, a *callArgs) (any, error) {
 	return "", nil
 }
 
-func relArg(a *callArgs, i int, name string) (*Relation, error) {
+func relArg(r *renderer, a *callArgs, i int, name string) (*Relation, error) {
 	v, _ := a.arg(i, name)
 	if rel, ok := v.(*Relation); ok {
 		return rel, nil
 	}
-	if rel, ok := relationFromGo(v); ok {
+	if rel, ok := relationFromGo(v, r.st.env.cfg.Quote); ok {
 		return rel, nil
 	}
 	return nil, errorf("expected a relation for '%s', got %s", name, typeName(v))
@@ -401,7 +401,7 @@ func relArg(a *callArgs, i int, name string) (*Relation, error) {
 // relation as the warehouse has it (with its real type), or None when it does
 // not exist. At parse time it is None, like adapter.get_relation.
 func builtinLoadRelation(r *renderer, a *callArgs) (any, error) {
-	rel, err := relArg(a, 0, "relation")
+	rel, err := relArg(r, a, 0, "relation")
 	if err != nil {
 		return nil, err
 	}
@@ -475,7 +475,7 @@ func (adapterObj) getAttr(name string) (any, bool) {
 				rel = r.st.env.NewRelation(adapters.Relation{Schema: strOrEmpty(a.argOr(0, "schema", nil)), Identifier: strOrEmpty(a.argOr(1, "identifier", nil))})
 			} else {
 				var err error
-				if rel, err = relArg(a, 0, "relation"); err != nil {
+				if rel, err = relArg(r, a, 0, "relation"); err != nil {
 					return nil, err
 				}
 			}
@@ -501,11 +501,11 @@ func (adapterObj) getAttr(name string) (any, bool) {
 			if !r.execute() || r.st.ctx.Conn == nil {
 				return &List{}, nil
 			}
-			from, err := relArg(a, 0, "from_relation")
+			from, err := relArg(r, a, 0, "from_relation")
 			if err != nil {
 				return nil, err
 			}
-			to, err := relArg(a, 1, "to_relation")
+			to, err := relArg(r, a, 1, "to_relation")
 			if err != nil {
 				return nil, err
 			}
@@ -569,7 +569,7 @@ func (adapterObj) getAttr(name string) (any, bool) {
 			if !r.execute() || r.st.ctx.Conn == nil {
 				return "", nil
 			}
-			rel, err := relArg(a, 0, "relation")
+			rel, err := relArg(r, a, 0, "relation")
 			if err != nil {
 				return nil, err
 			}
@@ -583,7 +583,7 @@ func (adapterObj) getAttr(name string) (any, bool) {
 			if !r.execute() || r.st.ctx.Conn == nil {
 				return "", nil
 			}
-			rel, err := relArg(a, 0, "relation")
+			rel, err := relArg(r, a, 0, "relation")
 			if err != nil {
 				return nil, err
 			}
@@ -597,11 +597,11 @@ func (adapterObj) getAttr(name string) (any, bool) {
 			if !r.execute() || r.st.ctx.Conn == nil {
 				return "", nil
 			}
-			from, err := relArg(a, 0, "from_relation")
+			from, err := relArg(r, a, 0, "from_relation")
 			if err != nil {
 				return nil, err
 			}
-			to, err := relArg(a, 1, "to_relation")
+			to, err := relArg(r, a, 1, "to_relation")
 			if err != nil {
 				return nil, err
 			}
@@ -615,7 +615,7 @@ func (adapterObj) getAttr(name string) (any, bool) {
 			if !r.execute() || r.st.ctx.Conn == nil {
 				return "", nil
 			}
-			rel, err := relArg(a, 0, "relation")
+			rel, err := relArg(r, a, 0, "relation")
 			if err != nil {
 				return nil, err
 			}
@@ -643,7 +643,7 @@ func (adapterObj) getAttr(name string) (any, bool) {
 			if !r.execute() || r.st.ctx.Conn == nil {
 				return &List{}, nil
 			}
-			rel, err := relArg(a, 0, "schema_relation")
+			rel, err := relArg(r, a, 0, "schema_relation")
 			if err != nil {
 				return nil, err
 			}

@@ -163,7 +163,7 @@ func builtinRef(r *renderer, a *callArgs) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return wrapGo(v), nil
+	return r.wrap(v), nil
 }
 
 func builtinSource(r *renderer, a *callArgs) (any, error) {
@@ -188,7 +188,7 @@ func builtinSource(r *renderer, a *callArgs) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return wrapGo(v), nil
+	return r.wrap(v), nil
 }
 
 // configObj is "config": callable, plus get/require/set/...

@@ -56,6 +56,9 @@ type renderer struct {
 
 func (r *renderer) execute() bool { return r.st.ctx.Execute }
 
+// wrap is wrapGo with the environment's quoting (the adapter's dialect).
+func (r *renderer) wrap(v any) any { return wrapGoQ(v, r.st.env.cfg.Quote) }
+
 // errAt converts err to a positioned *Error unless it already is one (or is
 // a control-flow signal).
 func (r *renderer) errAt(tok *tokens.Token, err error) error {
@@ -146,7 +149,7 @@ func (r *renderer) execNode(n nodes.Node) error {
 		if err != nil {
 			return r.errAt(startTok(x.Expression), err)
 		}
-		writeValue(r.out, v)
+		writeValue(r.out, r.wrap(v))
 		return nil
 	case *nodes.Comment, nil:
 		return nil
@@ -675,7 +678,7 @@ func (r *renderer) lookup(name string) any {
 			if l, ok := v.(Lazy); ok {
 				v = l()
 			}
-			return wrapGo(v)
+			return r.wrap(v)
 		}
 	}
 	if v, ok := builtins[name]; ok {
@@ -722,7 +725,7 @@ func (r *renderer) getAttr(obj any, name string) (any, error) {
 		}
 	case map[string]any:
 		if v, ok := o[name]; ok {
-			return wrapGo(v), nil
+			return r.wrap(v), nil
 		}
 	case *Undefined:
 		return r.undefinedUse(o)
@@ -748,7 +751,8 @@ func (r *renderer) getItem(obj any, key any) (any, error) {
 	case *List:
 		return indexSeq(o.Items, key, obj)
 	case []any:
-		return indexSeq(o, key, obj)
+		v, err := indexSeq(o, key, obj)
+		return r.wrap(v), err
 	case *Dict:
 		if v, ok := o.Get(key); ok {
 			return v, nil
@@ -760,7 +764,7 @@ func (r *renderer) getItem(obj any, key any) (any, error) {
 	case map[string]any:
 		if s, ok := key.(string); ok {
 			if v, ok := o[s]; ok {
-				return wrapGo(v), nil
+				return r.wrap(v), nil
 			}
 			return &Undefined{Name: s, Hint: fmt.Sprintf("dict object has no key '%s'", s)}, nil
 		}

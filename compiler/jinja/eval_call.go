@@ -228,7 +228,7 @@ func (r *renderer) callMacro(def *macroDef, a *callArgs) (any, error) {
 	}
 	st.depth++
 	defer func() { st.depth-- }()
-	node := def.node
+	node := def.ast()
 	sc := &scope{parent: def.closure, vars: make(map[string]any, len(node.params)+2)}
 	sub := &renderer{st: st, path: def.path, src: def.src, out: &strings.Builder{}, sc: sc, macroPkg: def.pkg}
 	if len(a.pos) > len(node.params) && !node.usesVarargs {

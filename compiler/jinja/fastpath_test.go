@@ -1,6 +1,7 @@
 package jinja
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -136,5 +137,44 @@ func TestQuotingBelongsToTheDialect(t *testing.T) {
 		if got := render(t, e, src, ctx); got != want {
 			t.Errorf("%s = %q, want %q", src, got, want)
 		}
+	}
+}
+
+// Relations that reach templates as Go values — from Globals, from Go maps,
+// from the resolver (ref, source), as CallMacro arguments and through
+// overrides — render with the environment's quoting, not double quotes.
+func TestGoRelationsTakeTheDialectsQuoting(t *testing.T) {
+	e := New(Config{AdapterType: "fancy", RootPackage: "proj", Quote: func(s string) string { return "`" + s + "`" }})
+	if _, err := e.AddMacroFile("proj", "macros/m.sql", `{% macro show(rel) %}{{ rel }}|{{ rel.incorporate(path={'identifier': 'x'}) }}{% endmacro %}`); err != nil {
+		t.Fatal(err)
+	}
+	rel := adapters.Relation{Database: "db", Schema: "s", Identifier: "t"}
+	ctx := execCtx(&fakeResolver{}, &fakeConn{})
+	ctx.Globals["rel"] = rel
+	ctx.Globals["relp"] = &rel
+	ctx.Globals["plain"] = NewRelation(rel)
+	ctx.Globals["d"] = map[string]any{"rel": rel, "list": []any{rel}}
+	for src, want := range map[string]string{
+		`{{ rel }}`:                  "`db`.`s`.`t`",
+		`{{ relp }}`:                 "`db`.`s`.`t`",
+		`{{ plain }}`:                "`db`.`s`.`t`",
+		`{{ d.rel }} {{ d['rel'] }}`: "`db`.`s`.`t` `db`.`s`.`t`",
+		`{{ d.list[0] }}`:            "`db`.`s`.`t`",
+		`{{ d.get('rel') }}`:         "`db`.`s`.`t`",
+		`{{ source('src', 'tbl') }}`: "`raw`.`src`.`tbl`",
+		`{{ ref('m') }}`:             "`db`.`main`.`m`",
+		`{{ show(rel) }}`:            "`db`.`s`.`t`|`db`.`s`.`x`",
+		`{{ adapter.quote('q') }}`:   "`q`",
+	} {
+		if got := render(t, e, src, ctx); got != want {
+			t.Errorf("%s = %q, want %q", src, got, want)
+		}
+	}
+	v, err := e.CallMacro(ctx, "show", []any{rel}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(v); got != "`db`.`s`.`t`|`db`.`s`.`x`" {
+		t.Errorf("CallMacro with an adapters.Relation argument: %q", got)
 	}
 }

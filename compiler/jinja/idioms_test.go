@@ -122,6 +122,7 @@ func TestDbtContextFunctions(t *testing.T) {
 		{"ref include", `{{ ref('m').include(database=false) }} {{ ref('m').render() }}`, `"main"."m" "db"."main"."m"`},
 		{"ref incorporate", `{{ ref('m').incorporate(path={'identifier': 'm__tmp'}, type='table') }} {{ ref('m').incorporate(type='table').type }}`, `"db"."main"."m__tmp" table`},
 		{"ref quote", `{{ ref('m').quote(identifier=false) }}`, `"db"."main".m`},
+		{"information_schema", `{{ ref('m').information_schema('columns') }} {{ ref('m').include(database=false).information_schema() }} {{ ref('m').information_schema('tables').schema }} {{ ref('m').information_schema().identifier }}`, `"db".INFORMATION_SCHEMA.columns "db".INFORMATION_SCHEMA None INFORMATION_SCHEMA`},
 		{"source", `{{ source('jaffle', 'orders') }}`, `"raw"."jaffle"."orders"`},
 		{"var", `{{ var('start') }} {{ var('n') + 1 }} {{ var('missing', 'dflt') }} {{ var('lst') | join('') }}`, "2024-01-01 4 dflt ab"},
 		{"env_var", `{{ env_var('HOME_DIR') }} {{ env_var('NOPE', 'd') }}`, "/home/x d"},

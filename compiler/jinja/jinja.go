@@ -18,7 +18,6 @@ import (
 	"sync/atomic"
 
 	"github.com/kiln-dev/kiln/adapters"
-	"github.com/kiln-dev/kiln/compiler/jinja/dbtpkg"
 	"github.com/nikolalohinski/gonja/v2/nodes"
 	"github.com/nikolalohinski/gonja/v2/tokens"
 )
@@ -119,6 +118,16 @@ type macroDef struct {
 	closure   *scope // for macros defined inside a template body
 	meta      *Macro
 	val       *macroVal
+	lazy      *lazyFile // internal macros: node is parsed on first use (internal.go)
+}
+
+// ast is the macro's syntax tree, parsing its file first if it is an
+// internal macro not called before.
+func (d *macroDef) ast() *macroNode {
+	if d.lazy != nil {
+		d.lazy.parse()
+	}
+	return d.node
 }
 
 func (d *macroDef) value() *macroVal {
@@ -144,33 +153,10 @@ type snapshot struct {
 // New creates an environment with the internal dbt package loaded.
 func New(cfg Config) *Env {
 	e := &Env{cfg: cfg, pkgs: map[string]map[string]*macroDef{}}
-	for _, f := range internalFiles() {
-		for _, d := range f.defs {
-			e.register(d)
-		}
+	for _, d := range internalDefs() {
+		e.register(d)
 	}
 	return e
-}
-
-// internal package, parsed once per process.
-type parsedFile struct{ defs []*macroDef }
-
-var (
-	internalOnce  sync.Once
-	internalParse []parsedFile
-)
-
-func internalFiles() []parsedFile {
-	internalOnce.Do(func() {
-		for _, f := range dbtpkg.Files() {
-			defs, err := parseMacroFile("dbt", f.Path, f.Source)
-			if err != nil {
-				panic(fmt.Sprintf("internal dbt package: %v", err))
-			}
-			internalParse = append(internalParse, parsedFile{defs: defs})
-		}
-	})
-	return internalParse
 }
 
 func (e *Env) register(d *macroDef) {
@@ -683,10 +669,10 @@ func (e *Env) CallMacro(ctx *Context, name string, args []any, kwargs map[string
 	r := &renderer{st: st, path: def.path, src: def.src, out: &strings.Builder{}, sc: &scope{}}
 	a := &callArgs{pos: make([]any, len(args)), kw: make(map[string]any, len(kwargs))}
 	for i, v := range args {
-		a.pos[i] = fromGo(v)
+		a.pos[i] = fromGoQ(v, e.cfg.Quote)
 	}
 	for k, v := range kwargs {
-		a.kw[k] = fromGo(v)
+		a.kw[k] = fromGoQ(v, e.cfg.Quote)
 	}
 	v, err := r.callMacro(def, a)
 	if err != nil {

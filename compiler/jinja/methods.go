@@ -81,7 +81,7 @@ func callMethod(r *renderer, obj any, name string, a *callArgs) (any, error) {
 	case *Dict:
 		return dictMethod(o, name, a)
 	case map[string]any:
-		return goMapMethod(o, name, a)
+		return goMapMethod(o, name, a, r.st.env.cfg.Quote)
 	}
 	if items, ok := seqItems(obj); ok {
 		switch name {
@@ -745,7 +745,7 @@ func dictMethod(d *Dict, name string, a *callArgs) (any, error) {
 	return nil, errorf("'dict' object has no attribute '%s'", name)
 }
 
-func goMapMethod(m map[string]any, name string, a *callArgs) (any, error) {
+func goMapMethod(m map[string]any, name string, a *callArgs, quote func(string) string) (any, error) {
 	switch name {
 	case "update", "pop", "setdefault", "clear", "popitem":
 		// Go maps from the context are shared: mutate the map itself
@@ -768,7 +768,7 @@ func goMapMethod(m map[string]any, name string, a *callArgs) (any, error) {
 			k := keyStr(a.argOr(0, "key", ""))
 			if v, ok := m[k]; ok {
 				delete(m, k)
-				return wrapGo(v), nil
+				return wrapGoQ(v, quote), nil
 			}
 			if def, ok := a.arg(1, "default"); ok {
 				return def, nil
@@ -777,7 +777,7 @@ func goMapMethod(m map[string]any, name string, a *callArgs) (any, error) {
 		case "setdefault":
 			k := keyStr(a.argOr(0, "key", ""))
 			if v, ok := m[k]; ok {
-				return wrapGo(v), nil
+				return wrapGoQ(v, quote), nil
 			}
 			def := a.argOr(1, "default", nil)
 			m[k] = def
@@ -791,7 +791,7 @@ func goMapMethod(m map[string]any, name string, a *callArgs) (any, error) {
 		k, _ := a.arg(0, "key")
 		if s, ok := k.(string); ok {
 			if v, ok := m[s]; ok {
-				return wrapGo(v), nil
+				return wrapGoQ(v, quote), nil
 			}
 		}
 		return a.argOr(1, "default", nil), nil
@@ -804,13 +804,13 @@ func goMapMethod(m map[string]any, name string, a *callArgs) (any, error) {
 		keys := sortedKeys(m)
 		out := make([]any, len(keys))
 		for i, k := range keys {
-			out[i] = wrapGo(m[k])
+			out[i] = wrapGoQ(m[k], quote)
 		}
 		return &dictView{kind: "dict_values", items: out}, nil
 	case "copy":
 		nd := newDict(len(m))
 		for _, k := range sortedKeys(m) {
-			nd.Set(k, wrapGo(m[k]))
+			nd.Set(k, wrapGoQ(m[k], quote))
 		}
 		return nd, nil
 	}

@@ -16,7 +16,7 @@ func (r *renderer) override(name string, v any) any {
 		}
 	}
 	_, isFunc := builtins[name].(*Func)
-	val := wrapGo(v)
+	val := r.wrap(v)
 	if isMacro || isFunc {
 		return &Func{Name: name, Fn: func(*renderer, *callArgs) (any, error) { return val, nil }}
 	}
@@ -32,7 +32,7 @@ type overriddenNS struct {
 
 func (o *overriddenNS) getAttr(name string) (any, bool) {
 	if v, ok := o.r.st.ctx.Overrides[o.pkg+"."+name]; ok {
-		val := wrapGo(v)
+		val := o.r.wrap(v)
 		return &Func{Name: name, Fn: func(*renderer, *callArgs) (any, error) { return val, nil }}, true
 	}
 	return o.pkgNamespace.getAttr(name)

@@ -31,16 +31,22 @@ func (e *Env) NewRelation(r adapters.Relation) *Relation {
 	return &Relation{R: r, Quote: e.cfg.Quote}
 }
 
-func relationFromGo(v any) (*Relation, bool) {
+// relationFromGo makes a template relation of a Go one, quoting with quote
+// (the adapter's; nil: double quotes). A Relation value keeps its own
+// quoting when it has one.
+func relationFromGo(v any, quote func(string) string) (*Relation, bool) {
 	switch x := v.(type) {
 	case adapters.Relation:
-		return &Relation{R: x}, true
+		return &Relation{R: x, Quote: quote}, true
 	case *adapters.Relation:
 		if x == nil {
 			return nil, false
 		}
-		return &Relation{R: *x}, true
+		return &Relation{R: *x, Quote: quote}, true
 	case Relation:
+		if x.Quote == nil {
+			x.Quote = quote
+		}
 		return &x, true
 	}
 	return nil, false
@@ -182,6 +188,19 @@ func (r *Relation) getAttr(name string) (any, bool) {
 				c.R.Identifier = strOrEmpty(v)
 			}
 			return c, nil
+		}), true
+	case "information_schema":
+		// dbt's InformationSchema: the database's INFORMATION_SCHEMA (and one
+		// of its views), whatever the include policy; schema is None.
+		return fn("information_schema", func(_ *renderer, a *callArgs) (any, error) {
+			view := strOrEmpty(a.argOr(0, "view_name", nil))
+			is := &Relation{Quote: r.Quote, R: adapters.Relation{Database: r.R.Database, NoQuoteDatabase: r.R.NoQuoteDatabase,
+				Identifier: "INFORMATION_SCHEMA", NoQuoteIdentifier: true}}
+			is.Limited = is.R.RenderWith(r.Quote)
+			if view != "" {
+				is.Limited += "." + view
+			}
+			return is, nil
 		}), true
 	case "without_identifier":
 		return fn("without_identifier", func(_ *renderer, _ *callArgs) (any, error) {

@@ -223,9 +223,23 @@ func (a *callArgs) argOr(i int, name string, def any) any {
 
 // wrapGo converts Go values from Globals and Resolver results to template
 // values where needed (time.Time, adapters relations, typed numbers).
-func wrapGo(v any) any {
+// Relations quote with double quotes; code that knows the environment uses
+// wrapGoQ (renderer.wrap) so they take the adapter's quoting.
+func wrapGo(v any) any { return wrapGoQ(v, nil) }
+
+// wrapGoQ is wrapGo with the adapter's quote function (nil: double quotes):
+// relations made from Go values, and template relations made without one
+// (NewRelation), render with it.
+func wrapGoQ(v any, quote func(string) string) any {
 	switch x := v.(type) {
-	case nil, string, bool, int, float64, *List, *Dict, map[string]any, []any, *Undefined, *Func, *macroVal, *Relation:
+	case *Relation:
+		if x != nil && x.Quote == nil && quote != nil && x.R.CTEName == "" && x.Limited == "" {
+			c := x.copy()
+			c.Quote = quote
+			return c
+		}
+		return v
+	case nil, string, bool, int, float64, *List, *Dict, map[string]any, []any, *Undefined, *Func, *macroVal:
 		return v
 	case int64:
 		return int(x)
@@ -257,7 +271,7 @@ func wrapGo(v any) any {
 	case time.Duration:
 		return &TimeDelta{D: x}
 	}
-	if r, ok := relationFromGo(v); ok {
+	if r, ok := relationFromGo(v, quote); ok {
 		return r
 	}
 	return v
@@ -267,12 +281,16 @@ func wrapGo(v any) any {
 // into template lists and dicts, recursively, so templates can change it
 // (append, update) as Python code changes dbt's values. Maps become dicts
 // in sorted key order.
-func fromGo(v any) any {
+func fromGo(v any) any { return fromGoQ(v, nil) }
+
+// fromGoQ is fromGo with the adapter's quote function for relations (see
+// wrapGoQ).
+func fromGoQ(v any, quote func(string) string) any {
 	switch x := v.(type) {
 	case []any:
 		out := make([]any, len(x))
 		for i, e := range x {
-			out[i] = fromGo(e)
+			out[i] = fromGoQ(e, quote)
 		}
 		return &List{Items: out}
 	case []string:
@@ -284,11 +302,11 @@ func fromGo(v any) any {
 	case map[string]any:
 		d := newDict(len(x))
 		for _, k := range sortedKeys(x) {
-			d.Set(k, fromGo(x[k]))
+			d.Set(k, fromGoQ(x[k], quote))
 		}
 		return d
 	}
-	return wrapGo(v)
+	return wrapGoQ(v, quote)
 }
 
 // goTime is a Go time as an aware Python datetime (dbt's run_started_at

@@ -25,3 +25,6 @@ func EncodeAs(v2, v1 any) (fast, std []byte, fastErr, stdErr error) {
 	std, stdErr = marshalNoEscape(v1)
 	return
 }
+
+// ManifestEntryRawCode is raw_code as the manifest entry holds it.
+func (n *Node) ManifestEntryRawCode() string { return n.manifestEntry().RawCode }

@@ -110,6 +110,7 @@ func TestFastJSONMatchesEncodingJSON(t *testing.T) {
 		}
 		for id, mc := range m.Macros {
 			sameAsEncodingJSON(t, id, mc.JSON())
+			encodesAs(t, id+" (appendMacro)", mc, mc.JSON())
 		}
 		for id, dc := range m.Docs {
 			sameAsEncodingJSON(t, id, dc.JSON())
@@ -145,6 +146,20 @@ func TestFastJSONMatchesEncodingJSON(t *testing.T) {
 	t.Logf("%d projects compared", compiled)
 	if compiled < 5 {
 		t.Fatalf("only %d testdata projects compiled; the comparison needs real projects", compiled)
+	}
+}
+
+// TestMacroEncodingEdgeCases: the macro writer with every optional field
+// set, and with the ones manifest.json turns from nil into empty values.
+func TestMacroEncodingEdgeCases(t *testing.T) {
+	for _, mc := range []*manifest.MacroDef{
+		{},
+		{UniqueID: "macro.p.m", PackageName: "p", Name: "m", Path: "macros/m.sql", OriginalFilePath: "macros/m.sql",
+			MacroSQL: "{% macro m(x) %}\"<x>\" \u2028 {{ x }}{% endmacro %}", DependsOn: []string{"macro.dbt.a"},
+			Description: "d & <e>", Meta: map[string]any{"owner": "me", "n": 1.5, "l": []any{"a", nil}},
+			Arguments: []map[string]any{{"name": "x", "type": "string", "description": ""}}, PatchPath: "p://macros/m.yml", CreatedAt: 1733312345.678901},
+	} {
+		encodesAs(t, "macro "+mc.Name, mc, mc.JSON())
 	}
 }
 

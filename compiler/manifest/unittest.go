@@ -12,6 +12,10 @@ type UnitTestDef struct {
 	Expect    UnitTestFixture
 	Overrides map[string]any // macros, vars, env_vars
 	Versions  map[string]any
+	// VersionSuffix is "_v<version>" when the tested model is versioned:
+	// dbt makes one unit test per tested version, its unique_id, console
+	// label and SQL file name carry the suffix, its name does not.
+	VersionSuffix string
 }
 
 // UnitTestFixture is one `given` input or the `expect` output, as written.
@@ -81,7 +85,7 @@ func (n *Node) unitTestJSON() any {
 		out["overrides"] = ov
 	}
 	if len(u.Versions) > 0 {
-		out["versions"] = u.Versions
+		out["versions"] = map[string]any{"include": u.Versions["include"], "exclude": u.Versions["exclude"]}
 	}
 	return out
 }

@@ -13,10 +13,21 @@ import (
 // stitched together in sorted key order: at 10,000+ nodes the JSON encoding
 // is the largest single cost of `kiln parse`, and it parallelises cleanly.
 func (m *Manifest) WriteManifest(path string) error {
+	_, err := m.writeManifest(path, nil)
+	return err
+}
+
+// WriteManifestLayout is WriteManifest that also returns where the entries
+// of the nodes keep selects lie in the written file (see Layout).
+func (m *Manifest) WriteManifestLayout(path string, keep func(*Node) bool) (*Layout, error) {
+	return m.writeManifest(path, keep)
+}
+
+func (m *Manifest) writeManifest(path string, keep func(*Node) bool) (*Layout, error) {
 	type item struct {
-		key string
-		val func() any
-		out []byte
+		key  string
+		val  func() any
+		node *Node // nodes section: the node, when its span is recorded
 	}
 	sections := []struct {
 		name  string
@@ -42,9 +53,19 @@ func (m *Manifest) WriteManifest(path string) error {
 		}
 		return m.Nodes[k].manifestEntry()
 	})
+	var layout *Layout
+	if keep != nil {
+		layout = &Layout{Nodes: map[string]Span{}}
+		items := sections[0].items
+		for i := range items {
+			if n := m.Nodes[items[i].key]; n != nil && keep(n) {
+				items[i].node = n
+			}
+		}
+	}
 	add("unit_tests", unitTestIDs, func(k string) any { return m.Nodes[k].unitTestJSON() })
 	add("sources", Sorted(m.Sources), func(k string) any { return m.Sources[k].JSON() })
-	add("macros", Sorted(m.Macros), func(k string) any { return m.Macros[k].JSON() })
+	add("macros", Sorted(m.Macros), func(k string) any { return m.Macros[k] }) // appendMacro
 	add("docs", Sorted(m.Docs), func(k string) any { return m.Docs[k].JSON() })
 	add("exposures", Sorted(m.Exposures), func(k string) any { return m.Exposures[k].JSON() })
 	add("disabled", Sorted(m.Disabled), func(k string) any {
@@ -56,40 +77,65 @@ func (m *Manifest) WriteManifest(path string) error {
 		return arr
 	})
 
-	return writeAtomic(path, 4<<20, func(bw *bufio.Writer) error {
+	err := writeAtomic(path, artifactBuffer, func(bw *bufio.Writer) error {
+		var off int64 // bytes written so far, for the layout
+		write := func(p []byte) { n, _ := bw.Write(p); off += int64(n) }
+		writeString := func(s string) { n, _ := bw.WriteString(s); off += int64(n) }
 		var scratch []byte
 		writeJSON := func(v any) {
 			scratch, _ = appendJSON(scratch[:0], v)
-			bw.Write(scratch)
+			write(scratch)
 		}
-		md := m.Metadata
-		md.DbtSchemaVersion = ManifestSchema
-		if md.Env == nil {
-			md.Env = map[string]string{}
+		writeString(`{"metadata":`)
+		writeJSON(m.HeaderMetadata())
+		if layout != nil {
+			layout.MetaEnd = off
 		}
 		enc := newParallelEncoder()
-		bw.WriteString(`{"metadata":`)
-		writeJSON(md)
-		for _, s := range sections {
-			bw.WriteString(`,"` + s.name + `":{`)
+		for si, s := range sections {
+			writeString(`,"` + s.name + `":{`)
 			for lo := 0; lo < len(s.items); lo += encodeChunk {
 				part := s.items[lo:min(lo+encodeChunk, len(s.items))]
+				var spans []Span // buffer-relative while encoding
+				if layout != nil && si == 0 {
+					spans = make([]Span, len(part))
+				}
 				err := enc.run(len(part), func(b []byte, i int) ([]byte, error) {
 					if lo+i > 0 {
 						b = append(b, ',')
 					}
 					b = appendString(b, part[i].key)
 					b = append(b, ':')
-					return appendJSON(b, part[i].val())
+					if spans == nil || part[i].node == nil {
+						return appendJSON(b, part[i].val())
+					}
+					j := part[i].node.manifestEntry()
+					var marks [4]int
+					j.marks = &marks
+					start := len(b)
+					b, err := appendNode(b, &j)
+					spans[i] = Span{Start: int64(start), End: int64(len(b)), Checksum: int64(marks[0]), ChecksumEnd: int64(marks[1]),
+						Raw: int64(marks[2]), RawEnd: int64(marks[3])}
+					return b, err
 				})
 				if err != nil {
 					return err
 				}
-				for _, seg := range enc.bufs {
-					bw.Write(seg)
+				share := enc.share(len(part))
+				for w, seg := range enc.bufs {
+					if spans != nil {
+						for i := w * share; i < min((w+1)*share, len(part)); i++ {
+							if part[i].node != nil {
+								sp := spans[i]
+								layout.Nodes[part[i].key] = Span{Start: off + sp.Start, End: off + sp.End, Checksum: off + sp.Checksum,
+									ChecksumEnd: off + sp.ChecksumEnd, Raw: off + sp.Raw, RawEnd: off + sp.RawEnd}
+							}
+						}
+					}
+					write(seg)
 				}
 			}
-			bw.WriteByte('}')
+			writeString("}")
 		}
 		rest := map[string]any{
 			"metrics": semanticJSON(m.Metrics), "groups": groupsJSON(m.Groups), "selectors": m.Selectors,
@@ -103,12 +149,29 @@ func (m *Manifest) WriteManifest(path string) error {
 		}
 		sort.Strings(keys)
 		for _, k := range keys {
-			bw.WriteString(`,"` + k + `":`)
+			writeString(`,"` + k + `":`)
 			writeJSON(rest[k])
 		}
-		bw.WriteString("}\n")
+		writeString("}\n")
+		if layout != nil {
+			layout.Size = off
+		}
 		return nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	return layout, nil
+}
+
+// HeaderMetadata is the metadata object as manifest.json writes it.
+func (m *Manifest) HeaderMetadata() Metadata {
+	md := m.Metadata
+	md.DbtSchemaVersion = ManifestSchema
+	if md.Env == nil {
+		md.Env = map[string]string{}
+	}
+	return md
 }
 
 func marshalNoEscape(v any) ([]byte, error) {
@@ -138,11 +201,16 @@ func newParallelEncoder() *parallelEncoder {
 	return &parallelEncoder{bufs: make([][]byte, runtime.GOMAXPROCS(0))}
 }
 
+// share is how many consecutive items of n each worker encodes.
+func (p *parallelEncoder) share(n int) int {
+	return (n + len(p.bufs) - 1) / len(p.bufs)
+}
+
 // run calls encode(buf, i) for every i in [0, n), each worker appending
 // to its own buffer; afterwards p.bufs holds the output in order.
 func (p *parallelEncoder) run(n int, encode func(b []byte, i int) ([]byte, error)) error {
 	workers := len(p.bufs)
-	share := (n + workers - 1) / workers
+	share := p.share(n)
 	errs := make([]error, workers)
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {

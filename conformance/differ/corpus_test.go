@@ -173,8 +173,9 @@ func TestCorpus(t *testing.T) {
 						t.Skip("no PostgreSQL at KILN_PG_HOST")
 					}
 					t.Parallel()
-					rep, err := Run(context.Background(), Options{ProjectDir: p.dir, Name: p.name, Target: target, DBT: dbt, Kiln: kiln,
-						Allowlist: allow, Known: known, PG: pg, MaxSelectors: corpusMaxSelectors, HubPackages: hub})
+					opts := Options{ProjectDir: p.dir, Name: p.name, Target: target, DBT: dbt, Kiln: kiln,
+						Allowlist: allow, Known: known, PG: pg, MaxSelectors: corpusMaxSelectors, HubPackages: hub}
+					rep, err := Run(context.Background(), opts)
 					if rep != nil {
 						var buf bytes.Buffer
 						rep.Print(&buf, false)
@@ -203,8 +204,27 @@ func TestCorpus(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					if un := rep.Unexplained(); len(un) > 0 {
-						t.Errorf("%d differences neither allowlisted nor known (first: %s)", len(un), un[0])
+					un := rep.Unexplained()
+					if len(un) > 0 {
+						// A difference fails the run only when it happens
+						// again: dbt's and kiln's thread timing can change
+						// what a single run sees (event order, which node a
+						// failure reaches first), and a real regression
+						// repeats. The ones that did not are logged.
+						again, err := Run(context.Background(), opts)
+						if err != nil {
+							t.Fatal(err)
+						}
+						first := un
+						un = confirmed(first, again)
+						for _, d := range first {
+							if !containsKey(un, d.Key()) {
+								t.Logf("unstable (not in the second run): %s", d)
+							}
+						}
+					}
+					if len(un) > 0 {
+						t.Errorf("%d differences neither allowlisted nor known, in two runs (first: %s)", len(un), un[0])
 					}
 				})
 			}
@@ -234,6 +254,31 @@ const knownHeader = `# Differences between dbt and kiln that are not fixed yet, 
 # nothing regresses; fix one, and remove its line (or regenerate the file
 # with conformance/regenerate-known.sh).
 `
+
+// confirmed keeps the differences of first that the second run also has
+// unexplained (the same key); the others are logged as unstable by the caller.
+func confirmed(first []Difference, second *Report) []Difference {
+	again := map[string]bool{}
+	for _, d := range second.Unexplained() {
+		again[d.Key()] = true
+	}
+	var out []Difference
+	for _, d := range first {
+		if again[d.Key()] {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+func containsKey(ds []Difference, key string) bool {
+	for _, d := range ds {
+		if d.Key() == key {
+			return true
+		}
+	}
+	return false
+}
 
 func lastLines(s string, n int) string {
 	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")

@@ -226,3 +226,14 @@ func TestRepositoryAllowlist(t *testing.T) {
 		}
 	}
 }
+
+func TestConfirmedKeepsOnlyRepeatedDifferences(t *testing.T) {
+	a := Difference{Target: "duckdb", Project: "p", Node: "model.p.a", Check: "events[build]"}
+	b := Difference{Target: "duckdb", Project: "p", Node: "model.p.b", Check: "rows"}
+	known := Difference{Target: "duckdb", Project: "p", Node: "model.p.a", Check: "rows", Known: true}
+	second := &Report{Diffs: []Difference{b, {Target: "duckdb", Project: "p", Node: "model.p.c", Check: "rows"}, known}}
+	got := confirmed([]Difference{a, b}, second)
+	if len(got) != 1 || got[0].Key() != b.Key() {
+		t.Fatalf("confirmed = %v, want only %v", got, b)
+	}
+}

@@ -183,7 +183,17 @@ func (c *comparison) lsBattery(ctx context.Context) error {
 		o := c.exec(ctx, c.ws.dbt, c.args(c.ws.dbt, "parse"))
 		m = collectArtifacts(filepath.Join(c.ws.dbt.project, "target"), start)["manifest"]
 		if m == nil {
-			c.diff("", "ls", "dbt parse failed: "+tail(o.stdout+o.stderr, 4), "")
+			// No battery without dbt's manifest. Both refusing the project
+			// is agreement (their messages are compared with each command);
+			// kiln parsing what dbt cannot is a difference.
+			ko := c.exec(ctx, c.ws.kiln, c.args(c.ws.kiln, "parse"))
+			dbtSays := "parse fails"
+			kilnSays := "parse fails"
+			if ko.exit == 0 {
+				kilnSays = "parse succeeds"
+				dbtSays = "parse fails: " + tail(o.stdout+o.stderr, 4)
+			}
+			c.check("", "ls", dbtSays, kilnSays)
 			return nil
 		}
 	}

@@ -6,8 +6,6 @@ package run
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -21,17 +19,8 @@ import (
 // compileProject compiles a one-model project written to a temp dir.
 func compileProject(t testing.TB, adapter string, files map[string]string) *compiler.Result {
 	t.Helper()
-	dir := t.TempDir()
 	files["dbt_project.yml"] = "name: fp\nversion: '1.0'\nprofile: fp\nconfig-version: 2\n"
-	for name, src := range files {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	dir := writeTree(t, files)
 	res, err := compiler.Compile(context.Background(), compiler.Options{ProjectDir: dir, AdapterType: adapter,
 		Target: map[string]any{"type": adapter, "schema": "main", "database": "db", "name": "dev"}})
 	if err != nil {
@@ -84,6 +73,7 @@ func fastPathsMatchMacros(t *testing.T, adapter string, d adapters.SQLBuilder) {
 		{"get_merge_sql", []any{rt, rs, nil, jcols}, d.Merge(target, tmp, nil, dest, nil, nil)},
 		{"snapshot_hash_arguments", []any{[]any{"id", "updated_at"}}, d.HashArguments([]string{"id", "updated_at"})},
 		{"get_incremental_append_sql", []any{map[string]any{"target_relation": rt, "temp_relation": rs, "dest_columns": jcols}}, d.InsertInto(target, tmp, dest)},
+		{"snapshot_merge_sql", []any{rt, rs, []any{`"id"`, `"v"`, "dbt_scd_id"}}, strings.Join(d.SnapshotMerge(target, tmp, []string{`"id"`, `"v"`, "dbt_scd_id"}, "dbt_scd_id", "dbt_valid_to", ""), ";\n")},
 	} {
 		v, err := res.Env.CallMacro(jctx, c.macro, c.args, nil)
 		if err != nil {
@@ -93,6 +83,19 @@ func fastPathsMatchMacros(t *testing.T, adapter string, d adapters.SQLBuilder) {
 		if got := normSQL(strings.TrimSpace(toString(v))); got != normSQL(c.want) {
 			t.Errorf("%s:\nmacro: %s\n   Go: %s", c.macro, got, normSQL(c.want))
 		}
+	}
+	// snapshot_merge_sql with dbt_valid_to_current and renamed meta columns.
+	sres := compileProject(t, adapter, map[string]string{
+		"models/s.sql": "{{ config(dbt_valid_to_current=\"cast('9999-12-31' as timestamp)\", snapshot_meta_column_names={'dbt_scd_id': 'scd', 'dbt_valid_to': 'valid_to'}) }}\nselect 1 as id",
+	})
+	sctx, _ := sres.RuntimeContext(context.Background(), sres.Manifest.Nodes["model.fp.s"], nil)
+	ins := []string{`"id"`, "scd", "valid_to"}
+	v, err := sres.Env.CallMacro(sctx, "snapshot_merge_sql", []any{rt, rs, []any{ins[0], ins[1], ins[2]}}, nil)
+	want := strings.Join(d.SnapshotMerge(target, tmp, ins, "scd", "valid_to", "cast('9999-12-31' as timestamp)"), ";\n")
+	if err != nil {
+		t.Errorf("snapshot_merge_sql: %v", err)
+	} else if got := normSQL(toString(v)); got != normSQL(want) || !strings.Contains(got, "DBT_INTERNAL_DEST.valid_to = cast('9999-12-31' as timestamp)") {
+		t.Errorf("snapshot_merge_sql with dbt_valid_to_current:\nmacro: %s\n   Go: %s", got, normSQL(want))
 	}
 	if got := mergeUpdateColumns(cfg, dest); strings.Join(got, ",") != "id,v" {
 		t.Errorf("merge_exclude_columns: %v", got)

@@ -114,6 +114,13 @@ var strategyBlocks = map[string][]string{
 	"microbatch":    {"get_insert_into_sql", "get_quoted_csv"},
 }
 
+// unofferedStrategies are built-in strategies of dbt that no kiln adapter
+// offers, as dbt-duckdb, dbt-postgres and dbt-trino do not (insert_overwrite
+// replaces whole partitions, which these warehouses do not have). dbt refuses
+// a built-in strategy its adapter does not list as valid even when the
+// project defines the strategy's macro, and so does kiln.
+var unofferedStrategies = []string{"insert_overwrite"}
+
 var onSchemaChangeModes = []string{"ignore", "fail", "append_new_columns", "sync_all_columns"}
 
 func (b *Build) incrementalConfig(ic adapters.IncrementalConn) (*incrConfig, error) {
@@ -154,6 +161,14 @@ func (b *Build) incrementalConfig(ic adapters.IncrementalConn) (*incrConfig, err
 		}
 	}
 	cfg.strategy = s
+	if strIn(unofferedStrategies, s) && !strIn(ic.IncrementalStrategies(), s) {
+		adapter := b.Runner.res.AdapterType()
+		if adapter == "" {
+			adapter = "this"
+		}
+		return nil, cfgErr(n, "incremental_strategy", "incremental_strategy '%s' is not valid for the %s adapter, as in dbt-%s (supported: %s). To replace the rows of a range, use delete+insert with a unique_key, or microbatch with event_time",
+			s, adapter, adapter, strings.Join(ic.IncrementalStrategies(), ", "))
+	}
 	macro := "get_incremental_" + strings.ReplaceAll(s, "+", "_") + "_sql"
 	if cfg.macro == "" && b.overridden(append([]string{macro}, strategyBlocks[s]...)...) {
 		cfg.macro = macro

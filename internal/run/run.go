@@ -204,8 +204,11 @@ func (r *Runner) Execute(ctx context.Context) (*Summary, error) {
 }
 
 // execGraph is the project graph plus, for build, edges from each test to
-// the children of the nodes it tests, so a failing test blocks downstream
-// models (dbt's "test edges"). An edge that would close a cycle is left out.
+// the nodes downstream of everything it depends on, so a failing test blocks
+// them (dbt's "test edges": a test gates a node when all of the test's
+// parents are upstream of that node; a relationships test on orders and
+// customers does not gate a model that only reads orders). An edge that
+// would close a cycle is left out.
 func (r *Runner) execGraph(selected []string) *graph.Graph {
 	base := r.res.Graph
 	if r.opts.Command != "build" {
@@ -223,9 +226,14 @@ func (r *Runner) execGraph(selected []string) *graph.Graph {
 		}
 	}
 	addUnitTestEdges(g, base, m, selected)
-	sel := map[string]bool{}
-	for _, id := range selected {
-		sel[id] = true
+	descCache := map[string]*graph.Set{}
+	desc := func(id string) *graph.Set {
+		if d, ok := descCache[id]; ok {
+			return d
+		}
+		d := base.Descendants(id, -1)
+		descCache[id] = d
+		return d
 	}
 	for _, id := range selected {
 		n := m.Nodes[id]
@@ -233,13 +241,46 @@ func (r *Runner) execGraph(selected []string) *graph.Graph {
 			continue
 		}
 		parents := base.Parents(id)
-		anc := base.Ancestors(id, -1)
-		for _, p := range parents {
-			for _, c := range base.Children(p) {
-				cn := m.Nodes[c]
-				if cn == nil || cn.ResourceType == manifest.Test || cn.UnitTest != nil || c == id || anc.Has(c) {
-					continue
+		gated := func(c string) bool {
+			cn := m.Nodes[c]
+			return cn != nil && cn.ResourceType != manifest.Test && cn.UnitTest == nil && c != id
+		}
+		if len(parents) == 1 {
+			// Everything downstream of the one parent: an edge to each
+			// child gates the rest through it.
+			for _, c := range base.Children(parents[0]) {
+				if gated(c) {
+					g.AddEdge(id, c)
 				}
+			}
+			continue
+		}
+		// Several parents: the nodes downstream of all of them; an edge to
+		// the first such node on each path is enough.
+		var common *graph.Set
+		for _, p := range parents {
+			d := desc(p)
+			if common == nil {
+				common = d.Clone()
+			} else {
+				common.Intersect(d)
+			}
+		}
+		if common == nil {
+			continue
+		}
+		for _, c := range common.IDs() {
+			if !gated(c) {
+				continue
+			}
+			first := true
+			for _, p := range base.Parents(c) {
+				if common.Has(p) && gated(p) {
+					first = false
+					break
+				}
+			}
+			if first {
 				g.AddEdge(id, c)
 			}
 		}

@@ -176,6 +176,9 @@ type snapshotter struct {
 	src, cur adapters.Relation
 	chg, del adapters.Relation
 	sq       adapters.SnapshotSQL
+	// viaMacros: a project or package overrides one of snapshotBlocks, so
+	// the run goes through dbt's snapshot macros (snapshotmacro.go).
+	viaMacros bool
 	// macroErr is the first error of a building-block macro called while
 	// writing a statement (sq.Hash); exec reports it instead of running.
 	macroErr error
@@ -202,6 +205,11 @@ func (r *Runner) snapshot(ctx context.Context, n *manifest.Node, c adapters.Conn
 		ScdID: sc.scdID, UpdatedAt: sc.metaUpdatedAt, ValidFrom: sc.validFrom, ValidTo: sc.validTo, IsDeleted: sc.isDeleted}
 	if r.res.Env.IsOverridden("snapshot_hash_arguments") {
 		s.sq.Hash = s.hashMacro(ctx)
+	}
+	for _, b := range snapshotBlocks {
+		if r.res.Env.IsOverridden(b) {
+			s.viaMacros = true
+		}
 	}
 	err = inTx(ctx, ic, target, pre, post, func() error { return s.run(ctx, sql) })
 	ic.Forget(target)
@@ -294,6 +302,12 @@ func (s *snapshotter) run(ctx context.Context, sql string) error {
 	if existing != nil && existing.Type != adapters.RelTable {
 		return fmt.Errorf("%s exists as a %s; a snapshot needs a table. Drop it (a snapshot's history cannot be rebuilt, so kiln will not drop it for you)", s.rel(s.target), existing.Type)
 	}
+	if s.viaMacros {
+		if _, err := s.exec(ctx, s.sq.DropTable(s.src)); err != nil {
+			return err
+		}
+		return s.runMacros(ctx, sql, data, existing != nil)
+	}
 	// 2. First run: the table is the source plus meta columns.
 	if existing == nil {
 		n, err := s.exec(ctx, s.sq.Create(data))
@@ -385,11 +399,16 @@ func (s *snapshotter) dupCurrent(ctx context.Context) (int64, string, error) {
 	return toInt(t.Rows[0][0]), strings.Join(rows, ", "), nil
 }
 
-func (s *snapshotter) update(ctx context.Context, data []adapters.Column) error {
+// evolve adds the columns the query gained (through add) and widens the
+// types whose values no longer fit, before any DML (DuckDB wants DDL first
+// in a transaction); it never drops a history column. It returns the
+// target's columns as they were and whether it has (now) a dbt_is_deleted
+// column.
+func (s *snapshotter) evolve(ctx context.Context, data []adapters.Column, add func([]adapters.Column) error) ([]adapters.Column, bool, error) {
 	sc := s.sc
 	tgt, err := s.ic.ColumnsOfQuery(ctx, "select * from "+s.rel(s.target))
 	if err != nil {
-		return err
+		return nil, false, err
 	}
 	tgtBy := map[string]adapters.Column{}
 	for _, c := range tgt {
@@ -397,15 +416,15 @@ func (s *snapshotter) update(ctx context.Context, data []adapters.Column) error 
 	}
 	for _, m := range []string{sc.scdID, sc.metaUpdatedAt, sc.validFrom, sc.validTo} {
 		if _, ok := tgtBy[strings.ToLower(m)]; !ok {
-			return fmt.Errorf("%s has no column %s: it is not a snapshot table (or its meta columns were renamed; see snapshot_meta_column_names)", s.rel(s.target), s.q(m))
+			return nil, false, fmt.Errorf("%s has no column %s: it is not a snapshot table (or its meta columns were renamed; see snapshot_meta_column_names)", s.rel(s.target), s.q(m))
 		}
 	}
-	// Schema evolution first: DuckDB wants DDL before DML in a transaction.
-	var ddl []string
+	var widen []string
+	var missing []adapters.Column
 	for _, c := range data {
 		t, ok := tgtBy[strings.ToLower(c.Name)]
 		if !ok {
-			ddl = append(ddl, s.ic.Dialect().AddColumn(s.target, c))
+			missing = append(missing, c)
 			continue
 		}
 		if strings.EqualFold(t.DataType, c.DataType) {
@@ -416,23 +435,49 @@ func (s *snapshotter) update(ctx context.Context, data []adapters.Column) error 
 			if te, ok := err.(*adapters.TypeChangeError); ok {
 				te.Column, te.Quote = c.Name, s.q
 			}
-			return fmt.Errorf("cannot keep the history of %s: %w. Nothing was changed; cast the column in the snapshot's query to its old type", s.rel(s.target), err)
+			return nil, false, fmt.Errorf("cannot keep the history of %s: %w. Nothing was changed; cast the column in the snapshot's query to its old type", s.rel(s.target), err)
 		}
 		if !strings.EqualFold(to, t.DataType) {
-			ddl = append(ddl, s.ic.AlterColumnTypeSQL(s.target, c.Name, to))
+			widen = append(widen, s.ic.AlterColumnTypeSQL(s.target, c.Name, to))
 		}
 	}
 	hasDeleted := false
 	if _, ok := tgtBy[strings.ToLower(sc.isDeleted)]; ok {
 		hasDeleted = true
 	} else if sc.hardDeletes == "new_record" {
-		ddl = append(ddl, s.ic.Dialect().AddColumn(s.target, adapters.Column{Name: sc.isDeleted, DataType: "VARCHAR"}))
+		missing = append(missing, adapters.Column{Name: sc.isDeleted, DataType: "VARCHAR"})
 		hasDeleted = true
 	}
-	for _, d := range ddl {
-		if _, err := s.exec(ctx, d); err != nil {
-			return err
+	if len(missing) > 0 {
+		if err := add(missing); err != nil {
+			return nil, false, err
 		}
+	}
+	for _, d := range widen {
+		if _, err := s.exec(ctx, d); err != nil {
+			return nil, false, err
+		}
+	}
+	return tgt, hasDeleted, nil
+}
+
+// addColumns is the fast path of create_columns.
+func (s *snapshotter) addColumns(ctx context.Context) func([]adapters.Column) error {
+	return func(cols []adapters.Column) error {
+		for _, c := range cols {
+			if _, err := s.exec(ctx, s.ic.Dialect().AddColumn(s.target, c)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
+func (s *snapshotter) update(ctx context.Context, data []adapters.Column) error {
+	sc := s.sc
+	tgt, hasDeleted, err := s.evolve(ctx, data, s.addColumns(ctx))
+	if err != nil {
+		return err
 	}
 	dupBefore, _, err := s.dupCurrent(ctx)
 	if err != nil {

@@ -48,8 +48,14 @@ func buildDuck(t *testing.T, dir string, vars map[string]any) (*Summary, adapter
 }
 
 func writeProject(t *testing.T, files map[string]string) string {
-	dir := t.TempDir()
 	files["dbt_project.yml"] = "name: hp\nversion: '1.0'\nprofile: p\n"
+	return writeTree(t, files)
+}
+
+// writeTree writes files (relative path → content) under a new temp dir.
+func writeTree(t testing.TB, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
 	for name, src := range files {
 		p := filepath.Join(dir, name)
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {

@@ -29,7 +29,7 @@ func UnitTestLabel(m *manifest.Manifest, n *manifest.Node) string {
 	if n.UnitTest == nil {
 		return n.Name
 	}
-	return n.UnitTest.Model + "::" + n.Name
+	return n.UnitTest.Model + "::" + n.Name + n.UnitTest.VersionSuffix
 }
 
 // unitError is a unit test problem found at run time, positioned at the
@@ -370,7 +370,7 @@ func typedColumns(cols []adapters.Column) []unittest.Column {
 
 // writeUnitSQL writes target/<kind>/<pkg>/<yaml path>/<model>/<test>.sql.
 func (r *Runner) writeUnitSQL(kind string, n *manifest.Node, sql string) string {
-	rel := filepath.Join(kind, n.PackageName, filepath.FromSlash(n.OriginalFilePath), n.UnitTest.Model, n.Name+".sql")
+	rel := filepath.Join(kind, n.PackageName, filepath.FromSlash(n.OriginalFilePath), n.UnitTest.Model, n.Name+n.UnitTest.VersionSuffix+".sql")
 	if r.opts.TargetDir == "" {
 		return filepath.ToSlash(filepath.Join("target", rel))
 	}

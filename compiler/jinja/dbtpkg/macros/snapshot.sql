@@ -64,6 +64,16 @@
   {{ current_timestamp() }}
 {%- endmacro %}
 
+{#- Timestamps without a zone, as the meta columns are (dbt-postgres,
+    dbt-duckdb). -#}
+{% macro postgres__snapshot_get_time() -%}
+  {{ current_timestamp() }}::timestamp without time zone
+{%- endmacro %}
+
+{% macro duckdb__snapshot_get_time() -%}
+  {{ current_timestamp() }}::timestamp
+{%- endmacro %}
+
 {% macro snapshot_string_as_time(timestamp) -%}
   {{- adapter.dispatch('snapshot_string_as_time', 'dbt')(timestamp) -}}
 {%- endmacro %}
@@ -173,10 +183,14 @@
 
 {#- The rows a snapshot run applies, as snapshot_merge_sql consumes them:
     the query's columns, dbt_change_type ('insert' for new versions,
-    'update' for the current versions they close) and the meta columns; an
-    update row carries the dbt_scd_id of the version it closes. (kiln's own
-    snapshots do not use it: they also refuse duplicate or NULL keys and
-    handle hard deletes; see internal/run/snapshot.go.) -#}
+    'update' for the current versions they close, 'delete' for current
+    versions whose key left the query) and the meta columns; an update or
+    delete row carries the dbt_scd_id of the version it closes and, in
+    dbt_valid_to, when it ends. With hard_deletes: new_record a deleted key
+    also gets an 'insert' row with dbt_is_deleted 'True'. kiln's runner uses
+    it (and snapshot_merge_sql, build_snapshot_table, create_columns,
+    post_snapshot) when a project or package overrides one of them; else it
+    runs its own statements (internal/run/snapshot.go). -#}
 {% macro snapshot_staging_table(strategy, source_sql, target_relation) -%}
   {{- adapter.dispatch('snapshot_staging_table', 'dbt')(strategy, source_sql, target_relation) -}}
 {%- endmacro %}
@@ -184,10 +198,14 @@
 {% macro default__snapshot_staging_table(strategy, source_sql, target_relation) -%}
   {%- set columns = _kiln_snapshot_columns() -%}
   {%- set valid_to_current = config.get('dbt_valid_to_current') -%}
+  {%- set hard_deletes = strategy.hard_deletes or 'ignore' -%}
+  {%- set new_record = hard_deletes == 'new_record' -%}
   {%- set current = 'snapshotted_data.' ~ columns.dbt_valid_to ~ ' is null' -%}
   {%- if valid_to_current -%}
     {%- set current = '(' ~ current ~ ' or snapshotted_data.' ~ columns.dbt_valid_to ~ ' = ' ~ valid_to_current ~ ')' -%}
   {%- endif -%}
+  {%- set was_deleted = "coalesce(snapshotted_data." ~ columns.dbt_is_deleted ~ ", 'False') = 'True'" -%}
+  {%- set now = snapshot_get_time() -%}
   with snapshot_query as (
     {{ source_sql }}
   ),
@@ -208,9 +226,13 @@
       source_data.dbt_kiln_from as {{ columns.dbt_valid_from }},
       {{ valid_to_current or 'nullif(source_data.dbt_kiln_from, source_data.dbt_kiln_from)' }} as {{ columns.dbt_valid_to }},
       source_data.dbt_kiln_scd_id as {{ columns.dbt_scd_id }}
+      {%- if new_record %},
+      'False' as {{ columns.dbt_is_deleted }}
+      {%- endif %}
     from source_data
     left outer join snapshotted_data on {{ unique_key_join_on(strategy.unique_key, 'snapshotted_data', 'source_data') }}
     where {{ unique_key_is_null(strategy.unique_key, 'snapshotted_data') }} or ({{ strategy.row_changed }})
+      {%- if new_record %} or {{ was_deleted }}{% endif %}
   ),
   updates as (
     select 'update' as dbt_change_type, source_data.*,
@@ -218,13 +240,73 @@
       source_data.dbt_kiln_from as {{ columns.dbt_valid_from }},
       source_data.dbt_kiln_from as {{ columns.dbt_valid_to }},
       snapshotted_data.{{ columns.dbt_scd_id }} as {{ columns.dbt_scd_id }}
+      {%- if new_record %},
+      'False' as {{ columns.dbt_is_deleted }}
+      {%- endif %}
     from source_data
     join snapshotted_data on {{ unique_key_join_on(strategy.unique_key, 'snapshotted_data', 'source_data') }}
-    where ({{ strategy.row_changed }})
+    where ({{ strategy.row_changed }}){% if new_record %} or {{ was_deleted }}{% endif %}
   )
+  {%- if hard_deletes in ['invalidate', 'new_record'] %},
+  deletes as (
+    select 'delete' as dbt_change_type, source_data.*,
+      {{ now }} as {{ columns.dbt_updated_at }},
+      {{ now }} as {{ columns.dbt_valid_from }},
+      {{ now }} as {{ columns.dbt_valid_to }},
+      snapshotted_data.{{ columns.dbt_scd_id }} as {{ columns.dbt_scd_id }}
+      {%- if new_record %},
+      'False' as {{ columns.dbt_is_deleted }}
+      {%- endif %}
+    from snapshotted_data
+    left join source_data on {{ unique_key_join_on(strategy.unique_key, 'snapshotted_data', 'source_data') }}
+    where {{ unique_key_is_null(strategy.unique_key, 'source_data') }}
+      {%- if new_record %} and not {{ was_deleted }}{% endif %}
+  )
+  {%- endif %}
+  {%- if new_record %},
+  {#- A deletion record carries the last known values of the columns the
+      query still produces (NULL for the ones the table does not have yet). -#}
+  {%- set kept = [] -%}
+  {%- for c in adapter.get_columns_in_relation(target_relation) -%}
+    {%- do kept.append(c.name | lower) -%}
+  {%- endfor -%}
+  {%- set keys = _kiln_key_list(strategy.unique_key) -%}
+  {%- set key_parts = [] -%}
+  {%- for k in keys -%}
+    {%- do key_parts.append('snapshotted_data.dbt_unique_key_' ~ loop.index) -%}
+  {%- endfor -%}
+  {%- set deleted_id = snapshot_hash_arguments(key_parts + [now]) %}
+  deletion_records as (
+    select 'insert' as dbt_change_type,
+      {%- for col in get_columns_in_query(source_sql) %}
+      {% if col | lower in kept %}snapshotted_data.{{ adapter.quote(col) }}{% else %}null{% endif %} as {{ adapter.quote(col) }},
+      {%- endfor %}
+      {%- for k in keys %}
+      snapshotted_data.dbt_unique_key_{{ loop.index }} as dbt_unique_key_{{ loop.index }},
+      {%- endfor %}
+      {{ now }} as dbt_kiln_from,
+      {{ deleted_id }} as dbt_kiln_scd_id,
+      {{ now }} as {{ columns.dbt_updated_at }},
+      {{ now }} as {{ columns.dbt_valid_from }},
+      {{ valid_to_current or 'cast(null as timestamp)' }} as {{ columns.dbt_valid_to }},
+      {{ deleted_id }} as {{ columns.dbt_scd_id }},
+      'True' as {{ columns.dbt_is_deleted }}
+    from snapshotted_data
+    left join source_data on {{ unique_key_join_on(strategy.unique_key, 'snapshotted_data', 'source_data') }}
+    where {{ unique_key_is_null(strategy.unique_key, 'source_data') }} and not {{ was_deleted }}
+  )
+  {%- endif %}
   select * from insertions
   union all
   select * from updates
+  {%- if hard_deletes in ['invalidate', 'new_record'] %}
+  union all
+  select * from deletes
+  {%- endif %}
+  {%- if new_record %}
+  union all
+  select * from deletion_records
+  {%- endif %}
 {%- endmacro %}
 
 {% macro build_snapshot_staging_table(strategy, sql, target_relation) -%}
@@ -237,24 +319,49 @@
 {%- endmacro %}
 
 {#- Applies a staging table (dbt_change_type, dbt_scd_id, ...) to target:
-    closes the versions that changed, inserts the new ones. -#}
+    closes the current versions that changed or were deleted, inserts the
+    new ones. insert_cols are quoted. default__: one MERGE (Trino);
+    DuckDB and PostgreSQL: UPDATE ... FROM, then INSERT (as dbt-duckdb and
+    dbt-postgres; PostgreSQL before 15 has no MERGE). The fast path of these
+    macros is the adapter's SQLBuilder.SnapshotMerge. -#}
 {% macro snapshot_merge_sql(target, source, insert_cols) -%}
   {{- adapter.dispatch('snapshot_merge_sql', 'dbt')(target, source, insert_cols) -}}
 {%- endmacro %}
 
+{% macro _kiln_snapshot_dest_current() -%}
+  {%- set columns = _kiln_snapshot_columns() -%}
+  {%- set valid_to_current = config.get('dbt_valid_to_current') -%}
+  {%- if valid_to_current -%}
+    {{- return('(DBT_INTERNAL_DEST.' ~ columns.dbt_valid_to ~ ' is null or DBT_INTERNAL_DEST.' ~ columns.dbt_valid_to ~ ' = ' ~ valid_to_current ~ ')') -}}
+  {%- endif -%}
+  {{- return('DBT_INTERNAL_DEST.' ~ columns.dbt_valid_to ~ ' is null') -}}
+{%- endmacro %}
+
 {% macro default__snapshot_merge_sql(target, source, insert_cols) -%}
   {%- set columns = _kiln_snapshot_columns() -%}
-  {%- set insert_cols_csv = insert_cols | join(', ') -%}
-  merge into {{ target }} as DBT_INTERNAL_DEST
-  using {{ source }} as DBT_INTERNAL_SOURCE
-  on DBT_INTERNAL_SOURCE.{{ columns.dbt_scd_id }} = DBT_INTERNAL_DEST.{{ columns.dbt_scd_id }}
-  when matched
-    and DBT_INTERNAL_DEST.{{ columns.dbt_valid_to }} is null
-    and DBT_INTERNAL_SOURCE.dbt_change_type in ('update', 'delete')
-    then update set {{ columns.dbt_valid_to }} = DBT_INTERNAL_SOURCE.{{ columns.dbt_valid_to }}
-  when not matched
-    and DBT_INTERNAL_SOURCE.dbt_change_type = 'insert'
-    then insert ({{ insert_cols_csv }}) values ({% for c in insert_cols %}DBT_INTERNAL_SOURCE.{{ c }}{{ ", " if not loop.last }}{% endfor %})
+merge into {{ target }} as DBT_INTERNAL_DEST
+using {{ source }} as DBT_INTERNAL_SOURCE
+on DBT_INTERNAL_SOURCE.{{ columns.dbt_scd_id }} = DBT_INTERNAL_DEST.{{ columns.dbt_scd_id }}
+when matched and {{ _kiln_snapshot_dest_current() }} and DBT_INTERNAL_SOURCE.dbt_change_type in ('update', 'delete') then update set {{ columns.dbt_valid_to }} = DBT_INTERNAL_SOURCE.{{ columns.dbt_valid_to }}
+when not matched and DBT_INTERNAL_SOURCE.dbt_change_type = 'insert' then insert ({{ insert_cols | join(', ') }}) values ({% for c in insert_cols %}DBT_INTERNAL_SOURCE.{{ c }}{{ ", " if not loop.last }}{% endfor %})
+{%- endmacro %}
+
+{% macro _kiln_update_insert_snapshot_merge_sql(target, source, insert_cols) -%}
+  {%- set columns = _kiln_snapshot_columns() -%}
+update {{ target }} as DBT_INTERNAL_DEST set {{ columns.dbt_valid_to }} = DBT_INTERNAL_SOURCE.{{ columns.dbt_valid_to }}
+from {{ source }} as DBT_INTERNAL_SOURCE
+where DBT_INTERNAL_SOURCE.{{ columns.dbt_scd_id }} = DBT_INTERNAL_DEST.{{ columns.dbt_scd_id }} and DBT_INTERNAL_SOURCE.dbt_change_type in ('update', 'delete') and {{ _kiln_snapshot_dest_current() }};
+insert into {{ target }} ({{ insert_cols | join(', ') }})
+select {% for c in insert_cols %}DBT_INTERNAL_SOURCE.{{ c }}{{ ", " if not loop.last }}{% endfor %} from {{ source }} as DBT_INTERNAL_SOURCE
+where DBT_INTERNAL_SOURCE.dbt_change_type = 'insert'
+{%- endmacro %}
+
+{% macro duckdb__snapshot_merge_sql(target, source, insert_cols) -%}
+  {{- dbt._kiln_update_insert_snapshot_merge_sql(target, source, insert_cols) -}}
+{%- endmacro %}
+
+{% macro postgres__snapshot_merge_sql(target, source, insert_cols) -%}
+  {{- dbt._kiln_update_insert_snapshot_merge_sql(target, source, insert_cols) -}}
 {%- endmacro %}
 
 {% macro post_snapshot(staging_relation) -%}
