@@ -169,6 +169,22 @@ func (e *Env) register(d *macroDef) {
 	e.order = append(e.order, d)
 }
 
+// macroSQLSpan is the byte span of mn's macro_sql in the file's own source
+// (mn's positions are in its normalized form): dbt keeps the file's line
+// endings, and a closing "-%}" takes in the final newline normalizing
+// dropped.
+func macroSQLSpan(src, norm string, mn *macroNode) (int, int) {
+	end := mn.end
+	if end > len(norm) || end < mn.start {
+		end = len(norm)
+	}
+	oEnd := origOffset(src, end)
+	if end == len(norm) && strings.HasSuffix(strings.TrimRight(norm, " \t\n\r\f\v"), "-%}") {
+		oEnd = len(src)
+	}
+	return origOffset(src, mn.start), oEnd
+}
+
 // parseMacroFile parses a macro file and returns its top-level macros.
 func parseMacroFile(pkg, path, src string) ([]*macroDef, error) {
 	norm := normalizeSource(src)
@@ -188,17 +204,9 @@ func parseMacroFile(pkg, path, src string) ([]*macroDef, error) {
 		}
 		d := &macroDef{pkg: pkg, name: mn.name, path: path, src: norm, node: mn}
 		d.val = &macroVal{def: d}
-		end := mn.end
-		if end > len(norm) || end < mn.start {
-			end = len(norm)
-		}
-		// macro_sql keeps the file's own line endings, as dbt does, and a
-		// closing "-%}" takes in the final newline normalizing dropped.
-		oEnd := origOffset(src, end)
-		if end == len(norm) && strings.HasSuffix(strings.TrimRight(norm, " \t\n\r\f\v"), "-%}") {
-			oEnd = len(src)
-		}
-		d.meta = &Macro{Package: pkg, Name: mn.name, Path: path, Line: mn.line, SQL: src[origOffset(src, mn.start):oEnd], DependsOn: macroCalls(mn), Calls: staticCalls(mn), CallsConfig: callsConfig(mn)}
+		start, end := macroSQLSpan(src, norm, mn)
+		d.meta = &Macro{Package: pkg, Name: mn.name, Path: path, Line: mn.line, SQL: src[start:end],
+			DependsOn: macroCalls(mn), Calls: staticCalls(mn), CallsConfig: callsConfig(mn)}
 		defs = append(defs, d)
 	}
 	return defs, nil

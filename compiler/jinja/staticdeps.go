@@ -8,14 +8,14 @@ package jinja
 
 import (
 	"github.com/nikolalohinski/gonja/v2/nodes"
+
+	"github.com/kiln-dev/kiln/compiler/jinja/dbtpkg"
 )
 
-// StaticCall is one call of a macro body as dbt's static analysis sees it.
-type StaticCall struct {
-	Name      string // "name" or "qualifier.name"; for a dispatch, the dispatched name
-	Dispatch  bool   // adapter.dispatch(Name, Namespace)
-	Namespace string // the dispatch macro_namespace; "" when none (or a list)
-}
+// StaticCall is one call of a macro body as dbt's static analysis sees it:
+// Name is "name" or "qualifier.name", or for adapter.dispatch(Name,
+// Namespace) the dispatched name (Namespace "" when none or a list).
+type StaticCall = dbtpkg.Call
 
 // staticSkip are call names dbt never records: ref/source/config and the
 // base-context functions (never macros).
