@@ -171,18 +171,13 @@ func (e *Env) register(d *macroDef) {
 
 // macroSQLSpan is the byte span of mn's macro_sql in the file's own source
 // (mn's positions are in its normalized form): dbt keeps the file's line
-// endings, and a closing "-%}" takes in the final newline normalizing
-// dropped.
+// endings (and, like normalizing, leaves out the file's final newline).
 func macroSQLSpan(src, norm string, mn *macroNode) (int, int) {
 	end := mn.end
 	if end > len(norm) || end < mn.start {
 		end = len(norm)
 	}
-	oEnd := origOffset(src, end)
-	if end == len(norm) && strings.HasSuffix(strings.TrimRight(norm, " \t\n\r\f\v"), "-%}") {
-		oEnd = len(src)
-	}
-	return origOffset(src, mn.start), oEnd
+	return origOffset(src, mn.start), origOffset(src, end)
 }
 
 // parseMacroFile parses a macro file and returns its top-level macros.

@@ -77,7 +77,8 @@ func TestMacroSQLSpanLikeDBT(t *testing.T) {
 		"b": "\r\n{%- macro b() -%}\r\n B\r\n{%- endmacro %}",
 		// "-%}" takes in the whitespace after it (then not the next one's)
 		"c": "{% macro c() %}C{% endmacro -%}\n\n",
-		"d": "{%- macro d() -%}D{%- endmacro -%}\n",
+		// but not the file's final newline
+		"d": "{%- macro d() -%}D{%- endmacro -%}",
 	}
 	for _, m := range ms {
 		if m.SQL != want[m.Name] {
