@@ -231,22 +231,9 @@ func (b *builder) loadMacros(pf *pkgFiles) {
 			b.m.Macros[id] = &manifest.MacroDef{
 				UniqueID: id, PackageName: p.Name, Name: mc.Name,
 				Path: f.Path, OriginalFilePath: f.Path, MacroSQL: mc.SQL,
-				DependsOn: macroIDs(p.Name, mc.DependsOn),
 			}
 		}
 	}
-}
-
-func macroIDs(pkg string, names []string) []string {
-	out := make([]string, 0, len(names))
-	for _, n := range names {
-		if strings.Contains(n, ".") {
-			out = append(out, "macro."+n)
-		} else {
-			out = append(out, "macro."+pkg+"."+n)
-		}
-	}
-	return out
 }
 
 func (b *builder) indexPatches(pkg, kind, file string, list []project.NodePatch) {

@@ -230,6 +230,7 @@ func Compile(ctx context.Context, opts Options) (*Result, error) {
 		}
 	}
 	b.addInternalPackage()
+	b.fillMacroMacroDeps()
 	b.finish()
 	diags = append(diags, b.diags...)
 	diags.Sort()

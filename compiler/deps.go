@@ -6,6 +6,7 @@ package compiler
 // another environment's relations (--defer) is also configured here.
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/kiln-dev/kiln/compiler/jinja"
@@ -58,6 +59,8 @@ func (r *Result) directMacros(n *manifest.Node, withMaterialization bool) []jinj
 	return out
 }
 
+const whereSubqueryID = "macro.dbt.get_where_subquery"
+
 // fillMacroDeps sets depends_on.macros of every node to the macros it calls
 // directly, as dbt does (the closure is reachable through each macro's own
 // depends_on).
@@ -77,6 +80,15 @@ func (b *builder) fillMacroDeps() {
 		ids := make([]string, 0, len(ms))
 		for _, m := range ms {
 			ids = append(ids, macroID(m))
+		}
+		// dbt does not render not_null and unique tests at parse time, so
+		// get_where_subquery (which renders their model argument) joins
+		// their depends_on only once they compile.
+		if len(ids) > 0 && (ids[0] == "macro.dbt.test_not_null" || ids[0] == "macro.dbt.test_unique") {
+			if i := slices.Index(ids, whereSubqueryID); i > 0 {
+				ids = slices.Delete(ids, i, i+1)
+				n.CompileMacros = []string{whereSubqueryID}
+			}
 		}
 		n.DependsOn.Macros = ids
 	})

@@ -50,9 +50,9 @@ func (b *builder) buildHookNodes() {
 // dbt_project.yml (the package's, then the root's), in property YAML and
 // in the node's config() call, without defaults.
 func (b *builder) unrenderedConfig(p *project.Project, configKey string, fqn []string, patch map[string]any, call map[string]any) map[string]any {
-	out := p.ConfigFor(configKey, fqn)
+	out := p.UnrenderedConfigFor(configKey, fqn)
 	if p != b.r.Project {
-		out = project.MergeConfig(out, b.r.Project.ConfigFor(configKey, fqn))
+		out = project.MergeConfig(out, b.r.Project.UnrenderedConfigFor(configKey, fqn))
 	}
 	if patch != nil {
 		out = project.MergeConfig(out, patch)

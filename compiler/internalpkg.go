@@ -55,17 +55,9 @@ func (b *builder) addInternalPackage() {
 		if _, ok := b.m.Macros[id]; ok {
 			continue
 		}
-		deps := make([]string, 0, len(m.DependsOn))
-		seen := map[string]bool{}
-		for _, name := range m.DependsOn {
-			if d, ok := b.r.Env.ResolveMacro("dbt", name); ok && !seen[macroID(d)] {
-				seen[macroID(d)] = true
-				deps = append(deps, macroID(d))
-			}
-		}
 		path := strings.TrimPrefix(m.Path, "dbt/")
 		b.m.Macros[id] = &manifest.MacroDef{UniqueID: id, PackageName: pkg, Name: m.Name,
-			Path: path, OriginalFilePath: path, MacroSQL: m.SQL, DependsOn: deps}
+			Path: path, OriginalFilePath: path, MacroSQL: m.SQL}
 	}
 	const id = "doc.dbt.__overview__"
 	if _, ok := b.m.Docs[id]; !ok {
@@ -87,3 +79,22 @@ This site documents the models, seeds, snapshots, sources and tests of this proj
 
 Write your own home page with a ` + "`{% docs __overview__ %}`" + ` block in any .md file of the project.
 `
+
+// fillMacroMacroDeps sets every manifest macro's depends_on.macros, once all
+// packages are loaded (a call resolves against every package).
+func (b *builder) fillMacroMacroDeps() {
+	done := map[string]bool{}
+	for _, m := range b.r.Env.Macros() {
+		id := macroID(m)
+		def, ok := b.m.Macros[id]
+		if !ok || done[id] {
+			continue // first definition wins, as in addInternalPackage
+		}
+		done[id] = true
+		deps := b.r.Env.StaticDeps(m)
+		def.DependsOn = make([]string, 0, len(deps))
+		for _, d := range deps {
+			def.DependsOn = append(def.DependsOn, macroID(d))
+		}
+	}
+}

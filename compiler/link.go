@@ -82,6 +82,7 @@ func (b *builder) finish() {
 	b.fillUnrendered()
 	b.inferPrimaryKeys()
 	b.fillMacroDeps()
+	b.renderTestConfigs()
 	b.buildUnitTests()
 	b.noteDependentsOfFailures()
 	b.m.Link()

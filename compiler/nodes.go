@@ -164,6 +164,11 @@ func (b *builder) buildSQL(pf *pkgFiles, kind sqlKind, files []project.File, pat
 func (b *builder) parseSQLFile(p *project.Project, kind sqlKind, f project.File, paths []string) sqlResult {
 	var out sqlResult
 	fqn, rel := fqnFor(p.Name, f.Path, paths)
+	if kind.resource == manifest.Analysis {
+		// dbt files analyses under "analysis", in path and fqn alike
+		rel = "analysis/" + rel
+		fqn = append([]string{fqn[0], "analysis"}, fqn[1:]...)
+	}
 	name := fqn[len(fqn)-1]
 	shown := p.Shown(f.Path)
 	if strings.HasSuffix(f.Path, ".py") {
@@ -600,6 +605,10 @@ func (b *builder) buildSources(p *project.Project, pr *project.Properties) {
 			if t.NoFreshness { // `freshness: null` on the table disables the source's
 				sd.Freshness = nil
 			}
+			sd.FreshnessOff = t.NoFreshness || (t.Freshness == nil && s.NoFreshness)
+			sourceConfigFromProperties(sd, cfg, project.MergeConfig(project.MergeConfig(map[string]any{}, p.ConfigFor("sources", fqn)), project.MergeConfig(s.Config, t.Config)),
+				t.Freshness != nil || t.NoFreshness || s.Freshness != nil || s.NoFreshness)
+			sd.UnrenderedDatabase, sd.UnrenderedSchema = s.Database, s.Schema
 			quoting := map[string]any{}
 			for k, v := range s.Quoting {
 				quoting[k] = v
@@ -631,6 +640,33 @@ func (b *builder) buildSources(p *project.Project, pr *project.Properties) {
 			b.m.Sources[id] = sd
 		}
 	}
+}
+
+// sourceConfigFromProperties carries a source's top-level freshness and
+// loaded_at_field into its config, as dbt does, and sets the unrendered
+// config dbt records: the config as written with loaded_at_field,
+// loaded_at_query, meta and tags always present and freshness when set.
+func sourceConfigFromProperties(sd *manifest.SourceDef, cfg, written map[string]any, freshnessSet bool) {
+	un := project.MergeConfig(map[string]any{}, written)
+	// a freshness or loaded_at_field under config: wins over the property
+	if _, inConfig := written["freshness"]; freshnessSet && !inConfig {
+		var f any
+		if !sd.FreshnessOff && sd.Freshness != nil {
+			f = sd.Freshness
+		}
+		cfg["freshness"] = f
+		un["freshness"] = f
+	}
+	if _, inConfig := written["loaded_at_field"]; sd.LoadedAtField != "" && !inConfig {
+		cfg["loaded_at_field"] = sd.LoadedAtField
+		un["loaded_at_field"] = sd.LoadedAtField
+	}
+	for k, def := range map[string]any{"loaded_at_field": nil, "loaded_at_query": nil, "meta": map[string]any{}, "tags": []any{}} {
+		if _, ok := un[k]; !ok {
+			un[k] = def
+		}
+	}
+	sd.UnrenderedConfig = un
 }
 
 func firstNonEmpty(s ...string) string {

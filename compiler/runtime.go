@@ -101,8 +101,13 @@ func (r *Result) flatGraph() map[string]any {
 				if _, ok := m["compiled_path"]; ok {
 					m["compiled_path"] = nil
 				}
-				// keys of dbt's in-memory nodes that manifest.json leaves out
 				id, _ := m["unique_id"].(string)
+				if node := r.Manifest.Nodes[id]; node != nil && len(node.CompileMacros) > 0 {
+					if d, ok := m["depends_on"].(map[string]any); ok {
+						d["macros"] = plainJSON(append([]string{}, node.DependsOn.Macros...))
+					}
+				}
+				// keys of dbt's in-memory nodes that manifest.json leaves out
 				call := map[string]any{}
 				if node := r.Manifest.Nodes[id]; node != nil && node.ConfigCallDict != nil {
 					call = plainJSON(node.ConfigCallDict).(map[string]any)

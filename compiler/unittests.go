@@ -156,7 +156,7 @@ func (b *builder) addUnitTestNode(p *project.Project, file string, u *project.Un
 	fqn = append(fqn, u.Name)
 	n := &manifest.Node{
 		UniqueID: id, ResourceType: manifest.UnitTest, PackageName: p.Name, Name: u.Name,
-		Path: file, OriginalFilePath: file, FQN: fqn, Config: cfg, Tags: cfg.Tags(),
+		Path: propertyFilePath(p, file), OriginalFilePath: file, FQN: fqn, Config: cfg, Tags: cfg.Tags(),
 		Description: u.Description, Schema: model.Schema, Database: model.Database, Alias: u.Name,
 		DependsOn: manifest.DependsOn{Nodes: []string{model.UniqueID}, Macros: []string{}},
 		Checksum:  manifest.FileHash{Name: "sha256", Checksum: md5sum(id + fmt.Sprint(u.Given, u.Expect))},
@@ -401,4 +401,15 @@ func (b *builder) checkUnitExpect(u *project.UnitTest, model *manifest.Node, fx 
 			}
 		}
 	}
+}
+
+// propertyFilePath is a property file's path as dbt records it on what the
+// file defines: relative to the resource folder it is found in.
+func propertyFilePath(p *project.Project, file string) string {
+	var paths []string
+	for _, l := range [][]string{p.ModelPaths, p.SeedPaths, p.SnapshotPaths, p.AnalysisPaths, p.MacroPaths, p.TestPaths} {
+		paths = append(paths, l...)
+	}
+	_, rel := fqnFor(p.Name, file, paths)
+	return rel
 }

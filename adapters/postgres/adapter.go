@@ -153,13 +153,28 @@ func (adapter) TargetInfo(creds adapters.Credentials) map[string]any {
 		"connect_timeout": c.ConnectTimeout,
 		"retries":         c.Retries,
 	}
+	// dbt-postgres shows every credential field, unset ones at their
+	// defaults (null, or the value below).
 	for k, v := range map[string]string{"sslmode": c.SSLMode, "search_path": c.SearchPath, "role": c.Role} {
+		m[k] = nil
 		if v != "" {
 			m[k] = v
 		}
 	}
-	if c.KeepalivesIdle > 0 {
-		m["keepalives_idle"] = c.KeepalivesIdle
+	for _, k := range []string{"sslcert", "sslkey", "sslrootcert"} {
+		m[k] = nil
+		if v, ok := creds.Fields[k].(string); ok && v != "" {
+			m[k] = v
+		}
+	}
+	m["keepalives_idle"] = c.KeepalivesIdle
+	m["autocommit"] = false
+	if v, ok := creds.Fields["autocommit"].(bool); ok {
+		m["autocommit"] = v
+	}
+	m["application_name"] = "dbt"
+	if v, ok := creds.Fields["application_name"].(string); ok && v != "" {
+		m["application_name"] = v
 	}
 	return m
 }

@@ -95,6 +95,13 @@ func TestConnectErrorsNeverShowThePassword(t *testing.T) {
 	if info["database"] != "d" || info["dbname"] != "d" || info["port"] != 5432 || info["type"] != "postgres" {
 		t.Fatalf("TargetInfo %v", info)
 	}
+	// unset credential fields at dbt-postgres's defaults
+	for k, want := range map[string]any{"sslmode": nil, "sslcert": nil, "sslkey": nil, "sslrootcert": nil, "search_path": nil,
+		"role": nil, "keepalives_idle": 0, "autocommit": false, "application_name": "dbt"} {
+		if v, ok := info[k]; !ok || v != want {
+			t.Errorf("TargetInfo[%s] = %v (set: %v), want %v", k, v, ok, want)
+		}
+	}
 }
 
 func TestProfileValidation(t *testing.T) {

@@ -5,6 +5,7 @@ package jinja
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/nikolalohinski/gonja/v2/nodes"
@@ -26,7 +27,8 @@ func (r *renderer) evalArgs(n *nodes.Call) (*callArgs, error) {
 	}
 	if len(n.Kwargs) > 0 {
 		a.kw = make(map[string]any, len(n.Kwargs))
-		for k, e := range n.Kwargs {
+		for _, k := range kwargOrder(n.Kwargs) {
+			e := n.Kwargs[k]
 			v, err := r.eval(e)
 			if err != nil {
 				return nil, err
@@ -333,3 +335,29 @@ func sortDictKeys(d *Dict) {
 
 // ---------------------------------------------------------------------------
 // Operators
+
+// kwargOrder lists keyword arguments in source order: Python evaluates them
+// left to right, which shows in what their side effects record (the order
+// of refs in a model's manifest entry).
+func kwargOrder(kw map[string]nodes.Expression) []string {
+	keys := make([]string, 0, len(kw))
+	for k := range kw {
+		keys = append(keys, k)
+	}
+	if len(keys) < 2 {
+		return keys
+	}
+	pos := func(k string) int {
+		if t := kw[k].Position(); t != nil {
+			return t.Pos
+		}
+		return 0
+	}
+	slices.SortFunc(keys, func(a, b string) int {
+		if d := pos(a) - pos(b); d != 0 {
+			return d
+		}
+		return strings.Compare(a, b)
+	})
+	return keys
+}

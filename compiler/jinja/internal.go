@@ -78,7 +78,8 @@ func indexedFile(f dbtpkg.File) []*macroDef {
 	for _, x := range ix.Macros {
 		d := &macroDef{pkg: "dbt", name: x.Name, path: f.Path, src: lf.src, lazy: lf}
 		d.val = &macroVal{def: d}
-		d.meta = &Macro{Package: "dbt", Name: x.Name, Path: f.Path, Line: x.Line, SQL: lf.src[x.Start:x.End], DependsOn: x.DependsOn}
+		d.meta = &Macro{Package: "dbt", Name: x.Name, Path: f.Path, Line: x.Line, SQL: f.Source[x.Start:x.End], DependsOn: x.DependsOn,
+			Calls: x.Calls, CallsConfig: x.CallsConfig}
 		lf.defs = append(lf.defs, d)
 	}
 	return lf.defs

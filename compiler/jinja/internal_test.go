@@ -28,14 +28,12 @@ func parsedIndex(t *testing.T) map[string]dbtpkg.IndexFile {
 		}
 		entries := []dbtpkg.IndexEntry{}
 		for _, d := range defs {
-			end := d.node.end
-			if end > len(d.src) || end < d.node.start {
-				end = len(d.src)
-			}
-			if d.meta.SQL != d.src[d.node.start:end] {
+			start, end := macroSQLSpan(f.Source, d.src, d.node)
+			if d.meta.SQL != f.Source[start:end] {
 				t.Fatalf("%s: %s: span does not give the macro's SQL", f.Path, d.name)
 			}
-			entries = append(entries, dbtpkg.IndexEntry{Name: d.name, Line: d.meta.Line, Start: d.node.start, End: end, DependsOn: d.meta.DependsOn})
+			entries = append(entries, dbtpkg.IndexEntry{Name: d.name, Line: d.meta.Line, Start: start, End: end, DependsOn: d.meta.DependsOn,
+				Calls: d.meta.Calls, CallsConfig: d.meta.CallsConfig})
 		}
 		out[f.Path] = dbtpkg.IndexFile{Sum: dbtpkg.Sum(f.Source), Macros: entries}
 	}
@@ -75,7 +73,18 @@ func writeIndex(t *testing.T, idx map[string]dbtpkg.IndexFile) {
 				}
 				deps = ", DependsOn: []string{" + strings.Join(q, ", ") + "}"
 			}
-			fmt.Fprintf(&b, "{Name: %q, Line: %d, Start: %d, End: %d%s},\n", e.Name, e.Line, e.Start, e.End, deps)
+			calls := ""
+			if e.Calls != nil {
+				q := make([]string, len(e.Calls))
+				for i, c := range e.Calls {
+					q[i] = fmt.Sprintf("{Name: %q, Dispatch: %v, Namespace: %q}", c.Name, c.Dispatch, c.Namespace)
+				}
+				calls = ", Calls: []Call{" + strings.Join(q, ", ") + "}"
+			}
+			if e.CallsConfig {
+				calls += ", CallsConfig: true"
+			}
+			fmt.Fprintf(&b, "{Name: %q, Line: %d, Start: %d, End: %d%s%s},\n", e.Name, e.Line, e.Start, e.End, deps, calls)
 		}
 		b.WriteString("}},\n")
 	}

@@ -52,6 +52,12 @@ type Macro struct {
 	Line      int
 	SQL       string   // the block text, "{% macro ... %}...{% endmacro %}"
 	DependsOn []string // macro names it calls ("name" or "package.name"), best effort
+	// Calls is the body's calls as dbt's static analysis reads them, for
+	// the manifest's depends_on.macros (see StaticDeps).
+	Calls []StaticCall
+	// CallsConfig: the body calls config() (a generic test setting its
+	// own fail_calc, say), which dbt captures by rendering it at parse time.
+	CallsConfig bool
 }
 
 // Lazy is a global computed when a template first reads it (each read
@@ -163,6 +169,17 @@ func (e *Env) register(d *macroDef) {
 	e.order = append(e.order, d)
 }
 
+// macroSQLSpan is the byte span of mn's macro_sql in the file's own source
+// (mn's positions are in its normalized form): dbt keeps the file's line
+// endings (and, like normalizing, leaves out the file's final newline).
+func macroSQLSpan(src, norm string, mn *macroNode) (int, int) {
+	end := mn.end
+	if end > len(norm) || end < mn.start {
+		end = len(norm)
+	}
+	return origOffset(src, mn.start), origOffset(src, end)
+}
+
 // parseMacroFile parses a macro file and returns its top-level macros.
 func parseMacroFile(pkg, path, src string) ([]*macroDef, error) {
 	norm := normalizeSource(src)
@@ -182,11 +199,9 @@ func parseMacroFile(pkg, path, src string) ([]*macroDef, error) {
 		}
 		d := &macroDef{pkg: pkg, name: mn.name, path: path, src: norm, node: mn}
 		d.val = &macroVal{def: d}
-		end := mn.end
-		if end > len(norm) || end < mn.start {
-			end = len(norm)
-		}
-		d.meta = &Macro{Package: pkg, Name: mn.name, Path: path, Line: mn.line, SQL: norm[mn.start:end], DependsOn: macroCalls(mn)}
+		start, end := macroSQLSpan(src, norm, mn)
+		d.meta = &Macro{Package: pkg, Name: mn.name, Path: path, Line: mn.line, SQL: src[start:end],
+			DependsOn: macroCalls(mn), Calls: staticCalls(mn), CallsConfig: callsConfig(mn)}
 		defs = append(defs, d)
 	}
 	return defs, nil

@@ -51,6 +51,22 @@ func normalizeSource(src string) string {
 	return src
 }
 
+// origOffset maps an offset in normalizeSource(src) back to src: a "\r\n"
+// pair, one character after normalizing, starts at its '\r'.
+func origOffset(src string, pos int) int {
+	if strings.IndexByte(src, '\r') < 0 {
+		return min(pos, len(src))
+	}
+	i := 0
+	for j := 0; j < pos && i < len(src); j++ {
+		if src[i] == '\r' && i+1 < len(src) && src[i+1] == '\n' {
+			i++
+		}
+		i++
+	}
+	return i
+}
+
 func lex(src string) ([]*tokens.Token, error) {
 	l := &lexer{src: src, line: 1, col: 1}
 	est := 16 + len(src)/12

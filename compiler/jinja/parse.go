@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"sort"
 	"strings"
 
 	"github.com/nikolalohinski/gonja/v2/config"
@@ -688,6 +689,43 @@ func errMessage(err error) string {
 	return err.Error()
 }
 
+// macroSpan is the extent of a top-level macro block as dbt records it in
+// macro_sql: from its opening tag to the end of its closing tag, where a
+// "{%-" opening takes in the whitespace before it (back to floor, the end
+// of the previous block) and a "-%}" closing the whitespace after it, as
+// dbt's block scanner does. after is the position of the first token after
+// the block.
+func macroSpan(src string, toks []*tokens.Token, open *tokens.Token, after, floor int) (int, int) {
+	const ws = " \t\n\r\f\v"
+	start := open.Pos
+	if strings.HasPrefix(src[start:], "{%-") {
+		for start > floor && strings.IndexByte(ws, src[start-1]) >= 0 {
+			start--
+		}
+	}
+	end := after
+	k := sort.Search(len(toks), func(i int) bool { return toks[i].Pos >= after })
+	for k--; k >= 0; k-- {
+		if toks[k].Type == tokens.BlockEnd {
+			end = toks[k].Pos + 2 // "%}"
+			switch src[toks[k].Pos] {
+			case '-':
+				end++
+				for end < len(src) && strings.IndexByte(ws, src[end]) >= 0 {
+					end++
+				}
+			case '+':
+				end++
+			}
+			break
+		}
+	}
+	if end < start || end > len(src) {
+		end = len(src)
+	}
+	return start, end
+}
+
 // parseSource lexes and parses src into gonja's AST with our statements.
 func parseSource(path, src string) (root *nodes.Template, err error) {
 	defer func() {
@@ -707,10 +745,12 @@ func parseSource(path, src string) (root *nodes.Template, err error) {
 	}
 	unwrapOutputs(root)
 	// record block spans for macros defined at top level
+	floor := 0
 	for _, n := range root.Nodes {
 		if b, ok := n.(*nodes.ControlStructureBlock); ok {
 			if m, ok := b.ControlStructure.(*macroNode); ok {
-				m.start = b.Location.Pos
+				m.start, m.end = macroSpan(src, toks, b.Location, m.end, floor)
+				floor = m.end
 				m.line = b.Location.Line
 			}
 		}

@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -66,7 +67,9 @@ type nodeJSON struct {
 	// Models only:
 	*modelFields
 	// Generic tests only:
-	ColumnName   *string       `json:"column_name,omitempty"`
+	// ColumnName is a *string (null for a test on no column, as dbt
+	// writes it) in an interface, so that only non-test nodes omit it.
+	ColumnName   any           `json:"column_name,omitempty"`
 	FileKeyName  *string       `json:"file_key_name,omitempty"`
 	AttachedNode *string       `json:"attached_node,omitempty"`
 	TestMetadata *TestMetadata `json:"test_metadata,omitempty"`
@@ -168,7 +171,7 @@ func (n *Node) toJSON(lazy bool) nodeJSON {
 		Columns:          n.Columns,
 		Meta:             nonNilMap(n.Meta),
 		Group:            nil,
-		Docs:             docsJSON(n.Docs),
+		Docs:             nodeDocsJSON(n),
 		PatchPath:        strPtr(n.PatchPath),
 		UnrenderedConfig: nonNilMap(n.UnrenderedConfig),
 		CreatedAt:        n.CreatedAt,
@@ -187,6 +190,9 @@ func (n *Node) toJSON(lazy bool) nodeJSON {
 	}
 	nodes := nonNilStrings(n.DependsOn.Nodes)
 	macros := nonNilStrings(n.DependsOn.Macros)
+	if n.Compiled && len(n.CompileMacros) > 0 {
+		macros = append(slices.Clone(macros), n.CompileMacros...)
+	}
 	if n.ResourceType == Seed {
 		j.RootPath = n.RootPath
 		j.DependsOn = map[string]any{"macros": macros}
@@ -248,6 +254,18 @@ func (n *Node) toJSON(lazy bool) nodeJSON {
 	return j
 }
 
+// nodeDocsJSON is a node's docs: its docs config (from the project or a
+// config block) with the properties' docs over it.
+func nodeDocsJSON(n *Node) map[string]any {
+	out := docsJSON(asMap(n.Config["docs"]))
+	for k, v := range n.Docs {
+		if k == "show" || k == "node_color" {
+			out[k] = v
+		}
+	}
+	return out
+}
+
 func docsJSON(d map[string]any) map[string]any {
 	out := map[string]any{"show": true, "node_color": nil}
 	for k, v := range d {
@@ -271,36 +289,66 @@ func (s *SourceDef) JSON() any {
 		cfg = Config{}
 	}
 	out := map[string]any{
-		"database":           strPtr(s.Database),
-		"schema":             s.Schema,
-		"name":               s.Name,
-		"resource_type":      Source,
-		"package_name":       s.PackageName,
-		"path":               s.Path,
-		"original_file_path": s.OriginalFilePath,
-		"unique_id":          s.UniqueID,
-		"fqn":                nonNilStrings(s.FQN),
-		"source_name":        s.SourceName,
-		"source_description": s.SourceDescription,
-		"loader":             s.Loader,
-		"identifier":         s.Identifier,
-		"quoting":            q,
-		"loaded_at_field":    strPtr(s.LoadedAtField),
-		"freshness":          freshnessJSON(s.Freshness),
-		"external":           nil,
-		"description":        s.Description,
-		"columns":            columnsJSON(s.Columns),
-		"meta":               nonNilMap(s.Meta),
-		"source_meta":        nonNilMap(s.SourceMeta),
-		"tags":               nonNilStrings(s.Tags),
-		"config":             sourceConfigJSON(cfg),
-		"patch_path":         nil,
-		"unrendered_config":  map[string]any{},
-		"relation_name":      strPtr(s.RelationName),
-		"created_at":         s.CreatedAt,
-		"doc_blocks":         []any{},
+		"database":            strPtr(s.Database),
+		"schema":              s.Schema,
+		"name":                s.Name,
+		"resource_type":       Source,
+		"package_name":        s.PackageName,
+		"path":                s.Path,
+		"original_file_path":  s.OriginalFilePath,
+		"unique_id":           s.UniqueID,
+		"fqn":                 nonNilStrings(s.FQN),
+		"source_name":         s.SourceName,
+		"source_description":  s.SourceDescription,
+		"loader":              s.Loader,
+		"identifier":          s.Identifier,
+		"quoting":             q,
+		"loaded_at_field":     strPtr(s.LoadedAtField),
+		"loaded_at_query":     nil,
+		"freshness":           sourceFreshnessJSON(s),
+		"external":            nil,
+		"description":         s.Description,
+		"columns":             columnsJSON(s.Columns),
+		"meta":                nonNilMap(s.Meta),
+		"source_meta":         nonNilMap(s.SourceMeta),
+		"tags":                nonNilStrings(s.Tags),
+		"config":              sourceConfigJSON(cfg),
+		"patch_path":          nil,
+		"unrendered_config":   sourceUnrenderedJSON(s.UnrenderedConfig),
+		"unrendered_database": strPtr(s.UnrenderedDatabase),
+		"unrendered_schema":   strPtr(s.UnrenderedSchema),
+		"relation_name":       strPtr(s.RelationName),
+		"created_at":          s.CreatedAt,
+		"doc_blocks":          []any{},
 	}
 	return out
+}
+
+// sourceUnrenderedJSON is a source's unrendered config, its freshness
+// policy in the same well-formed shape as config's.
+func sourceUnrenderedJSON(un map[string]any) map[string]any {
+	f, ok := un["freshness"].(map[string]any)
+	if !ok {
+		return nonNilMap(un)
+	}
+	out := make(map[string]any, len(un))
+	for k, v := range un {
+		out[k] = v
+	}
+	out["freshness"] = freshnessJSON(f)
+	return out
+}
+
+// sourceFreshnessJSON is a source's freshness: null when switched off,
+// else a policy (with no thresholds when none is set).
+func sourceFreshnessJSON(s *SourceDef) any {
+	if s.FreshnessOff {
+		return nil
+	}
+	if s.Freshness == nil {
+		return freshnessJSON(map[string]any{})
+	}
+	return freshnessJSON(s.Freshness)
 }
 
 // sourceConfigJSON is a source's config with dbt's unset fields at their
@@ -312,7 +360,9 @@ func sourceConfigJSON(c Config) map[string]any {
 		switch k {
 		case "enabled":
 		case "freshness":
-			if f := asMap(v); f != nil {
+			if v == nil {
+				out[k] = nil // switched off
+			} else if f := asMap(v); f != nil {
 				out[k] = freshnessJSON(f)
 			}
 		default:

@@ -76,6 +76,9 @@ func withConfigDefaults(resourceType string, cfg Config) Config {
 	for k, v := range cfg {
 		out[k] = v
 	}
+	if _, ok := cfg["docs"]; ok {
+		out["docs"] = configDocs(cfg)
+	}
 	if resourceType == Test {
 		fill(testConfigDefaults)
 		return out
@@ -164,6 +167,9 @@ func appendConfig(b []byte, resourceType string, cfg Config) ([]byte, error) {
 }
 
 func appendConfigValue(b []byte, cfg Config, k string) ([]byte, error) {
+	if k == "docs" {
+		return appendJSON(b, configDocs(cfg))
+	}
 	if k != "pre-hook" && k != "post-hook" {
 		return appendJSON(b, cfg[k])
 	}
@@ -173,4 +179,14 @@ func appendConfigValue(b []byte, cfg Config, k string) ([]byte, error) {
 		list[i] = map[string]any{"sql": h.SQL, "transaction": h.Transaction, "index": nil}
 	}
 	return appendJSON(b, list)
+}
+
+// configDocs is config.docs completed as dbt writes it (show defaults to
+// true, node_color to null).
+func configDocs(cfg Config) any {
+	d, ok := cfg["docs"].(map[string]any)
+	if !ok {
+		return cfg["docs"]
+	}
+	return docsJSON(d)
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/kiln-dev/kiln/compiler"
@@ -185,6 +186,80 @@ func TestManifestEntryEdgeCases(t *testing.T) {
 					RawCode: "  select 1  ", FQN: []string{"p", "n"}}
 				encodesAs(t, rt+" config "+string(rune('0'+ci))+" columns "+string(rune('0'+coi)), n.ManifestEntry(), n.JSON())
 			}
+		}
+	}
+}
+
+// A generic test on no column carries "column_name": null, as dbt writes
+// it; one on a column names it; a singular test has no such key.
+func TestGenericTestColumnName(t *testing.T) {
+	tm := &manifest.TestMetadata{Name: "same_row_count"}
+	for _, c := range []struct {
+		node *manifest.Node
+		want string
+	}{
+		{&manifest.Node{UniqueID: "test.p.a", ResourceType: manifest.Test, TestMetadata: tm}, `"column_name":null`},
+		{&manifest.Node{UniqueID: "test.p.b", ResourceType: manifest.Test, TestMetadata: tm, ColumnName: "id"}, `"column_name":"id"`},
+		{&manifest.Node{UniqueID: "test.p.c", ResourceType: manifest.Test}, ``},
+	} {
+		for _, v := range []any{c.node.JSON(), c.node.ManifestEntry()} {
+			b, err := json.Marshal(v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := string(b)
+			if c.want == "" && strings.Contains(s, `"column_name"`) || c.want != "" && !strings.Contains(s, c.want) {
+				t.Errorf("%s: want %s in %s", c.node.UniqueID, c.want, s)
+			}
+		}
+	}
+}
+
+// A unit test's overrides list macros, vars and env_vars once any is
+// given, and its config carries static_analysis (null), as dbt writes them.
+func TestUnitTestOverridesAndConfigShape(t *testing.T) {
+	n := &manifest.Node{UniqueID: "unit_test.p.m.u", ResourceType: manifest.UnitTest, Name: "u",
+		UnitTest: &manifest.UnitTestDef{Model: "m", Overrides: map[string]any{"vars": map[string]any{"x": 1}}}}
+	b, err := json.Marshal(n.UnitTestJSON())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Overrides map[string]any `json:"overrides"`
+		Config    map[string]any `json:"config"`
+	}
+	json.Unmarshal(b, &got)
+	ov, _ := json.Marshal(got.Overrides)
+	if string(ov) != `{"env_vars":{},"macros":{},"vars":{"x":1}}` {
+		t.Errorf("overrides %s", ov)
+	}
+	if v, ok := got.Config["static_analysis"]; !ok || v != nil {
+		t.Errorf("config.static_analysis %v (set: %v), want null", v, ok)
+	}
+}
+
+// config.docs is completed with show: true, and the node's docs take the
+// node_color its config sets, as dbt writes them.
+func TestDocsFromConfig(t *testing.T) {
+	n := &manifest.Node{UniqueID: "model.p.m", ResourceType: manifest.Model, Name: "m",
+		Config: manifest.Config{"docs": map[string]any{"node_color": "gold"}}}
+	std, _ := json.Marshal(n.JSON())
+	fast, err := manifest.AppendJSON(nil, n.ManifestEntry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range [][]byte{std, fast} {
+		var got struct {
+			Docs   map[string]any `json:"docs"`
+			Config struct {
+				Docs map[string]any `json:"docs"`
+			} `json:"config"`
+		}
+		json.Unmarshal(b, &got)
+		d, _ := json.Marshal(got.Docs)
+		c, _ := json.Marshal(got.Config.Docs)
+		if want := `{"node_color":"gold","show":true}`; string(d) != want || string(c) != want {
+			t.Errorf("docs %s, config.docs %s, want both %s", d, c, want)
 		}
 	}
 }

@@ -230,7 +230,10 @@ type Node struct {
 	UsedVars    []string // var() names read while rendering (cache invalidation, state)
 	UsedEnvVars []string
 	MacroCalls  []string // macro names the SQL calls (static analysis)
-	Template    any      // the parsed template, owned by the compiler
+	// CompileMacros join depends_on.macros once the node is compiled (dbt
+	// renders not_null/unique tests only then, adding get_where_subquery).
+	CompileMacros []string
+	Template      any // the parsed template, owned by the compiler
 }
 
 // IsRunnable reports whether the node does work in the warehouse.
@@ -268,11 +271,20 @@ type SourceDef struct {
 	Quoting           map[string]any
 	Freshness         map[string]any
 	LoadedAtField     string
-	RelationName      string
-	CreatedAt         float64
-	Pos               diag.Pos
-	DescPos           diag.Pos // the table's description
-	SourceDescPos     diag.Pos // the source's description
+	// FreshnessOff: `freshness: null` was written, so freshness is null
+	// (unset, it is a policy with no thresholds).
+	FreshnessOff bool
+	// UnrenderedDatabase and UnrenderedSchema are database: and schema:
+	// as written ("" when not written: null).
+	UnrenderedDatabase string
+	UnrenderedSchema   string
+	// UnrenderedConfig is the source's config as written in YAML.
+	UnrenderedConfig map[string]any
+	RelationName     string
+	CreatedAt        float64
+	Pos              diag.Pos
+	DescPos          diag.Pos // the table's description
+	SourceDescPos    diag.Pos // the source's description
 }
 
 // MacroDef is a macro as written in a package.

@@ -50,7 +50,8 @@ func (n *Node) unitTestJSON() any {
 	for _, g := range u.Given {
 		given = append(given, g.json(true))
 	}
-	cfg := map[string]any{"enabled": n.Config.Enabled(), "tags": nonNilStrings(n.Config.Tags()), "meta": nonNilMap(asMap(n.Config["meta"]))}
+	cfg := map[string]any{"enabled": n.Config.Enabled(), "tags": nonNilStrings(n.Config.Tags()), "meta": nonNilMap(asMap(n.Config["meta"])),
+		"static_analysis": n.Config["static_analysis"]}
 	out := map[string]any{
 		"model":              u.Model,
 		"given":              given,
@@ -73,8 +74,10 @@ func (n *Node) unitTestJSON() any {
 		"version":            n.Version,
 	}
 	if len(u.Overrides) > 0 {
+		// dbt writes all three kinds once any is given
 		ov := map[string]any{}
 		for _, k := range []string{"macros", "vars", "env_vars"} {
+			ov[k] = map[string]any{}
 			if m, ok := u.Overrides[k].(map[string]any); ok {
 				ov[k] = m
 			}

@@ -332,6 +332,17 @@ func (p *Project) ConfigFor(resourceKey string, fqn []string) map[string]any {
 	return out
 }
 
+// UnrenderedConfigFor is ConfigFor over the config trees as written, so
+// Jinja in dbt_project.yml stays unrendered (dbt's unrendered_config).
+// Projects loaded without them (built in code) fall back to ConfigFor.
+func (p *Project) UnrenderedConfigFor(resourceKey string, fqn []string) map[string]any {
+	if p.UnrenderedConfigs == nil {
+		return p.ConfigFor(resourceKey, fqn)
+	}
+	q := &Project{Configs: p.UnrenderedConfigs}
+	return q.ConfigFor(resourceKey, fqn)
+}
+
 func levelConfigs(level map[string]any) map[string]any {
 	cfg := make(map[string]any, 4)
 	for k, v := range level {

@@ -70,6 +70,9 @@ type Project struct {
 	// ("tests:" is stored as "data_tests"). Values are rendered except
 	// pre-/post-hooks. Use ConfigFor to resolve a node's config.
 	Configs map[string]map[string]any
+	// UnrenderedConfigs are the same trees as written (Jinja not rendered),
+	// for unrendered_config; see UnrenderedConfigFor.
+	UnrenderedConfigs map[string]map[string]any
 
 	// Raw is every top-level key as loaded (rendered where dbt renders),
 	// including keys kiln does not act on.
@@ -450,6 +453,12 @@ func ParseProject(dir string, src []byte, render RenderFunc) (*Project, diag.Lis
 		}
 		tree, _ := rd.valueKey(e.V, e.Key, hookKeys, 0).(map[string]any)
 		p.Configs[rk] = tree
+		if raw, ok := rd.doc.valueDepth(e.V, 0).(map[string]any); ok {
+			if p.UnrenderedConfigs == nil {
+				p.UnrenderedConfigs = map[string]map[string]any{}
+			}
+			p.UnrenderedConfigs[rk] = raw
+		}
 		p.Raw[e.Key] = tree
 		d.checkTree(rk, e.V, 0, rk, p.configPos)
 	}

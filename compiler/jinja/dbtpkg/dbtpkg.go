@@ -22,8 +22,20 @@ var macros embed.FS
 type IndexEntry struct {
 	Name       string   // registered name: test_x, materialization_x_default, or the macro's own
 	Line       int      // line of the block's start
-	Start, End int      // byte span of the block in the file with its line endings normalized and the final newline dropped
+	Start, End int      // byte span of the macro's SQL (its macro_sql) in the file's source
 	DependsOn  []string // macros it calls, as the parser finds them
+	// Calls are its calls as dbt's static analysis reads them, and
+	// CallsConfig whether it calls config() (see jinja.StaticCall).
+	Calls       []Call
+	CallsConfig bool
+}
+
+// Call is one call of a macro body as dbt's static analysis sees it:
+// "name" or "qualifier.name", or adapter.dispatch(Name, Namespace).
+type Call struct {
+	Name      string
+	Dispatch  bool
+	Namespace string
 }
 
 // IndexFile is the index of one embedded file. Sum is the FNV-1a hash of
