@@ -217,7 +217,7 @@ func TestFeaturesCompileAndList(t *testing.T) {
 		}
 	}
 	for _, rt := range []string{"analysis", "all"} {
-		if out := mustRun(t, dir, nil, "ls", "--resource-type", rt).stdout; !strings.Contains(out, "features.top_orders") {
+		if out := mustRun(t, dir, nil, "ls", "--resource-type", rt).stdout; !strings.Contains(out, "features.analysis.top_orders") {
 			t.Errorf("ls --resource-type %s leaves out the analysis:\n%s", rt, out)
 		}
 	}
