@@ -12,6 +12,14 @@ import (
 // compileErrors compiles files and returns the errors it reports.
 func compileErrors(t *testing.T, files map[string]string) diag.List {
 	t.Helper()
+	_, errs := compileFiles(t, files)
+	return errs
+}
+
+// compileFiles compiles a project written from files for DuckDB: the
+// result when it compiles, else the errors.
+func compileFiles(t *testing.T, files map[string]string) (*Result, diag.List) {
+	t.Helper()
 	dir := t.TempDir()
 	writeFiles(t, dir, files)
 	getenv := func(string) (string, bool) { return "", false }
@@ -19,16 +27,16 @@ func compileErrors(t *testing.T, files map[string]string) diag.List {
 	if d.HasErrors() {
 		t.Fatal(d)
 	}
-	_, err := Compile(context.Background(), Options{ProjectDir: dir, Project: proj, AdapterType: "duckdb", Getenv: getenv,
+	res, err := Compile(context.Background(), Options{ProjectDir: dir, Project: proj, AdapterType: "duckdb", Getenv: getenv,
 		Target: map[string]any{"name": "dev", "schema": "main", "database": "db", "type": "duckdb"}})
 	var ce *Error
 	if err != nil && !errors.As(err, &ce) {
 		t.Fatal(err)
 	}
-	if ce == nil {
-		return nil
+	if ce != nil {
+		return nil, ce.Diags.Errors()
 	}
-	return ce.Diags.Errors()
+	return res, nil
 }
 
 // A materialized typo in a dbt_project.yml folder config is one error at

@@ -1,7 +1,6 @@
 package compiler
 
 import (
-	"context"
 	"sort"
 	"strings"
 	"testing"
@@ -58,8 +57,7 @@ func TestVersionColumns(t *testing.T) {
 // in dbt: unique_id and console label end in _v<N>, the name and the fqn do
 // not; versions: include/exclude choose the versions.
 func TestUnitTestsPerModelVersion(t *testing.T) {
-	dir := t.TempDir()
-	writeFiles(t, dir, map[string]string{
+	res, errs := compileFiles(t, map[string]string{
 		"dbt_project.yml":   "name: uv\nprofile: uv\n",
 		"models/m_v1.sql":   "select 1 as id",
 		"models/m_v2.sql":   "select 1 as id, 2 as extra",
@@ -67,15 +65,8 @@ func TestUnitTestsPerModelVersion(t *testing.T) {
 		"models/plain.sql":  "select 1 as id",
 		"models/schema.yml": "models:\n  - name: m\n    latest_version: 2\n    versions: [{v: 1}, {v: 2}, {v: 3}]\n  - name: plain\nunit_tests:\n  - {name: t_all, model: m, given: [], expect: {rows: [{id: 1}]}}\n  - {name: t_inc, model: m, versions: {include: [2]}, given: [], expect: {rows: [{id: 1}]}}\n  - {name: t_exc, model: m, versions: {exclude: [1]}, given: [], expect: {rows: [{id: 1}]}}\n  - {name: t_plain, model: plain, given: [], expect: {rows: [{id: 1}]}}\n",
 	})
-	getenv := func(string) (string, bool) { return "", false }
-	proj, d := LoadProject(dir, nil, getenv)
-	if d.HasErrors() {
-		t.Fatal(d)
-	}
-	res, err := Compile(context.Background(), Options{ProjectDir: dir, Project: proj, AdapterType: "duckdb", Getenv: getenv,
-		Target: map[string]any{"name": "dev", "schema": "main", "database": "db", "type": "duckdb"}})
-	if err != nil {
-		t.Fatal(err)
+	if errs != nil {
+		t.Fatal(errs)
 	}
 	var got []string
 	for id, n := range res.Manifest.Nodes {

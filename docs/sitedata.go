@@ -16,6 +16,7 @@ import (
 	"sync"
 
 	"github.com/kiln-dev/kiln/compiler/manifest"
+	kproject "github.com/kiln-dev/kiln/compiler/project"
 	"github.com/kiln-dev/kiln/internal/diag"
 )
 
@@ -167,7 +168,7 @@ func BuildData(m *manifest.Manifest, cat *Catalog, opts SiteOptions) (*Index, []
 			mat = "seed"
 		}
 		e := &entry{
-			idx: IndexNode{ID: id, Type: n.ResourceType, Name: n.Name, Package: n.PackageName, File: n.OriginalFilePath,
+			idx: IndexNode{ID: id, Type: n.ResourceType, Name: displayName(n), Package: n.PackageName, File: n.OriginalFilePath,
 				FQN: n.FQN, Tags: n.Tags, Mat: mat, Color: color, Hidden: !show, Desc: plainText(n.Description, 160)},
 			deps:   n.DependsOn.Nodes,
 			sortBy: strings.Join(n.FQN, "."),
@@ -585,4 +586,17 @@ func cleanConfig(c manifest.Config) map[string]any {
 		return nil
 	}
 	return out
+}
+
+// displayName tells the versions of a model apart (they share a name): the
+// version as `ls` prints it, `orders.v2`, and a unit test of one version
+// as dbt labels it, `t_all_v2`.
+func displayName(n *manifest.Node) string {
+	if n.UnitTest != nil {
+		return n.Name + n.UnitTest.VersionSuffix
+	}
+	if n.ResourceType == manifest.Model && n.Version != nil {
+		return n.Name + ".v" + kproject.FormatVersion(n.Version)
+	}
+	return n.Name
 }

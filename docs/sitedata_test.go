@@ -194,3 +194,12 @@ func TestMarkdownCacheMatchesMarkdown(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+func TestDisplayNameTellsVersionsApart(t *testing.T) {
+	v2 := &manifest.Node{ResourceType: manifest.Model, Name: "orders", Version: 2}
+	ut := &manifest.Node{ResourceType: manifest.UnitTest, Name: "t_all", UnitTest: &manifest.UnitTestDef{VersionSuffix: "_v2"}}
+	plain := &manifest.Node{ResourceType: manifest.Model, Name: "customers"}
+	if got := displayName(v2) + " " + displayName(ut) + " " + displayName(plain); got != "orders.v2 t_all_v2 customers" {
+		t.Errorf("display names = %q", got)
+	}
+}
