@@ -322,7 +322,11 @@ func (p *Project) ConfigFor(resourceKey string, fqn []string) map[string]any {
 	out := map[string]any{}
 	level := tree
 	for i := 0; level != nil; i++ {
-		out = MergeConfig(out, levelConfigs(level))
+		// Most levels set nothing (the project's name, a plain folder):
+		// merging them would only copy out again, once per level per node.
+		if cfg := levelConfigs(level); cfg != nil {
+			out = MergeConfig(out, cfg)
+		}
 		if i >= len(fqn) {
 			break
 		}
@@ -343,13 +347,20 @@ func (p *Project) UnrenderedConfigFor(resourceKey string, fqn []string) map[stri
 	return q.ConfigFor(resourceKey, fqn)
 }
 
+// levelConfigs is the configs one level of a config tree sets, nil if none.
 func levelConfigs(level map[string]any) map[string]any {
-	cfg := make(map[string]any, 4)
+	var cfg map[string]any
+	set := func(k string, v any) {
+		if cfg == nil {
+			cfg = make(map[string]any, 4)
+		}
+		cfg[k] = v
+	}
 	for k, v := range level {
 		if name, ok := strings.CutPrefix(k, "+"); ok {
-			cfg[strings.TrimSpace(name)] = v
+			set(strings.TrimSpace(name), v)
 		} else if _, isMap := v.(map[string]any); !isMap && v != nil {
-			cfg[k] = v // dbt: an un-prefixed non-mapping value is a config
+			set(k, v) // dbt: an un-prefixed non-mapping value is a config
 		}
 	}
 	return cfg
