@@ -89,23 +89,7 @@ func (b *builder) configFor(p *project.Project, kind sqlKind, fqn []string, patc
 		cfg = project.MergeConfig(cfg, b.r.Project.ConfigFor(kind.configKey, fqn))
 	}
 	if patch != nil {
-		legacy := map[string]any{}
-		if len(patch.Tags) > 0 {
-			legacy["tags"] = toAnyList(patch.Tags)
-		}
-		if len(patch.Meta) > 0 {
-			legacy["meta"] = patch.Meta
-		}
-		if len(patch.Docs) > 0 {
-			legacy["docs"] = patch.Docs
-		}
-		if patch.Access != "" {
-			legacy["access"] = patch.Access
-		}
-		if patch.Group != "" {
-			legacy["group"] = patch.Group
-		}
-		cfg = project.MergeConfig(cfg, legacy)
+		cfg = project.MergeConfig(cfg, patchLegacy(patch))
 		cfg = project.MergeConfig(cfg, patch.Config)
 	}
 	return cfg
