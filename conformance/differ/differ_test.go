@@ -237,3 +237,29 @@ func TestConfirmedKeepsOnlyRepeatedDifferences(t *testing.T) {
 		t.Fatalf("confirmed = %v, want only %v", got, b)
 	}
 }
+
+// Per-node results of a command both tools stopped with exit 2 are not
+// compared (dbt's are partial and depend on thread timing); a command that
+// only dbt stopped still is.
+func TestAbortedCommandSkipsPerNodeChecks(t *testing.T) {
+	rr := func(status string) map[string]map[string]any {
+		return map[string]map[string]any{"run_results": {"results": []any{map[string]any{"unique_id": "model.p.a", "status": status}}}}
+	}
+	for _, tc := range []struct {
+		dbtExit, kilnExit int
+		wantDiffs         int
+	}{{2, 2, 0}, {2, 1, 1}} {
+		c := &comparison{o: Options{Target: "duckdb"}, ws: &workspace{label: "p"}, rep: &Report{}}
+		rec := &stepRecord{cmd: "compile", dbt: &output{exit: tc.dbtExit, artifacts: rr("success")}, kiln: &output{exit: tc.kilnExit, artifacts: rr("error")}}
+		c.compareNodes("compile", rec)
+		n := 0
+		for _, d := range c.rep.Diffs {
+			if d.Check == "run_results[compile].status" {
+				n++
+			}
+		}
+		if n != tc.wantDiffs {
+			t.Errorf("dbt exit %d, kiln exit %d: %d status differences, want %d", tc.dbtExit, tc.kilnExit, n, tc.wantDiffs)
+		}
+	}
+}
