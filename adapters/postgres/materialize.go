@@ -5,6 +5,9 @@ package postgres
 //
 //	BEGIN;
 //	DROP <kind> <x__dbt_tmp>; DROP <kind> <x__dbt_backup>;   -- only leftovers that exist
+//	CREATE OR REPLACE VIEW <x> AS (<sql>); COMMIT;          -- a view over a view, when PostgreSQL
+//	                                                         -- accepts it (else rolled back to a
+//	                                                         -- savepoint, and on as below)
 //	<pre-hooks with transaction: true>
 //	<sql_header> CREATE TABLE|VIEW <x__dbt_tmp> AS (<sql>);
 //	ALTER <kind> <x> RENAME TO "x__dbt_backup";              -- only if x exists
@@ -42,6 +45,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/kiln-dev/kiln/adapters"
 )
@@ -266,6 +271,12 @@ func (c *Conn) buildAndSwap(ctx context.Context, req adapters.MaterializeRequest
 			return resp, err
 		}
 	}
+	if replaced, tag, err := c.replaceViewInPlace(ctx, req, existing, exists); err != nil {
+		return resp, err
+	} else if replaced {
+		resp = pgTag(tag)
+		return resp, c.finishTx(ctx, req)
+	}
 	tag, err := c.exec(ctx, create)
 	if err != nil {
 		return resp, err
@@ -294,21 +305,59 @@ func (c *Conn) buildAndSwap(ctx context.Context, req adapters.MaterializeRequest
 			return resp, err
 		}
 	}
+	return resp, c.commitTx(ctx)
+}
+
+// replaceViewInPlace rebuilds an existing view with `create or replace
+// view` when PostgreSQL accepts the new definition (the same leading
+// columns with the same types; new ones may follow): one statement where
+// the swap takes four, and views reading it stay as they are. When it does
+// not (a column renamed, dropped or retyped), the savepoint undoes the try
+// and the caller swaps.
+func (c *Conn) replaceViewInPlace(ctx context.Context, req adapters.MaterializeRequest, existing pgRel, exists bool) (bool, pgconn.CommandTag, error) {
+	if !exists || existing.kind != "v" || req.Kind == adapters.RelTable || req.CreateSQL != nil || strings.TrimSpace(req.SQLHeader) != "" {
+		return false, pgconn.CommandTag{}, nil
+	}
+	if _, err := c.exec(ctx, "savepoint kiln_replace_view"); err != nil {
+		return false, pgconn.CommandTag{}, err
+	}
+	tag, err := c.exec(ctx, "create or replace view "+req.Target.Render()+" as (\n"+trimSQL(req.SQL)+"\n)")
+	if err != nil {
+		if _, rerr := c.exec(ctx, "rollback to savepoint kiln_replace_view"); rerr != nil {
+			return false, tag, rerr
+		}
+		return false, tag, nil
+	}
+	if _, err := c.exec(ctx, "release savepoint kiln_replace_view"); err != nil {
+		return false, tag, err
+	}
+	return true, tag, nil
+}
+
+// finishTx runs the in-transaction post-hooks and commits.
+func (c *Conn) finishTx(ctx context.Context, req adapters.MaterializeRequest) error {
+	if err := c.runHooks(ctx, req.PostHooks, true); err != nil {
+		return err
+	}
+	return c.commitTx(ctx)
+}
+
+func (c *Conn) commitTx(ctx context.Context) error {
 	pc, err := c.raw()
 	if err != nil {
-		return resp, err
+		return err
 	}
 	if pc.PgConn().TxStatus() == 'I' { // a hook committed; as in dbt, fine
-		return resp, nil
+		return nil
 	}
 	ctag, err := pc.Exec(ctx, "commit")
 	if err != nil {
-		return resp, c.afterErr(ctx, err)
+		return c.afterErr(ctx, err)
 	}
 	if ctag.String() == "ROLLBACK" {
-		return resp, &Error{Msg: "the transaction was rolled back because a statement in it failed"}
+		return &Error{Msg: "the transaction was rolled back because a statement in it failed"}
 	}
-	return resp, nil
+	return nil
 }
 
 // depView is a view that reads (directly or through other views) the

@@ -347,3 +347,43 @@ func TestTerminatedBackend(t *testing.T) {
 		t.Fatalf("the pool handed out a dead connection: %v", err)
 	}
 }
+
+// A view over a view is replaced in place (same OID, dependents untouched)
+// when PostgreSQL accepts the new columns, and swapped when it does not.
+func TestViewReplacedInPlaceOrSwapped(t *testing.T) {
+	c, schema := setup(t)
+	ctx := context.Background()
+	v := adapters.Relation{Schema: schema, Identifier: "v"}
+	dep := v.WithIdentifier("dep")
+	build := func(sql string) {
+		t.Helper()
+		if _, err := c.Materialize(ctx, adapters.MaterializeRequest{Target: v, Kind: adapters.RelView, SQL: sql}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	oid := func() int64 {
+		t.Helper()
+		got := rows(t, c, "select '"+v.Render()+"'::regclass::oid::bigint")
+		return got[0][0].(int64)
+	}
+	build("select 1 as id")
+	mustExec(t, c, "create view "+dep.Render()+" as select id from "+v.Render())
+	first := oid()
+	build("select 2 as id, 'b' as name") // a column added at the end: in place
+	if oid() != first {
+		t.Error("adding a column swapped the view; want it replaced in place")
+	}
+	if got := rows(t, c, "select id from "+dep.Render()); got[0][0] != int64(2) {
+		t.Errorf("dependent view reads %v, want 2", got)
+	}
+	build("select 'three' as id") // a column retyped: PostgreSQL refuses in place, so swap
+	if oid() == first {
+		t.Error("retyping a column kept the old view; want a swap")
+	}
+	if got := rows(t, c, "select id from "+dep.Render()); got[0][0] != "three" {
+		t.Errorf("dependent view after the swap reads %v, want three", got)
+	}
+	if got := rows(t, c, "select count(*) from pg_class where relname like 'v__dbt%'"); got[0][0] != int64(0) {
+		t.Errorf("leftover tmp/backup relations: %v", got)
+	}
+}
