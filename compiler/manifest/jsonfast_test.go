@@ -71,23 +71,9 @@ func TestFastJSONScalarsAndStrings(t *testing.T) {
 // TestFastJSONMatchesEncodingJSON encodes every node, source, macro, doc
 // and exposure of the testdata projects that compile both ways.
 func TestFastJSONMatchesEncodingJSON(t *testing.T) {
-	dirs, _ := filepath.Glob("../../testdata/*")
-	dirs = append(dirs, "../../example_project")
 	compiled := 0
-	for _, dir := range dirs {
-		if _, err := os.Stat(filepath.Join(dir, "dbt_project.yml")); err != nil {
-			continue
-		}
-		getenv := func(string) (string, bool) { return "", false }
-		proj, d := compiler.LoadProject(dir, nil, getenv)
-		if d.HasErrors() {
-			continue
-		}
-		r, err := compiler.Compile(context.Background(), compiler.Options{ProjectDir: dir, Project: proj, AdapterType: "duckdb", Getenv: getenv,
-			Target: map[string]any{"name": "dev", "schema": "main", "database": "db", "type": "duckdb"}})
-		if err != nil {
-			continue // projects made to fail
-		}
+	for _, p := range compiledTestdata(t) {
+		dir, r := p.dir, p.res
 		compiled++
 		m := r.Manifest
 		for id, n := range m.Nodes {
@@ -124,7 +110,7 @@ func TestFastJSONMatchesEncodingJSON(t *testing.T) {
 		// same document as encoding/json does from Manifest.JSON.
 		out := filepath.Join(t.TempDir(), "manifest.json")
 		restore := manifest.SetEncodeChunk(3 + compiled%5) // chunk boundaries inside every section
-		err = m.WriteManifest(out)
+		err := m.WriteManifest(out)
 		restore()
 		if err != nil {
 			t.Fatal(err)
@@ -262,4 +248,35 @@ func TestDocsFromConfig(t *testing.T) {
 			t.Errorf("docs %s, config.docs %s, want both %s", d, c, want)
 		}
 	}
+}
+
+type compiledProject struct {
+	dir string
+	res *compiler.Result
+}
+
+// compiledTestdata compiles every testdata project (and example_project)
+// that compiles on its own for DuckDB; the error fixtures are left out.
+func compiledTestdata(t *testing.T) []compiledProject {
+	t.Helper()
+	dirs, _ := filepath.Glob("../../testdata/*")
+	dirs = append(dirs, "../../example_project")
+	var out []compiledProject
+	for _, dir := range dirs {
+		if _, err := os.Stat(filepath.Join(dir, "dbt_project.yml")); err != nil {
+			continue
+		}
+		getenv := func(string) (string, bool) { return "", false }
+		proj, d := compiler.LoadProject(dir, nil, getenv)
+		if d.HasErrors() {
+			continue
+		}
+		r, err := compiler.Compile(context.Background(), compiler.Options{ProjectDir: dir, Project: proj, AdapterType: "duckdb", Getenv: getenv,
+			Target: map[string]any{"name": "dev", "schema": "main", "database": "db", "type": "duckdb"}})
+		if err != nil {
+			continue // projects made to fail
+		}
+		out = append(out, compiledProject{dir: dir, res: r})
+	}
+	return out
 }

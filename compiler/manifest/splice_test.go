@@ -2,13 +2,11 @@ package manifest_test
 
 import (
 	"bytes"
-	"context"
 	"os"
 	"path/filepath"
 	"sort"
 	"testing"
 
-	"github.com/kiln-dev/kiln/compiler"
 	"github.com/kiln-dev/kiln/compiler/manifest"
 )
 
@@ -18,23 +16,9 @@ import (
 // checks that the splice writes what WriteManifest writes for the changed
 // manifest, and that the shifted layout fits the new file.
 func TestSpliceManifestMatchesWrite(t *testing.T) {
-	dirs, _ := filepath.Glob("../../testdata/*")
-	dirs = append(dirs, "../../example_project")
 	spliced := 0
-	for _, dir := range dirs {
-		if _, err := os.Stat(filepath.Join(dir, "dbt_project.yml")); err != nil {
-			continue
-		}
-		getenv := func(string) (string, bool) { return "", false }
-		proj, d := compiler.LoadProject(dir, nil, getenv)
-		if d.HasErrors() {
-			continue
-		}
-		r, err := compiler.Compile(context.Background(), compiler.Options{ProjectDir: dir, Project: proj, AdapterType: "duckdb", Getenv: getenv,
-			Target: map[string]any{"name": "dev", "schema": "main", "database": "db", "type": "duckdb"}})
-		if err != nil {
-			continue
-		}
+	for _, p := range compiledTestdata(t) {
+		dir, r := p.dir, p.res
 		m := r.Manifest
 		var models []string
 		for id, n := range m.Nodes {
